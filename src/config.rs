@@ -1,0 +1,153 @@
+//! Environment → Config, with errors a person can act on.
+
+use std::time::Duration;
+
+/// Telegram's published limits, which teloxide's Throttle keeps the bot under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    pub per_chat_per_sec: u32,
+    pub per_group_per_min: u32,
+    pub overall_per_sec: u32,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            per_chat_per_sec: 1,
+            per_group_per_min: 20,
+            overall_per_sec: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub token: String,
+    /// teloxide's `TELOXIDE_API_URL`: another Bot API server (a local one, or a test fake).
+    pub api_url: Option<String>,
+    pub database_url: String,
+    pub admins: Vec<i64>,
+    /// `None` turns pacing off (benchmarks against a fake without limits).
+    pub pacing: Option<Pacing>,
+    /// Long-polling timeout for getUpdates.
+    pub poll_timeout: Duration,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://dwcp-feedback.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "TELOXIDE_TOKEN is not set. Create a bot with @BotFather in Telegram (send /newbot), then run:\n  \
+         TELOXIDE_TOKEN=123456:ABC... cargo run --release\n\
+         To try the conversation without a token: cargo run --release -- try"
+    )]
+    MissingToken,
+    #[error("{name} is `{value}`: {why}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        why: String,
+    },
+}
+
+impl Config {
+    /// Reads the environment through `get`, so tests can pass a map instead of mutating the process.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let token = get("TELOXIDE_TOKEN")
+            .filter(|t| !t.trim().is_empty())
+            .ok_or(ConfigError::MissingToken)?;
+        let api_url = get("TELOXIDE_API_URL").filter(|u| !u.trim().is_empty());
+        if let Some(url) = &api_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name: "TELOXIDE_API_URL",
+                    value: url.clone(),
+                    why: "expected an http:// or https:// address".into(),
+                });
+            }
+        }
+        let admins = get("DWCP_ADMINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    name: "DWCP_ADMINS",
+                    value: s.to_string(),
+                    why: "expected Telegram user ids (numbers) separated by commas".into(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let pacing = match get("DWCP_PACING").as_deref().map(str::trim) {
+            None | Some("") | Some("on") | Some("telegram") => Some(Pacing::default()),
+            Some("off") => None,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "DWCP_PACING",
+                    value: other.into(),
+                    why: "expected `on` (Telegram's limits, the default) or `off`".into(),
+                })
+            }
+        };
+        let poll_timeout = match get("DWCP_POLL_TIMEOUT_SECS") {
+            None => Duration::from_secs(10),
+            Some(s) => Duration::from_secs(s.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "DWCP_POLL_TIMEOUT_SECS",
+                value: s.clone(),
+                why: "expected a whole number of seconds".into(),
+            })?),
+        };
+        Ok(Config {
+            token,
+            api_url,
+            database_url: get("DATABASE_URL")
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or(DEFAULT_DATABASE_URL.into()),
+            admins,
+            pacing,
+            poll_timeout,
+        })
+    }
+
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn missing_token_explains_botfather() {
+        let err = config(&[]).unwrap_err().to_string();
+        assert!(
+            err.contains("@BotFather") && err.contains("TELOXIDE_TOKEN"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn defaults_and_parsing() {
+        let c = config(&[("TELOXIDE_TOKEN", "1:x"), ("DWCP_ADMINS", "12, 34")]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.admins, [12, 34]);
+        assert_eq!(c.pacing, Some(Pacing::default()));
+        assert!(config(&[("TELOXIDE_TOKEN", "1:x"), ("DWCP_ADMINS", "alice")]).is_err());
+        assert!(config(&[("TELOXIDE_TOKEN", "1:x"), ("DWCP_PACING", "off")])
+            .unwrap()
+            .pacing
+            .is_none());
+    }
+}

@@ -1,0 +1,35 @@
+//! What a step wants written. Applied by the store in one transaction with the next state.
+
+use crate::domain::{
+    ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Province, Rating, Sector,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileField {
+    Constituency(Constituency),
+    Organisation(OrgChoice),
+    Province(Province),
+    Sector(Sector),
+    Gender(Gender),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    SetLang(Lang),
+    GiveConsent,
+    DeclineConsent,
+    SetProfile(ProfileField),
+    Rate {
+        code: ActivityCode,
+        rating: Rating,
+    },
+    Comment {
+        code: ActivityCode,
+        comment: Comment,
+    },
+    Withdraw {
+        code: ActivityCode,
+    },
+    /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
+    Erase,
+}

@@ -1,0 +1,49 @@
+//! What a step may read, loaded before it runs.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{ActivityCode, Lang, Plan, Profile, Rating};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consent {
+    Unknown,
+    Given,
+    Declined,
+}
+
+/// A member's current answer on one activity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Given {
+    pub rating: Rating,
+    pub comment: Option<CommentKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentKind {
+    Text,
+    Voice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatKind {
+    Private,
+    Group,
+}
+
+pub struct Facts<'a> {
+    pub plan: &'a Plan,
+    pub chat: ChatKind,
+    /// The member's chosen language, if any; else `telegram_lang` pre-selects.
+    pub lang: Option<Lang>,
+    pub telegram_lang: Lang,
+    pub consent: Consent,
+    pub profile: Profile,
+    /// Current ratings on the active plan, by activity.
+    pub given: BTreeMap<ActivityCode, Given>,
+}
+
+impl Facts<'_> {
+    pub fn lang(&self) -> Lang {
+        self.lang.unwrap_or(self.telegram_lang)
+    }
+}

@@ -1,0 +1,684 @@
+//! The conversation as a pure function: (state, input, facts, now) → (state, replies, effects).
+//! No I/O, no clock, no locale: everything it needs is in its arguments, so every branch is
+//! testable with plain values.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use super::callback::Callback;
+use super::effect::{Effect, ProfileField};
+use super::facts::{ChatKind, CommentKind, Consent, Facts, Given};
+use super::input::{Command, Input};
+use super::reply::*;
+use super::state::{ProfileStep, State};
+use crate::domain::{reference, ActivityCode, Comment, CommentText, OrgChoice, Rating};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub state: State,
+    pub replies: Vec<Reply>,
+    pub effects: Vec<Effect>,
+    pub notice: Option<Notice>,
+}
+
+pub fn step(state: &State, input: &Input, facts: &Facts, _now: DateTime<Utc>) -> Outcome {
+    let mut s = Step {
+        facts,
+        given: facts.given.clone(),
+        state: state.clone(),
+        replies: Vec::new(),
+        effects: Vec::new(),
+        notice: None,
+        placement: match input {
+            Input::Callback {
+                message_id: Some(id),
+                ..
+            }
+            | Input::BadCallback {
+                message_id: Some(id),
+            } => Placement::Edit(*id),
+            _ => Placement::New,
+        },
+        banner: None,
+    };
+    if facts.chat == ChatKind::Group {
+        // Feedback is personal: in groups the bot only points to the private chat.
+        if let Input::Command(Command::Start(_)) = input {
+            s.show(Screen::GroupInvite);
+        }
+    } else if facts.consent != Consent::Given {
+        s.before_consent(input);
+    } else {
+        s.consented(state, input);
+    }
+    Outcome {
+        state: s.state,
+        replies: s.replies,
+        effects: s.effects,
+        notice: s.notice,
+    }
+}
+
+struct Step<'a> {
+    facts: &'a Facts<'a>,
+    /// The member's ratings as they will be after this step's effects.
+    given: BTreeMap<ActivityCode, Given>,
+    state: State,
+    replies: Vec<Reply>,
+    effects: Vec<Effect>,
+    notice: Option<Notice>,
+    placement: Placement,
+    banner: Option<Banner>,
+}
+
+impl Step<'_> {
+    fn show(&mut self, screen: Screen) {
+        self.replies.push(Reply {
+            placement: self.placement,
+            banner: self.banner.take(),
+            screen,
+        });
+    }
+
+    /// A screen that answers a typed message: always a new message below the member's.
+    fn show_new(&mut self, screen: Screen) {
+        self.placement = Placement::New;
+        self.show(screen);
+    }
+
+    fn draft(&self) -> bool {
+        self.facts.plan.is_draft()
+    }
+
+    fn progress(&self) -> Progress {
+        let plan = self.facts.plan;
+        let rated = plan
+            .activities
+            .iter()
+            .filter(|a| self.given.contains_key(&a.code))
+            .count();
+        Progress {
+            rated,
+            total: plan.activities.len(),
+        }
+    }
+
+    fn before_consent(&mut self, input: &Input) {
+        self.state = match self.facts.consent {
+            Consent::Declined if matches!(input, Input::Callback { .. }) => State::Consent,
+            Consent::Declined if !matches!(input, Input::Command(_)) => State::Declined,
+            _ => State::Consent,
+        };
+        let selected = self.facts.lang();
+        match input {
+            Input::Command(Command::Help) => self.show(Screen::Help),
+            Input::Callback {
+                data: Callback::Lang(lang),
+                ..
+            } => {
+                self.effects.push(Effect::SetLang(*lang));
+                self.show(Screen::Welcome {
+                    selected: *lang,
+                    draft: self.draft(),
+                });
+            }
+            Input::Callback {
+                data: Callback::Consent(true),
+                ..
+            } => {
+                if self.facts.lang.is_none() {
+                    // The pre-selected language becomes the member's choice.
+                    self.effects.push(Effect::SetLang(selected));
+                }
+                self.effects.push(Effect::GiveConsent);
+                self.state = State::Profile {
+                    step: ProfileStep::Constituency,
+                    editing: false,
+                };
+                self.show(Screen::AskConstituency);
+            }
+            Input::Callback {
+                data: Callback::Consent(false),
+                ..
+            } => {
+                self.effects.push(Effect::DeclineConsent);
+                self.state = State::Declined;
+                self.show(Screen::Declined);
+            }
+            Input::Callback { .. } | Input::BadCallback { .. } => {
+                self.notice = Some(Notice::Outdated);
+                self.show(Screen::Welcome {
+                    selected,
+                    draft: self.draft(),
+                });
+            }
+            Input::Command(_) => self.show(Screen::Welcome {
+                selected,
+                draft: self.draft(),
+            }),
+            Input::Text(_) | Input::Voice(_) | Input::Other(_)
+                if self.facts.consent == Consent::Declined =>
+            {
+                self.show(Screen::Declined)
+            }
+            Input::Text(_) | Input::Voice(_) | Input::Other(_) => self.show(Screen::Welcome {
+                selected,
+                draft: self.draft(),
+            }),
+        }
+    }
+
+    fn consented(&mut self, state: &State, input: &Input) {
+        match input {
+            Input::Command(cmd) => self.command(state, cmd),
+            Input::Callback { data, .. } => self.callback(state, data),
+            Input::BadCallback { .. } => {
+                self.notice = Some(Notice::Outdated);
+                self.state = State::Menu;
+                self.menu();
+            }
+            Input::Text(text) => self.text(state, text),
+            Input::Voice(voice) => match state {
+                State::Comment { code } => self.save_comment(code, Comment::Voice(voice.clone())),
+                _ => self.show(Screen::Hint(Hint::NotAskingComment)),
+            },
+            Input::Other(kind) => self.show(Screen::Hint(Hint::Unsupported(*kind))),
+        }
+    }
+
+    fn command(&mut self, state: &State, cmd: &Command) {
+        match cmd {
+            Command::Start(_) | Command::Menu => self.resume(state),
+            Command::Cancel => {
+                self.state = State::Menu;
+                self.menu();
+            }
+            Command::Language => {
+                self.state = State::Menu;
+                self.show(Screen::ChooseLang {
+                    current: self.facts.lang(),
+                });
+            }
+            Command::Settings => {
+                self.state = State::Menu;
+                self.settings();
+            }
+            Command::Help => self.show(Screen::Help),
+            Command::Forget => {
+                self.state = State::ConfirmForget;
+                self.show(Screen::ConfirmForget);
+            }
+            Command::Mine => {
+                self.state = State::Menu;
+                self.mine(0);
+            }
+        }
+    }
+
+    /// /start or /menu from a member who has been here before: back to where they were.
+    fn resume(&mut self, state: &State) {
+        match state {
+            State::Comment { code } if self.given.contains_key(code) => {
+                self.ask_comment(code.clone())
+            }
+            State::Profile { step, .. } => self.profile_screen(*step, 0),
+            _ => {
+                self.state = State::Menu;
+                self.menu();
+            }
+        }
+    }
+
+    fn text(&mut self, state: &State, text: &str) {
+        match state {
+            State::Comment { code } => match CommentText::parse(text) {
+                Ok(t) => self.save_comment(code, Comment::Text(t)),
+                Err(e) => self.show(Screen::CommentRejected(e)),
+            },
+            State::Profile {
+                step: ProfileStep::Organisation,
+                ..
+            } => match OrgChoice::named(text) {
+                Some(org) => {
+                    self.effects
+                        .push(Effect::SetProfile(ProfileField::Organisation(org)));
+                    self.next_profile_step(ProfileStep::Organisation);
+                }
+                None => self.show(Screen::Hint(Hint::OrgNameInvalid)),
+            },
+            _ => self.show(Screen::Hint(Hint::UseButtons)),
+        }
+    }
+
+    fn callback(&mut self, state: &State, data: &Callback) {
+        let editing = match state {
+            State::Profile { editing, .. } => *editing,
+            _ => true,
+        };
+        match data {
+            Callback::Lang(lang) => {
+                self.effects.push(Effect::SetLang(*lang));
+                self.state = State::Menu;
+                self.banner = Some(Banner::LanguageChanged);
+                self.menu();
+            }
+            Callback::Consent(_) => {
+                // Already consented: an old welcome message. Withdrawing consent is /forget.
+                self.notice = Some(Notice::NothingToDo);
+                self.state = State::Menu;
+                self.menu();
+            }
+            Callback::Constituency(c) => {
+                self.effects
+                    .push(Effect::SetProfile(ProfileField::Constituency(*c)));
+                self.state = State::Profile {
+                    step: ProfileStep::Organisation,
+                    editing,
+                };
+                self.show(Screen::AskOrganisation {
+                    constituency: *c,
+                    page: 0,
+                });
+            }
+            Callback::OrgPage(page) => {
+                self.state = State::Profile {
+                    step: ProfileStep::Organisation,
+                    editing,
+                };
+                self.profile_screen(ProfileStep::Organisation, *page);
+            }
+            Callback::Org(code) => {
+                if let Some(org) = reference::organisation(code) {
+                    self.effects
+                        .push(Effect::SetProfile(ProfileField::Organisation(
+                            OrgChoice::Known(org),
+                        )));
+                }
+                self.state = State::Profile {
+                    step: ProfileStep::Organisation,
+                    editing,
+                };
+                self.next_profile_step(ProfileStep::Organisation);
+            }
+            Callback::ProvincePage(page) => {
+                self.state = State::Profile {
+                    step: ProfileStep::Province,
+                    editing,
+                };
+                self.profile_screen(ProfileStep::Province, *page);
+            }
+            Callback::Province(p) => {
+                self.effects
+                    .push(Effect::SetProfile(ProfileField::Province(*p)));
+                self.state = State::Profile {
+                    step: ProfileStep::Province,
+                    editing,
+                };
+                self.next_profile_step(ProfileStep::Province);
+            }
+            Callback::Sector(x) => {
+                self.effects
+                    .push(Effect::SetProfile(ProfileField::Sector(*x)));
+                self.state = State::Profile {
+                    step: ProfileStep::Sector,
+                    editing,
+                };
+                self.next_profile_step(ProfileStep::Sector);
+            }
+            Callback::Gender(g) => {
+                self.effects
+                    .push(Effect::SetProfile(ProfileField::Gender(*g)));
+                self.state = State::Profile {
+                    step: ProfileStep::Gender,
+                    editing,
+                };
+                self.next_profile_step(ProfileStep::Gender);
+            }
+            Callback::SkipStep => match state {
+                State::Profile { step, .. } => self.next_profile_step(*step),
+                _ => self.finish_profile(editing),
+            },
+            Callback::SkipRest => self.finish_profile(editing),
+            Callback::Menu => {
+                self.state = State::Menu;
+                self.menu();
+            }
+            Callback::Priorities => {
+                self.state = State::Menu;
+                self.priorities();
+            }
+            Callback::Activities { priority, page } => {
+                self.state = State::Menu;
+                self.activities(priority, *page);
+            }
+            Callback::Card(code) => {
+                self.state = State::Menu;
+                self.card(code.clone());
+            }
+            Callback::Rate(code, rating) => self.rate(code, *rating),
+            Callback::AddComment(code) => {
+                if self.given.contains_key(code) {
+                    self.ask_comment(code.clone());
+                } else {
+                    self.state = State::Menu;
+                    self.card(code.clone());
+                }
+            }
+            Callback::SkipComment(code) => {
+                self.state = State::Menu;
+                self.next_card(Some(code));
+            }
+            Callback::NextUnrated => {
+                self.state = State::Menu;
+                self.next_card(None);
+            }
+            Callback::Mine(page) => {
+                self.state = State::Menu;
+                self.mine(*page);
+            }
+            Callback::Withdraw(code) => {
+                self.state = State::Menu;
+                if self.given.contains_key(code) {
+                    self.show(Screen::ConfirmWithdraw { code: code.clone() });
+                } else {
+                    self.card(code.clone());
+                }
+            }
+            Callback::WithdrawConfirmed(code) => {
+                self.state = State::Menu;
+                if self.given.remove(code).is_some() {
+                    self.effects.push(Effect::Withdraw { code: code.clone() });
+                    self.banner = Some(Banner::Withdrawn);
+                    self.notice = Some(Notice::Saved);
+                } else {
+                    self.notice = Some(Notice::NothingToDo);
+                }
+                self.mine(0);
+            }
+            Callback::Settings => {
+                self.state = State::Menu;
+                self.settings();
+            }
+            Callback::EditProfile => {
+                self.state = State::Profile {
+                    step: ProfileStep::Constituency,
+                    editing: true,
+                };
+                self.show(Screen::AskConstituency);
+            }
+            Callback::ChooseLang => {
+                self.state = State::Menu;
+                self.show(Screen::ChooseLang {
+                    current: self.facts.lang(),
+                });
+            }
+            Callback::Help => self.show(Screen::Help),
+            Callback::Forget => {
+                self.state = State::ConfirmForget;
+                self.show(Screen::ConfirmForget);
+            }
+            Callback::ForgetConfirmed => {
+                self.effects.push(Effect::Erase);
+                self.state = State::Start;
+                self.show(Screen::Forgotten);
+            }
+            Callback::Noop => self.notice = Some(Notice::NothingToDo),
+        }
+    }
+
+    fn profile_screen(&mut self, step: ProfileStep, page: u8) {
+        match step {
+            ProfileStep::Constituency => self.show(Screen::AskConstituency),
+            ProfileStep::Organisation => match self.current_constituency() {
+                Some(constituency) => self.show(Screen::AskOrganisation { constituency, page }),
+                None => {
+                    self.state = State::Profile {
+                        step: ProfileStep::Constituency,
+                        editing: self.editing(),
+                    };
+                    self.show(Screen::AskConstituency);
+                }
+            },
+            ProfileStep::Province => self.show(Screen::AskProvince { page }),
+            ProfileStep::Sector => self.show(Screen::AskSector),
+            ProfileStep::Gender => self.show(Screen::AskGender),
+        }
+    }
+
+    fn editing(&self) -> bool {
+        matches!(self.state, State::Profile { editing: true, .. })
+    }
+
+    /// The constituency after this step's effects (it may have just been chosen).
+    fn current_constituency(&self) -> Option<crate::domain::Constituency> {
+        self.effects
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Effect::SetProfile(ProfileField::Constituency(c)) => Some(*c),
+                _ => None,
+            })
+            .or(self.facts.profile.constituency)
+    }
+
+    fn next_profile_step(&mut self, done: ProfileStep) {
+        if done == ProfileStep::Constituency && self.current_constituency().is_none() {
+            // The one question that cannot be skipped.
+            self.show(Screen::AskConstituency);
+            return;
+        }
+        match done.next() {
+            Some(step) => {
+                self.state = State::Profile {
+                    step,
+                    editing: self.editing(),
+                };
+                self.profile_screen(step, 0);
+            }
+            None => self.finish_profile(self.editing()),
+        }
+    }
+
+    fn finish_profile(&mut self, editing: bool) {
+        if self.current_constituency().is_none() {
+            self.state = State::Profile {
+                step: ProfileStep::Constituency,
+                editing,
+            };
+            self.show(Screen::AskConstituency);
+            return;
+        }
+        self.state = State::Menu;
+        self.banner = Some(Banner::ProfileSaved);
+        if editing {
+            self.settings();
+        } else {
+            self.next_card(None);
+        }
+    }
+
+    fn menu(&mut self) {
+        self.show(Screen::Menu {
+            progress: self.progress(),
+            draft: self.draft(),
+        });
+    }
+
+    fn settings(&mut self) {
+        let mut profile = self.facts.profile.clone();
+        for e in &self.effects {
+            if let Effect::SetProfile(field) = e {
+                match field.clone() {
+                    ProfileField::Constituency(c) => profile.constituency = Some(c),
+                    ProfileField::Organisation(o) => profile.organisation = Some(o),
+                    ProfileField::Province(p) => profile.province = Some(p),
+                    ProfileField::Sector(x) => profile.sector = Some(x),
+                    ProfileField::Gender(g) => profile.gender = Some(g),
+                }
+            }
+        }
+        self.show(Screen::Settings {
+            profile,
+            lang: self.facts.lang(),
+        });
+    }
+
+    fn priorities(&mut self) {
+        let plan = self.facts.plan;
+        let items = plan
+            .priorities
+            .iter()
+            .map(|p| {
+                let (rated, total) = plan.activities_of(&p.code).fold((0, 0), |(r, t), a| {
+                    (r + usize::from(self.given.contains_key(&a.code)), t + 1)
+                });
+                PriorityProgress {
+                    code: p.code.clone(),
+                    rated,
+                    total,
+                }
+            })
+            .collect();
+        self.show(Screen::Priorities { items });
+    }
+
+    fn activities(&mut self, priority: &crate::domain::PriorityCode, page: u8) {
+        let plan = self.facts.plan;
+        if plan.priority(priority).is_none() {
+            self.notice = Some(Notice::Outdated);
+            self.banner = Some(Banner::UnknownActivity);
+            return self.priorities();
+        }
+        let all: Vec<(ActivityCode, bool)> = plan
+            .activities_of(priority)
+            .map(|a| (a.code.clone(), self.given.contains_key(&a.code)))
+            .collect();
+        let (page, pages, items) = paginate(&all, ACTIVITY_PAGE, page);
+        self.show(Screen::Activities {
+            priority: priority.clone(),
+            page,
+            pages,
+            items,
+        });
+    }
+
+    fn card(&mut self, code: ActivityCode) {
+        if self.facts.plan.activity(&code).is_none() {
+            self.notice = Some(Notice::Outdated);
+            self.banner = Some(Banner::UnknownActivity);
+            return self.priorities();
+        }
+        let given = self.given.get(&code).map(|g| (g.rating, g.comment));
+        self.show(Screen::Card {
+            code,
+            given,
+            progress: self.progress(),
+            draft: self.draft(),
+        });
+    }
+
+    /// The first activity without a rating, in plan order, starting after `after` (wrapping).
+    fn next_card(&mut self, after: Option<&ActivityCode>) {
+        let list = &self.facts.plan.activities;
+        let start = after
+            .and_then(|c| list.iter().position(|a| &a.code == c))
+            .map_or(0, |i| i + 1);
+        let next = (0..list.len())
+            .map(|i| &list[(start + i) % list.len()])
+            .find(|a| !self.given.contains_key(&a.code))
+            .map(|a| a.code.clone());
+        match next {
+            Some(code) => self.card(code),
+            None => self.show(Screen::AllRated {
+                progress: self.progress(),
+            }),
+        }
+    }
+
+    fn rate(&mut self, code: &ActivityCode, rating: Rating) {
+        if self.facts.plan.activity(code).is_none() {
+            self.state = State::Menu;
+            return self.card(code.clone());
+        }
+        let before = self.given.get(code).cloned();
+        // A double tap, or the same number again, changes nothing and writes nothing.
+        if before.as_ref().map(|g| g.rating) != Some(rating) {
+            self.effects.push(Effect::Rate {
+                code: code.clone(),
+                rating,
+            });
+            self.given.insert(
+                code.clone(),
+                Given {
+                    rating,
+                    comment: before.and_then(|g| g.comment),
+                },
+            );
+        }
+        self.notice = Some(Notice::Saved);
+        self.ask_comment(code.clone());
+    }
+
+    fn ask_comment(&mut self, code: ActivityCode) {
+        let Some(given) = self.given.get(&code) else {
+            return self.card(code);
+        };
+        let screen = Screen::AskComment {
+            code: code.clone(),
+            rating: given.rating,
+            has_comment: given.comment.is_some(),
+        };
+        self.state = State::Comment { code };
+        self.show(screen);
+    }
+
+    fn save_comment(&mut self, code: &ActivityCode, comment: Comment) {
+        let Some(given) = self.given.get_mut(code) else {
+            self.state = State::Menu;
+            return self.show_new(Screen::Outdated);
+        };
+        let (kind, banner) = match comment {
+            Comment::Text(_) => (CommentKind::Text, Banner::CommentSaved),
+            Comment::Voice(_) => (CommentKind::Voice, Banner::VoiceSaved),
+        };
+        given.comment = Some(kind);
+        self.effects.push(Effect::Comment {
+            code: code.clone(),
+            comment,
+        });
+        self.state = State::Menu;
+        self.banner = Some(banner);
+        self.placement = Placement::New;
+        self.next_card(Some(code));
+    }
+
+    fn mine(&mut self, page: u8) {
+        let plan = self.facts.plan;
+        let all: Vec<MineItem> = plan
+            .activities
+            .iter()
+            .filter_map(|a| {
+                self.given.get(&a.code).map(|g| MineItem {
+                    code: a.code.clone(),
+                    rating: g.rating,
+                    comment: g.comment,
+                })
+            })
+            .collect();
+        let (page, pages, items) = paginate(&all, MINE_PAGE, page);
+        self.show(Screen::Mine { page, pages, items });
+    }
+}
+
+/// Clamps `page` into range and returns (page, page count, that page's items).
+pub fn paginate<T: Clone>(all: &[T], per_page: usize, page: u8) -> (u8, u8, Vec<T>) {
+    let pages = all.len().div_ceil(per_page).max(1);
+    let page = (page as usize).min(pages - 1);
+    let items = all
+        .iter()
+        .skip(page * per_page)
+        .take(per_page)
+        .cloned()
+        .collect();
+    (page as u8, pages as u8, items)
+}

@@ -1,0 +1,17 @@
+//! The conversation core: plain Rust over plain data, no Telegram, no tokio.
+
+pub mod callback;
+pub mod effect;
+pub mod facts;
+pub mod flow;
+pub mod input;
+pub mod reply;
+pub mod state;
+
+pub use callback::{Callback, MAX_CALLBACK_BYTES};
+pub use effect::{Effect, ProfileField};
+pub use facts::{ChatKind, CommentKind, Consent, Facts, Given};
+pub use flow::{step, Outcome};
+pub use input::{Command, Input, OtherKind};
+pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
+pub use state::{ProfileStep, State};

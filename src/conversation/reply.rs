@@ -1,0 +1,153 @@
+//! Replies are data: what to show, not how. `messages::render` turns them into text and
+//! buttons in one language.
+
+use super::facts::CommentKind;
+use super::input::OtherKind;
+use crate::domain::{
+    ActivityCode, CommentError, Constituency, Lang, PriorityCode, Profile, Rating,
+};
+
+/// Rows per page of each paged list: small enough for one phone screen.
+pub const ORG_PAGE: usize = 6;
+pub const PROVINCE_PAGE: usize = 8;
+pub const ACTIVITY_PAGE: usize = 6;
+pub const MINE_PAGE: usize = 8;
+
+/// A one-line acknowledgement shown above the next screen, so that saving and moving on
+/// costs the member one message, not two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Banner {
+    RatingSaved,
+    CommentSaved,
+    VoiceSaved,
+    ProfileSaved,
+    Withdrawn,
+    LanguageChanged,
+    UnknownActivity,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriorityProgress {
+    pub code: PriorityCode,
+    pub rated: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MineItem {
+    pub code: ActivityCode,
+    pub rating: Rating,
+    pub comment: Option<CommentKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub rated: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Welcome, privacy notice and consent, with the language switch on the same screen.
+    Welcome {
+        selected: Lang,
+        draft: bool,
+    },
+    Declined,
+    AskConstituency,
+    AskOrganisation {
+        constituency: Constituency,
+        page: u8,
+    },
+    AskProvince {
+        page: u8,
+    },
+    AskSector,
+    AskGender,
+    Menu {
+        progress: Progress,
+        draft: bool,
+    },
+    Priorities {
+        items: Vec<PriorityProgress>,
+    },
+    Activities {
+        priority: PriorityCode,
+        page: u8,
+        pages: u8,
+        items: Vec<(ActivityCode, bool)>,
+    },
+    Card {
+        code: ActivityCode,
+        given: Option<(Rating, Option<CommentKind>)>,
+        progress: Progress,
+        draft: bool,
+    },
+    AskComment {
+        code: ActivityCode,
+        rating: Rating,
+        has_comment: bool,
+    },
+    AllRated {
+        progress: Progress,
+    },
+    Mine {
+        page: u8,
+        pages: u8,
+        items: Vec<MineItem>,
+    },
+    ConfirmWithdraw {
+        code: ActivityCode,
+    },
+    Settings {
+        profile: Profile,
+        lang: Lang,
+    },
+    ChooseLang {
+        current: Lang,
+    },
+    Help,
+    ConfirmForget,
+    Forgotten,
+    /// A message of a kind the bot cannot use here; says what it expects instead.
+    Hint(Hint),
+    CommentRejected(CommentError),
+    /// `/start` in a group: a button that opens the private chat.
+    GroupInvite,
+    /// A button that no longer means anything (old message, forged data).
+    Outdated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// Text where buttons are expected.
+    UseButtons,
+    /// A voice note or text outside of a comment prompt.
+    NotAskingComment,
+    Unsupported(OtherKind),
+    /// Anything before the member has said yes or no to the privacy notice.
+    ConsentFirst,
+    OrgNameInvalid,
+}
+
+/// Where a screen goes: edit the message whose button was tapped, or send a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    New,
+    Edit(i32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub placement: Placement,
+    pub banner: Option<Banner>,
+    pub screen: Screen,
+}
+
+/// A short text on the tapped button's spinner (the callback answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Saved,
+    Outdated,
+    NothingToDo,
+}

@@ -1,0 +1,63 @@
+//! Where a member is in the conversation. Stored per chat after every step (as JSON), so a
+//! restart, a crash or a day away resumes exactly here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ActivityCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProfileStep {
+    Constituency,
+    Organisation,
+    Province,
+    Sector,
+    Gender,
+}
+
+impl ProfileStep {
+    pub fn next(self) -> Option<ProfileStep> {
+        use ProfileStep::*;
+        match self {
+            Constituency => Some(Organisation),
+            Organisation => Some(Province),
+            Province => Some(Sector),
+            Sector => Some(Gender),
+            Gender => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "at")]
+pub enum State {
+    /// Never seen, or erased.
+    #[default]
+    Start,
+    /// The welcome screen with the privacy notice is waiting for an answer.
+    Consent,
+    Declined,
+    /// Answering the profile. `editing` when it came from /settings, so it returns there.
+    Profile {
+        step: ProfileStep,
+        editing: bool,
+    },
+    /// Anywhere buttons alone drive the conversation (menu, plan, cards, settings).
+    Menu,
+    /// Waiting for a typed or spoken comment on this activity.
+    Comment {
+        code: ActivityCode,
+    },
+    ConfirmForget,
+}
+
+impl State {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{\"at\":\"Start\"}".into())
+    }
+
+    /// A stored state this build cannot read (say, from a newer build) falls back to the menu
+    /// for consented members: buttons still work, nothing stored is lost.
+    pub fn from_json(json: &str) -> Option<State> {
+        serde_json::from_str(json).ok()
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain values that cannot hold bad data: parse once at the edge, then trust the type.
+
+pub mod codes;
+pub mod comment;
+pub mod lang;
+pub mod plan;
+pub mod profile;
+pub mod rating;
+pub mod reference;
+pub mod timeframe;
+
+pub use codes::{ActivityCode, PriorityCode};
+pub use comment::{Comment, CommentError, CommentText, VoiceNote};
+pub use lang::Lang;
+pub use plan::{Activity, Plan, PlanProblem, PlanStatus, Priority, Text};
+pub use profile::{Constituency, Gender, OrgChoice, Profile, Province, Sector};
+pub use rating::Rating;
+pub use timeframe::{Quarter, Timeframe};

@@ -1,0 +1,195 @@
+//! One turn of the conversation, whatever the front end: load → step → render → apply.
+//! The Telegram adapter and `dwcp-feedback try` both drive this.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, RwLock};
+
+use crate::clock::Clock;
+use crate::conversation::{step, ChatKind, Consent, Effect, Facts, Input, Placement, State};
+use crate::domain::{Lang, Plan, Profile};
+use crate::messages::{notice_text, render, Action, Rendered};
+use crate::store::{Shown, StepWrite, Store, StoreError};
+
+/// An update from any front end, parsed.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub chat_id: i64,
+    pub chat: ChatKind,
+    /// Telegram's `language_code` of the sender, for the first screen's pre-selection.
+    pub language_code: Option<String>,
+    /// Telegram's update id, to skip an update redelivered after a crash.
+    pub update_id: Option<i64>,
+    pub input: Input,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub placement: Placement,
+    pub rendered: Rendered,
+    /// Hash of text and buttons: equal hashes mean Telegram would see an unchanged edit.
+    pub hash: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Handled {
+    pub outgoing: Vec<Outgoing>,
+    /// Text for the callback answer; `None` answers silently.
+    pub notice: Option<String>,
+}
+
+pub struct Engine {
+    store: Store,
+    plan: RwLock<Arc<Plan>>,
+    clock: Arc<dyn Clock>,
+    bot_username: String,
+}
+
+impl Engine {
+    pub fn new(store: Store, plan: Plan, clock: Arc<dyn Clock>, bot_username: String) -> Engine {
+        Engine {
+            store,
+            plan: RwLock::new(Arc::new(plan)),
+            clock,
+            bot_username,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn plan(&self) -> Arc<Plan> {
+        // A poisoned lock only means a writer panicked mid-swap of an Arc: the value is whole.
+        self.plan.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
+        let plan = self.plan();
+        let now = self.clock.now();
+        let telegram_lang = Lang::from_telegram(incoming.language_code.as_deref());
+
+        if incoming.chat == ChatKind::Group {
+            let facts = Facts {
+                plan: &plan,
+                chat: ChatKind::Group,
+                lang: None,
+                telegram_lang,
+                consent: Consent::Unknown,
+                profile: Profile::default(),
+                given: Default::default(),
+            };
+            let outcome = step(&State::Start, &incoming.input, &facts, now);
+            let outgoing = outcome
+                .replies
+                .iter()
+                .map(|r| self.outgoing(r, telegram_lang, &plan))
+                .collect();
+            return Ok(Handled {
+                outgoing,
+                notice: None,
+            });
+        }
+
+        let record = self.store.load_chat(incoming.chat_id, plan.version).await?;
+        if let (Some(id), Some(last)) = (incoming.update_id, record.last_update_id) {
+            if id <= last {
+                tracing::debug!(
+                    chat = incoming.chat_id,
+                    update = id,
+                    "skipping redelivered update"
+                );
+                return Ok(Handled::default());
+            }
+        }
+        let facts = Facts {
+            plan: &plan,
+            chat: ChatKind::Private,
+            lang: record.lang,
+            telegram_lang,
+            consent: record.consent,
+            profile: record.profile.clone(),
+            given: record.given.clone(),
+        };
+        let outcome = step(&record.state, &incoming.input, &facts, now);
+        let lang = outcome
+            .effects
+            .iter()
+            .rev()
+            .find_map(|e| {
+                if let Effect::SetLang(l) = e {
+                    Some(*l)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(facts.lang());
+
+        let mut outgoing = Vec::with_capacity(outcome.replies.len());
+        let mut shown = None;
+        for reply in &outcome.replies {
+            let out = self.outgoing(reply, lang, &plan);
+            if let Placement::Edit(message_id) = out.placement {
+                if record.shown
+                    == Some(Shown {
+                        message_id,
+                        hash: out.hash,
+                    })
+                {
+                    // Same message, same content: Telegram would answer "message is not modified".
+                    continue;
+                }
+                shown = Some(Shown {
+                    message_id,
+                    hash: out.hash,
+                });
+            }
+            outgoing.push(out);
+        }
+        self.store
+            .apply(StepWrite {
+                chat_id: incoming.chat_id,
+                state: &outcome.state,
+                effects: &outcome.effects,
+                plan_version: plan.version,
+                shown,
+                update_id: incoming.update_id,
+                now,
+            })
+            .await?;
+        Ok(Handled {
+            outgoing,
+            notice: outcome.notice.and_then(|n| notice_text(n, lang)),
+        })
+    }
+
+    fn outgoing(&self, reply: &crate::conversation::Reply, lang: Lang, plan: &Plan) -> Outgoing {
+        let rendered = render(reply, lang, plan, &self.bot_username);
+        Outgoing {
+            placement: reply.placement,
+            hash: content_hash(&rendered),
+            rendered,
+        }
+    }
+}
+
+/// A stable hash of what the member sees: text, button labels and their actions.
+pub fn content_hash(r: &Rendered) -> i64 {
+    let mut h = DefaultHasher::new();
+    r.text.hash(&mut h);
+    for (i, row) in r.keyboard.rows.iter().enumerate() {
+        i.hash(&mut h);
+        for b in row {
+            b.label.hash(&mut h);
+            match &b.action {
+                Action::Callback(cb) => cb.encode().hash(&mut h),
+                Action::Url(u) => u.hash(&mut h),
+            }
+        }
+    }
+    h.finish() as i64
+}

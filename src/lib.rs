@@ -1,0 +1,22 @@
+//! dwcp-feedback: tripartite feedback on Cambodia's DWCP work plan, from Telegram.
+//!
+//! The path of one update: `telegram` parses it into an `Input`, `engine` loads the chat from
+//! `store`, runs the pure `conversation::step`, renders replies with `messages`, writes the
+//! effects in one transaction, and `telegram` sends what was rendered.
+
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod clock;
+pub mod config;
+pub mod conversation;
+pub mod domain;
+pub mod engine;
+pub mod messages;
+pub mod store;
+pub mod telegram;
+pub mod try_chat;
+
+pub use clock::{Clock, SystemClock};
+pub use config::Config;
+pub use engine::{Engine, Handled, Incoming, Outgoing};
+pub use store::Store;

@@ -1,0 +1,25 @@
+//! Replies → text and buttons in one language. Every visible word comes from
+//! `locales/*.yml` through `t!(key, locale = …)`; every data string is HTML-escaped here.
+
+pub mod keyboard;
+mod render;
+pub mod text;
+
+pub use keyboard::{Action, Button, Keyboard};
+pub use render::{notice_text, render, Rendered};
+
+use crate::domain::Lang;
+
+/// Looks a key up in the member's language. Never the process-global locale.
+pub fn tr(lang: Lang, key: &str) -> String {
+    rust_i18n::t!(key, locale = lang.code()).into_owned()
+}
+
+/// Like [`tr`], filling `%{name}` placeholders. Values are inserted as given: escape data first.
+pub fn tr_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut s = tr(lang, key);
+    for (name, value) in args {
+        s = s.replace(&format!("%{{{name}}}"), value);
+    }
+    s
+}

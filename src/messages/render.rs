@@ -1,0 +1,662 @@
+use super::keyboard::{Button, Keyboard};
+use super::text::{esc, fit_message, number, trim_graphemes};
+use super::{tr, tr_with};
+use crate::conversation::reply::{ACTIVITY_PAGE, ORG_PAGE, PROVINCE_PAGE};
+use crate::conversation::{Banner, Callback, CommentKind, Hint, Notice, OtherKind, Reply, Screen};
+use crate::domain::reference::{organisations_of, Organisation};
+use crate::domain::{
+    ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
+    Sector, Timeframe,
+};
+
+/// Button labels longer than this wrap badly on small phones.
+const LABEL_GRAPHEMES: usize = 40;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// Telegram HTML, within 4096 characters once parsed.
+    pub text: String,
+    pub keyboard: Keyboard,
+    /// False when `fit_message` had to cut the text down (then it is plain, escaped text).
+    pub fitted: bool,
+}
+
+struct R<'a> {
+    plan: &'a Plan,
+    lang: Lang,
+    bot_username: &'a str,
+    text: String,
+    kb: Keyboard,
+}
+
+pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Rendered {
+    let mut r = R {
+        plan,
+        lang,
+        bot_username,
+        text: String::new(),
+        kb: Keyboard::default(),
+    };
+    if let Some(banner) = reply.banner {
+        r.text.push_str(&banner_text(banner, lang));
+        r.text.push_str("\n\n");
+    }
+    r.screen(&reply.screen);
+    let (text, fitted) = fit_message(r.text);
+    Rendered {
+        text,
+        keyboard: r.kb,
+        fitted,
+    }
+}
+
+/// The short text on a tapped button's answer; `None` answers silently (the spinner just stops).
+pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
+    match notice {
+        Notice::Saved => Some(tr(lang, "notice.saved")),
+        Notice::Outdated => Some(tr(lang, "notice.outdated")),
+        Notice::NothingToDo => None,
+    }
+}
+
+fn banner_text(banner: Banner, lang: Lang) -> String {
+    tr(
+        lang,
+        match banner {
+            Banner::RatingSaved => "banner.rating_saved",
+            Banner::CommentSaved => "banner.comment_saved",
+            Banner::VoiceSaved => "banner.voice_saved",
+            Banner::ProfileSaved => "banner.profile_saved",
+            Banner::Withdrawn => "banner.withdrawn",
+            Banner::LanguageChanged => "banner.language_changed",
+            Banner::UnknownActivity => "banner.unknown_activity",
+        },
+    )
+}
+
+pub fn rating_label(rating: Rating, lang: Lang) -> String {
+    format!(
+        "{} {}",
+        number(rating.get(), lang),
+        tr(lang, &format!("rating.{}", rating.get()))
+    )
+}
+
+fn lang_name(lang: Lang, ui: Lang) -> String {
+    tr(ui, &format!("lang.{}", lang.code()))
+}
+
+impl R<'_> {
+    fn t(&self, key: &str) -> String {
+        tr(self.lang, key)
+    }
+
+    fn line(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.text.push('\n');
+    }
+
+    fn btn(&self, key: &str, cb: Callback) -> Button {
+        Button::cb(self.t(key), cb)
+    }
+
+    fn menu_row(&mut self) {
+        let b = self.btn("btn.menu", Callback::Menu);
+        self.kb.row(vec![b]);
+    }
+
+    fn draft_marker(&mut self, draft: bool) {
+        if draft {
+            self.text.push('\n');
+            let m = self.t("plan.draft_marker");
+            self.line(&format!("<i>{m}</i>"));
+        }
+    }
+
+    /// ◀ 2/4 ▶ under a paged list; the middle button only labels.
+    fn nav(&mut self, page: u8, pages: u8, to: impl Fn(u8) -> Callback) {
+        if pages <= 1 {
+            return;
+        }
+        let mut row = Vec::new();
+        if page > 0 {
+            row.push(Button::cb("◀", to(page - 1)));
+        }
+        row.push(Button::cb(
+            format!(
+                "{}/{}",
+                number(page + 1, self.lang),
+                number(pages, self.lang)
+            ),
+            Callback::Noop,
+        ));
+        if page + 1 < pages {
+            row.push(Button::cb("▶", to(page + 1)));
+        }
+        self.kb.row(row);
+    }
+
+    fn skip_row(&mut self, with_rest: bool) {
+        let mut row = vec![self.btn("btn.skip", Callback::SkipStep)];
+        if with_rest {
+            row.push(self.btn("btn.skip_rest", Callback::SkipRest));
+        }
+        self.kb.row(row);
+    }
+
+    fn activity_title(&self, code: &ActivityCode) -> String {
+        self.plan
+            .activity(code)
+            .map(|a| a.title.get(self.lang).to_string())
+            .unwrap_or_default()
+    }
+
+    fn timeframe(&self, tf: Timeframe) -> String {
+        let month =
+            |m: u8, y: u16| format!("{} {}", self.t(&format!("month.{m}")), number(y, self.lang));
+        tr_with(
+            self.lang,
+            "card.timeframe_span",
+            &[
+                ("from", &month(tf.start.first_month(), tf.start.year)),
+                ("to", &month(tf.end.last_month(), tf.end.year)),
+            ],
+        )
+    }
+
+    fn org_name(&self, org: &Organisation) -> String {
+        let name = match self.lang {
+            Lang::Km => org.km,
+            Lang::En => org.en,
+        };
+        if name == org.abbr {
+            name.to_string()
+        } else {
+            format!("{name} ({})", org.abbr)
+        }
+    }
+
+    fn province_name(&self, p: Province) -> &'static str {
+        match self.lang {
+            Lang::Km => p.names().km,
+            Lang::En => p.names().en,
+        }
+    }
+
+    fn screen(&mut self, screen: &Screen) {
+        match screen {
+            Screen::Welcome { selected, draft } => self.welcome(*selected, *draft),
+            Screen::Declined => {
+                self.line(&self.t("declined.body"));
+                let b = self.btn("btn.changed_mind", Callback::Lang(self.lang));
+                self.kb.row(vec![b]);
+            }
+            Screen::AskConstituency => {
+                self.line(&self.t("profile.constituency"));
+                let buttons = Constituency::ALL
+                    .iter()
+                    .map(|c| self.btn(c.key(), Callback::Constituency(*c)))
+                    .collect();
+                self.kb.grid(buttons, 2);
+            }
+            Screen::AskOrganisation { constituency, page } => {
+                self.ask_organisation(*constituency, *page)
+            }
+            Screen::AskProvince { page } => {
+                self.line(&self.t("profile.province"));
+                let all = Province::picker_order();
+                let (page, pages, items) =
+                    crate::conversation::flow::paginate(&all, PROVINCE_PAGE, *page);
+                let buttons = items
+                    .iter()
+                    .map(|p| Button::cb(self.province_name(*p), Callback::Province(*p)))
+                    .collect();
+                self.kb.grid(buttons, 2);
+                self.nav(page, pages, Callback::ProvincePage);
+                self.skip_row(true);
+            }
+            Screen::AskSector => {
+                self.line(&self.t("profile.sector"));
+                let buttons = Sector::ALL
+                    .iter()
+                    .map(|s| self.btn(s.key(), Callback::Sector(*s)))
+                    .collect();
+                self.kb.grid(buttons, 2);
+                self.skip_row(true);
+            }
+            Screen::AskGender => {
+                self.line(&self.t("profile.gender"));
+                let buttons = Gender::ALL
+                    .iter()
+                    .map(|g| self.btn(g.key(), Callback::Gender(*g)))
+                    .collect();
+                self.kb.grid(buttons, 2);
+                self.skip_row(false);
+            }
+            Screen::Menu { progress, draft } => {
+                let title = esc(self.plan.title.get(self.lang));
+                self.line(&format!("<b>{title}</b>"));
+                self.line(&tr_with(
+                    self.lang,
+                    "menu.progress",
+                    &[
+                        ("rated", &number(progress.rated, self.lang)),
+                        ("total", &number(progress.total, self.lang)),
+                    ],
+                ));
+                self.draft_marker(*draft);
+                let first = if progress.rated < progress.total {
+                    self.btn("btn.continue", Callback::NextUnrated)
+                } else {
+                    self.btn("btn.all_rated", Callback::Mine(0))
+                };
+                self.kb.row(vec![first]);
+                let row = vec![
+                    self.btn("btn.priorities", Callback::Priorities),
+                    self.btn("btn.mine", Callback::Mine(0)),
+                ];
+                self.kb.row(row);
+                let row = vec![
+                    self.btn("btn.settings", Callback::Settings),
+                    self.btn("btn.help", Callback::Help),
+                ];
+                self.kb.row(row);
+            }
+            Screen::Priorities { items } => {
+                self.line(&self.t("priorities.title"));
+                for item in items {
+                    let Some(p) = self.plan.priority(&item.code) else {
+                        continue;
+                    };
+                    let label = format!(
+                        "{} · {} ({}/{})",
+                        p.code,
+                        trim_graphemes(p.short.get(self.lang), LABEL_GRAPHEMES),
+                        number(item.rated, self.lang),
+                        number(item.total, self.lang)
+                    );
+                    self.kb.row(vec![Button::cb(
+                        label,
+                        Callback::Activities {
+                            priority: item.code.clone(),
+                            page: 0,
+                        },
+                    )]);
+                }
+                self.menu_row();
+            }
+            Screen::Activities {
+                priority,
+                page,
+                pages,
+                items,
+            } => {
+                if let Some(p) = self.plan.priority(priority) {
+                    let (short, title) = (esc(p.short.get(self.lang)), esc(p.title.get(self.lang)));
+                    self.line(&format!("<b>{} · {short}</b>", p.code));
+                    self.line(&format!("<i>{title}</i>"));
+                    self.text.push('\n');
+                }
+                self.line(&self.t("activities.choose"));
+                for (code, rated) in items {
+                    let mark = if *rated { "✓ " } else { "" };
+                    let title = trim_graphemes(&self.activity_title(code), LABEL_GRAPHEMES);
+                    self.kb.row(vec![Button::cb(
+                        format!("{mark}{code} {title}"),
+                        Callback::Card(code.clone()),
+                    )]);
+                }
+                let priority = priority.clone();
+                self.nav(*page, *pages, |page| Callback::Activities {
+                    priority: priority.clone(),
+                    page,
+                });
+                let row = vec![
+                    self.btn("btn.back_priorities", Callback::Priorities),
+                    self.btn("btn.menu", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
+            Screen::Card {
+                code,
+                given,
+                progress,
+                draft,
+            } => self.card(code, *given, *progress, *draft),
+            Screen::AskComment {
+                code,
+                rating,
+                has_comment,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "comment.rated",
+                    &[
+                        ("code", code.as_str()),
+                        ("rating", &rating_label(*rating, self.lang)),
+                    ],
+                ));
+                self.text.push('\n');
+                self.line(&self.t("comment.ask"));
+                if *has_comment {
+                    self.line(&self.t("comment.replaces"));
+                }
+                let skip = if *has_comment {
+                    "btn.keep_comment"
+                } else {
+                    "btn.no_comment"
+                };
+                let row = vec![self.btn(skip, Callback::SkipComment(code.clone()))];
+                self.kb.row(row);
+                let row = vec![self.btn("btn.change_rating", Callback::Card(code.clone()))];
+                self.kb.row(row);
+            }
+            Screen::AllRated { progress } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "all_rated.body",
+                    &[("total", &number(progress.total, self.lang))],
+                ));
+                let row = vec![
+                    self.btn("btn.mine", Callback::Mine(0)),
+                    self.btn("btn.menu", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
+            Screen::Mine { page, pages, items } => self.mine(*page, *pages, items),
+            Screen::ConfirmWithdraw { code } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "withdraw.confirm",
+                    &[("code", code.as_str())],
+                ));
+                let row = vec![
+                    self.btn(
+                        "btn.withdraw_yes",
+                        Callback::WithdrawConfirmed(code.clone()),
+                    ),
+                    self.btn("btn.no", Callback::Card(code.clone())),
+                ];
+                self.kb.row(row);
+            }
+            Screen::Settings { profile, lang } => {
+                let unset = self.t("settings.unset");
+                let value = |key: Option<&str>| key.map_or(unset.clone(), |k| self.t(k));
+                let org = match &profile.organisation {
+                    Some(OrgChoice::Known(o)) => esc(&self.org_name(o)),
+                    Some(OrgChoice::Named(n)) => esc(n),
+                    None => unset.clone(),
+                };
+                let province = profile
+                    .province
+                    .map_or(unset.clone(), |p| self.province_name(p).to_string());
+                let body = tr_with(
+                    self.lang,
+                    "settings.body",
+                    &[
+                        ("lang", &lang_name(*lang, self.lang)),
+                        (
+                            "constituency",
+                            &value(profile.constituency.map(|c| c.key())),
+                        ),
+                        ("organisation", &org),
+                        ("province", &province),
+                        ("sector", &value(profile.sector.map(|s| s.key()))),
+                        ("gender", &value(profile.gender.map(|g| g.key()))),
+                    ],
+                );
+                self.line(&body);
+                let row = vec![
+                    self.btn("btn.language", Callback::ChooseLang),
+                    self.btn("btn.edit_profile", Callback::EditProfile),
+                ];
+                self.kb.row(row);
+                let row = vec![self.btn("btn.forget", Callback::Forget)];
+                self.kb.row(row);
+                self.menu_row();
+            }
+            Screen::ChooseLang { current } => {
+                self.line(&self.t("language.choose"));
+                self.lang_row(*current);
+            }
+            Screen::Help => {
+                self.line(&self.t("help.body"));
+                self.menu_row();
+            }
+            Screen::ConfirmForget => {
+                self.line(&self.t("forget.confirm"));
+                let row = vec![
+                    self.btn("btn.forget_yes", Callback::ForgetConfirmed),
+                    self.btn("btn.no", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
+            Screen::Forgotten => self.line(&self.t("forget.done")),
+            Screen::Hint(hint) => self.hint(*hint),
+            Screen::CommentRejected(e) => {
+                self.line(&self.t(match e {
+                    CommentError::Empty => "comment.empty",
+                    CommentError::TooLong => "comment.too_long",
+                }));
+            }
+            Screen::GroupInvite => {
+                // Group members read either language: say it in both, Khmer first.
+                self.text.push_str(&tr(Lang::Km, "group.invite"));
+                self.text.push_str("\n\n");
+                self.line(&tr(Lang::En, "group.invite"));
+                let url = format!("https://t.me/{}?start=group", self.bot_username);
+                self.kb.row(vec![Button::url(
+                    tr(Lang::Km, "btn.open_private"),
+                    url.clone(),
+                )]);
+                self.kb
+                    .row(vec![Button::url(tr(Lang::En, "btn.open_private"), url)]);
+            }
+            Screen::Outdated => {
+                self.line(&self.t("outdated.body"));
+                self.menu_row();
+            }
+        }
+        while self.text.ends_with('\n') {
+            self.text.pop();
+        }
+    }
+
+    fn lang_row(&mut self, selected: Lang) {
+        let row = Lang::ALL
+            .iter()
+            .map(|l| {
+                let mark = if *l == selected { "✓ " } else { "" };
+                Button::cb(
+                    format!("{mark}{}", lang_name(*l, self.lang)),
+                    Callback::Lang(*l),
+                )
+            })
+            .collect();
+        self.kb.row(row);
+    }
+
+    fn welcome(&mut self, selected: Lang, draft: bool) {
+        let plan = esc(self.plan.title.get(self.lang));
+        self.line(&tr_with(self.lang, "welcome.body", &[("plan", &plan)]));
+        self.draft_marker(draft);
+        self.lang_row(selected);
+        let row = vec![
+            self.btn("btn.agree", Callback::Consent(true)),
+            self.btn("btn.decline", Callback::Consent(false)),
+        ];
+        self.kb.row(row);
+    }
+
+    fn ask_organisation(&mut self, constituency: Constituency, page: u8) {
+        self.line(&tr_with(
+            self.lang,
+            "profile.organisation",
+            &[("constituency", &self.t(constituency.key()))],
+        ));
+        let all = organisations_of(constituency);
+        let (page, pages, items) = crate::conversation::flow::paginate(&all, ORG_PAGE, page);
+        for org in items {
+            let label = trim_graphemes(&self.org_name(org), LABEL_GRAPHEMES);
+            self.kb
+                .row(vec![Button::cb(label, Callback::Org(org.code.to_string()))]);
+        }
+        self.nav(page, pages, Callback::OrgPage);
+        self.skip_row(true);
+    }
+
+    fn card(
+        &mut self,
+        code: &ActivityCode,
+        given: Option<(Rating, Option<CommentKind>)>,
+        progress: crate::conversation::reply::Progress,
+        draft: bool,
+    ) {
+        let Some(a) = self.plan.activity(code) else {
+            return;
+        };
+        let lang = self.lang;
+        self.line(&format!("<b>{} · {}</b>", a.code, esc(a.title.get(lang))));
+        self.text.push('\n');
+        self.line(&esc(a.description.get(lang)));
+        self.text.push('\n');
+        self.line(&tr_with(
+            lang,
+            "card.lead",
+            &[("lead", &esc(a.lead.get(lang)))],
+        ));
+        self.line(&tr_with(
+            lang,
+            "card.timeframe",
+            &[("timeframe", &self.timeframe(a.timeframe))],
+        ));
+        self.text.push('\n');
+        if let Some((rating, comment)) = given {
+            let mut yours = tr_with(
+                lang,
+                "card.your_rating",
+                &[("rating", &rating_label(rating, lang))],
+            );
+            if let Some(kind) = comment {
+                yours.push_str(" · ");
+                yours.push_str(&self.t(match kind {
+                    CommentKind::Text => "card.with_comment",
+                    CommentKind::Voice => "card.with_voice",
+                }));
+            }
+            self.line(&yours);
+        }
+        self.line(&tr_with(
+            lang,
+            "card.progress",
+            &[
+                ("rated", &number(progress.rated, lang)),
+                ("total", &number(progress.total, lang)),
+            ],
+        ));
+        self.draft_marker(draft);
+        self.text.push('\n');
+        self.line(&self.t("card.ask"));
+
+        let current = given.map(|(r, _)| r);
+        let buttons: Vec<Button> = Rating::ALL
+            .iter()
+            .map(|r| {
+                let mark = if Some(*r) == current { "✓ " } else { "" };
+                Button::cb(
+                    format!("{mark}{}", rating_label(*r, lang)),
+                    Callback::Rate(code.clone(), *r),
+                )
+            })
+            .collect();
+        self.kb.grid(buttons, 3);
+        if given.is_some() {
+            let row = vec![
+                self.btn("btn.comment", Callback::AddComment(code.clone())),
+                self.btn("btn.withdraw", Callback::Withdraw(code.clone())),
+            ];
+            self.kb.row(row);
+        }
+        let page = self
+            .plan
+            .activities_of(&a.priority)
+            .position(|x| &x.code == code)
+            .unwrap_or(0)
+            / ACTIVITY_PAGE;
+        let row = vec![
+            self.btn("btn.next", Callback::SkipComment(code.clone())),
+            self.btn(
+                "btn.list",
+                Callback::Activities {
+                    priority: a.priority.clone(),
+                    page: page as u8,
+                },
+            ),
+            self.btn("btn.menu", Callback::Menu),
+        ];
+        self.kb.row(row);
+    }
+
+    fn mine(&mut self, page: u8, pages: u8, items: &[crate::conversation::reply::MineItem]) {
+        self.line(&self.t("mine.title"));
+        if items.is_empty() {
+            self.line(&self.t("mine.empty"));
+            let row = vec![
+                self.btn("btn.continue", Callback::NextUnrated),
+                self.btn("btn.menu", Callback::Menu),
+            ];
+            self.kb.row(row);
+            return;
+        }
+        for item in items {
+            let comment = match item.comment {
+                Some(CommentKind::Text) => " · 💬",
+                Some(CommentKind::Voice) => " · 🎤",
+                None => "",
+            };
+            let title = esc(&trim_graphemes(
+                &self.activity_title(&item.code),
+                LABEL_GRAPHEMES,
+            ));
+            self.line(&format!(
+                "<b>{}</b> {title}\n   {}{comment}",
+                item.code,
+                rating_label(item.rating, self.lang)
+            ));
+        }
+        self.text.push('\n');
+        self.line(&self.t("mine.tap_to_change"));
+        let buttons = items
+            .iter()
+            .map(|i| {
+                Button::cb(
+                    format!("{} · {}", i.code, number(i.rating.get(), self.lang)),
+                    Callback::Card(i.code.clone()),
+                )
+            })
+            .collect();
+        self.kb.grid(buttons, 4);
+        self.nav(page, pages, Callback::Mine);
+        self.menu_row();
+    }
+
+    fn hint(&mut self, hint: Hint) {
+        let key = match hint {
+            Hint::UseButtons => "hint.use_buttons",
+            Hint::NotAskingComment => "hint.not_asking_comment",
+            Hint::ConsentFirst => "hint.consent_first",
+            Hint::OrgNameInvalid => "hint.org_name_invalid",
+            Hint::Unsupported(kind) => match kind {
+                OtherKind::Sticker => "hint.sticker",
+                OtherKind::Photo | OtherKind::Video => "hint.media",
+                OtherKind::Document => "hint.document",
+                OtherKind::Location | OtherKind::Contact => "hint.location",
+                OtherKind::Audio | OtherKind::Other => "hint.other",
+            },
+        };
+        self.line(&self.t(key));
+        if !matches!(hint, Hint::OrgNameInvalid | Hint::ConsentFirst) {
+            self.menu_row();
+        }
+    }
+}

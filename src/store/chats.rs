@@ -1,0 +1,361 @@
+//! Per-chat conversation state and the member's profile: loaded before a step, written after.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, Sqlite, Transaction};
+use std::collections::BTreeMap;
+
+use super::{Store, StoreError};
+use crate::conversation::{CommentKind, Consent, Effect, Given, ProfileField, State};
+use crate::domain::{
+    reference, ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Profile, Province,
+    Rating, Sector,
+};
+
+/// The message that carries the member's current buttons, and a hash of what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub message_id: i32,
+    pub hash: i64,
+}
+
+/// Everything a step needs to know about one chat.
+#[derive(Clone, Debug)]
+pub struct ChatRecord {
+    pub lang: Option<Lang>,
+    pub state: State,
+    pub shown: Option<Shown>,
+    pub last_update_id: Option<i64>,
+    pub blocked: bool,
+    pub consent: Consent,
+    pub profile: Profile,
+    pub given: BTreeMap<ActivityCode, Given>,
+}
+
+#[derive(FromRow)]
+struct ChatRow {
+    lang: Option<String>,
+    state: Option<String>,
+    shown_message_id: Option<i64>,
+    shown_hash: Option<i64>,
+    last_update_id: Option<i64>,
+    blocked: bool,
+    consent: Option<String>,
+    constituency: Option<String>,
+    org_code: Option<String>,
+    org_name: Option<String>,
+    province: Option<i64>,
+    sector: Option<String>,
+    gender: Option<String>,
+}
+
+#[derive(FromRow)]
+struct GivenRow {
+    activity_code: String,
+    rating: i64,
+    has_text: bool,
+    has_voice: bool,
+}
+
+/// What one step leaves behind, written in one transaction.
+pub struct StepWrite<'a> {
+    pub chat_id: i64,
+    pub state: &'a State,
+    pub effects: &'a [Effect],
+    pub plan_version: i64,
+    /// `Some` when this step edited the buttons' message: the new content hash.
+    pub shown: Option<Shown>,
+    pub update_id: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn load_chat(
+        &self,
+        chat_id: i64,
+        plan_version: i64,
+    ) -> Result<ChatRecord, StoreError> {
+        let row: ChatRow = sqlx::query_as(
+            "SELECT c.lang, c.state, c.shown_message_id, c.shown_hash, c.last_update_id,
+                    c.blocked_at IS NOT NULL AS blocked,
+                    m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender
+             FROM (SELECT ?1 AS id) q
+             LEFT JOIN chats c ON c.chat_id = q.id
+             LEFT JOIN members m ON m.member_id = q.id",
+        )
+        .bind(chat_id)
+        .fetch_one(&self.reader)
+        .await?;
+        let given_rows: Vec<GivenRow> = sqlx::query_as(
+            "SELECT activity_code, rating, comment_text IS NOT NULL AS has_text,
+                    voice_file_id IS NOT NULL AS has_voice
+             FROM ratings WHERE member_id = ?1 AND plan_version = ?2",
+        )
+        .bind(chat_id)
+        .bind(plan_version)
+        .fetch_all(&self.reader)
+        .await?;
+
+        let consent = match row.consent.as_deref() {
+            Some("given") => Consent::Given,
+            Some("declined") => Consent::Declined,
+            _ => Consent::Unknown,
+        };
+        let state = match row.state.as_deref().map(State::from_json) {
+            Some(Some(state)) => state,
+            None => State::Start,
+            // Unreadable (an older or newer build): buttons still work from the menu.
+            Some(None) if consent == Consent::Given => State::Menu,
+            Some(None) => State::Start,
+        };
+        let organisation = match (
+            row.org_code.as_deref().and_then(reference::organisation),
+            row.org_name,
+        ) {
+            (Some(org), _) => Some(OrgChoice::Known(org)),
+            (None, Some(name)) => Some(OrgChoice::Named(name)),
+            _ => None,
+        };
+        let profile = Profile {
+            constituency: row.constituency.as_deref().and_then(Constituency::parse),
+            organisation,
+            province: row
+                .province
+                .and_then(|p| u8::try_from(p).ok())
+                .and_then(Province::new),
+            sector: row.sector.as_deref().and_then(Sector::parse),
+            gender: row.gender.as_deref().and_then(Gender::parse),
+        };
+        let given = given_rows
+            .into_iter()
+            .filter_map(|g| {
+                let code = ActivityCode::parse(&g.activity_code).ok()?;
+                let rating = Rating::new(u8::try_from(g.rating).ok()?)?;
+                let comment = match (g.has_text, g.has_voice) {
+                    (_, true) => Some(CommentKind::Voice),
+                    (true, false) => Some(CommentKind::Text),
+                    _ => None,
+                };
+                Some((code, Given { rating, comment }))
+            })
+            .collect();
+        Ok(ChatRecord {
+            lang: row.lang.as_deref().and_then(Lang::parse),
+            state,
+            shown: match (row.shown_message_id, row.shown_hash) {
+                (Some(id), Some(hash)) => i32::try_from(id)
+                    .ok()
+                    .map(|message_id| Shown { message_id, hash }),
+                _ => None,
+            },
+            last_update_id: row.last_update_id,
+            blocked: row.blocked,
+            consent,
+            profile,
+            given,
+        })
+    }
+
+    /// Writes a step's effects and the next state together: a crash leaves either all or nothing.
+    pub async fn apply(&self, w: StepWrite<'_>) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let now = w.now;
+        let mut erased = false;
+        for effect in w.effects {
+            match effect {
+                Effect::Erase => {
+                    erase(&mut tx, w.chat_id).await?;
+                    erased = true;
+                }
+                other => apply_effect(&mut tx, w.chat_id, w.plan_version, other, now).await?,
+            }
+        }
+        if !erased {
+            sqlx::query(
+                "INSERT INTO chats (chat_id, state, shown_message_id, shown_hash, last_update_id, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (chat_id) DO UPDATE SET
+                    state = excluded.state,
+                    shown_message_id = coalesce(excluded.shown_message_id, chats.shown_message_id),
+                    shown_hash = coalesce(excluded.shown_hash, chats.shown_hash),
+                    last_update_id = coalesce(excluded.last_update_id, chats.last_update_id),
+                    blocked_at = NULL,
+                    updated_at = excluded.updated_at",
+            )
+            .bind(w.chat_id)
+            .bind(w.state.to_json())
+            .bind(w.shown.map(|s| s.message_id))
+            .bind(w.shown.map(|s| s.hash))
+            .bind(w.update_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the message that now carries the member's buttons (after a successful send).
+    pub async fn set_shown(&self, chat_id: i64, shown: Option<Shown>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chats SET shown_message_id = ?2, shown_hash = ?3 WHERE chat_id = ?1")
+            .bind(chat_id)
+            .bind(shown.map(|s| s.message_id))
+            .bind(shown.map(|s| s.hash))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Telegram said 403: the member blocked the bot (or deleted their account).
+    pub async fn set_blocked(
+        &self,
+        chat_id: i64,
+        blocked: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chats SET blocked_at = CASE WHEN ?2 THEN ?3 END WHERE chat_id = ?1")
+            .bind(chat_id)
+            .bind(blocked)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// How many rows anywhere still name this member (0 after /forget).
+    pub async fn rows_about(&self, chat_id: i64) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM chats WHERE chat_id = ?1)
+                  + (SELECT count(*) FROM members WHERE member_id = ?1)
+                  + (SELECT count(*) FROM ratings WHERE member_id = ?1)
+                  + (SELECT count(*) FROM rating_revisions WHERE member_id = ?1)",
+        )
+        .bind(chat_id)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(n)
+    }
+}
+
+async fn erase(tx: &mut Transaction<'_, Sqlite>, chat_id: i64) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM rating_revisions WHERE member_id = ?1",
+        "DELETE FROM ratings WHERE member_id = ?1",
+        "DELETE FROM members WHERE member_id = ?1",
+        "DELETE FROM chats WHERE chat_id = ?1",
+    ] {
+        sqlx::query(sql).bind(chat_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn apply_effect(
+    tx: &mut Transaction<'_, Sqlite>,
+    chat_id: i64,
+    plan_version: i64,
+    effect: &Effect,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match effect {
+        Effect::SetLang(lang) => {
+            sqlx::query(
+                "INSERT INTO chats (chat_id, lang, state, updated_at) VALUES (?1, ?2, '{\"at\":\"Start\"}', ?3)
+                 ON CONFLICT (chat_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
+            )
+            .bind(chat_id)
+            .bind(lang.code())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Effect::GiveConsent | Effect::DeclineConsent => {
+            let consent = if *effect == Effect::GiveConsent {
+                "given"
+            } else {
+                "declined"
+            };
+            sqlx::query(
+                "INSERT INTO members (member_id, consent, consent_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?3, ?3)
+                 ON CONFLICT (member_id) DO UPDATE SET
+                    consent = excluded.consent, consent_at = excluded.consent_at, updated_at = excluded.updated_at",
+            )
+            .bind(chat_id)
+            .bind(consent)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Effect::SetProfile(field) => set_profile(tx, chat_id, field, now).await?,
+        Effect::Rate { code, rating } => {
+            super::ratings::rate(tx, chat_id, plan_version, code, *rating, now).await?;
+        }
+        Effect::Comment { code, comment } => {
+            super::ratings::comment(tx, chat_id, plan_version, code, comment, now).await?;
+        }
+        Effect::Withdraw { code } => {
+            super::ratings::withdraw(tx, chat_id, plan_version, code, now).await?
+        }
+        Effect::Erase => erase(tx, chat_id).await?,
+    }
+    Ok(())
+}
+
+async fn set_profile(
+    tx: &mut Transaction<'_, Sqlite>,
+    chat_id: i64,
+    field: &ProfileField,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (sql, value): (&str, Option<String>) = match field {
+        ProfileField::Constituency(c) => {
+            // A different side makes a listed organisation of the old side wrong: clear it.
+            sqlx::query(
+                "UPDATE members SET org_code = NULL WHERE member_id = ?1 AND constituency IS NOT ?2",
+            )
+            .bind(chat_id)
+            .bind(c.code())
+            .execute(&mut **tx)
+            .await?;
+            ("UPDATE members SET constituency = ?2, updated_at = ?3 WHERE member_id = ?1", Some(c.code().into()))
+        }
+        ProfileField::Organisation(OrgChoice::Known(org)) => (
+            "UPDATE members SET org_code = ?2, org_name = NULL, updated_at = ?3 WHERE member_id = ?1",
+            Some(org.code.into()),
+        ),
+        ProfileField::Organisation(OrgChoice::Named(name)) => (
+            "UPDATE members SET org_name = ?2, org_code = NULL, updated_at = ?3 WHERE member_id = ?1",
+            Some(name.clone()),
+        ),
+        ProfileField::Province(p) => {
+            ("UPDATE members SET province = ?2, updated_at = ?3 WHERE member_id = ?1", Some(p.code().to_string()))
+        }
+        ProfileField::Sector(s) => {
+            ("UPDATE members SET sector = ?2, updated_at = ?3 WHERE member_id = ?1", Some(s.code().into()))
+        }
+        ProfileField::Gender(g) => {
+            ("UPDATE members SET gender = ?2, updated_at = ?3 WHERE member_id = ?1", Some(g.code().into()))
+        }
+    };
+    sqlx::query(sql)
+        .bind(chat_id)
+        .bind(value)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Kept here so `Comment` stays storage-agnostic: the columns a comment fills.
+pub(super) fn comment_columns(
+    comment: &Comment,
+) -> (Option<&str>, Option<&str>, Option<i64>, Option<i64>) {
+    match comment {
+        Comment::Text(t) => (Some(t.as_str()), None, None, None),
+        Comment::Voice(v) => (
+            None,
+            Some(v.file_id.as_str()),
+            Some(i64::from(v.duration_secs)),
+            v.size_bytes.map(i64::from),
+        ),
+    }
+}

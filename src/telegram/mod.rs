@@ -1,0 +1,249 @@
+//! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
+
+pub mod commands;
+pub mod parse;
+pub mod send;
+
+use std::sync::Arc;
+
+use teloxide::adaptors::throttle::{Limits, Throttle};
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::prelude::*;
+use teloxide::types::{CallbackQuery, ChatMemberUpdated, Message, Update};
+use teloxide::update_listeners::Polling;
+use teloxide::RequestError;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::conversation::ChatKind;
+use crate::domain::{Lang, Plan};
+use crate::engine::{Engine, Incoming};
+use crate::messages::tr;
+use crate::store::Store;
+
+/// The bot as the handlers see it: `Throttle<Bot>` in production, a plain `Bot` when pacing
+/// is off (benchmarks). The bounds say that requests may cross threads.
+pub trait TgBot:
+    Requester<
+        Err = RequestError,
+        GetUpdates: Send,
+        GetWebhookInfo: Send,
+        DeleteWebhook: Send,
+        SendMessage: Send + Sync,
+        EditMessageText: Send + Sync,
+        AnswerCallbackQuery: Send + Sync,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> TgBot for T where
+    T: Requester<
+            Err = RequestError,
+            GetUpdates: Send,
+            GetWebhookInfo: Send,
+            DeleteWebhook: Send,
+            SendMessage: Send + Sync,
+            EditMessageText: Send + Sync,
+            AnswerCallbackQuery: Send + Sync,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The running pieces, built from configuration. Used by `main`, the tests and the benchmark.
+pub struct App {
+    pub engine: Arc<Engine>,
+    bot: Bot,
+    pacing: Option<crate::config::Pacing>,
+    poll_timeout: std::time::Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("Telegram did not accept the token ({0}). Check TELOXIDE_TOKEN (from @BotFather).")]
+    Telegram(RequestError),
+    #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
+    ApiUrl(String),
+}
+
+impl App {
+    pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
+        let store = Store::open(&config.database_url).await?;
+        let mut bot = Bot::new(&config.token);
+        if let Some(url) = &config.api_url {
+            bot = bot
+                .set_api_url(url::Url::parse(url).map_err(|e| StartError::ApiUrl(e.to_string()))?);
+        }
+        let me = bot.get_me().await.map_err(StartError::Telegram)?;
+        let plan = store
+            .active_plan_or(Plan::default_plan, clock.now())
+            .await?;
+        tracing::info!(
+            bot = %me.username(), plan = plan.version, activities = plan.activities.len(),
+            draft = plan.is_draft(), "starting"
+        );
+        commands::register(&bot).await;
+        let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
+        Ok(App {
+            engine,
+            bot,
+            pacing: config.pacing,
+            poll_timeout: config.poll_timeout,
+        })
+    }
+
+    /// Long-polls until stopped (Ctrl-C when `ctrlc`, or the task being dropped).
+    pub async fn run(self, ctrlc: bool) {
+        match self.pacing {
+            Some(p) => {
+                let limits = Limits {
+                    messages_per_sec_chat: p.per_chat_per_sec,
+                    messages_per_min_chat: 20,
+                    messages_per_min_channel_or_supergroup: p.per_group_per_min,
+                    messages_per_sec_overall: p.overall_per_sec,
+                };
+                serve(
+                    Throttle::new_spawn(self.bot, limits),
+                    self.engine,
+                    self.poll_timeout,
+                    ctrlc,
+                )
+                .await
+            }
+            None => serve(self.bot, self.engine, self.poll_timeout, ctrlc).await,
+        }
+    }
+}
+
+async fn serve<B: TgBot>(
+    bot: B,
+    engine: Arc<Engine>,
+    poll_timeout: std::time::Duration,
+    ctrlc: bool,
+) {
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message::<B>))
+        .branch(Update::filter_callback_query().endpoint(on_callback::<B>))
+        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
+    let polling = Polling::builder(bot.clone())
+        .timeout(poll_timeout)
+        .delete_webhook()
+        .await
+        .build();
+    let mut builder = Dispatcher::builder(bot, handler)
+        .dependencies(dptree::deps![engine])
+        .default_handler(|_| async {});
+    if ctrlc {
+        builder = builder.enable_ctrlc_handler();
+    }
+    builder
+        .build()
+        .dispatch_with_listener(
+            polling,
+            teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
+        )
+        .await;
+}
+
+async fn on_message<B: TgBot>(
+    bot: B,
+    update: Update,
+    msg: Message,
+    engine: Arc<Engine>,
+) -> HandlerResult {
+    let Some((chat, input)) = parse::message_input(&msg) else {
+        return Ok(());
+    };
+    let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
+    let incoming = Incoming {
+        chat_id: msg.chat.id.0,
+        chat,
+        language_code: language_code.clone(),
+        update_id: Some(i64::from(update.id.0)),
+        input,
+    };
+    match engine.handle(incoming).await {
+        Ok(handled) => send::deliver(&bot, &engine, msg.chat.id.0, handled.outgoing).await,
+        Err(e) => {
+            tracing::error!(chat = msg.chat.id.0, error = %e, "could not handle a message");
+            let lang = Lang::from_telegram(language_code.as_deref());
+            let _ = bot
+                .send_message(msg.chat.id, tr(lang, "error.internal"))
+                .await;
+        }
+    }
+    Ok(())
+}
+
+async fn on_callback<B: TgBot>(
+    bot: B,
+    update: Update,
+    q: CallbackQuery,
+    engine: Arc<Engine>,
+) -> HandlerResult {
+    let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
+    let chat_id = q
+        .message
+        .as_ref()
+        .map_or(q.from.id.0 as i64, |m| m.chat().id.0);
+    let language_code = q.from.language_code.clone();
+    let result = if private {
+        let incoming = Incoming {
+            chat_id,
+            chat: ChatKind::Private,
+            language_code: language_code.clone(),
+            update_id: Some(i64::from(update.id.0)),
+            input: parse::callback_input(&q),
+        };
+        engine.handle(incoming).await
+    } else {
+        Ok(Default::default())
+    };
+    // Answer first: the spinner on the member's button stops as soon as possible.
+    let (notice, outgoing) = match result {
+        Ok(h) => (h.notice, h.outgoing),
+        Err(e) => {
+            tracing::error!(chat = chat_id, error = %e, "could not handle a button");
+            (
+                Some(tr(
+                    Lang::from_telegram(language_code.as_deref()),
+                    "error.internal",
+                )),
+                Vec::new(),
+            )
+        }
+    };
+    let mut answer = bot.answer_callback_query(q.id.clone());
+    if let Some(text) = notice {
+        answer = answer.text(text);
+    }
+    if let Err(e) = answer.await {
+        tracing::debug!(error = %e, "callback answer failed (it may have expired)");
+    }
+    send::deliver(&bot, &engine, chat_id, outgoing).await;
+    Ok(())
+}
+
+/// A member blocking or unblocking the bot arrives as a change of the bot's membership.
+async fn on_my_chat_member(update: ChatMemberUpdated, engine: Arc<Engine>) -> HandlerResult {
+    if update.chat.is_private() {
+        let blocked = !update.new_chat_member.is_present();
+        if let Err(e) = engine
+            .store()
+            .set_blocked(update.chat.id.0, blocked, engine.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not record a block");
+        }
+    }
+    Ok(())
+}

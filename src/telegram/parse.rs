@@ -1,0 +1,65 @@
+//! Telegram updates → typed `Input`, once, at the edge.
+
+use teloxide::types::{CallbackQuery, Message};
+
+use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind};
+use crate::domain::VoiceNote;
+
+/// What a message means to the conversation, or `None` for messages the bot ignores
+/// (service messages, and in groups anything but a command).
+pub fn message_input(msg: &Message) -> Option<(ChatKind, Input)> {
+    let chat = if msg.chat.is_private() {
+        ChatKind::Private
+    } else {
+        ChatKind::Group
+    };
+    if let Some(text) = msg.text() {
+        return match Command::parse(text) {
+            Some(cmd) => Some((chat, Input::Command(cmd))),
+            None if chat == ChatKind::Group => None,
+            None => Some((chat, Input::Text(text.to_string()))),
+        };
+    }
+    if chat == ChatKind::Group {
+        return None;
+    }
+    let input = if let Some(v) = msg.voice() {
+        Input::Voice(VoiceNote {
+            file_id: v.file.id.0.clone(),
+            duration_secs: v.duration.seconds(),
+            size_bytes: Some(v.file.size),
+        })
+    } else if msg.sticker().is_some() {
+        Input::Other(OtherKind::Sticker)
+    } else if msg.photo().is_some() || msg.animation().is_some() {
+        Input::Other(OtherKind::Photo)
+    } else if msg.video().is_some() || msg.video_note().is_some() {
+        Input::Other(OtherKind::Video)
+    } else if msg.document().is_some() {
+        Input::Other(OtherKind::Document)
+    } else if msg.location().is_some() || msg.venue().is_some() {
+        Input::Other(OtherKind::Location)
+    } else if msg.contact().is_some() {
+        Input::Other(OtherKind::Contact)
+    } else if msg.audio().is_some() {
+        Input::Other(OtherKind::Audio)
+    } else if msg.from.is_some() && msg.chat.is_private() && is_user_content(msg) {
+        Input::Other(OtherKind::Other)
+    } else {
+        return None;
+    };
+    Some((chat, input))
+}
+
+/// Polls, dice, games and the like: things a person sent, as opposed to service messages.
+fn is_user_content(msg: &Message) -> bool {
+    msg.poll().is_some() || msg.dice().is_some() || msg.game().is_some() || msg.story().is_some()
+}
+
+pub fn callback_input(q: &CallbackQuery) -> Input {
+    let message_id = q.message.as_ref().map(|m| m.id().0);
+    match q.data.as_deref().and_then(Callback::decode) {
+        Some(data) => Input::Callback { data, message_id },
+        None => Input::BadCallback { message_id },
+    }
+}

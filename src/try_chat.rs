@@ -1,0 +1,182 @@
+//! `dwcp-feedback try`: the same engine as the bot, in a terminal. Buttons are numbered;
+//! type a number to tap one, anything else is a message.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::clock::Clock;
+use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind, Placement};
+use crate::domain::{Lang, Plan, VoiceNote};
+use crate::engine::{Engine, Incoming, Outgoing};
+use crate::messages::{text::visible_text, Action, Keyboard};
+use crate::store::{Shown, Store, StoreError};
+
+const CHAT_ID: i64 = 1;
+
+const INTRO: &str = "dwcp-feedback try: the bot's conversation in your terminal.\n\
+  A number taps that button; /commands work; any other line is a typed message.\n\
+  `:voice` sends a voice note, `:photo` a photo, `:quit` (or Ctrl-D) ends.\n";
+
+pub async fn run<R, W>(
+    store: Store,
+    lang: Option<Lang>,
+    clock: Arc<dyn Clock>,
+    input: R,
+    mut out: W,
+) -> Result<(), StoreError>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let plan = store
+        .active_plan_or(Plan::default_plan, clock.now())
+        .await?;
+    let engine = Engine::new(store, plan, clock, "dwcp_feedback_bot".into());
+    let language_code = lang.map(|l| l.code().to_string());
+    let mut screen = Screen::default();
+    let _ = out.write_all(INTRO.as_bytes()).await;
+
+    let mut pending = Some(Input::Command(Command::Start(None)));
+    let mut lines = input.lines();
+    loop {
+        let input = match pending.take() {
+            Some(input) => input,
+            None => {
+                let _ = out.write_all(b"\n> ").await;
+                let _ = out.flush().await;
+                let Ok(Some(line)) = lines.next_line().await else {
+                    break;
+                };
+                match parse_line(line.trim(), &screen) {
+                    Line::Quit => break,
+                    Line::Input(input) => input,
+                    Line::Nothing(why) => {
+                        let _ = out.write_all(format!("  ({why})\n").as_bytes()).await;
+                        continue;
+                    }
+                }
+            }
+        };
+        let incoming = Incoming {
+            chat_id: CHAT_ID,
+            chat: ChatKind::Private,
+            language_code: language_code.clone(),
+            update_id: None,
+            input,
+        };
+        let handled = engine.handle(incoming).await?;
+        if let Some(notice) = &handled.notice {
+            let _ = out.write_all(format!("  ⟨{notice}⟩\n").as_bytes()).await;
+        }
+        for o in &handled.outgoing {
+            let shown = screen.show(o);
+            let _ = out.write_all(shown.as_bytes()).await;
+            if matches!(o.placement, Placement::New) && !o.rendered.keyboard.rows.is_empty() {
+                engine
+                    .store()
+                    .set_shown(
+                        CHAT_ID,
+                        Some(Shown {
+                            message_id: screen.message_id,
+                            hash: o.hash,
+                        }),
+                    )
+                    .await?;
+            }
+        }
+    }
+    let _ = out.write_all(b"\nbye\n").await;
+    let _ = out.flush().await;
+    Ok(())
+}
+
+/// The simulated phone: message ids and the buttons of the latest message.
+#[derive(Default)]
+struct Screen {
+    message_id: i32,
+    keyboard: Keyboard,
+    keyboard_message: i32,
+}
+
+impl Screen {
+    fn show(&mut self, o: &Outgoing) -> String {
+        let id = match o.placement {
+            Placement::New => {
+                self.message_id += 1;
+                self.message_id
+            }
+            Placement::Edit(id) => id,
+        };
+        let mut s = String::from("\n");
+        s.push_str(if matches!(o.placement, Placement::Edit(_)) {
+            "┌ (edited)\n"
+        } else {
+            "┌\n"
+        });
+        for line in visible_text(&o.rendered.text).lines() {
+            s.push_str("│ ");
+            s.push_str(line);
+            s.push('\n');
+        }
+        let mut n = 0;
+        for row in &o.rendered.keyboard.rows {
+            s.push_str("│");
+            for b in row {
+                n += 1;
+                match &b.action {
+                    Action::Callback(_) => s.push_str(&format!(" [{n}] {}", b.label)),
+                    Action::Url(u) => s.push_str(&format!(" [{n}] {} → {u}", b.label)),
+                }
+            }
+            s.push('\n');
+        }
+        s.push_str("└\n");
+        if !o.rendered.keyboard.rows.is_empty() {
+            self.keyboard = o.rendered.keyboard.clone();
+            self.keyboard_message = id;
+        }
+        s
+    }
+
+    fn tap(&self, n: usize) -> Option<Callback> {
+        match &self.keyboard.buttons().nth(n.checked_sub(1)?)?.action {
+            Action::Callback(cb) => Some(cb.clone()),
+            Action::Url(_) => None,
+        }
+    }
+}
+
+enum Line {
+    Input(Input),
+    Nothing(&'static str),
+    Quit,
+}
+
+fn parse_line(line: &str, screen: &Screen) -> Line {
+    match line {
+        ":quit" | ":q" => Line::Quit,
+        ":voice" => Line::Input(Input::Voice(VoiceNote {
+            file_id: format!("try-voice-{}", screen.message_id),
+            duration_secs: 5,
+            size_bytes: Some(8000),
+        })),
+        ":photo" => Line::Input(Input::Other(OtherKind::Photo)),
+        "" => Line::Nothing("type a number, a message or :quit"),
+        _ => {
+            if let Ok(n) = line.parse::<usize>() {
+                return match screen.tap(n) {
+                    Some(data) => Line::Input(Input::Callback {
+                        data,
+                        message_id: Some(screen.keyboard_message),
+                    }),
+                    None => Line::Nothing("no button with that number"),
+                };
+            }
+            match Command::parse(line) {
+                Some(cmd) => Line::Input(Input::Command(cmd)),
+                None => Line::Input(Input::Text(line.to_string())),
+            }
+        }
+    }
+}
