@@ -246,6 +246,10 @@ impl Step<'_> {
                 }
                 None => self.show(Screen::Hint(Hint::OrgNameInvalid)),
             },
+            State::Profile { step, .. } => {
+                self.banner = Some(Banner::UseButtons);
+                self.profile_screen(*step, 0);
+            }
             _ => self.show(Screen::Hint(Hint::UseButtons)),
         }
     }

@@ -24,6 +24,8 @@ pub enum Banner {
     Withdrawn,
     LanguageChanged,
     UnknownActivity,
+    /// Typed text where a button is expected; the question is asked again below.
+    UseButtons,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -70,6 +70,7 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
             Banner::Withdrawn => "banner.withdrawn",
             Banner::LanguageChanged => "banner.language_changed",
             Banner::UnknownActivity => "banner.unknown_activity",
+            Banner::UseButtons => "banner.use_buttons",
         },
     )
 }
@@ -497,7 +498,18 @@ impl R<'_> {
         let all = organisations_of(constituency);
         let (page, pages, items) = crate::conversation::flow::paginate(&all, ORG_PAGE, page);
         for org in items {
-            let label = trim_graphemes(&self.org_name(org), LABEL_GRAPHEMES);
+            // The abbreviation first: it is how members know their organisation, and it
+            // survives trimming of a long name.
+            let name = match self.lang {
+                Lang::Km => org.km,
+                Lang::En => org.en,
+            };
+            let full = if name == org.abbr {
+                name.to_string()
+            } else {
+                format!("{} · {name}", org.abbr)
+            };
+            let label = trim_graphemes(&full, LABEL_GRAPHEMES);
             self.kb
                 .row(vec![Button::cb(label, Callback::Org(org.code.to_string()))]);
         }

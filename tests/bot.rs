@@ -1,0 +1,542 @@
+//! End to end: the real bot over HTTP (teloxide, reqwest) against a fake Telegram on 127.0.0.1.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use dwcp_feedback::domain::ActivityCode;
+use support::fake_telegram::{FakeTelegram, Limits, BOT_USERNAME};
+use support::harness::{assert_telegram_happy, database, start};
+
+fn code(s: &str) -> ActivityCode {
+    ActivityCode::parse(s).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn khmer_newcomer_rates_within_six_taps_and_comments() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(101, "Sokha", Some("km"));
+
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    assert!(
+        welcome.text.contains("ឯកជនភាព"),
+        "Khmer privacy notice first: {}",
+        welcome.text
+    );
+    assert!(
+        welcome.button("✓ ខ្មែរ").is_some(),
+        "Khmer pre-selected: {:?}",
+        welcome.labels()
+    );
+    assert!(welcome.text.contains("សេចក្តីព្រាង"), "draft marker shown");
+
+    let mut taps = 0;
+    let (_, constituency) = member.tap(&welcome, "ខ្ញុំយល់ព្រម").await;
+    taps += 1;
+    let (_, organisation) = member.tap(&constituency, "កម្មករនិយោជិត").await;
+    taps += 1;
+    let (_, card) = member.tap(&organisation, "រំលងសំណួរនៅសល់").await;
+    taps += 1;
+    assert!(
+        card.text.contains("P1.1"),
+        "straight to the first activity: {}",
+        card.text
+    );
+    assert_eq!(
+        card.id, welcome.id,
+        "one message edited in place, not a pile"
+    );
+    let (notice, ask_comment) = member.tap(&card, "៤ ល្អ").await;
+    taps += 1;
+    assert!(taps <= 6, "first rating took {taps} taps");
+    assert_eq!(notice.as_deref(), Some("✓ បានរក្សាទុក"));
+    assert!(ask_comment.text.contains("មតិ"), "{}", ask_comment.text);
+
+    member.send_text("សកម្មភាពនេះល្អ ប៉ុន្តែត្រូវការថវិកាបន្ថែម <ច្រើន> & លឿន");
+    let next = member.reply().await;
+    assert!(next.text.contains("បានរក្សាទុកមតិយោបល់"), "{}", next.text);
+    assert!(
+        next.text.contains("P1.2"),
+        "on to the next unrated activity: {}",
+        next.text
+    );
+    assert!(
+        next.text.contains("បានវាយតម្លៃ ១ ក្នុងចំណោម ១៥"),
+        "n of N rated: {}",
+        next.text
+    );
+
+    let revisions = bot
+        .engine
+        .store()
+        .revisions(101, 1, &code("P1.1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        revisions
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>(),
+        ["rate", "comment"]
+    );
+    assert_eq!(
+        revisions[1].comment_text.as_deref(),
+        Some("សកម្មភាពនេះល្អ ប៉ុន្តែត្រូវការថវិកាបន្ថែម <ច្រើន> & លឿន")
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_member_full_profile_voice_note_change_and_withdraw() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(202, "Dara", Some("en-US"));
+
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    assert!(
+        welcome.button("✓ English").is_some(),
+        "{:?}",
+        welcome.labels()
+    );
+    let (_, s) = member.tap(&welcome, "I agree").await;
+    let (_, s) = member.tap(&s, "Employers").await;
+    assert!(
+        s.labels().iter().any(|l| l.starts_with("CAMFEBA · ")),
+        "{:?}",
+        s.labels()
+    );
+    let (_, s) = member.tap(&s, "CAMFEBA").await;
+    let (_, s) = member.tap(&s, "▶").await;
+    assert!(
+        s.labels().contains(&"2/4"),
+        "province page 2: {:?}",
+        s.labels()
+    );
+    let (_, s) = member.tap(&s, "Kep").await;
+    let (_, s) = member.tap(&s, "Garment").await;
+    let (_, card) = member.tap(&s, "Prefer not to say").await;
+    assert!(
+        card.text.contains("Profile saved") && card.text.contains("P1.1"),
+        "{}",
+        card.text
+    );
+    assert!(
+        card.text.contains("Jan 2026 – Dec 2027"),
+        "timeframe in words: {}",
+        card.text
+    );
+
+    let (_, ask) = member.tap(&card, "5 Very good").await;
+    member.send_voice("voice-abc", 12);
+    let next = member.reply().await;
+    assert!(
+        next.text.contains("Voice note saved") && next.text.contains("P1.2"),
+        "{}",
+        next.text
+    );
+
+    member.send_text("/mine");
+    let mine = member.reply().await;
+    assert!(
+        mine.text.contains("P1.1") && mine.text.contains("🎤"),
+        "{}",
+        mine.text
+    );
+    let (_, card) = member.tap(&mine, "P1.1 · 5").await;
+    assert!(
+        card.text.contains("Your rating: 5 Very good"),
+        "{}",
+        card.text
+    );
+    let (_, ask2) = member.tap(&card, "2 Poor").await;
+    assert!(ask2.text.contains("a new one replaces it"), "{}", ask2.text);
+    let (_, _next) = member.tap(&ask2, "Keep my comment").await;
+
+    let store = bot.engine.store();
+    let history = store.revisions(202, 1, &code("P1.1")).await.unwrap();
+    let actions: Vec<_> = history
+        .iter()
+        .map(|r| (r.action.as_str(), r.rating))
+        .collect();
+    assert_eq!(
+        actions,
+        [("rate", Some(5)), ("comment", Some(5)), ("rate", Some(2))]
+    );
+    assert_eq!(
+        history[2].voice_file_id.as_deref(),
+        Some("voice-abc"),
+        "the voice note stays with the new rating"
+    );
+
+    // Withdraw from the card, with a confirmation.
+    member.send_text("/mine");
+    let mine = member.reply().await;
+    let (_, card) = member.tap(&mine, "P1.1").await;
+    let (_, confirm) = member.tap(&card, "Withdraw").await;
+    let (notice, after) = member.tap(&confirm, "Yes, withdraw").await;
+    assert_eq!(notice.as_deref(), Some("✓ Saved"));
+    assert!(after.text.contains("Rating withdrawn"), "{}", after.text);
+    assert!(store
+        .current_ratings(1)
+        .await
+        .unwrap()
+        .iter()
+        .all(|(m, c, _)| !(*m == 202 && c == "P1.1")));
+    assert_eq!(
+        store.revisions(202, 1, &code("P1.1")).await.unwrap().len(),
+        4,
+        "history kept"
+    );
+    let _ = ask;
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_switch_on_the_welcome_screen_and_later() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let _bot = start(&fake, &db, None).await;
+    let member = fake.user(303, "Vanna", None);
+
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    assert!(
+        welcome.button("✓ ខ្មែរ").is_some(),
+        "no language_code: Khmer first"
+    );
+    let (_, english) = member.tap(&welcome, "English").await;
+    assert!(english.text.contains("Privacy") && english.button("✓ English").is_some());
+    // Tapping the language already chosen changes nothing: no edit is sent at all.
+    let id = member.tap_on(&english, "✓ English");
+    member.answer(&id).await;
+    assert!(
+        member.silence(Duration::from_millis(300)).await,
+        "no unchanged edit"
+    );
+
+    let (_, s) = member.tap(&english, "I agree").await;
+    let (_, s) = member.tap(&s, "Government").await;
+    let (_, _card) = member.tap(&s, "Skip the rest").await;
+    member.send_text("/language");
+    let choose = member.reply().await;
+    let (_, menu) = member.tap(&choose, "ខ្មែរ").await;
+    assert!(menu.text.contains("បានប្តូរភាសា"), "{}", menu.text);
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_malformed_and_stale_buttons_get_a_polite_answer() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(404, "Srey", Some("en"));
+
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    let (_, s) = member.tap(&welcome, "I agree").await;
+    let (_, card) = {
+        let (_, s) = member.tap(&s, "Workers").await;
+        member.tap(&s, "Skip the rest").await
+    };
+
+    for (i, forged) in [
+        "r:P1.1:9",
+        "r:P1.1:04",
+        "zzz",
+        "a:P1.1:extra",
+        &"x".repeat(64),
+        "o:NOSUCHORG",
+        "l:fr",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = member.tap_data(card.id, forged);
+        let answer = member.answer(&id).await;
+        assert_eq!(
+            answer.as_deref(),
+            Some("This button is out of date"),
+            "for {forged:?}"
+        );
+        if i == 0 {
+            // The first turns the card into the menu; the rest would show the same menu again.
+            let menu = member.reply().await;
+            assert!(
+                menu.text.contains("You have rated"),
+                "menu after a forged button: {}",
+                menu.text
+            );
+        }
+    }
+    assert!(member.silence(Duration::from_millis(200)).await);
+    // A well-formed button for an activity that is not in the plan.
+    let id = member.tap_data(card.id, "a:Z9.9");
+    assert_eq!(
+        member.answer(&id).await.as_deref(),
+        Some("This button is out of date")
+    );
+    let priorities = member.reply().await;
+    assert!(
+        priorities.text.contains("no longer in the plan"),
+        "{}",
+        priorities.text
+    );
+
+    // The welcome message from before consent, tapped again: the member stays in.
+    let id = member.tap_data(welcome.id, "c:y");
+    member.answer(&id).await;
+    let menu = member.reply().await;
+    assert!(
+        menu.text.contains("You have rated 0 of 15"),
+        "{}",
+        menu.text
+    );
+    // A button on a message the bot never sent (deleted, or from another install).
+    let id = member.tap_data(99_999, "r:P2.1:3");
+    member.answer(&id).await;
+    let ask = member.reply().await;
+    assert!(
+        ask.text.contains("P2.1"),
+        "the rating still counts: {}",
+        ask.text
+    );
+    assert_eq!(
+        bot.engine.store().current_ratings(1).await.unwrap(),
+        vec![(404, "P2.1".into(), 3)]
+    );
+    // The one thing Telegram refused: editing a message that does not exist, which the bot
+    // answered by sending the screen as a new message.
+    let rejections = fake.rejections();
+    assert_eq!(rejections.len(), 1, "{rejections:#?}");
+    assert_eq!(
+        rejections[0].description,
+        "Bad Request: message to edit not found"
+    );
+    assert_eq!(fake.unanswered_callbacks(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn double_tap_saves_one_rating_and_sends_no_unchanged_edit() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(505, "Rith", Some("km"));
+    member.send_text("/start");
+    let w = member.reply().await;
+    let (_, s) = member.tap(&w, "ខ្ញុំយល់ព្រម").await;
+    let (_, s) = member.tap(&s, "និយោជក").await;
+    let (_, card) = member.tap(&s, "រំលងសំណួរនៅសល់").await;
+
+    let first = member.tap_on(&card, "៣ មធ្យម");
+    let second = member.tap_on(&card, "៣ មធ្យម");
+    member.answer(&first).await;
+    member.reply().await;
+    member.answer(&second).await;
+    assert!(
+        member.silence(Duration::from_millis(300)).await,
+        "the second tap edits nothing"
+    );
+    let history = bot
+        .engine
+        .store()
+        .revisions(505, 1, &code("P1.1"))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1, "one rating, one revision: {history:?}");
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stickers_photos_and_stray_text_get_hints() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let _bot = start(&fake, &db, None).await;
+    let member = fake.user(606, "Mony", Some("en"));
+
+    member.send_sticker();
+    let before_consent = member.reply().await;
+    assert!(
+        before_consent.text.contains("Do you agree?"),
+        "the welcome comes first: {}",
+        before_consent.text
+    );
+    let (_, s) = member.tap(&before_consent, "I agree").await;
+    member.send_photo();
+    let hint = member.reply().await;
+    assert!(
+        hint.text.contains("Photos and videos cannot be used"),
+        "{}",
+        hint.text
+    );
+    member.send_sticker();
+    assert!(member.reply().await.text.contains("only reads buttons"));
+    member.send_voice("v1", 3);
+    assert!(member.reply().await.text.contains("first rate an activity"));
+    // Typing at the organisation question names the organisation.
+    let (_, org) = member.tap(&s, "Other").await;
+    member.send_text("  Khmer Women's Network  ");
+    let province = member.reply().await;
+    assert!(
+        province.text.contains("Which province"),
+        "{}",
+        province.text
+    );
+    member.send_text("hello?");
+    let again = member.reply().await;
+    assert!(
+        again.text.contains("Please tap one of the buttons")
+            && again.text.contains("Which province"),
+        "{}",
+        again.text
+    );
+    let _ = org;
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_start_points_to_the_private_chat_and_collects_nothing() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, Some(Default::default())).await;
+    let member = fake.user(707, "Chan", Some("km"));
+    let group = fake.group(-1001234, "Union members", &member);
+
+    group.send_text("/start@dwcp_test_bot");
+    let invite = group.reply().await;
+    let (_, url) = invite
+        .button("ផ្តល់មតិ")
+        .expect("a button to the private chat")
+        .clone();
+    assert_eq!(url, format!("https://t.me/{BOT_USERNAME}?start=group"));
+    assert!(
+        invite.text.contains("private chat"),
+        "both languages: {}",
+        invite.text
+    );
+    group.send_text("what is this bot?");
+    assert!(
+        group.silence(Duration::from_millis(400)).await,
+        "no chatter in groups"
+    );
+    assert_eq!(
+        bot.engine.store().rows_about(-1001234).await.unwrap(),
+        0,
+        "nothing stored for the group"
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_erases_everything_after_confirmation() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(808, "Kanha", Some("en"));
+    member.send_text("/start");
+    let w = member.reply().await;
+    let (_, s) = member.tap(&w, "I agree").await;
+    let (_, s) = member.tap(&s, "Workers").await;
+    let (_, card) = member.tap(&s, "Skip the rest").await;
+    let (_, _ask) = member.tap(&card, "1 Very poor").await;
+    member.send_text("Not enough for informal workers");
+    member.reply().await;
+    assert!(bot.engine.store().rows_about(808).await.unwrap() > 0);
+
+    member.send_text("/forget");
+    let confirm = member.reply().await;
+    let (_, done) = member.tap(&confirm, "Yes, erase everything").await;
+    assert!(done.text.contains("erased"), "{}", done.text);
+    assert_eq!(
+        bot.engine.store().rows_about(808).await.unwrap(),
+        0,
+        "no row names the member"
+    );
+    member.send_text("/start");
+    assert!(
+        member.reply().await.text.contains("Do you agree?"),
+        "a fresh start"
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_blocked_the_bot_is_marked_and_not_retried() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(909, "Bopha", Some("en"));
+    member.send_text("/start");
+    member.reply().await;
+
+    // The message and the block cross: the reply meets a 403.
+    fake.block(909);
+    member.send_text("/help");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !bot.engine.store().load_chat(909, 1).await.unwrap().blocked {
+        assert!(Instant::now() < deadline, "the 403 was not recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(fake.calls("sendMessage"), 2, "a 403 is not retried");
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_waited_out_and_pacing_provokes_none() {
+    // Pacing off in the bot, limits on in the fake: the second reply in a second meets a 429.
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Some(Limits::TELEGRAM));
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(1001, "Nary", Some("en"));
+    member.send_text("/help");
+    member.send_text("/help");
+    let t0 = Instant::now();
+    member.reply().await;
+    member.reply().await;
+    assert!(
+        fake.too_many_requests() >= 1,
+        "the fake should have pushed back"
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "the retry waited for retry_after"
+    );
+    bot.kill();
+
+    // Pacing on: the same burst goes out at Telegram's pace with no 429 at all.
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Some(Limits::TELEGRAM));
+    let (_dir, db) = database();
+    let _bot = start(&fake, &db, Some(Default::default())).await;
+    let member = fake.user(1002, "Nary", Some("en"));
+    for _ in 0..3 {
+        member.send_text("/help");
+    }
+    for _ in 0..3 {
+        member.reply().await;
+    }
+    assert_eq!(
+        fake.too_many_requests(),
+        0,
+        "Throttle keeps under the limits"
+    );
+    let commands = fake.commands();
+    assert_eq!(
+        commands.len(),
+        2,
+        "default (Khmer) and English command lists"
+    );
+    assert!(commands
+        .iter()
+        .any(|c| c["language_code"] == "en"
+            && c["commands"][0]["description"] == "Start or continue"));
+    assert!(commands
+        .iter()
+        .any(|c| c["language_code"].is_null() && c["commands"][0]["description"] == "ចាប់ផ្តើម ឬបន្ត"));
+    assert_telegram_happy(&fake);
+}

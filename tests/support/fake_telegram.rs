@@ -1,0 +1,899 @@
+//! A fake Telegram Bot API server on 127.0.0.1 that answers as Telegram does, for driving the
+//! real bot (teloxide over HTTP) in tests and benchmarks.
+//!
+//! It rejects what Telegram rejects — HTML with unsupported tags or stray `&`/`<`, text over
+//! 4096 characters, callback data over 64 bytes, edits that change nothing, edits of unknown
+//! messages — and can enforce Telegram's pacing (429 with `retry_after`) and blocked users (403).
+//! Every rejection is recorded so a test can assert the bot provoked none.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+pub const BOT_ID: i64 = 5_000_000_001;
+pub const BOT_USERNAME: &str = "dwcp_test_bot";
+pub const TOKEN: &str = "5000000001:TEST-token";
+
+/// Telegram's pacing, enforced when set.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub per_chat_per_sec: usize,
+    pub per_group_per_min: usize,
+    pub overall_per_sec: usize,
+}
+
+impl Limits {
+    pub const TELEGRAM: Limits = Limits {
+        per_chat_per_sec: 1,
+        per_group_per_min: 20,
+        overall_per_sec: 30,
+    };
+}
+
+/// A message as the member's phone shows it.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub id: i32,
+    pub text: String,
+    pub html: String,
+    /// Rows of (label, callback data or URL).
+    pub buttons: Vec<Vec<(String, String)>>,
+}
+
+impl Shown {
+    pub fn labels(&self) -> Vec<&str> {
+        self.buttons
+            .iter()
+            .flatten()
+            .map(|(l, _)| l.as_str())
+            .collect()
+    }
+
+    pub fn button(&self, label_part: &str) -> Option<&(String, String)> {
+        self.buttons
+            .iter()
+            .flatten()
+            .find(|(l, _)| l.contains(label_part))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Event {
+    Sent(Shown),
+    Edited(Shown),
+    Answered {
+        callback_id: String,
+        text: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    pub method: String,
+    pub chat: Option<i64>,
+    pub code: u16,
+    pub description: String,
+}
+
+struct StoredMessage {
+    chat: Value,
+    text: String,
+    html: String,
+    markup: Value,
+    buttons: Vec<Vec<(String, String)>>,
+}
+
+#[derive(Default)]
+struct World {
+    next_update_id: i64,
+    pending: VecDeque<(i64, Value)>,
+    messages: HashMap<(i64, i32), StoredMessage>,
+    next_message_id: HashMap<i64, i32>,
+    inboxes: HashMap<i64, VecDeque<Event>>,
+    unanswered: HashSet<String>,
+    /// Which chat each callback query came from (answers do not name the chat).
+    callback_chats: HashMap<String, i64>,
+    blocked: HashSet<i64>,
+    limits: Option<Limits>,
+    sends: HashMap<i64, VecDeque<Instant>>,
+    all_sends: VecDeque<Instant>,
+    rejections: Vec<Rejection>,
+    too_many: usize,
+    commands: Vec<Value>,
+    calls: HashMap<String, usize>,
+    /// When each chat's latest update was queued, for latency measurement.
+    queued_at: HashMap<i64, Instant>,
+    latencies: Vec<Duration>,
+    sent_count: usize,
+    next_callback: u64,
+}
+
+#[derive(Clone)]
+pub struct FakeTelegram {
+    pub addr: SocketAddr,
+    world: Arc<Mutex<World>>,
+    updates: Arc<Notify>,
+    events: Arc<Notify>,
+    server: Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.server) == 1 {
+            self.server.abort();
+        }
+    }
+}
+
+type Reply = (StatusCode, Json<Value>);
+
+fn ok(result: Value) -> Reply {
+    (
+        StatusCode::OK,
+        Json(json!({ "ok": true, "result": result })),
+    )
+}
+
+fn err(code: u16, description: &str) -> Reply {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        Json(json!({ "ok": false, "error_code": code, "description": description })),
+    )
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn bot_user() -> Value {
+    json!({ "id": BOT_ID, "is_bot": true, "first_name": "DWCP feedback", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            "can_connect_to_business": false, "has_main_web_app": false })
+}
+
+impl FakeTelegram {
+    pub async fn start() -> FakeTelegram {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let world = Arc::new(Mutex::new(World {
+            next_update_id: 1000,
+            ..World::default()
+        }));
+        let updates = Arc::new(Notify::new());
+        let events = Arc::new(Notify::new());
+        let shared = (world.clone(), updates.clone(), events.clone());
+        let app = Router::new()
+            .route("/{bot}/{method}", post(handle))
+            .with_state(shared);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeTelegram {
+            addr,
+            world,
+            updates,
+            events,
+            server: Arc::new(server),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn set_limits(&self, limits: Option<Limits>) {
+        self.world.lock().unwrap().limits = limits;
+    }
+
+    pub fn block(&self, chat: i64) {
+        self.world.lock().unwrap().blocked.insert(chat);
+    }
+
+    pub fn rejections(&self) -> Vec<Rejection> {
+        self.world.lock().unwrap().rejections.clone()
+    }
+
+    /// How many 429s the fake answered.
+    pub fn too_many_requests(&self) -> usize {
+        self.world.lock().unwrap().too_many
+    }
+
+    pub fn unanswered_callbacks(&self) -> usize {
+        self.world.lock().unwrap().unanswered.len()
+    }
+
+    pub fn calls(&self, method: &str) -> usize {
+        self.world
+            .lock()
+            .unwrap()
+            .calls
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn commands(&self) -> Vec<Value> {
+        self.world.lock().unwrap().commands.clone()
+    }
+
+    pub fn sent_count(&self) -> usize {
+        self.world.lock().unwrap().sent_count
+    }
+
+    pub fn take_latencies(&self) -> Vec<Duration> {
+        std::mem::take(&mut self.world.lock().unwrap().latencies)
+    }
+
+    /// Updates queued that the bot has not yet confirmed with a later offset.
+    pub fn pending_updates(&self) -> usize {
+        self.world.lock().unwrap().pending.len()
+    }
+
+    pub fn user(&self, id: i64, first_name: &str, language_code: Option<&str>) -> FakeUser {
+        FakeUser {
+            fake: self.clone(),
+            id,
+            chat: json!({ "id": id, "type": "private", "first_name": first_name }),
+            from: json!({ "id": id, "is_bot": false, "first_name": first_name, "language_code": language_code }),
+            next_message_id: Arc::new(Mutex::new(1)),
+        }
+    }
+
+    pub fn group(&self, id: i64, title: &str, member: &FakeUser) -> FakeUser {
+        FakeUser {
+            fake: self.clone(),
+            id,
+            chat: json!({ "id": id, "type": "supergroup", "title": title }),
+            from: member.from.clone(),
+            next_message_id: Arc::new(Mutex::new(1)),
+        }
+    }
+
+    fn push_update(&self, chat: i64, kind: &str, body: Value) -> i64 {
+        let mut w = self.world.lock().unwrap();
+        w.next_update_id += 1;
+        let id = w.next_update_id;
+        w.pending
+            .push_back((id, json!({ "update_id": id, kind: body })));
+        w.queued_at.insert(chat, Instant::now());
+        drop(w);
+        self.updates.notify_waiters();
+        id
+    }
+
+    /// Waits for the next event in `chat`'s inbox.
+    pub async fn next_event(&self, chat: i64, timeout: Duration) -> Option<Event> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let notified = self.events.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(e) = self
+                .world
+                .lock()
+                .unwrap()
+                .inboxes
+                .get_mut(&chat)
+                .and_then(|q| q.pop_front())
+            {
+                return Some(e);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let _ = tokio::time::timeout(left, notified).await;
+        }
+    }
+
+    /// Events that arrived in `chat`'s inbox and were not taken yet.
+    pub fn drain(&self, chat: i64) -> Vec<Event> {
+        self.world
+            .lock()
+            .unwrap()
+            .inboxes
+            .get_mut(&chat)
+            .map(|q| q.drain(..).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A Telegram user (or group) talking to the bot through the fake.
+#[derive(Clone)]
+pub struct FakeUser {
+    pub fake: FakeTelegram,
+    pub id: i64,
+    chat: Value,
+    from: Value,
+    next_message_id: Arc<Mutex<i32>>,
+}
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+impl FakeUser {
+    fn message(&self, extra: Value) -> Value {
+        let mut id = self.next_message_id.lock().unwrap();
+        *id += 1;
+        let mut m = json!({ "message_id": 100_000 + *id, "date": now_unix(), "chat": self.chat, "from": self.from });
+        if let (Some(m), Some(extra)) = (m.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        m
+    }
+
+    pub fn send_text(&self, text: &str) -> i64 {
+        let mut extra = json!({ "text": text });
+        if text.starts_with('/') {
+            let len = text
+                .split_whitespace()
+                .next()
+                .map_or(0, |c| c.encode_utf16().count());
+            extra["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
+        }
+        let msg = self.message(extra);
+        self.fake.push_update(self.id, "message", msg)
+    }
+
+    pub fn send_voice(&self, file_id: &str, duration: u32) -> i64 {
+        let msg = self.message(
+            json!({ "voice": { "file_id": file_id, "file_unique_id": format!("u{file_id}"),
+            "duration": duration, "mime_type": "audio/ogg", "file_size": duration * 2000 } }),
+        );
+        self.fake.push_update(self.id, "message", msg)
+    }
+
+    pub fn send_sticker(&self) -> i64 {
+        let msg = self.message(
+            json!({ "sticker": { "file_id": "stk", "file_unique_id": "ustk", "type": "regular",
+            "width": 512, "height": 512, "is_animated": false, "is_video": false } }),
+        );
+        self.fake.push_update(self.id, "message", msg)
+    }
+
+    pub fn send_photo(&self) -> i64 {
+        let msg = self.message(
+            json!({ "photo": [{ "file_id": "ph", "file_unique_id": "uph", "width": 90,
+            "height": 90, "file_size": 1000 }] }),
+        );
+        self.fake.push_update(self.id, "message", msg)
+    }
+
+    pub fn block_bot(&self) {
+        self.fake.block(self.id);
+        let body = json!({ "chat": self.chat, "from": self.from, "date": now_unix(),
+            "old_chat_member": { "user": bot_user(), "status": "member" },
+            "new_chat_member": { "user": bot_user(), "status": "kicked", "until_date": 0 } });
+        self.fake.push_update(self.id, "my_chat_member", body);
+    }
+
+    /// Taps the button with exactly this callback data on message `message_id`, as a forged
+    /// or stale client would. Returns the callback query id.
+    pub fn tap_data(&self, message_id: i32, data: &str) -> String {
+        let (id, message) = {
+            let mut w = self.fake.world.lock().unwrap();
+            w.next_callback += 1;
+            let id = format!("cb{}", w.next_callback);
+            w.unanswered.insert(id.clone());
+            w.callback_chats.insert(id.clone(), self.id);
+            let message = w
+                .messages
+                .get(&(self.id, message_id))
+                .map(|m| message_json(message_id, &m.chat, &m.text, &m.markup))
+                .unwrap_or_else(|| {
+                    message_json(message_id, &self.chat, "old message", &Value::Null)
+                });
+            (id, message)
+        };
+        let body = json!({ "id": id, "from": self.from, "message": message, "chat_instance": "ci", "data": data });
+        self.fake.push_update(self.id, "callback_query", body);
+        id
+    }
+
+    /// Taps the first button whose label contains `label_part` on `on` (a message the bot sent).
+    pub fn tap_on(&self, on: &Shown, label_part: &str) -> String {
+        let (label, data) = on
+            .button(label_part)
+            .unwrap_or_else(|| panic!("no button containing {label_part:?} in {:?}", on.labels()))
+            .clone();
+        assert!(
+            !data.starts_with("http"),
+            "{label} is a link, not a callback"
+        );
+        self.tap_data(on.id, &data)
+    }
+
+    pub async fn next_event(&self) -> Option<Event> {
+        self.fake.next_event(self.id, WAIT).await
+    }
+
+    /// The next message the bot sent or edited in this chat (answers to callbacks are skipped).
+    pub async fn reply(&self) -> Shown {
+        loop {
+            match self.next_event().await {
+                Some(Event::Sent(m)) | Some(Event::Edited(m)) => return m,
+                Some(Event::Answered { .. }) => continue,
+                None => panic!("chat {}: no reply from the bot within {WAIT:?}", self.id),
+            }
+        }
+    }
+
+    /// Waits for the answer to callback `id`, returning its text.
+    pub async fn answer(&self, id: &str) -> Option<String> {
+        loop {
+            match self.next_event().await {
+                Some(Event::Answered { callback_id, text }) if callback_id == id => return text,
+                Some(_) => continue,
+                None => panic!("chat {}: callback {id} never answered", self.id),
+            }
+        }
+    }
+
+    /// Taps and returns the callback answer's text and the message that followed.
+    pub async fn tap(&self, on: &Shown, label_part: &str) -> (Option<String>, Shown) {
+        let id = self.tap_on(on, label_part);
+        let answer = self.answer(&id).await;
+        (answer, self.reply().await)
+    }
+
+    /// Nothing more arrives within `quiet`.
+    pub async fn silence(&self, quiet: Duration) -> bool {
+        self.fake.next_event(self.id, quiet).await.is_none()
+    }
+}
+
+fn message_json(id: i32, chat: &Value, text: &str, markup: &Value) -> Value {
+    let mut m = json!({ "message_id": id, "date": now_unix(), "chat": chat, "from": bot_user(), "text": text });
+    if !markup.is_null() {
+        m["reply_markup"] = markup.clone();
+    }
+    m
+}
+
+type Shared = (Arc<Mutex<World>>, Arc<Notify>, Arc<Notify>);
+
+async fn handle(
+    State((world, updates, events)): State<Shared>,
+    Path((bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> impl IntoResponse {
+    if bot != format!("bot{TOKEN}") {
+        return err(401, "Unauthorized");
+    }
+    let params: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => return err(400, "Bad Request: invalid JSON body"),
+        }
+    };
+    // Telegram matches method names case-insensitively (teloxide sends `SendMessage`).
+    let method = method.to_ascii_lowercase();
+    *world
+        .lock()
+        .unwrap()
+        .calls
+        .entry(method.clone())
+        .or_default() += 1;
+    if method == "getupdates" {
+        return get_updates(&world, &updates, &params).await;
+    }
+    let reply = {
+        let mut w = world.lock().unwrap();
+        let reply = match method.as_str() {
+            "getme" => ok(bot_user()),
+            "getwebhookinfo" => {
+                ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
+            }
+            "deletewebhook" => ok(json!(true)),
+            "setmycommands" => set_my_commands(&mut w, &params),
+            "sendmessage" => send_message(&mut w, &params),
+            "editmessagetext" => edit_message_text(&mut w, &params),
+            "answercallbackquery" => answer_callback(&mut w, &params),
+            _ => err(404, "Not Found: method not found"),
+        };
+        if reply.0 != StatusCode::OK
+            && reply.0 != StatusCode::TOO_MANY_REQUESTS
+            && reply.0 != StatusCode::FORBIDDEN
+        {
+            let description = reply.1 .0["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            w.rejections.push(Rejection {
+                method: method.clone(),
+                chat: params["chat_id"].as_i64(),
+                code: reply.0.as_u16(),
+                description,
+            });
+        }
+        reply
+    };
+    events.notify_waiters();
+    reply
+}
+
+async fn get_updates(world: &Mutex<World>, updates: &Notify, params: &Value) -> Reply {
+    let offset = params["offset"].as_i64().unwrap_or(0);
+    let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let notified = updates.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut w = world.lock().unwrap();
+            // An offset confirms every update before it, as in Telegram.
+            while w.pending.front().is_some_and(|(id, _)| *id < offset) {
+                w.pending.pop_front();
+            }
+            if !w.pending.is_empty() {
+                let batch: Vec<Value> = w
+                    .pending
+                    .iter()
+                    .take(limit)
+                    .map(|(_, u)| u.clone())
+                    .collect();
+                return ok(Value::Array(batch));
+            }
+        }
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => {
+                let _ = tokio::time::timeout(left, notified).await;
+            }
+            _ => return ok(json!([])),
+        }
+    }
+}
+
+fn set_my_commands(w: &mut World, p: &Value) -> Reply {
+    let Some(list) = p["commands"].as_array() else {
+        return err(400, "Bad Request: commands must be an array");
+    };
+    for c in list {
+        let name = c["command"].as_str().unwrap_or_default();
+        let desc = c["description"].as_str().unwrap_or_default();
+        let valid_name = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        if !valid_name || desc.is_empty() || desc.chars().count() > 256 {
+            return err(400, "Bad Request: BOT_COMMAND_INVALID");
+        }
+    }
+    w.commands.push(p.clone());
+    ok(json!(true))
+}
+
+/// Checks text, parse mode and keyboard as Telegram does. Returns (visible text, buttons).
+fn check_content(p: &Value) -> Result<(String, Vec<Vec<(String, String)>>), Reply> {
+    let raw = p["text"].as_str().unwrap_or_default();
+    let text = match p["parse_mode"].as_str() {
+        Some("HTML") => parse_html(raw)
+            .map_err(|e| err(400, &format!("Bad Request: can't parse entities: {e}")))?,
+        Some(other) => {
+            return Err(err(
+                400,
+                &format!("Bad Request: unsupported parse_mode {other}"),
+            ))
+        }
+        None => raw.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Err(err(400, "Bad Request: message text is empty"));
+    }
+    if text.encode_utf16().count() > 4096 {
+        return Err(err(400, "Bad Request: message is too long"));
+    }
+    let mut buttons = Vec::new();
+    if let Some(rows) = p["reply_markup"]["inline_keyboard"].as_array() {
+        for row in rows {
+            let mut out = Vec::new();
+            for b in row.as_array().into_iter().flatten() {
+                let label = b["text"].as_str().unwrap_or_default();
+                if label.is_empty() {
+                    return Err(err(400, "Bad Request: BUTTON_TEXT_EMPTY"));
+                }
+                if let Some(data) = b["callback_data"].as_str() {
+                    if data.is_empty() || data.len() > 64 {
+                        return Err(err(400, "Bad Request: BUTTON_DATA_INVALID"));
+                    }
+                    out.push((label.to_string(), data.to_string()));
+                } else if let Some(url) = b["url"].as_str() {
+                    if !(url.starts_with("https://")
+                        || url.starts_with("http://")
+                        || url.starts_with("tg://"))
+                    {
+                        return Err(err(400, "Bad Request: BUTTON_URL_INVALID"));
+                    }
+                    out.push((label.to_string(), url.to_string()));
+                } else {
+                    return Err(err(400, "Bad Request: can't find field \"callback_data\""));
+                }
+            }
+            buttons.push(out);
+        }
+    }
+    Ok((text, buttons))
+}
+
+const TAGS: [&str; 15] = [
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+];
+
+/// Telegram's HTML rules: supported tags only, properly nested and closed; `<` and `&` only
+/// as tags and entities (`&lt;` `&gt;` `&amp;` `&quot;` and numeric ones).
+pub fn parse_html(s: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let rest = &s[i..];
+        if rest.starts_with('<') {
+            let end = rest
+                .find('>')
+                .ok_or_else(|| format!("Unclosed start tag at byte offset {i}"))?;
+            let inner = &rest[1..end];
+            if let Some(name) = inner.strip_prefix('/') {
+                let name = name.trim().to_ascii_lowercase();
+                match open.pop() {
+                    Some(top) if top == name => {}
+                    _ => return Err(format!("Unmatched end tag at byte offset {i}, expected \"</{}>\", found \"</{name}>\"", open.last().cloned().unwrap_or_default())),
+                }
+            } else {
+                let name = inner
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if !TAGS.contains(&name.as_str()) {
+                    return Err(format!(
+                        "Unsupported start tag \"{name}\" at byte offset {i}"
+                    ));
+                }
+                open.push(name);
+            }
+            i += end + 1;
+        } else if rest.starts_with('&') {
+            let end = rest
+                .find(';')
+                .filter(|e| *e <= 10)
+                .ok_or_else(|| format!("Character entity expected at byte offset {i}"))?;
+            let entity = &rest[1..end];
+            let c = match entity {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "quot" => '"',
+                e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or("bad numeric entity")?,
+                e if e.starts_with('#') => e[1..]
+                    .parse()
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or("bad numeric entity")?,
+                _ => {
+                    return Err(format!(
+                        "Unsupported HTML entity \"&{entity};\" at byte offset {i}"
+                    ))
+                }
+            };
+            out.push(c);
+            i += end + 1;
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    if let Some(tag) = open.pop() {
+        return Err(format!(
+            "Can't find end tag corresponding to start tag \"{tag}\""
+        ));
+    }
+    Ok(out)
+}
+
+fn is_group(chat: i64) -> bool {
+    chat < 0
+}
+
+/// Telegram's pacing: `Some(retry_after)` when this send would exceed a limit.
+fn over_limit(w: &mut World, chat: i64) -> Option<u64> {
+    let limits = w.limits?;
+    let now = Instant::now();
+    let (window, cap) = if is_group(chat) {
+        (Duration::from_secs(60), limits.per_group_per_min)
+    } else {
+        (Duration::from_secs(1), limits.per_chat_per_sec)
+    };
+    let chat_sends = w.sends.entry(chat).or_default();
+    while chat_sends
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
+        chat_sends.pop_front();
+    }
+    if chat_sends.len() >= cap {
+        let wait = window.saturating_sub(now.duration_since(chat_sends[0]));
+        return Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+    }
+    while w
+        .all_sends
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    {
+        w.all_sends.pop_front();
+    }
+    if w.all_sends.len() >= limits.overall_per_sec {
+        return Some(1);
+    }
+    w.sends.entry(chat).or_default().push_back(now);
+    w.all_sends.push_back(now);
+    None
+}
+
+fn record_latency(w: &mut World, chat: i64) {
+    if let Some(t) = w.queued_at.remove(&chat) {
+        w.latencies.push(t.elapsed());
+    }
+}
+
+fn send_message(w: &mut World, p: &Value) -> Reply {
+    let Some(chat) = p["chat_id"].as_i64() else {
+        return err(400, "Bad Request: chat not found");
+    };
+    if w.blocked.contains(&chat) {
+        return err(403, "Forbidden: bot was blocked by the user");
+    }
+    let (text, buttons) = match check_content(p) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    if let Some(retry_after) = over_limit(w, chat) {
+        w.too_many += 1;
+        let (status, Json(mut body)) = err(
+            429,
+            &format!("Too Many Requests: retry after {retry_after}"),
+        );
+        body["parameters"] = json!({ "retry_after": retry_after });
+        return (status, Json(body));
+    }
+    let id = {
+        let next = w.next_message_id.entry(chat).or_insert(0);
+        *next += 1;
+        *next
+    };
+    let chat_json = if is_group(chat) {
+        json!({ "id": chat, "type": "supergroup", "title": "group" })
+    } else {
+        json!({ "id": chat, "type": "private", "first_name": "member" })
+    };
+    let markup = p["reply_markup"].clone();
+    let shown = Shown {
+        id,
+        text: text.clone(),
+        html: p["text"].as_str().unwrap_or_default().into(),
+        buttons: buttons.clone(),
+    };
+    let result = message_json(id, &chat_json, &text, &markup);
+    w.messages.insert(
+        (chat, id),
+        StoredMessage {
+            chat: chat_json,
+            text,
+            html: shown.html.clone(),
+            markup,
+            buttons,
+        },
+    );
+    w.inboxes
+        .entry(chat)
+        .or_default()
+        .push_back(Event::Sent(shown));
+    w.sent_count += 1;
+    record_latency(w, chat);
+    ok(result)
+}
+
+fn edit_message_text(w: &mut World, p: &Value) -> Reply {
+    let (Some(chat), Some(id)) = (p["chat_id"].as_i64(), p["message_id"].as_i64()) else {
+        return err(400, "Bad Request: message to edit not found");
+    };
+    let id = id as i32;
+    if w.blocked.contains(&chat) {
+        return err(403, "Forbidden: bot was blocked by the user");
+    }
+    let (text, buttons) = match check_content(p) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let html = p["text"].as_str().unwrap_or_default().to_string();
+    let markup = p["reply_markup"].clone();
+    let Some(stored) = w.messages.get_mut(&(chat, id)) else {
+        return err(400, "Bad Request: message to edit not found");
+    };
+    if stored.text == text && stored.buttons == buttons && stored.html == html {
+        return err(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        );
+    }
+    stored.text = text.clone();
+    stored.html = html.clone();
+    stored.buttons = buttons.clone();
+    stored.markup = markup.clone();
+    let mut result = message_json(id, &stored.chat, &text, &markup);
+    result["edit_date"] = json!(now_unix());
+    w.inboxes
+        .entry(chat)
+        .or_default()
+        .push_back(Event::Edited(Shown {
+            id,
+            text,
+            html,
+            buttons,
+        }));
+    record_latency(w, chat);
+    ok(result)
+}
+
+fn answer_callback(w: &mut World, p: &Value) -> Reply {
+    let id = p["callback_query_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if !w.unanswered.remove(&id) {
+        return err(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        );
+    }
+    let text = p["text"].as_str().map(str::to_string);
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return err(400, "Bad Request: MESSAGE_TOO_LONG");
+    }
+    if let Some(chat) = w.callback_chats.get(&id).copied() {
+        w.inboxes
+            .entry(chat)
+            .or_default()
+            .push_back(Event::Answered {
+                callback_id: id,
+                text,
+            });
+    }
+    ok(json!(true))
+}

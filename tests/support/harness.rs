@@ -1,0 +1,68 @@
+//! Boots the real application (the same `App` the binary runs) against the fake Telegram.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dwcp_feedback::config::{Config, Pacing};
+use dwcp_feedback::telegram::App;
+use dwcp_feedback::{Engine, SystemClock};
+
+use super::fake_telegram::{FakeTelegram, TOKEN};
+
+pub struct Bot {
+    pub engine: Arc<Engine>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Bot {
+    /// Stops the bot abruptly, as a crash would: no graceful shutdown, in-flight work dropped.
+    pub fn kill(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn config(fake: &FakeTelegram, database_url: &str, pacing: Option<Pacing>) -> Config {
+    Config {
+        token: TOKEN.into(),
+        api_url: Some(fake.url()),
+        database_url: database_url.into(),
+        admins: vec![],
+        pacing,
+        poll_timeout: Duration::from_secs(5),
+    }
+}
+
+pub async fn start(fake: &FakeTelegram, database_url: &str, pacing: Option<Pacing>) -> Bot {
+    let app = App::build(&config(fake, database_url, pacing), Arc::new(SystemClock))
+        .await
+        .expect("the bot starts");
+    let engine = app.engine.clone();
+    Bot {
+        engine,
+        task: tokio::spawn(app.run(false)),
+    }
+}
+
+/// A fresh database file in its own directory, removed when the guard drops.
+pub fn database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    (dir, url)
+}
+
+/// The member-visible invariants every scenario must keep.
+pub fn assert_telegram_happy(fake: &FakeTelegram) {
+    assert!(
+        fake.rejections().is_empty(),
+        "Telegram would have rejected: {:#?}",
+        fake.rejections()
+    );
+    assert_eq!(fake.unanswered_callbacks(), 0, "a button was left spinning");
+}
