@@ -121,7 +121,7 @@ impl Screen {
         }
         let mut n = 0;
         for row in &o.rendered.keyboard.rows {
-            s.push_str("│");
+            s.push('│');
             for b in row {
                 n += 1;
                 match &b.action {

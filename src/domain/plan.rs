@@ -260,16 +260,28 @@ impl PlanFile {
             let timeframe = Timeframe::parse(&e.timeframe).map_err(|m| p.add(&place, m));
             let priority = match PriorityCode::parse(&e.priority) {
                 Ok(code) if priorities.iter().any(|x: &Priority| x.code == code) => Ok(code),
-                Ok(code) => Err(p.add(
-                    &place,
-                    format!("priority `{code}` is not defined in this file"),
-                )),
-                Err(m) => Err(p.add(&place, m)),
+                Ok(code) => {
+                    p.add(
+                        &place,
+                        format!("priority `{code}` is not defined in this file"),
+                    );
+                    Err(())
+                }
+                Err(m) => {
+                    p.add(&place, m);
+                    Err(())
+                }
             };
             let code = match ActivityCode::parse(&e.code) {
-                Ok(code) if !seen.insert(code.clone()) => Err(p.add(&place, "code is used twice")),
+                Ok(code) if !seen.insert(code.clone()) => {
+                    p.add(&place, "code is used twice");
+                    Err(())
+                }
                 Ok(code) => Ok(code),
-                Err(m) => Err(p.add(&place, m)),
+                Err(m) => {
+                    p.add(&place, m);
+                    Err(())
+                }
             };
             if let (Ok(code), Ok(priority), Ok(timeframe)) = (code, priority, timeframe) {
                 activities.push(Activity {

@@ -382,7 +382,8 @@ impl R<'_> {
             }
             Screen::Settings { profile, lang } => {
                 let unset = self.t("settings.unset");
-                let value = |key: Option<&str>| key.map_or(unset.clone(), |k| self.t(k));
+                // Labels are plain text (they also caption buttons): escape them for the HTML body.
+                let value = |key: Option<&str>| key.map_or(unset.clone(), |k| esc(&self.t(k)));
                 let org = match &profile.organisation {
                     Some(OrgChoice::Known(o)) => esc(&self.org_name(o)),
                     Some(OrgChoice::Named(n)) => esc(n),
@@ -395,7 +396,7 @@ impl R<'_> {
                     self.lang,
                     "settings.body",
                     &[
-                        ("lang", &lang_name(*lang, self.lang)),
+                        ("lang", &esc(&lang_name(*lang, self.lang))),
                         (
                             "constituency",
                             &value(profile.constituency.map(|c| c.key())),

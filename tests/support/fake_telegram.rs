@@ -583,7 +583,9 @@ fn set_my_commands(w: &mut World, p: &Value) -> Reply {
 }
 
 /// Checks text, parse mode and keyboard as Telegram does. Returns (visible text, buttons).
-fn check_content(p: &Value) -> Result<(String, Vec<Vec<(String, String)>>), Reply> {
+type Buttons = Vec<Vec<(String, String)>>;
+
+fn check_content(p: &Value) -> Result<(String, Buttons), Reply> {
     let raw = p["text"].as_str().unwrap_or_default();
     let text = match p["parse_mode"].as_str() {
         Some("HTML") => parse_html(raw)

@@ -1,0 +1,552 @@
+//! The conversation core as a pure function: scripted conversations with plain values.
+//! No tokio, no HTTP, no database: `Member` below keeps the facts the way the store would.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use dwcp_feedback::conversation::reply::{Banner, Hint, Notice, Placement, Screen};
+use dwcp_feedback::conversation::*;
+use dwcp_feedback::domain::*;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap()
+}
+
+fn code(s: &str) -> ActivityCode {
+    ActivityCode::parse(s).unwrap()
+}
+
+/// A member as the store would remember them between steps.
+struct Member {
+    plan: Plan,
+    state: State,
+    lang: Option<Lang>,
+    telegram_lang: Lang,
+    consent: Consent,
+    profile: Profile,
+    given: BTreeMap<ActivityCode, Given>,
+    chat: ChatKind,
+}
+
+impl Member {
+    fn new(telegram_lang: Lang) -> Member {
+        Member {
+            plan: Plan::default_plan(),
+            state: State::Start,
+            lang: None,
+            telegram_lang,
+            consent: Consent::Unknown,
+            profile: Profile::default(),
+            given: BTreeMap::new(),
+            chat: ChatKind::Private,
+        }
+    }
+
+    fn send(&mut self, input: Input) -> Outcome {
+        let facts = Facts {
+            plan: &self.plan,
+            chat: self.chat,
+            lang: self.lang,
+            telegram_lang: self.telegram_lang,
+            consent: self.consent,
+            profile: self.profile.clone(),
+            given: self.given.clone(),
+        };
+        let out = step(&self.state, &input, &facts, now());
+        for e in &out.effects {
+            match e {
+                Effect::SetLang(l) => self.lang = Some(*l),
+                Effect::GiveConsent => self.consent = Consent::Given,
+                Effect::DeclineConsent => self.consent = Consent::Declined,
+                Effect::SetProfile(ProfileField::Constituency(c)) => {
+                    self.profile.constituency = Some(*c)
+                }
+                Effect::SetProfile(ProfileField::Organisation(o)) => {
+                    self.profile.organisation = Some(o.clone())
+                }
+                Effect::SetProfile(ProfileField::Province(p)) => self.profile.province = Some(*p),
+                Effect::SetProfile(ProfileField::Sector(s)) => self.profile.sector = Some(*s),
+                Effect::SetProfile(ProfileField::Gender(g)) => self.profile.gender = Some(*g),
+                Effect::Rate { code, rating } => {
+                    let comment = self.given.get(code).and_then(|g| g.comment);
+                    self.given.insert(
+                        code.clone(),
+                        Given {
+                            rating: *rating,
+                            comment,
+                        },
+                    );
+                }
+                Effect::Comment { code, comment } => {
+                    let kind = match comment {
+                        Comment::Text(_) => CommentKind::Text,
+                        Comment::Voice(_) => CommentKind::Voice,
+                    };
+                    self.given
+                        .get_mut(code)
+                        .expect("comment on a rated activity")
+                        .comment = Some(kind);
+                }
+                Effect::Withdraw { code } => {
+                    self.given.remove(code);
+                }
+                Effect::Erase => {
+                    *self = Member {
+                        telegram_lang: self.telegram_lang,
+                        ..Member::new(self.telegram_lang)
+                    }
+                }
+            }
+        }
+        if !out.effects.contains(&Effect::Erase) {
+            self.state = out.state.clone();
+        }
+        out
+    }
+
+    fn tap(&mut self, data: Callback) -> Outcome {
+        self.send(Input::Callback {
+            data,
+            message_id: Some(7),
+        })
+    }
+
+    fn command(&mut self, c: Command) -> Outcome {
+        self.send(Input::Command(c))
+    }
+
+    /// /start, agree, workers, skip the rest: a member on the first card.
+    fn onboarded(lang: Lang) -> Member {
+        let mut m = Member::new(lang);
+        m.command(Command::Start(None));
+        m.tap(Callback::Consent(true));
+        m.tap(Callback::Constituency(Constituency::Workers));
+        m.tap(Callback::SkipRest);
+        m
+    }
+}
+
+fn screen(out: &Outcome) -> &Screen {
+    &out.replies.last().expect("a reply").screen
+}
+
+#[test]
+fn the_welcome_preselects_the_language_telegram_reports() {
+    for (tg, expected) in [(Lang::Km, Lang::Km), (Lang::En, Lang::En)] {
+        let mut m = Member::new(tg);
+        let out = m.command(Command::Start(None));
+        assert_eq!(
+            screen(&out),
+            &Screen::Welcome {
+                selected: expected,
+                draft: true
+            }
+        );
+        assert_eq!(out.replies[0].placement, Placement::New);
+        assert_eq!(m.state, State::Consent);
+        assert!(out.effects.is_empty(), "nothing stored before an answer");
+    }
+}
+
+#[test]
+fn first_rating_four_taps_after_start() {
+    let mut m = Member::new(Lang::Km);
+    m.command(Command::Start(None));
+    let consent = m.tap(Callback::Consent(true));
+    assert_eq!(
+        consent.effects,
+        [Effect::SetLang(Lang::Km), Effect::GiveConsent],
+        "the pre-selected language is kept"
+    );
+    assert_eq!(screen(&consent), &Screen::AskConstituency);
+    let org = m.tap(Callback::Constituency(Constituency::Workers));
+    assert_eq!(
+        screen(&org),
+        &Screen::AskOrganisation {
+            constituency: Constituency::Workers,
+            page: 0
+        }
+    );
+    let card = m.tap(Callback::SkipRest);
+    assert!(
+        matches!(screen(&card), Screen::Card { code: c, given: None, .. } if c == &code("P1.1"))
+    );
+    assert_eq!(card.replies[0].banner, Some(Banner::ProfileSaved));
+    assert_eq!(
+        card.replies[0].placement,
+        Placement::Edit(7),
+        "edited in place"
+    );
+    let rated = m.tap(Callback::Rate(code("P1.1"), Rating::new(4).unwrap()));
+    assert_eq!(
+        rated.effects,
+        [Effect::Rate {
+            code: code("P1.1"),
+            rating: Rating::new(4).unwrap()
+        }]
+    );
+    assert_eq!(rated.notice, Some(Notice::Saved));
+    assert_eq!(m.state, State::Comment { code: code("P1.1") });
+}
+
+#[test]
+fn declining_stores_only_the_refusal_and_start_asks_again() {
+    let mut m = Member::new(Lang::En);
+    m.command(Command::Start(None));
+    let out = m.tap(Callback::Consent(false));
+    assert_eq!(out.effects, [Effect::DeclineConsent]);
+    assert_eq!(screen(&out), &Screen::Declined);
+    assert_eq!(screen(&m.send(Input::Text("hi".into()))), &Screen::Declined);
+    assert!(matches!(
+        screen(&m.command(Command::Start(None))),
+        Screen::Welcome { .. }
+    ));
+    // "I changed my mind" is a language button: it shows the welcome again.
+    assert!(matches!(
+        screen(&m.tap(Callback::Lang(Lang::En))),
+        Screen::Welcome { .. }
+    ));
+}
+
+#[test]
+fn nothing_but_the_welcome_before_consent() {
+    let mut m = Member::new(Lang::Km);
+    let out = m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    assert_eq!(out.notice, Some(Notice::Outdated));
+    assert!(out.effects.is_empty());
+    assert!(matches!(screen(&out), Screen::Welcome { .. }));
+    let out = m.send(Input::Voice(VoiceNote {
+        file_id: "v".into(),
+        duration_secs: 2,
+        size_bytes: None,
+    }));
+    assert!(matches!(screen(&out), Screen::Welcome { .. }) && out.effects.is_empty());
+    assert_eq!(screen(&m.command(Command::Help)), &Screen::Help);
+}
+
+#[test]
+fn constituency_cannot_be_skipped() {
+    let mut m = Member::new(Lang::En);
+    m.command(Command::Start(None));
+    m.tap(Callback::Consent(true));
+    assert_eq!(screen(&m.tap(Callback::SkipRest)), &Screen::AskConstituency);
+    assert_eq!(screen(&m.tap(Callback::SkipStep)), &Screen::AskConstituency);
+    assert_eq!(
+        m.state,
+        State::Profile {
+            step: ProfileStep::Constituency,
+            editing: false
+        }
+    );
+}
+
+#[test]
+fn the_whole_profile_one_tap_each_and_a_typed_organisation() {
+    let mut m = Member::new(Lang::En);
+    m.command(Command::Start(None));
+    m.tap(Callback::Consent(true));
+    m.tap(Callback::Constituency(Constituency::Other));
+    let too_long = m.send(Input::Text("x".repeat(121)));
+    assert_eq!(screen(&too_long), &Screen::Hint(Hint::OrgNameInvalid));
+    let province = m.send(Input::Text("Khmer Women's Network".into()));
+    assert_eq!(
+        province.replies[0].placement,
+        Placement::New,
+        "a typed answer gets a new message"
+    );
+    assert_eq!(screen(&province), &Screen::AskProvince { page: 0 });
+    assert_eq!(
+        m.profile.organisation,
+        Some(OrgChoice::Named("Khmer Women's Network".into()))
+    );
+    assert_eq!(
+        screen(&m.tap(Callback::ProvincePage(3))),
+        &Screen::AskProvince { page: 3 }
+    );
+    assert_eq!(
+        screen(&m.tap(Callback::Province(Province::new(25).unwrap()))),
+        &Screen::AskSector
+    );
+    let stray = m.send(Input::Text("garment".into()));
+    assert_eq!(stray.replies[0].banner, Some(Banner::UseButtons));
+    assert_eq!(
+        screen(&stray),
+        &Screen::AskSector,
+        "the question is asked again"
+    );
+    assert_eq!(
+        screen(&m.tap(Callback::Sector(Sector::Informal))),
+        &Screen::AskGender
+    );
+    let done = m.tap(Callback::Gender(Gender::Undisclosed));
+    assert!(matches!(screen(&done), Screen::Card { .. }));
+    assert_eq!(m.profile.gender, Some(Gender::Undisclosed));
+    assert_eq!(m.profile.province, Province::new(25));
+}
+
+#[test]
+fn editing_the_profile_from_settings_returns_to_settings() {
+    let mut m = Member::onboarded(Lang::En);
+    assert!(matches!(
+        screen(&m.command(Command::Settings)),
+        Screen::Settings { .. }
+    ));
+    assert_eq!(
+        screen(&m.tap(Callback::EditProfile)),
+        &Screen::AskConstituency
+    );
+    m.tap(Callback::Constituency(Constituency::Employers));
+    let back = m.tap(Callback::SkipRest);
+    assert!(
+        matches!(screen(&back), Screen::Settings { profile, .. } if profile.constituency == Some(Constituency::Employers))
+    );
+}
+
+#[test]
+fn the_same_rating_twice_writes_once() {
+    let mut m = Member::onboarded(Lang::Km);
+    let r = Rating::new(3).unwrap();
+    assert_eq!(m.tap(Callback::Rate(code("P1.1"), r)).effects.len(), 1);
+    let again = m.tap(Callback::Rate(code("P1.1"), r));
+    assert!(again.effects.is_empty(), "a double tap writes nothing");
+    assert!(matches!(screen(&again), Screen::AskComment { .. }));
+    let changed = m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    assert_eq!(changed.effects.len(), 1);
+}
+
+#[test]
+fn comments_typed_or_spoken_then_on_to_the_next_unrated() {
+    let mut m = Member::onboarded(Lang::En);
+    m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
+    let empty = m.send(Input::Text("   ".into()));
+    assert_eq!(
+        screen(&empty),
+        &Screen::CommentRejected(CommentError::Empty)
+    );
+    assert_eq!(
+        m.state,
+        State::Comment { code: code("P1.1") },
+        "still waiting for the comment"
+    );
+    let saved = m.send(Input::Text("More inspectors please".into()));
+    assert!(
+        matches!(&saved.effects[0], Effect::Comment { comment: Comment::Text(t), .. } if t.as_str() == "More inspectors please")
+    );
+    assert_eq!(
+        saved.replies.len(),
+        1,
+        "one message: acknowledgement and next card together"
+    );
+    assert_eq!(saved.replies[0].banner, Some(Banner::CommentSaved));
+    assert!(
+        matches!(screen(&saved), Screen::Card { code: c, progress, .. } if c == &code("P1.2") && progress.rated == 1)
+    );
+
+    m.tap(Callback::Rate(code("P1.2"), Rating::new(4).unwrap()));
+    let voice = VoiceNote {
+        file_id: "AwACAg".into(),
+        duration_secs: 14,
+        size_bytes: Some(22_000),
+    };
+    let spoken = m.send(Input::Voice(voice.clone()));
+    assert_eq!(
+        spoken.effects,
+        [Effect::Comment {
+            code: code("P1.2"),
+            comment: Comment::Voice(voice)
+        }]
+    );
+    assert_eq!(spoken.replies[0].banner, Some(Banner::VoiceSaved));
+
+    // Outside a comment prompt, a voice note is explained, not stored.
+    let stray = m.send(Input::Voice(VoiceNote {
+        file_id: "x".into(),
+        duration_secs: 1,
+        size_bytes: None,
+    }));
+    assert_eq!(screen(&stray), &Screen::Hint(Hint::NotAskingComment));
+    assert!(stray.effects.is_empty());
+}
+
+#[test]
+fn skipping_a_comment_moves_on_and_the_end_says_thank_you() {
+    let mut m = Member::onboarded(Lang::Km);
+    let total = m.plan.activities.len();
+    let mut current = code("P1.1");
+    for i in 0..total {
+        m.tap(Callback::Rate(current.clone(), Rating::new(3).unwrap()));
+        let next = m.tap(Callback::SkipComment(current.clone()));
+        match screen(&next) {
+            Screen::Card { code, .. } => current = code.clone(),
+            Screen::AllRated { progress } => {
+                assert_eq!(i, total - 1);
+                assert_eq!(progress.rated, total);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(m.given.len(), total);
+    assert!(matches!(
+        screen(&m.tap(Callback::NextUnrated)),
+        Screen::AllRated { .. }
+    ));
+}
+
+#[test]
+fn next_unrated_wraps_around_the_plan() {
+    let mut m = Member::onboarded(Lang::En);
+    let last = m.plan.activities.last().unwrap().code.clone();
+    m.tap(Callback::Rate(last.clone(), Rating::new(1).unwrap()));
+    let next = m.tap(Callback::SkipComment(last));
+    assert!(matches!(screen(&next), Screen::Card { code: c, .. } if c == &code("P1.1")));
+}
+
+#[test]
+fn start_resumes_a_half_finished_step() {
+    let mut m = Member::onboarded(Lang::Km);
+    m.tap(Callback::Rate(code("P2.3"), Rating::new(4).unwrap()));
+    let resumed = m.command(Command::Start(None));
+    assert!(matches!(screen(&resumed), Screen::AskComment { code: c, .. } if c == &code("P2.3")));
+    assert_eq!(resumed.replies[0].placement, Placement::New);
+
+    let mut m = Member::new(Lang::En);
+    m.command(Command::Start(None));
+    m.tap(Callback::Consent(true));
+    m.tap(Callback::Constituency(Constituency::Government));
+    m.tap(Callback::Org("MLVT".into()));
+    assert_eq!(
+        screen(&m.command(Command::Start(None))),
+        &Screen::AskProvince { page: 0 }
+    );
+    assert!(matches!(
+        screen(&m.command(Command::Cancel)),
+        Screen::Menu { .. }
+    ));
+}
+
+#[test]
+fn withdraw_needs_confirmation_and_a_rating() {
+    let mut m = Member::onboarded(Lang::En);
+    let unrated = m.tap(Callback::WithdrawConfirmed(code("P3.1")));
+    assert!(unrated.effects.is_empty());
+    m.tap(Callback::Rate(code("P3.1"), Rating::new(2).unwrap()));
+    assert_eq!(
+        screen(&m.tap(Callback::Withdraw(code("P3.1")))),
+        &Screen::ConfirmWithdraw { code: code("P3.1") }
+    );
+    let done = m.tap(Callback::WithdrawConfirmed(code("P3.1")));
+    assert_eq!(done.effects, [Effect::Withdraw { code: code("P3.1") }]);
+    assert!(matches!(screen(&done), Screen::Mine { items, .. } if items.is_empty()));
+}
+
+#[test]
+fn forget_erases_after_confirmation_only() {
+    let mut m = Member::onboarded(Lang::Km);
+    m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    let ask = m.command(Command::Forget);
+    assert_eq!(screen(&ask), &Screen::ConfirmForget);
+    assert!(ask.effects.is_empty());
+    let done = m.tap(Callback::ForgetConfirmed);
+    assert_eq!(done.effects, [Effect::Erase]);
+    assert_eq!(done.state, State::Start);
+    assert_eq!(screen(&done), &Screen::Forgotten);
+    assert!(m.given.is_empty() && m.consent == Consent::Unknown);
+}
+
+#[test]
+fn stale_and_unknown_buttons_are_answered_politely() {
+    let mut m = Member::onboarded(Lang::En);
+    let bad = m.send(Input::BadCallback {
+        message_id: Some(3),
+    });
+    assert_eq!(bad.notice, Some(Notice::Outdated));
+    assert!(matches!(screen(&bad), Screen::Menu { .. }));
+    let gone = m.tap(Callback::Card(code("Z9.9")));
+    assert_eq!(gone.notice, Some(Notice::Outdated));
+    assert_eq!(gone.replies[0].banner, Some(Banner::UnknownActivity));
+    let gone_rating = m.tap(Callback::Rate(code("Z9.9"), Rating::new(2).unwrap()));
+    assert!(
+        gone_rating.effects.is_empty(),
+        "no rating for an activity outside the plan"
+    );
+    assert_eq!(m.tap(Callback::Noop).replies.len(), 0);
+    let old_consent = m.tap(Callback::Consent(false));
+    assert!(
+        old_consent.effects.is_empty(),
+        "an old 'No thanks' does not undo consent"
+    );
+}
+
+#[test]
+fn unsupported_messages_get_a_hint_and_change_nothing() {
+    let mut m = Member::onboarded(Lang::Km);
+    m.tap(Callback::Rate(code("P1.1"), Rating::new(3).unwrap()));
+    for kind in [
+        OtherKind::Sticker,
+        OtherKind::Photo,
+        OtherKind::Location,
+        OtherKind::Document,
+    ] {
+        let out = m.send(Input::Other(kind));
+        assert_eq!(screen(&out), &Screen::Hint(Hint::Unsupported(kind)));
+        assert!(out.effects.is_empty());
+        assert_eq!(
+            m.state,
+            State::Comment { code: code("P1.1") },
+            "still waiting for the comment"
+        );
+    }
+}
+
+#[test]
+fn groups_only_get_the_private_chat_link() {
+    let mut m = Member::new(Lang::Km);
+    m.chat = ChatKind::Group;
+    assert_eq!(
+        screen(&m.command(Command::Start(Some("x".into())))),
+        &Screen::GroupInvite
+    );
+    assert!(m.send(Input::Text("hello".into())).replies.is_empty());
+    assert!(m.command(Command::Forget).replies.is_empty());
+}
+
+#[test]
+fn browsing_priorities_pages_and_marks_rated_activities() {
+    let mut m = Member::onboarded(Lang::En);
+    m.tap(Callback::Rate(code("P3.2"), Rating::new(4).unwrap()));
+    let list = m.tap(Callback::Priorities);
+    let Screen::Priorities { items } = screen(&list) else {
+        panic!()
+    };
+    assert_eq!(
+        items
+            .iter()
+            .map(|p| (p.code.as_str(), p.rated, p.total))
+            .collect::<Vec<_>>(),
+        [("P1", 0, 4), ("P2", 0, 4), ("P3", 1, 5), ("X", 0, 2)]
+    );
+    let p3 = m.tap(Callback::Activities {
+        priority: PriorityCode::parse("P3").unwrap(),
+        page: 9,
+    });
+    let Screen::Activities {
+        page, pages, items, ..
+    } = screen(&p3)
+    else {
+        panic!()
+    };
+    assert_eq!((*page, *pages), (0, 1), "an out-of-range page is clamped");
+    assert!(items.contains(&(code("P3.2"), true)) && items.contains(&(code("P3.1"), false)));
+}
+
+#[test]
+fn commands_parse_with_bot_names_and_payloads() {
+    assert_eq!(Command::parse("/start"), Some(Command::Start(None)));
+    assert_eq!(
+        Command::parse("/start@dwcp_bot camp_42"),
+        Some(Command::Start(Some("camp_42".into())))
+    );
+    assert_eq!(Command::parse("/HELP"), Some(Command::Help));
+    assert_eq!(Command::parse("/unknown"), None);
+    assert_eq!(Command::parse("start"), None);
+}

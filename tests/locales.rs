@@ -1,0 +1,143 @@
+//! en.yml and km.yml stay on the same keys and placeholders, Khmer is Khmer, and every key
+//! the code names exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn load(name: &str) -> BTreeMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(name);
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    flatten("", &yaml, &mut out);
+    out.into_iter().collect()
+}
+
+fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                let k = match k {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    other => panic!("key {other:?} under {prefix} is not a string: quote it"),
+                };
+                let key = if prefix.is_empty() {
+                    k
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_yaml::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => panic!("{prefix} is {other:?}, not text: quote it"),
+    }
+}
+
+fn placeholders(s: &str) -> BTreeSet<String> {
+    s.split("%{")
+        .skip(1)
+        .filter_map(|p| p.split_once('}'))
+        .map(|(name, _)| name.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn both_languages_have_the_same_keys_and_placeholders() {
+    let (en, km) = (load("en.yml"), load("km.yml"));
+    let en_keys: BTreeSet<_> = en.keys().collect();
+    let km_keys: BTreeSet<_> = km.keys().collect();
+    assert_eq!(
+        en_keys.difference(&km_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "missing in km.yml"
+    );
+    assert_eq!(
+        km_keys.difference(&en_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "missing in en.yml"
+    );
+    for (key, text) in &en {
+        assert_eq!(
+            placeholders(text),
+            placeholders(&km[key]),
+            "placeholders differ for {key}"
+        );
+    }
+}
+
+#[test]
+fn khmer_texts_are_written_in_khmer() {
+    let (en, km) = (load("en.yml"), load("km.yml"));
+    for (key, text) in &km {
+        let stripped: String = text
+            .split("%{")
+            .map(|p| p.split_once('}').map_or(p, |(_, rest)| rest))
+            .collect();
+        let has_latin_word = stripped
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w.len() >= 3 && w != "DWCP" && w != "ILO");
+        let has_khmer = stripped
+            .chars()
+            .any(|c| ('\u{1780}'..='\u{17FF}').contains(&c));
+        assert!(
+            has_khmer || !has_latin_word,
+            "km.yml {key} is not Khmer: {text}"
+        );
+        if has_latin_word && text == &en[key] {
+            panic!("km.yml {key} is a copy of the English");
+        }
+        // Khmer ends sentences with ។, not a full stop.
+        assert!(
+            !stripped.trim_end().ends_with('.'),
+            "km.yml {key} ends with a Latin full stop"
+        );
+    }
+}
+
+#[test]
+fn every_key_named_in_the_code_exists() {
+    let en = load("en.yml");
+    let sections: BTreeSet<&str> = en.keys().filter_map(|k| k.split('.').next()).collect();
+    let mut missing = Vec::new();
+    let mut named = 0;
+    visit(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut |source| {
+            for literal in source.split('"').skip(1).step_by(2) {
+                let looks_like_key = literal.contains('.')
+                    && literal.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+                    })
+                    && sections.contains(literal.split('.').next().unwrap_or_default());
+                if looks_like_key {
+                    named += 1;
+                    if !en.contains_key(literal) {
+                        missing.push(literal.to_string());
+                    }
+                }
+            }
+        },
+    );
+    assert!(
+        missing.is_empty(),
+        "keys used in src/ but missing from locales: {missing:?}"
+    );
+    assert!(
+        named > 80,
+        "only {named} keys found in src/: is the scan still working?"
+    );
+}
+
+fn visit(dir: &Path, f: &mut impl FnMut(&str)) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            visit(&path, f);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            f(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Every screen, in both languages, as Telegram will judge it: valid HTML, within 4096
+//! characters, every button's callback data within 64 bytes and decoding back to itself.
+
+mod support;
+
+use dwcp_feedback::conversation::reply::{
+    Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen,
+};
+use dwcp_feedback::conversation::{Callback, CommentKind, OtherKind, MAX_CALLBACK_BYTES};
+use dwcp_feedback::domain::*;
+use dwcp_feedback::messages::{render, Action};
+use support::fake_telegram::parse_html;
+
+fn every_screen(plan: &Plan) -> Vec<Screen> {
+    let progress = Progress {
+        rated: 7,
+        total: plan.activities.len(),
+    };
+    let mut screens = vec![
+        Screen::Declined,
+        Screen::AskConstituency,
+        Screen::AskSector,
+        Screen::AskGender,
+        Screen::Menu {
+            progress,
+            draft: true,
+        },
+        Screen::Menu {
+            progress: Progress {
+                rated: 15,
+                total: 15,
+            },
+            draft: false,
+        },
+        Screen::AllRated { progress },
+        Screen::Help,
+        Screen::ConfirmForget,
+        Screen::Forgotten,
+        Screen::GroupInvite,
+        Screen::Outdated,
+        Screen::CommentRejected(CommentError::Empty),
+        Screen::CommentRejected(CommentError::TooLong),
+        Screen::Mine {
+            page: 0,
+            pages: 1,
+            items: vec![],
+        },
+        Screen::Priorities {
+            items: plan
+                .priorities
+                .iter()
+                .map(|p| PriorityProgress {
+                    code: p.code.clone(),
+                    rated: 1,
+                    total: 4,
+                })
+                .collect(),
+        },
+    ];
+    for lang in Lang::ALL {
+        screens.push(Screen::Welcome {
+            selected: lang,
+            draft: true,
+        });
+        screens.push(Screen::ChooseLang { current: lang });
+        let longest = OrgChoice::Named("ក្ក".repeat(60));
+        let profile = Profile {
+            constituency: Some(Constituency::Employers),
+            organisation: Some(longest),
+            province: Province::new(12),
+            sector: Some(Sector::Garment),
+            gender: Some(Gender::Undisclosed),
+        };
+        screens.push(Screen::Settings { profile, lang });
+        screens.push(Screen::Settings {
+            profile: Profile::default(),
+            lang,
+        });
+    }
+    for c in Constituency::ALL {
+        for page in 0..3 {
+            screens.push(Screen::AskOrganisation {
+                constituency: c,
+                page,
+            });
+        }
+    }
+    for page in 0..4 {
+        screens.push(Screen::AskProvince { page });
+    }
+    for hint in [
+        Hint::UseButtons,
+        Hint::NotAskingComment,
+        Hint::ConsentFirst,
+        Hint::OrgNameInvalid,
+    ] {
+        screens.push(Screen::Hint(hint));
+    }
+    for kind in [
+        OtherKind::Sticker,
+        OtherKind::Photo,
+        OtherKind::Video,
+        OtherKind::Document,
+        OtherKind::Location,
+        OtherKind::Contact,
+        OtherKind::Audio,
+        OtherKind::Other,
+    ] {
+        screens.push(Screen::Hint(Hint::Unsupported(kind)));
+    }
+    for a in &plan.activities {
+        for given in [
+            None,
+            Some((Rating::new(5).unwrap(), Some(CommentKind::Voice))),
+            Some((Rating::new(1).unwrap(), Some(CommentKind::Text))),
+        ] {
+            screens.push(Screen::Card {
+                code: a.code.clone(),
+                given,
+                progress,
+                draft: true,
+            });
+        }
+        screens.push(Screen::AskComment {
+            code: a.code.clone(),
+            rating: Rating::new(3).unwrap(),
+            has_comment: true,
+        });
+        screens.push(Screen::ConfirmWithdraw {
+            code: a.code.clone(),
+        });
+    }
+    for p in &plan.priorities {
+        let items: Vec<_> = plan
+            .activities_of(&p.code)
+            .map(|a| (a.code.clone(), true))
+            .collect();
+        screens.push(Screen::Activities {
+            priority: p.code.clone(),
+            page: 0,
+            pages: 2,
+            items,
+        });
+    }
+    let items: Vec<_> = plan
+        .activities
+        .iter()
+        .take(8)
+        .map(|a| MineItem {
+            code: a.code.clone(),
+            rating: Rating::new(4).unwrap(),
+            comment: Some(CommentKind::Text),
+        })
+        .collect();
+    screens.push(Screen::Mine {
+        page: 1,
+        pages: 2,
+        items,
+    });
+    screens
+}
+
+#[test]
+fn every_screen_is_something_telegram_accepts_in_both_languages() {
+    let plan = Plan::default_plan();
+    let keys = locale_keys();
+    let mut checked = 0;
+    for screen in every_screen(&plan) {
+        for banner in [None, Some(Banner::CommentSaved)] {
+            for lang in Lang::ALL {
+                let reply = Reply {
+                    placement: Placement::New,
+                    banner,
+                    screen: screen.clone(),
+                };
+                let r = render(&reply, lang, &plan, "dwcp_bot");
+                let visible = parse_html(&r.text)
+                    .unwrap_or_else(|e| panic!("{screen:?} in {lang:?}: {e}\n{}", r.text));
+                assert!(
+                    r.fitted && visible.encode_utf16().count() <= 4096,
+                    "{screen:?} too long"
+                );
+                if lang == Lang::Km && !matches!(screen, Screen::GroupInvite) {
+                    assert!(
+                        visible
+                            .chars()
+                            .any(|c| ('\u{1780}'..='\u{17FF}').contains(&c)),
+                        "{screen:?} has no Khmer"
+                    );
+                }
+                for key in &keys {
+                    assert!(
+                        !visible.contains(key.as_str()),
+                        "untranslated key {key} in {screen:?} ({lang:?})"
+                    );
+                }
+                for button in r.keyboard.buttons() {
+                    assert!(!button.label.trim().is_empty(), "empty label in {screen:?}");
+                    // Long labels wrap into unreadable stacks on small phones.
+                    let shown = unicode_segmentation::UnicodeSegmentation::graphemes(
+                        button.label.as_str(),
+                        true,
+                    )
+                    .count();
+                    assert!(shown <= 56, "label too long ({shown}): {}", button.label);
+                    if let Action::Callback(cb) = &button.action {
+                        let data = cb.encode();
+                        assert!(data.len() <= MAX_CALLBACK_BYTES, "{data} is over 64 bytes");
+                        assert_eq!(
+                            Callback::decode(&data).as_ref(),
+                            Some(cb),
+                            "{data} does not round-trip"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} renders checked");
+}
+
+#[test]
+fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
+    let mut plan = Plan::default_plan();
+    plan.activities[0].description.km = "ស្ត្រី".repeat(1500);
+    let reply = Reply {
+        placement: Placement::New,
+        banner: None,
+        screen: Screen::Card {
+            code: plan.activities[0].code.clone(),
+            given: None,
+            progress: Progress {
+                rated: 0,
+                total: 15,
+            },
+            draft: true,
+        },
+    };
+    let r = render(&reply, Lang::Km, &plan, "bot");
+    let visible = parse_html(&r.text).expect("still valid HTML");
+    assert!(!r.fitted);
+    assert!(visible.encode_utf16().count() <= 4096);
+    assert!(
+        !visible.trim_end_matches('…').ends_with('\u{17D2}'),
+        "a coeng left dangling"
+    );
+}
+
+#[test]
+fn every_callback_round_trips_within_64_bytes() {
+    let longest = ActivityCode::parse("ABCDEFGHIJKL").unwrap();
+    let priority = PriorityCode::parse("ABCDEFGHIJKL").unwrap();
+    let all = vec![
+        Callback::Lang(Lang::Km),
+        Callback::Consent(true),
+        Callback::Consent(false),
+        Callback::Constituency(Constituency::Government),
+        Callback::OrgPage(99),
+        Callback::Org("CAMFEBA".into()),
+        Callback::ProvincePage(3),
+        Callback::Province(Province::new(25).unwrap()),
+        Callback::Sector(Sector::Public),
+        Callback::Gender(Gender::Undisclosed),
+        Callback::SkipStep,
+        Callback::SkipRest,
+        Callback::Menu,
+        Callback::Priorities,
+        Callback::Activities { priority, page: 99 },
+        Callback::Card(longest.clone()),
+        Callback::Rate(longest.clone(), Rating::new(5).unwrap()),
+        Callback::AddComment(longest.clone()),
+        Callback::SkipComment(longest.clone()),
+        Callback::NextUnrated,
+        Callback::Mine(99),
+        Callback::Withdraw(longest.clone()),
+        Callback::WithdrawConfirmed(longest),
+        Callback::Settings,
+        Callback::EditProfile,
+        Callback::ChooseLang,
+        Callback::Help,
+        Callback::Forget,
+        Callback::ForgetConfirmed,
+        Callback::Noop,
+    ];
+    for cb in all {
+        let data = cb.encode();
+        assert!(data.len() <= MAX_CALLBACK_BYTES, "{data}");
+        assert_eq!(Callback::decode(&data), Some(cb));
+    }
+    for forged in [
+        "",
+        ":",
+        "r:P1.1",
+        "r:P1.1:0",
+        "r:P1.1:6",
+        "r:P1.1:+4",
+        "r:P1.1:4:",
+        "pv:0",
+        "pv:012",
+        "f:100",
+        "o:",
+        "o:camfeba",
+        "k:X",
+        "l:EN",
+        "al:P1",
+        "a:P1:1",
+        "a: P1.1",
+        "sk:1",
+        "c:yes",
+    ] {
+        assert_eq!(Callback::decode(forged), None, "{forged:?} must not decode");
+    }
+}
+
+/// Every key of en.yml, dotted, to spot a key shown instead of its text.
+fn locale_keys() -> Vec<String> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(include_str!("../locales/en.yml")).unwrap();
+    let mut out = Vec::new();
+    flatten("", &yaml, &mut out);
+    out.into_iter().map(|(k, _)| k).collect()
+}
+
+pub fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                let k = k
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{k:?}"));
+                let key = if prefix.is_empty() {
+                    k
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((
+            prefix.to_string(),
+            other.as_str().unwrap_or_default().to_string(),
+        )),
+    }
+}

@@ -1,0 +1,365 @@
+//! The store on real SQLite files: migrations, revisions, atomicity, erasure, restarts.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use dwcp_feedback::clock::Clock;
+use dwcp_feedback::conversation::{ChatKind, Command, Consent, Effect, Input, ProfileField, State};
+use dwcp_feedback::domain::*;
+use dwcp_feedback::engine::{Engine, Incoming};
+use dwcp_feedback::store::{Shown, StepWrite, Store};
+use support::harness::database;
+
+fn at(minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, minute, 0).unwrap()
+}
+
+fn code(s: &str) -> ActivityCode {
+    ActivityCode::parse(s).unwrap()
+}
+
+async fn write(
+    store: &Store,
+    chat: i64,
+    state: &State,
+    effects: &[Effect],
+    minute: u32,
+) -> Result<(), dwcp_feedback::store::StoreError> {
+    store
+        .apply(StepWrite {
+            chat_id: chat,
+            state,
+            effects,
+            plan_version: 1,
+            shown: None,
+            update_id: None,
+            now: at(minute),
+        })
+        .await
+}
+
+async fn consented(url: &str, chat: i64) -> Store {
+    let store = Store::open(url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    write(
+        &store,
+        chat,
+        &State::Menu,
+        &[Effect::SetLang(Lang::Km), Effect::GiveConsent],
+        0,
+    )
+    .await
+    .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn the_default_plan_is_stored_once_as_version_one() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    let plan = store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    assert_eq!(plan.version, 1);
+    let mut expected = Plan::default_plan();
+    expected.version = 1;
+    assert_eq!(plan, expected, "what is stored reads back identically");
+    store.close().await;
+    let again = Store::open(&url).await.unwrap();
+    assert_eq!(
+        again
+            .active_plan_or(Plan::default_plan, at(1))
+            .await
+            .unwrap()
+            .version,
+        1,
+        "not stored twice"
+    );
+}
+
+#[tokio::test]
+async fn a_new_plan_version_becomes_the_active_one() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    let mut validated = Plan::default_plan();
+    validated.status = PlanStatus::Validated;
+    validated.activities.truncate(3);
+    assert_eq!(store.add_plan(&validated, at(1)).await.unwrap(), 2);
+    let active = store.active_plan().await.unwrap().unwrap();
+    assert_eq!(
+        (active.version, active.activities.len(), active.is_draft()),
+        (2, 3, false)
+    );
+}
+
+#[tokio::test]
+async fn every_change_is_a_revision_and_repeats_are_not() {
+    let (_dir, url) = database();
+    let store = consented(&url, 7).await;
+    let p11 = code("P1.1");
+    let rate = |r| Effect::Rate {
+        code: p11.clone(),
+        rating: Rating::new(r).unwrap(),
+    };
+    write(&store, 7, &State::Menu, &[rate(4)], 1).await.unwrap();
+    write(&store, 7, &State::Menu, &[rate(4)], 2).await.unwrap();
+    let comment = Comment::Text(CommentText::parse("ត្រូវការថវិកា").unwrap());
+    write(
+        &store,
+        7,
+        &State::Menu,
+        &[Effect::Comment {
+            code: p11.clone(),
+            comment,
+        }],
+        3,
+    )
+    .await
+    .unwrap();
+    write(&store, 7, &State::Menu, &[rate(2)], 4).await.unwrap();
+    let voice = Comment::Voice(VoiceNote {
+        file_id: "AwAC".into(),
+        duration_secs: 9,
+        size_bytes: Some(9000),
+    });
+    write(
+        &store,
+        7,
+        &State::Menu,
+        &[Effect::Comment {
+            code: p11.clone(),
+            comment: voice,
+        }],
+        5,
+    )
+    .await
+    .unwrap();
+
+    let history = store.revisions(7, 1, &p11).await.unwrap();
+    let summary: Vec<_> = history
+        .iter()
+        .map(|r| (r.action.as_str(), r.rating, r.at))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("rate", Some(4), at(1)),
+            ("comment", Some(4), at(3)),
+            ("rate", Some(2), at(4)),
+            ("comment", Some(2), at(5))
+        ]
+    );
+    assert_eq!(
+        history[2].comment_text.as_deref(),
+        Some("ត្រូវការថវិកា"),
+        "Khmer kept byte for byte"
+    );
+    assert_eq!(history[3].voice_file_id.as_deref(), Some("AwAC"));
+    assert_eq!(
+        history[3].comment_text, None,
+        "a voice note replaces the typed comment"
+    );
+
+    write(
+        &store,
+        7,
+        &State::Menu,
+        &[Effect::Withdraw { code: p11.clone() }],
+        6,
+    )
+    .await
+    .unwrap();
+    assert!(store.current_ratings(1).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .revisions(7, 1, &p11)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .action,
+        "withdraw"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_step_writes_nothing() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    // A rating from someone who never consented breaks a foreign key half-way through.
+    let effects = [
+        Effect::SetLang(Lang::En),
+        Effect::Rate {
+            code: code("P1.1"),
+            rating: Rating::new(3).unwrap(),
+        },
+    ];
+    assert!(write(&store, 99, &State::Menu, &effects, 1).await.is_err());
+    let chat = store.load_chat(99, 1).await.unwrap();
+    assert_eq!(
+        (chat.lang, chat.state),
+        (None, State::Start),
+        "the language written first was rolled back"
+    );
+    assert_eq!(store.rows_about(99).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn erase_leaves_no_row_about_the_member() {
+    let (_dir, url) = database();
+    let store = consented(&url, 8).await;
+    let other = 9;
+    write(&store, other, &State::Menu, &[Effect::GiveConsent], 0)
+        .await
+        .unwrap();
+    for (i, c) in ["P1.1", "P2.2", "X.1"].iter().enumerate() {
+        let e = [Effect::Rate {
+            code: code(c),
+            rating: Rating::new(5).unwrap(),
+        }];
+        write(&store, 8, &State::Menu, &e, i as u32 + 1)
+            .await
+            .unwrap();
+        write(&store, other, &State::Menu, &e, i as u32 + 1)
+            .await
+            .unwrap();
+    }
+    write(
+        &store,
+        8,
+        &State::Menu,
+        &[Effect::SetProfile(ProfileField::Province(
+            Province::new(3).unwrap(),
+        ))],
+        5,
+    )
+    .await
+    .unwrap();
+    assert!(store.rows_about(8).await.unwrap() >= 8);
+    write(&store, 8, &State::Start, &[Effect::Erase], 6)
+        .await
+        .unwrap();
+    assert_eq!(store.rows_about(8).await.unwrap(), 0);
+    assert_eq!(
+        store.current_ratings(1).await.unwrap().len(),
+        3,
+        "other members untouched"
+    );
+    let fresh = store.load_chat(8, 1).await.unwrap();
+    assert_eq!(
+        (fresh.consent, fresh.state, fresh.given.len()),
+        (Consent::Unknown, State::Start, 0)
+    );
+}
+
+#[tokio::test]
+async fn state_profile_and_shown_message_survive_a_reopen() {
+    let (_dir, url) = database();
+    let store = consented(&url, 10).await;
+    let effects = [
+        Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+        Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(
+            reference::organisation("BWTUC").unwrap(),
+        ))),
+        Effect::SetProfile(ProfileField::Gender(Gender::Female)),
+        Effect::Rate {
+            code: code("P2.3"),
+            rating: Rating::new(4).unwrap(),
+        },
+    ];
+    let state = State::Comment { code: code("P2.3") };
+    store
+        .apply(StepWrite {
+            chat_id: 10,
+            state: &state,
+            effects: &effects,
+            plan_version: 1,
+            shown: Some(Shown {
+                message_id: 42,
+                hash: -7,
+            }),
+            update_id: Some(5001),
+            now: at(2),
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let store = Store::open(&url).await.unwrap();
+    let chat = store.load_chat(10, 1).await.unwrap();
+    assert_eq!(chat.state, state);
+    assert_eq!(chat.lang, Some(Lang::Km));
+    assert_eq!(
+        chat.shown,
+        Some(Shown {
+            message_id: 42,
+            hash: -7
+        })
+    );
+    assert_eq!(chat.last_update_id, Some(5001));
+    assert_eq!(chat.profile.constituency, Some(Constituency::Workers));
+    assert!(matches!(chat.profile.organisation, Some(OrgChoice::Known(o)) if o.code == "BWTUC"));
+    assert_eq!(chat.given[&code("P2.3")].rating.get(), 4);
+
+    // Changing side clears a listed organisation of the old side.
+    write(
+        &store,
+        10,
+        &State::Menu,
+        &[Effect::SetProfile(ProfileField::Constituency(
+            Constituency::Employers,
+        ))],
+        3,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.load_chat(10, 1).await.unwrap().profile.organisation,
+        None
+    );
+}
+
+struct Fixed;
+impl Clock for Fixed {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        at(30)
+    }
+}
+
+#[tokio::test]
+async fn the_engine_skips_an_update_telegram_redelivers() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    let plan = store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    let engine = Engine::new(store, plan, Arc::new(Fixed), "bot".into());
+    let start = |id| Incoming {
+        chat_id: 11,
+        chat: ChatKind::Private,
+        language_code: Some("km".into()),
+        update_id: Some(id),
+        input: Input::Command(Command::Start(None)),
+    };
+    assert_eq!(engine.handle(start(700)).await.unwrap().outgoing.len(), 1);
+    assert!(
+        engine.handle(start(700)).await.unwrap().outgoing.is_empty(),
+        "seen before: skipped"
+    );
+    assert_eq!(engine.handle(start(701)).await.unwrap().outgoing.len(), 1);
+}
