@@ -1,14 +1,15 @@
 //! Per-chat conversation state and the member's profile: loaded before a step, written after.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
+use super::batch::Batch;
 use super::{Store, StoreError};
 use crate::conversation::{CommentKind, Consent, Effect, Given, ProfileField, State};
 use crate::domain::{
-    reference, ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Profile, Province,
-    Rating, Sector,
+    reference, ActivityCode, Constituency, Gender, Lang, OrgChoice, Profile, Province, Rating,
+    Sector,
 };
 
 /// The message that carries the member's current buttons, and a hash of what it shows.
@@ -46,14 +47,9 @@ struct ChatRow {
     province: Option<i64>,
     sector: Option<String>,
     gender: Option<String>,
-}
-
-#[derive(FromRow)]
-struct GivenRow {
-    activity_code: String,
-    rating: i64,
-    has_text: bool,
-    has_voice: bool,
+    /// The member's ratings on the plan as a JSON array of [code, rating, has_text, has_voice]:
+    /// aggregated in the same query, so loading a chat is one round trip.
+    given: String,
 }
 
 /// What one step leaves behind, written in one transaction.
@@ -77,23 +73,23 @@ impl Store {
         let row: ChatRow = sqlx::query_as(
             "SELECT c.lang, c.state, c.shown_message_id, c.shown_hash, c.last_update_id,
                     c.blocked_at IS NOT NULL AS blocked,
-                    m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender
+                    m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
+                    (SELECT json_group_array(json_array(activity_code, rating, comment_text IS NOT NULL,
+                                                        voice_file_id IS NOT NULL))
+                     FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given
              FROM (SELECT ?1 AS id) q
              LEFT JOIN chats c ON c.chat_id = q.id
              LEFT JOIN members m ON m.member_id = q.id",
         )
         .bind(chat_id)
+        .bind(plan_version)
         .fetch_one(&self.reader)
         .await?;
-        let given_rows: Vec<GivenRow> = sqlx::query_as(
-            "SELECT activity_code, rating, comment_text IS NOT NULL AS has_text,
-                    voice_file_id IS NOT NULL AS has_voice
-             FROM ratings WHERE member_id = ?1 AND plan_version = ?2",
-        )
-        .bind(chat_id)
-        .bind(plan_version)
-        .fetch_all(&self.reader)
-        .await?;
+        let given_rows: Vec<(String, i64, i64, i64)> = serde_json::from_str(&row.given)
+            .unwrap_or_else(|e| {
+                tracing::error!(chat = chat_id, error = %e, "unreadable ratings aggregate");
+                Vec::new()
+            });
 
         let consent = match row.consent.as_deref() {
             Some("given") => Consent::Given,
@@ -127,10 +123,10 @@ impl Store {
         };
         let given = given_rows
             .into_iter()
-            .filter_map(|g| {
-                let code = ActivityCode::parse(&g.activity_code).ok()?;
-                let rating = Rating::new(u8::try_from(g.rating).ok()?)?;
-                let comment = match (g.has_text, g.has_voice) {
+            .filter_map(|(code, rating, has_text, has_voice)| {
+                let code = ActivityCode::parse(&code).ok()?;
+                let rating = Rating::new(u8::try_from(rating).ok()?)?;
+                let comment = match (has_text != 0, has_voice != 0) {
                     (_, true) => Some(CommentKind::Voice),
                     (true, false) => Some(CommentKind::Text),
                     _ => None,
@@ -157,22 +153,15 @@ impl Store {
 
     /// Writes a step's effects and the next state together: a crash leaves either all or nothing.
     pub async fn apply(&self, w: StepWrite<'_>) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        let now = w.now;
-        let mut erased = false;
+        let mut b = Batch::new();
         for effect in w.effects {
-            match effect {
-                Effect::Erase => {
-                    erase(&mut tx, w.chat_id).await?;
-                    erased = true;
-                }
-                other => apply_effect(&mut tx, w.chat_id, w.plan_version, other, now).await?,
-            }
+            effect_sql(&mut b, w.chat_id, w.plan_version, effect, w.now);
         }
-        if !erased {
-            sqlx::query(
+        // After /forget nothing about the chat remains, not even where it was.
+        if !w.effects.contains(&Effect::Erase) {
+            b.stmt(
                 "INSERT INTO chats (chat_id, state, shown_message_id, shown_hash, last_update_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (chat_id) DO UPDATE SET
                     state = excluded.state,
                     shown_message_id = coalesce(excluded.shown_message_id, chats.shown_message_id),
@@ -180,18 +169,9 @@ impl Store {
                     last_update_id = coalesce(excluded.last_update_id, chats.last_update_id),
                     blocked_at = NULL,
                     updated_at = excluded.updated_at",
-            )
-            .bind(w.chat_id)
-            .bind(w.state.to_json())
-            .bind(w.shown.map(|s| s.message_id))
-            .bind(w.shown.map(|s| s.hash))
-            .bind(w.update_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            &[w.chat_id.into(), w.state.to_json().into(), w.shown.map(|s| s.message_id).into(), w.shown.map(|s| s.hash).into(), w.update_id.into(), w.now.into()]);
         }
-        tx.commit().await?;
-        Ok(())
+        b.commit(&self.writer).await
     }
 
     /// Records the message that now carries the member's buttons (after a successful send).
@@ -236,36 +216,13 @@ impl Store {
     }
 }
 
-async fn erase(tx: &mut Transaction<'_, Sqlite>, chat_id: i64) -> Result<(), StoreError> {
-    for sql in [
-        "DELETE FROM rating_revisions WHERE member_id = ?1",
-        "DELETE FROM ratings WHERE member_id = ?1",
-        "DELETE FROM members WHERE member_id = ?1",
-        "DELETE FROM chats WHERE chat_id = ?1",
-    ] {
-        sqlx::query(sql).bind(chat_id).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-async fn apply_effect(
-    tx: &mut Transaction<'_, Sqlite>,
-    chat_id: i64,
-    plan_version: i64,
-    effect: &Effect,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, now: DateTime<Utc>) {
     match effect {
         Effect::SetLang(lang) => {
-            sqlx::query(
-                "INSERT INTO chats (chat_id, lang, state, updated_at) VALUES (?1, ?2, '{\"at\":\"Start\"}', ?3)
+            b.stmt(
+                "INSERT INTO chats (chat_id, lang, state, updated_at) VALUES ($1, $2, '{\"at\":\"Start\"}', $3)
                  ON CONFLICT (chat_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
-            )
-            .bind(chat_id)
-            .bind(lang.code())
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            &[chat_id.into(), lang.code().into(), now.into()]);
         }
         Effect::GiveConsent | Effect::DeclineConsent => {
             let consent = if *effect == Effect::GiveConsent {
@@ -273,89 +230,58 @@ async fn apply_effect(
             } else {
                 "declined"
             };
-            sqlx::query(
+            b.stmt(
                 "INSERT INTO members (member_id, consent, consent_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?3, ?3)
+                 VALUES ($1, $2, $3, $3, $3)
                  ON CONFLICT (member_id) DO UPDATE SET
                     consent = excluded.consent, consent_at = excluded.consent_at, updated_at = excluded.updated_at",
-            )
-            .bind(chat_id)
-            .bind(consent)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            &[chat_id.into(), consent.into(), now.into()]);
         }
-        Effect::SetProfile(field) => set_profile(tx, chat_id, field, now).await?,
+        Effect::SetProfile(field) => set_profile(b, chat_id, field, now),
         Effect::Rate { code, rating } => {
-            super::ratings::rate(tx, chat_id, plan_version, code, *rating, now).await?;
+            super::ratings::rate(b, chat_id, plan_version, code, *rating, now)
         }
         Effect::Comment { code, comment } => {
-            super::ratings::comment(tx, chat_id, plan_version, code, comment, now).await?;
+            super::ratings::comment(b, chat_id, plan_version, code, comment, now)
         }
-        Effect::Withdraw { code } => {
-            super::ratings::withdraw(tx, chat_id, plan_version, code, now).await?
+        Effect::Withdraw { code } => super::ratings::withdraw(b, chat_id, plan_version, code, now),
+        Effect::Erase => {
+            for sql in [
+                "DELETE FROM rating_revisions WHERE member_id = $1",
+                "DELETE FROM ratings WHERE member_id = $1",
+                "DELETE FROM members WHERE member_id = $1",
+                "DELETE FROM chats WHERE chat_id = $1",
+            ] {
+                b.stmt(sql, &[chat_id.into()]);
+            }
         }
-        Effect::Erase => erase(tx, chat_id).await?,
     }
-    Ok(())
 }
 
-async fn set_profile(
-    tx: &mut Transaction<'_, Sqlite>,
-    chat_id: i64,
-    field: &ProfileField,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+fn set_profile(b: &mut Batch, chat_id: i64, field: &ProfileField, now: DateTime<Utc>) {
     let (sql, value): (&str, Option<String>) = match field {
         ProfileField::Constituency(c) => {
             // A different side makes a listed organisation of the old side wrong: clear it.
-            sqlx::query(
-                "UPDATE members SET org_code = NULL WHERE member_id = ?1 AND constituency IS NOT ?2",
-            )
-            .bind(chat_id)
-            .bind(c.code())
-            .execute(&mut **tx)
-            .await?;
-            ("UPDATE members SET constituency = ?2, updated_at = ?3 WHERE member_id = ?1", Some(c.code().into()))
+            b.stmt("UPDATE members SET org_code = NULL WHERE member_id = $1 AND constituency IS NOT $2", &[chat_id.into(), c.code().into()]);
+            ("UPDATE members SET constituency = $2, updated_at = $3 WHERE member_id = $1", Some(c.code().into()))
         }
         ProfileField::Organisation(OrgChoice::Known(org)) => (
-            "UPDATE members SET org_code = ?2, org_name = NULL, updated_at = ?3 WHERE member_id = ?1",
+            "UPDATE members SET org_code = $2, org_name = NULL, updated_at = $3 WHERE member_id = $1",
             Some(org.code.into()),
         ),
         ProfileField::Organisation(OrgChoice::Named(name)) => (
-            "UPDATE members SET org_name = ?2, org_code = NULL, updated_at = ?3 WHERE member_id = ?1",
+            "UPDATE members SET org_name = $2, org_code = NULL, updated_at = $3 WHERE member_id = $1",
             Some(name.clone()),
         ),
         ProfileField::Province(p) => {
-            ("UPDATE members SET province = ?2, updated_at = ?3 WHERE member_id = ?1", Some(p.code().to_string()))
+            ("UPDATE members SET province = $2, updated_at = $3 WHERE member_id = $1", Some(p.code().to_string()))
         }
         ProfileField::Sector(s) => {
-            ("UPDATE members SET sector = ?2, updated_at = ?3 WHERE member_id = ?1", Some(s.code().into()))
+            ("UPDATE members SET sector = $2, updated_at = $3 WHERE member_id = $1", Some(s.code().into()))
         }
         ProfileField::Gender(g) => {
-            ("UPDATE members SET gender = ?2, updated_at = ?3 WHERE member_id = ?1", Some(g.code().into()))
+            ("UPDATE members SET gender = $2, updated_at = $3 WHERE member_id = $1", Some(g.code().into()))
         }
     };
-    sqlx::query(sql)
-        .bind(chat_id)
-        .bind(value)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Kept here so `Comment` stays storage-agnostic: the columns a comment fills.
-pub(super) fn comment_columns(
-    comment: &Comment,
-) -> (Option<&str>, Option<&str>, Option<i64>, Option<i64>) {
-    match comment {
-        Comment::Text(t) => (Some(t.as_str()), None, None, None),
-        Comment::Voice(v) => (
-            None,
-            Some(v.file_id.as_str()),
-            Some(i64::from(v.duration_secs)),
-            v.size_bytes.map(i64::from),
-        ),
-    }
+    b.stmt(sql, &[chat_id.into(), value.into(), now.into()]);
 }

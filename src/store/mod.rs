@@ -2,6 +2,7 @@
 //! anyway; queuing in the pool is cheaper than SQLITE_BUSY retries) and a few readers, which WAL
 //! lets run beside it. Migrations are embedded and forward only.
 
+mod batch;
 mod chats;
 mod plans;
 mod ratings;

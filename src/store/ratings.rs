@@ -1,9 +1,9 @@
 //! Ratings and their history. Every change appends a revision (a snapshot after the change).
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::FromRow;
 
-use super::chats::comment_columns;
+use super::batch::Batch;
 use super::{Store, StoreError};
 use crate::domain::{ActivityCode, Comment, Rating};
 
@@ -16,110 +16,103 @@ pub struct Revision {
     pub at: DateTime<Utc>,
 }
 
-const SNAPSHOT: &str = "INSERT INTO rating_revisions
-        (member_id, plan_version, activity_code, action, rating, comment_text, voice_file_id,
-         voice_duration, voice_size, at)
-     SELECT member_id, plan_version, activity_code, ?4, rating, comment_text, voice_file_id,
-            voice_duration, voice_size, ?5
-     FROM ratings WHERE member_id = ?1 AND plan_version = ?2 AND activity_code = ?3";
-
-async fn snapshot(
-    tx: &mut Transaction<'_, Sqlite>,
+/// Copies the current row into the history. With `only_if_changed`, only when the statement
+/// just before it changed a row (SQLite's `changes()`), so repeats leave no revision.
+fn snapshot(
+    b: &mut Batch,
     member: i64,
     version: i64,
     code: &ActivityCode,
-    action: &str,
+    action: &'static str,
+    only_if_changed: bool,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(SNAPSHOT)
-        .bind(member)
-        .bind(version)
-        .bind(code.as_str())
-        .bind(action)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+) {
+    let condition = if only_if_changed {
+        " AND changes() > 0"
+    } else {
+        ""
+    };
+    b.stmt(
+        &format!(
+            "INSERT INTO rating_revisions
+            (member_id, plan_version, activity_code, action, rating, comment_text, voice_file_id,
+             voice_duration, voice_size, at)
+         SELECT member_id, plan_version, activity_code, $4, rating, comment_text, voice_file_id,
+                voice_duration, voice_size, $5
+         FROM ratings WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3{condition}"
+        ),
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
+            action.into(),
+            now.into(),
+        ],
+    );
 }
 
-pub(super) async fn rate(
-    tx: &mut Transaction<'_, Sqlite>,
+pub(super) fn rate(
+    b: &mut Batch,
     member: i64,
     version: i64,
     code: &ActivityCode,
     rating: Rating,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // The WHERE makes a repeated identical rating a no-op: no write, no revision.
-    let changed = sqlx::query(
+) {
+    // The WHERE makes a repeated identical rating a no-op: no change, so no revision.
+    b.stmt(
         "INSERT INTO ratings (member_id, plan_version, activity_code, rating, first_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (member_id, plan_version, activity_code) DO UPDATE SET
             rating = excluded.rating, updated_at = excluded.updated_at
          WHERE ratings.rating != excluded.rating",
-    )
-    .bind(member)
-    .bind(version)
-    .bind(code.as_str())
-    .bind(i64::from(rating.get()))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if changed > 0 {
-        snapshot(tx, member, version, code, "rate", now).await?;
-    }
-    Ok(())
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
+            i64::from(rating.get()).into(),
+            now.into(),
+        ],
+    );
+    snapshot(b, member, version, code, "rate", true, now);
 }
 
-pub(super) async fn comment(
-    tx: &mut Transaction<'_, Sqlite>,
+pub(super) fn comment(
+    b: &mut Batch,
     member: i64,
     version: i64,
     code: &ActivityCode,
     comment: &Comment,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let (text, file_id, duration, size) = comment_columns(comment);
-    let changed = sqlx::query(
-        "UPDATE ratings SET comment_text = ?4, voice_file_id = ?5, voice_duration = ?6, voice_size = ?7,
-                            updated_at = ?8
-         WHERE member_id = ?1 AND plan_version = ?2 AND activity_code = ?3",
-    )
-    .bind(member)
-    .bind(version)
-    .bind(code.as_str())
-    .bind(text)
-    .bind(file_id)
-    .bind(duration)
-    .bind(size)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if changed > 0 {
-        snapshot(tx, member, version, code, "comment", now).await?;
-    }
-    Ok(())
+) {
+    let (text, voice) = match comment {
+        Comment::Text(t) => (Some(t.as_str().to_string()), None),
+        Comment::Voice(v) => (None, Some(v)),
+    };
+    b.stmt(
+        "UPDATE ratings SET comment_text = $4, voice_file_id = $5, voice_duration = $6, voice_size = $7,
+                            updated_at = $8
+         WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3",
+    &[member.into(), version.into(), code.as_str().to_string().into(), text.into(), voice.map(|v| v.file_id.clone()).into(), voice.map(|v| i64::from(v.duration_secs)).into(), voice.and_then(|v| v.size_bytes).map(i64::from).into(), now.into()]);
+    snapshot(b, member, version, code, "comment", true, now);
 }
 
-pub(super) async fn withdraw(
-    tx: &mut Transaction<'_, Sqlite>,
+pub(super) fn withdraw(
+    b: &mut Batch,
     member: i64,
     version: i64,
     code: &ActivityCode,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    snapshot(tx, member, version, code, "withdraw", now).await?;
-    sqlx::query(
-        "DELETE FROM ratings WHERE member_id = ?1 AND plan_version = ?2 AND activity_code = ?3",
-    )
-    .bind(member)
-    .bind(version)
-    .bind(code.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+) {
+    snapshot(b, member, version, code, "withdraw", false, now);
+    b.stmt(
+        "DELETE FROM ratings WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3",
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
+        ],
+    );
 }
 
 impl Store {
