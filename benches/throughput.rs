@@ -204,11 +204,13 @@ async fn main() {
     fake.take_latencies();
     let start_count = done.load(Ordering::Relaxed);
     let cpu0 = cpu_seconds(pid);
+    let own0 = cpu_seconds(std::process::id());
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     let handled = done.load(Ordering::Relaxed) - start_count;
     let elapsed = t0.elapsed();
     let bot_cpu = cpu_seconds(pid) - cpu0;
+    let own_cpu = cpu_seconds(std::process::id()) - own0;
     let mut lat = fake.take_latencies();
     stop.store(true, Ordering::Relaxed);
     lat.sort();
@@ -229,6 +231,11 @@ async fn main() {
         "  bot CPU              {:.0}% of one core ({:.0} µs per update)",
         bot_cpu / elapsed.as_secs_f64() * 100.0,
         bot_cpu / handled.max(1) as f64 * 1e6
+    );
+    println!(
+        "  fake Telegram + simulated members: {:.0}% of one core ({:.0} µs per update)",
+        own_cpu / elapsed.as_secs_f64() * 100.0,
+        own_cpu / handled.max(1) as f64 * 1e6
     );
     println!("  bot peak RSS         {peak:.1} MiB");
     println!("  429 answered         {}", fake.too_many_requests());

@@ -101,6 +101,8 @@ struct World {
     messages: HashMap<(i64, i32), StoredMessage>,
     next_message_id: HashMap<i64, i32>,
     inboxes: HashMap<i64, VecDeque<Event>>,
+    /// One wake-up per chat, so an event wakes only whoever waits on that chat.
+    inbox_ready: HashMap<i64, Arc<Notify>>,
     unanswered: HashSet<String>,
     /// Which chat each callback query came from (answers do not name the chat).
     callback_chats: HashMap<String, i64>,
@@ -124,7 +126,6 @@ pub struct FakeTelegram {
     pub addr: SocketAddr,
     world: Arc<Mutex<World>>,
     updates: Arc<Notify>,
-    events: Arc<Notify>,
     server: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -176,8 +177,7 @@ impl FakeTelegram {
             ..World::default()
         }));
         let updates = Arc::new(Notify::new());
-        let events = Arc::new(Notify::new());
-        let shared = (world.clone(), updates.clone(), events.clone());
+        let shared = (world.clone(), updates.clone());
         let app = Router::new()
             .route("/{bot}/{method}", post(handle))
             .with_state(shared);
@@ -188,7 +188,6 @@ impl FakeTelegram {
             addr,
             world,
             updates,
-            events,
             server: Arc::new(server),
         }
     }
@@ -280,8 +279,16 @@ impl FakeTelegram {
     /// Waits for the next event in `chat`'s inbox.
     pub async fn next_event(&self, chat: i64, timeout: Duration) -> Option<Event> {
         let deadline = Instant::now() + timeout;
+        let ready = self
+            .world
+            .lock()
+            .unwrap()
+            .inbox_ready
+            .entry(chat)
+            .or_default()
+            .clone();
         loop {
-            let notified = self.events.notified();
+            let notified = ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(e) = self
@@ -464,10 +471,10 @@ fn message_json(id: i32, chat: &Value, text: &str, markup: &Value) -> Value {
     m
 }
 
-type Shared = (Arc<Mutex<World>>, Arc<Notify>, Arc<Notify>);
+type Shared = (Arc<Mutex<World>>, Arc<Notify>);
 
 async fn handle(
-    State((world, updates, events)): State<Shared>,
+    State((world, updates)): State<Shared>,
     Path((bot, method)): Path<(String, String)>,
     body: Bytes,
 ) -> impl IntoResponse {
@@ -524,7 +531,6 @@ async fn handle(
         }
         reply
     };
-    events.notify_waiters();
     reply
 }
 
@@ -768,6 +774,11 @@ fn over_limit(w: &mut World, chat: i64) -> Option<u64> {
     None
 }
 
+fn push_event(w: &mut World, chat: i64, event: Event) {
+    w.inboxes.entry(chat).or_default().push_back(event);
+    w.inbox_ready.entry(chat).or_default().notify_one();
+}
+
 fn record_latency(w: &mut World, chat: i64) {
     if let Some(t) = w.queued_at.remove(&chat) {
         w.latencies.push(t.elapsed());
@@ -822,10 +833,7 @@ fn send_message(w: &mut World, p: &Value) -> Reply {
             buttons,
         },
     );
-    w.inboxes
-        .entry(chat)
-        .or_default()
-        .push_back(Event::Sent(shown));
+    push_event(w, chat, Event::Sent(shown));
     w.sent_count += 1;
     record_latency(w, chat);
     ok(result)
@@ -860,15 +868,16 @@ fn edit_message_text(w: &mut World, p: &Value) -> Reply {
     stored.markup = markup.clone();
     let mut result = message_json(id, &stored.chat, &text, &markup);
     result["edit_date"] = json!(now_unix());
-    w.inboxes
-        .entry(chat)
-        .or_default()
-        .push_back(Event::Edited(Shown {
+    push_event(
+        w,
+        chat,
+        Event::Edited(Shown {
             id,
             text,
             html,
             buttons,
-        }));
+        }),
+    );
     record_latency(w, chat);
     ok(result)
 }
@@ -889,13 +898,14 @@ fn answer_callback(w: &mut World, p: &Value) -> Reply {
         return err(400, "Bad Request: MESSAGE_TOO_LONG");
     }
     if let Some(chat) = w.callback_chats.get(&id).copied() {
-        w.inboxes
-            .entry(chat)
-            .or_default()
-            .push_back(Event::Answered {
+        push_event(
+            w,
+            chat,
+            Event::Answered {
                 callback_id: id,
                 text,
-            });
+            },
+        );
     }
     ok(json!(true))
 }
