@@ -1,8 +1,13 @@
 //! Throughput, latency and memory of the real bot, end to end over HTTP on loopback.
 //!
-//!   cargo bench --bench throughput                      # headline: 1,000 members, pacing off
-//!   cargo bench --bench throughput -- --pacing on       # Telegram's limits on both sides
-//!   cargo bench --bench throughput -- --members 200 --seconds 10 --idle 10000
+//!   cargo bench --bench throughput                    # all four scenarios, about 2 minutes
+//!   cargo bench --bench throughput -- latency         # one of: throughput latency idle pacing
+//!
+//! Scenarios (each on a fresh bot process and database):
+//! - throughput: 50 members in closed loops, pacing off: the bot's saturation rate.
+//! - latency: 1,000 members at a human pace (a tap every 0.5-1.5 s), pacing off: p50/p99.
+//! - idle: 10,000 members brought to the middle of the conversation, then the bot's RSS.
+//! - pacing: 300 members with Throttle on and a fake that answers 429 beyond Telegram's limits.
 //!
 //! The bot runs as its own process (the release binary, exactly as deployed) so that its peak
 //! RSS is its own; the fake Telegram and the simulated members run in this process. Members are
@@ -20,42 +25,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_telegram::{FakeTelegram, FakeUser, Limits, Shown, TOKEN};
-
-struct Args {
-    members: usize,
-    seconds: u64,
-    pacing: bool,
-    idle: usize,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        members: 1000,
-        seconds: 20,
-        pacing: false,
-        idle: 10_000,
-    };
-    let argv: Vec<String> = std::env::args().collect();
-    let value = |name: &str| {
-        argv.iter()
-            .position(|x| x == name)
-            .and_then(|i| argv.get(i + 1))
-            .cloned()
-    };
-    if let Some(v) = value("--members") {
-        a.members = v.parse().expect("--members N");
-    }
-    if let Some(v) = value("--seconds") {
-        a.seconds = v.parse().expect("--seconds S");
-    }
-    if let Some(v) = value("--pacing") {
-        a.pacing = v == "on";
-    }
-    if let Some(v) = value("--idle") {
-        a.idle = v.parse().expect("--idle N");
-    }
-    a
-}
 
 /// Peak and current resident memory of a process, in MiB, from /proc.
 fn memory_mib(pid: u32) -> (f64, f64) {
@@ -120,7 +89,12 @@ fn next_action(user: &FakeUser, shown: &Shown, turn: usize) {
     }
 }
 
-async fn member(user: FakeUser, stop: Arc<AtomicBool>, done: Arc<AtomicUsize>) {
+async fn member(
+    user: FakeUser,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+    think: Option<(u64, u64)>,
+) {
     user.send_text("/start");
     let mut turn = user.id as usize;
     while !stop.load(Ordering::Relaxed) {
@@ -129,6 +103,11 @@ async fn member(user: FakeUser, stop: Arc<AtomicBool>, done: Arc<AtomicUsize>) {
         };
         done.fetch_add(1, Ordering::Relaxed);
         turn += 1;
+        if let Some((low, high)) = think {
+            // A person reads, thinks, taps: pauses spread evenly so members do not march in step.
+            let pause = low + (turn as u64).wrapping_mul(2_654_435_761) % (high - low);
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+        }
         next_action(&user, &shown, turn);
     }
 }
@@ -153,23 +132,33 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
-    let args = args();
+struct Run {
+    fake: FakeTelegram,
+    bot: std::process::Child,
+    pid: u32,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(pacing: bool) -> Run {
     let fake = FakeTelegram::start().await;
-    if args.pacing {
+    if pacing {
         fake.set_limits(Some(Limits::TELEGRAM));
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let mut bot = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+    let bot = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
         .arg("run")
         .env_clear()
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", fake.url())
         .env("DATABASE_URL", &db)
-        .env("DWCP_PACING", if args.pacing { "on" } else { "off" })
+        .env("DWCP_PACING", if pacing { "on" } else { "off" })
         .env("RUST_LOG", "error")
+        .envs(
+            std::env::var("DWCP_WORKER_THREADS")
+                .ok()
+                .map(|v| ("DWCP_WORKER_THREADS", v)),
+        )
         .stdout(Stdio::null())
         .spawn()
         .expect("the release binary starts");
@@ -177,104 +166,175 @@ async fn main() {
     while fake.calls("getUpdates") == 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    Run {
+        fake,
+        bot,
+        pid,
+        _dir: dir,
+    }
+}
 
-    println!(
-        "dwcp-feedback throughput: {} members, {} s, pacing {}",
-        args.members,
-        args.seconds,
-        if args.pacing {
-            "on (fake enforces Telegram's limits)"
-        } else {
-            "off"
-        }
-    );
+impl Drop for Run {
+    fn drop(&mut self) {
+        let _ = self.bot.kill();
+        let _ = self.bot.wait();
+    }
+}
+
+/// Runs `members` members for `seconds` after a warm-up; `think` is the pause between taps.
+async fn drive(
+    run: &Run,
+    members: usize,
+    seconds: u64,
+    think: Option<(u64, u64)>,
+) -> (usize, Duration, f64, f64, Vec<Duration>) {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
-    for i in 0..args.members {
-        let user = fake.user(
+    for i in 0..members {
+        let user = run.fake.user(
             1_000_000 + i as i64,
             "member",
             Some(if i % 4 == 0 { "en" } else { "km" }),
         );
-        tasks.push(tokio::spawn(member(user, stop.clone(), done.clone())));
+        tasks.push(tokio::spawn(member(
+            user,
+            stop.clone(),
+            done.clone(),
+            think,
+        )));
     }
-    // Warm-up: every member through consent and profile, caches and pools filled.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    fake.take_latencies();
-    let start_count = done.load(Ordering::Relaxed);
-    let cpu0 = cpu_seconds(pid);
-    let own0 = cpu_seconds(std::process::id());
+    run.fake.take_latencies();
+    let (count0, bot0, own0) = (
+        done.load(Ordering::Relaxed),
+        cpu_seconds(run.pid),
+        cpu_seconds(std::process::id()),
+    );
     let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
-    let handled = done.load(Ordering::Relaxed) - start_count;
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let handled = done.load(Ordering::Relaxed) - count0;
     let elapsed = t0.elapsed();
-    let bot_cpu = cpu_seconds(pid) - cpu0;
-    let own_cpu = cpu_seconds(std::process::id()) - own0;
-    let mut lat = fake.take_latencies();
+    let (bot_cpu, own_cpu) = (
+        cpu_seconds(run.pid) - bot0,
+        cpu_seconds(std::process::id()) - own0,
+    );
+    let mut lat = run.fake.take_latencies();
     stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(35), t).await;
+    }
     lat.sort();
-    let (peak, _) = memory_mib(pid);
+    (handled, elapsed, bot_cpu, own_cpu, lat)
+}
+
+fn report(
+    run: &Run,
+    handled: usize,
+    elapsed: Duration,
+    bot_cpu: f64,
+    own_cpu: f64,
+    lat: &[Duration],
+) {
+    let secs = elapsed.as_secs_f64();
     println!(
-        "  updates handled      {handled} in {:.1} s = {:.0} updates/s",
-        elapsed.as_secs_f64(),
-        handled as f64 / elapsed.as_secs_f64()
+        "  updates handled   {handled} in {secs:.1} s = {:.0} updates/s",
+        handled as f64 / secs
     );
     println!(
-        "  update→reply latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
-        percentile(&lat, 0.50).as_secs_f64() * 1e3,
-        percentile(&lat, 0.99).as_secs_f64() * 1e3,
+        "  update→reply      p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        percentile(lat, 0.50).as_secs_f64() * 1e3,
+        percentile(lat, 0.99).as_secs_f64() * 1e3,
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
         lat.len()
     );
     println!(
-        "  bot CPU              {:.0}% of one core ({:.0} µs per update)",
-        bot_cpu / elapsed.as_secs_f64() * 100.0,
+        "  bot CPU           {:.0}% of one core, {:.0} µs per update",
+        bot_cpu / secs * 100.0,
         bot_cpu / handled.max(1) as f64 * 1e6
     );
     println!(
-        "  fake Telegram + simulated members: {:.0}% of one core ({:.0} µs per update)",
-        own_cpu / elapsed.as_secs_f64() * 100.0,
+        "  fake + members    {:.0}% of one core, {:.0} µs per update",
+        own_cpu / secs * 100.0,
         own_cpu / handled.max(1) as f64 * 1e6
     );
-    println!("  bot peak RSS         {peak:.1} MiB");
-    println!("  429 answered         {}", fake.too_many_requests());
-    println!("  rejected requests    {}", fake.rejections().len());
-    for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(35), t).await;
-    }
+    println!("  bot peak RSS      {:.1} MiB", memory_mib(run.pid).0);
+    println!(
+        "  429s answered     {} ({} for the overall limit)",
+        run.fake.too_many_requests(),
+        run.fake.too_many_overall()
+    );
+    println!("  requests rejected {}", run.fake.rejections().len());
+}
 
-    if args.idle > 0 && !args.pacing {
-        // Many members mid-conversation: each has agreed and stopped at the profile.
-        let idle_stop = Arc::new(AtomicBool::new(false));
-        let t = Instant::now();
-        let mut started = 0;
-        while started < args.idle {
-            let batch = (args.idle - started).min(500);
-            let mut wave = Vec::new();
-            for i in started..started + batch {
-                let user = fake.user(5_000_000 + i as i64, "idle", Some("km"));
-                wave.push(tokio::spawn(async move {
-                    user.send_text("/start");
-                    let welcome = next_reply(&user).await?;
-                    user.tap_data(welcome.id, "c:y");
-                    next_reply(&user).await
-                }));
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let all = ["throughput", "latency", "idle", "pacing"];
+    let chosen: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|s| argv.is_empty() || argv.iter().any(|a| a == s))
+        .collect();
+    println!(
+        "dwcp-feedback benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for scenario in chosen {
+        match scenario {
+            "throughput" => {
+                println!("\nthroughput: 50 members in closed loops, pacing off, 15 s");
+                let run = start(false).await;
+                let (h, e, b, o, l) = drive(&run, 50, 15, None).await;
+                report(&run, h, e, b, o, &l);
             }
-            for w in wave {
-                let _ = w.await;
+            "latency" => {
+                println!("\nlatency: 1,000 members tapping every 0.5-1.5 s, pacing off, 20 s");
+                let run = start(false).await;
+                let (h, e, b, o, l) = drive(&run, 1000, 20, Some((500, 1500))).await;
+                report(&run, h, e, b, o, &l);
             }
-            started += batch;
+            "idle" => {
+                println!(
+                    "\nidle: 10,000 members stopped mid-conversation (consented, at the profile)"
+                );
+                let run = start(false).await;
+                let t = Instant::now();
+                for wave in 0..(10_000 / 100) {
+                    let mut joins = Vec::new();
+                    for i in 0..100 {
+                        let user =
+                            run.fake
+                                .user(5_000_000 + (wave * 100 + i) as i64, "idle", Some("km"));
+                        joins.push(tokio::spawn(async move {
+                            user.send_text("/start");
+                            let welcome = next_reply(&user).await?;
+                            user.tap_data(welcome.id, "c:y");
+                            next_reply(&user).await
+                        }));
+                    }
+                    for j in joins {
+                        let _ = j.await;
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let (peak, now) = memory_mib(run.pid);
+                println!(
+                    "  set up in {:.1} s; bot RSS now {now:.1} MiB, peak {peak:.1} MiB",
+                    t.elapsed().as_secs_f64()
+                );
+                println!("  requests rejected {}", run.fake.rejections().len());
+            }
+            "pacing" => {
+                println!("\npacing: 300 members, Throttle on, fake enforcing 1/s per chat and 30/s overall, 20 s");
+                let run = start(true).await;
+                let (h, e, b, o, l) = drive(&run, 300, 20, None).await;
+                report(&run, h, e, b, o, &l);
+            }
+            _ => {}
         }
-        idle_stop.store(true, Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let (peak, now) = memory_mib(pid);
-        println!(
-            "  {} members mid-conversation (state stored, {:.1} s to set up): bot RSS now {now:.1} MiB, peak {peak:.1} MiB",
-            args.idle,
-            t.elapsed().as_secs_f64()
-        );
     }
-    let _ = bot.kill();
-    let _ = bot.wait();
 }

@@ -48,17 +48,29 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Checkpoints happen in the background (`checkpoint_every`): SQLite's automatic ones run
+        // inside a commit on the single writer and fsync there, stalling every write behind it.
+        let writer_options = if memory {
+            options.clone()
+        } else {
+            options.clone().pragma("wal_autocheckpoint", "0")
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(writer_options)
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         // An in-memory database exists per connection: readers must share the writer's.
         let reader = if memory {
             writer.clone()
         } else {
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            tokio::spawn(checkpoint_every(checkpointer, Duration::from_secs(1)));
             SqlitePoolOptions::new()
-                .max_connections(4)
+                .max_connections(2)
                 .connect_with(options.read_only(true))
                 .await?
         };
@@ -68,5 +80,21 @@ impl Store {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+/// Copies the WAL back into the database file every `period`, without blocking writers
+/// (PASSIVE), until the pool is closed (the store dropped or the process ending).
+async fn checkpoint_every(pool: SqlitePool, period: Duration) {
+    loop {
+        tokio::time::sleep(period).await;
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => break,
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will retry"),
+        }
     }
 }

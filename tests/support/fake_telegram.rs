@@ -112,6 +112,7 @@ struct World {
     all_sends: VecDeque<Instant>,
     rejections: Vec<Rejection>,
     too_many: usize,
+    too_many_overall: usize,
     commands: Vec<Value>,
     calls: HashMap<String, usize>,
     /// When each chat's latest update was queued, for latency measurement.
@@ -206,6 +207,11 @@ impl FakeTelegram {
 
     pub fn rejections(&self) -> Vec<Rejection> {
         self.world.lock().unwrap().rejections.clone()
+    }
+
+    /// How many of the 429s were for the overall limit (the rest: per chat or group).
+    pub fn too_many_overall(&self) -> usize {
+        self.world.lock().unwrap().too_many_overall
     }
 
     /// How many 429s the fake answered.
@@ -767,6 +773,7 @@ fn over_limit(w: &mut World, chat: i64) -> Option<u64> {
         w.all_sends.pop_front();
     }
     if w.all_sends.len() >= limits.overall_per_sec {
+        w.too_many_overall += 1;
         return Some(1);
     }
     w.sends.entry(chat).or_default().push_back(now);
