@@ -91,7 +91,6 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     for hint in [
         Hint::UseButtons,
         Hint::NotAskingComment,
-        Hint::ConsentFirst,
         Hint::OrgNameInvalid,
     ] {
         screens.push(Screen::Hint(hint));

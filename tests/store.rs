@@ -40,12 +40,18 @@ async fn write(
         .await
 }
 
-async fn consented(url: &str, chat: i64) -> Store {
+/// A store on `url` with the built-in plan stored as version 1.
+async fn with_plan(url: &str) -> Store {
     let store = Store::open(url).await.unwrap();
     store
         .active_plan_or(Plan::default_plan, at(0))
         .await
         .unwrap();
+    store
+}
+
+async fn consented(url: &str, chat: i64) -> Store {
+    let store = with_plan(url).await;
     write(
         &store,
         chat,
@@ -86,11 +92,7 @@ async fn the_default_plan_is_stored_once_as_version_one() {
 #[tokio::test]
 async fn a_new_plan_version_becomes_the_active_one() {
     let (_dir, url) = database();
-    let store = Store::open(&url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(0))
-        .await
-        .unwrap();
+    let store = with_plan(&url).await;
     let mut validated = Plan::default_plan();
     validated.status = PlanStatus::Validated;
     validated.activities.truncate(3);
@@ -195,11 +197,7 @@ async fn every_change_is_a_revision_and_repeats_are_not() {
 #[tokio::test]
 async fn a_failed_step_writes_nothing() {
     let (_dir, url) = database();
-    let store = Store::open(&url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(0))
-        .await
-        .unwrap();
+    let store = with_plan(&url).await;
     // A rating from someone who never consented breaks a foreign key half-way through.
     let effects = [
         Effect::SetLang(Lang::En),

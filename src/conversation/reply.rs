@@ -17,7 +17,6 @@ pub const MINE_PAGE: usize = 8;
 /// costs the member one message, not two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Banner {
-    RatingSaved,
     CommentSaved,
     VoiceSaved,
     ProfileSaved,
@@ -127,8 +126,6 @@ pub enum Hint {
     /// A voice note or text outside of a comment prompt.
     NotAskingComment,
     Unsupported(OtherKind),
-    /// Anything before the member has said yes or no to the privacy notice.
-    ConsentFirst,
     OrgNameInvalid,
 }
 

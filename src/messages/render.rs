@@ -63,7 +63,6 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
     tr(
         lang,
         match banner {
-            Banner::RatingSaved => "banner.rating_saved",
             Banner::CommentSaved => "banner.comment_saved",
             Banner::VoiceSaved => "banner.voice_saved",
             Banner::ProfileSaved => "banner.profile_saved",
@@ -657,7 +656,6 @@ impl R<'_> {
         let key = match hint {
             Hint::UseButtons => "hint.use_buttons",
             Hint::NotAskingComment => "hint.not_asking_comment",
-            Hint::ConsentFirst => "hint.consent_first",
             Hint::OrgNameInvalid => "hint.org_name_invalid",
             Hint::Unsupported(kind) => match kind {
                 OtherKind::Sticker => "hint.sticker",
@@ -668,7 +666,7 @@ impl R<'_> {
             },
         };
         self.line(&self.t(key));
-        if !matches!(hint, Hint::OrgNameInvalid | Hint::ConsentFirst) {
+        if !matches!(hint, Hint::OrgNameInvalid) {
             self.menu_row();
         }
     }
