@@ -11,7 +11,7 @@ use super::facts::{ChatKind, CommentKind, Consent, Facts, Given};
 use super::input::{Command, Input};
 use super::reply::*;
 use super::state::{ProfileStep, State};
-use crate::domain::{reference, ActivityCode, Comment, CommentText, OrgChoice, Rating};
+use crate::domain::{reference, ActivityCode, Comment, CommentText, Lang, OrgChoice, Rating};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -103,24 +103,31 @@ impl Step<'_> {
         }
     }
 
+    /// The welcome screen, which is where the member stands until they answer it.
+    fn welcome(&mut self, selected: Lang) {
+        self.state = State::Consent;
+        self.show(Screen::Welcome {
+            selected,
+            draft: self.draft(),
+        });
+    }
+
+    fn declined(&mut self) {
+        self.state = State::Declined;
+        self.show(Screen::Declined);
+    }
+
     fn before_consent(&mut self, input: &Input) {
-        self.state = match self.facts.consent {
-            Consent::Declined if matches!(input, Input::Callback { .. }) => State::Consent,
-            Consent::Declined if !matches!(input, Input::Command(_)) => State::Declined,
-            _ => State::Consent,
-        };
         let selected = self.facts.lang();
         match input {
             Input::Command(Command::Help) => self.show(Screen::Help),
+            Input::Command(_) => self.welcome(selected),
             Input::Callback {
                 data: Callback::Lang(lang),
                 ..
             } => {
                 self.effects.push(Effect::SetLang(*lang));
-                self.show(Screen::Welcome {
-                    selected: *lang,
-                    draft: self.draft(),
-                });
+                self.welcome(*lang);
             }
             Input::Callback {
                 data: Callback::Consent(true),
@@ -142,29 +149,19 @@ impl Step<'_> {
                 ..
             } => {
                 self.effects.push(Effect::DeclineConsent);
-                self.state = State::Declined;
-                self.show(Screen::Declined);
+                self.declined();
             }
             Input::Callback { .. } | Input::BadCallback { .. } => {
                 self.notice = Some(Notice::Outdated);
-                self.show(Screen::Welcome {
-                    selected,
-                    draft: self.draft(),
-                });
+                self.welcome(selected);
             }
-            Input::Command(_) => self.show(Screen::Welcome {
-                selected,
-                draft: self.draft(),
-            }),
+            // Someone who said no is not pressed again until they ask (/start or the button).
             Input::Text(_) | Input::Voice(_) | Input::Other(_)
                 if self.facts.consent == Consent::Declined =>
             {
-                self.show(Screen::Declined)
+                self.declined()
             }
-            Input::Text(_) | Input::Voice(_) | Input::Other(_) => self.show(Screen::Welcome {
-                selected,
-                draft: self.draft(),
-            }),
+            Input::Text(_) | Input::Voice(_) | Input::Other(_) => self.welcome(selected),
         }
     }
 
