@@ -258,6 +258,11 @@ fn report(
         own_cpu / secs * 100.0,
         own_cpu / handled.max(1) as f64 * 1e6
     );
+    println!(
+        "  getUpdates calls  {} in all ({:.2} per update handled)",
+        run.fake.calls("getUpdates"),
+        run.fake.calls("getUpdates") as f64 / handled.max(1) as f64
+    );
     println!("  bot peak RSS      {:.1} MiB", memory_mib(run.pid).0);
     println!(
         "  429s answered     {} ({} for the overall limit)",

@@ -82,6 +82,7 @@ impl Engine {
                 consent: Consent::Unknown,
                 profile: Profile::default(),
                 given: Default::default(),
+                window: crate::domain::Window::always_open(),
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
             let outgoing = outcome
@@ -114,6 +115,7 @@ impl Engine {
             consent: record.consent,
             profile: record.profile.clone(),
             given: record.given.clone(),
+            window: record.window,
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);
         let lang = outcome

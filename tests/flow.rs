@@ -26,6 +26,7 @@ struct Member {
     profile: Profile,
     given: BTreeMap<ActivityCode, Given>,
     chat: ChatKind,
+    window: Window,
 }
 
 impl Member {
@@ -39,6 +40,7 @@ impl Member {
             profile: Profile::default(),
             given: BTreeMap::new(),
             chat: ChatKind::Private,
+            window: Window::always_open(),
         }
     }
 
@@ -51,6 +53,7 @@ impl Member {
             consent: self.consent,
             profile: self.profile.clone(),
             given: self.given.clone(),
+            window: self.window,
         };
         let out = step(&self.state, &input, &facts, now());
         for e in &out.effects {
@@ -549,4 +552,60 @@ fn commands_parse_with_bot_names_and_payloads() {
     assert_eq!(Command::parse("/HELP"), Some(Command::Help));
     assert_eq!(Command::parse("/unknown"), None);
     assert_eq!(Command::parse("start"), None);
+}
+
+#[test]
+fn a_closed_consultation_can_be_read_but_not_changed() {
+    let mut m = Member::onboarded(Lang::En);
+    m.tap(Callback::Rate(code("P1.1"), Rating::new(4).unwrap()));
+    m.send(Input::Text("first thoughts".into()));
+    let closed_at = now() - chrono::Duration::hours(5);
+    m.window = Window {
+        open: true,
+        until: Some(closed_at),
+        changed_at: closed_at - chrono::Duration::days(60),
+    };
+
+    for change in [
+        Callback::Rate(code("P1.1"), Rating::new(1).unwrap()),
+        Callback::Rate(code("P2.1"), Rating::new(5).unwrap()),
+        Callback::AddComment(code("P1.1")),
+        Callback::Withdraw(code("P1.1")),
+        Callback::WithdrawConfirmed(code("P1.1")),
+    ] {
+        let out = m.tap(change.clone());
+        assert!(
+            out.effects.is_empty(),
+            "{change:?} changed something after closing"
+        );
+        assert_eq!(out.notice, Some(Notice::Closed));
+        assert_eq!(screen(&out), &Screen::WindowClosed { since: closed_at });
+    }
+    // A comment prompt left open before the close does not take a late comment either.
+    m.window = Window::always_open();
+    m.tap(Callback::Rate(code("P3.1"), Rating::new(2).unwrap()));
+    m.window = Window {
+        open: false,
+        until: None,
+        changed_at: closed_at,
+    };
+    let late = m.send(Input::Text("too late".into()));
+    assert!(late.effects.is_empty());
+    assert_eq!(late.replies[0].placement, Placement::New);
+
+    // Reading still works, and says since when it is closed.
+    let card = m.tap(Callback::Card(code("P1.1")));
+    assert!(
+        matches!(screen(&card), Screen::Card { closed_since: Some(t), given: Some(_), .. } if *t == closed_at)
+    );
+    assert!(matches!(
+        screen(&m.command(Command::Menu)),
+        Screen::Menu {
+            closed_since: Some(_),
+            ..
+        }
+    ));
+    assert!(
+        matches!(screen(&m.command(Command::Mine)), Screen::Mine { items, .. } if items.len() == 2)
+    );
 }

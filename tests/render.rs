@@ -11,6 +11,10 @@ use dwcp_feedback::domain::*;
 use dwcp_feedback::messages::{render, Action};
 use support::fake_telegram::parse_html;
 
+fn closed() -> chrono::DateTime<chrono::Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 3, 31, 17, 0, 0).unwrap()
+}
+
 fn every_screen(plan: &Plan) -> Vec<Screen> {
     let progress = Progress {
         rated: 7,
@@ -24,6 +28,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::Menu {
             progress,
             draft: true,
+            closed_since: None,
         },
         Screen::Menu {
             progress: Progress {
@@ -31,7 +36,14 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 total: 15,
             },
             draft: false,
+            closed_since: None,
         },
+        Screen::Menu {
+            progress,
+            draft: true,
+            closed_since: Some(closed()),
+        },
+        Screen::WindowClosed { since: closed() },
         Screen::AllRated { progress },
         Screen::Help,
         Screen::ConfirmForget,
@@ -113,12 +125,15 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             Some((Rating::new(5).unwrap(), Some(CommentKind::Voice))),
             Some((Rating::new(1).unwrap(), Some(CommentKind::Text))),
         ] {
-            screens.push(Screen::Card {
-                code: a.code.clone(),
-                given,
-                progress,
-                draft: true,
-            });
+            for closed_since in [None, Some(closed())] {
+                screens.push(Screen::Card {
+                    code: a.code.clone(),
+                    given,
+                    progress,
+                    draft: true,
+                    closed_since,
+                });
+            }
         }
         screens.push(Screen::AskComment {
             code: a.code.clone(),
@@ -234,6 +249,7 @@ fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
                 total: 15,
             },
             draft: true,
+            closed_since: None,
         },
     };
     let r = render(&reply, Lang::Km, &plan, "bot");
@@ -341,4 +357,28 @@ pub fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Strin
             other.as_str().unwrap_or_default().to_string(),
         )),
     }
+}
+
+#[test]
+fn closing_dates_read_in_phnom_penh_time_and_khmer_numerals() {
+    let plan = Plan::default_plan();
+    let reply = |lang| {
+        let r = Reply {
+            placement: Placement::New,
+            banner: None,
+            screen: Screen::WindowClosed { since: closed() },
+        };
+        render(&r, lang, &plan, "bot").text
+    };
+    // 17:00 UTC on 31 March is already 1 April in Phnom Penh (UTC+7).
+    assert!(
+        reply(Lang::En).contains("1 Apr 2027"),
+        "{}",
+        reply(Lang::En)
+    );
+    assert!(
+        reply(Lang::Km).contains("ថ្ងៃទី ១ ខែមេសា ឆ្នាំ ២០២៧"),
+        "{}",
+        reply(Lang::Km)
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ActivityCode, Lang, Plan, Profile, Rating};
+use crate::domain::{ActivityCode, Lang, Plan, Profile, Rating, Window};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Consent {
@@ -40,6 +40,8 @@ pub struct Facts<'a> {
     pub profile: Profile,
     /// Current ratings on the active plan, by activity.
     pub given: BTreeMap<ActivityCode, Given>,
+    /// Whether members may change feedback now (judged against the step's `now`).
+    pub window: Window,
 }
 
 impl Facts<'_> {

@@ -21,7 +21,7 @@ pub struct Outcome {
     pub notice: Option<Notice>,
 }
 
-pub fn step(state: &State, input: &Input, facts: &Facts, _now: DateTime<Utc>) -> Outcome {
+pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> Outcome {
     let mut s = Step {
         facts,
         given: facts.given.clone(),
@@ -40,6 +40,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, _now: DateTime<Utc>) ->
             _ => Placement::New,
         },
         banner: None,
+        closed_since: facts.window.closed_since(now),
     };
     if facts.chat == ChatKind::Group {
         // Feedback is personal: in groups the bot only points to the private chat.
@@ -69,6 +70,8 @@ struct Step<'a> {
     notice: Option<Notice>,
     placement: Placement,
     banner: Option<Banner>,
+    /// When the consultation closed, if it has: then nothing may change.
+    closed_since: Option<DateTime<Utc>>,
 }
 
 impl Step<'_> {
@@ -88,6 +91,17 @@ impl Step<'_> {
 
     fn draft(&self) -> bool {
         self.facts.plan.is_draft()
+    }
+
+    /// Refuses a change once the consultation has closed; `true` when refused.
+    fn refuse_if_closed(&mut self) -> bool {
+        let Some(since) = self.closed_since else {
+            return false;
+        };
+        self.notice = Some(Notice::Closed);
+        self.state = State::Menu;
+        self.show(Screen::WindowClosed { since });
+        true
     }
 
     fn progress(&self) -> Progress {
@@ -357,6 +371,8 @@ impl Step<'_> {
                 self.card(code.clone());
             }
             Callback::Rate(code, rating) => self.rate(code, *rating),
+            Callback::AddComment(_) | Callback::Withdraw(_) | Callback::WithdrawConfirmed(_)
+                if self.refuse_if_closed() => {}
             Callback::AddComment(code) => {
                 if self.given.contains_key(code) {
                     self.ask_comment(code.clone());
@@ -502,6 +518,7 @@ impl Step<'_> {
         self.show(Screen::Menu {
             progress: self.progress(),
             draft: self.draft(),
+            closed_since: self.closed_since,
         });
     }
 
@@ -575,6 +592,7 @@ impl Step<'_> {
             given,
             progress: self.progress(),
             draft: self.draft(),
+            closed_since: self.closed_since,
         });
     }
 
@@ -597,6 +615,9 @@ impl Step<'_> {
     }
 
     fn rate(&mut self, code: &ActivityCode, rating: Rating) {
+        if self.refuse_if_closed() {
+            return;
+        }
         if self.facts.plan.activity(code).is_none() {
             self.state = State::Menu;
             return self.card(code.clone());
@@ -634,6 +655,10 @@ impl Step<'_> {
     }
 
     fn save_comment(&mut self, code: &ActivityCode, comment: Comment) {
+        self.placement = Placement::New;
+        if self.refuse_if_closed() {
+            return;
+        }
         let Some(given) = self.given.get_mut(code) else {
             self.state = State::Menu;
             return self.show_new(Screen::Outdated);

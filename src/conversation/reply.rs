@@ -1,6 +1,8 @@
 //! Replies are data: what to show, not how. `messages::render` turns them into text and
 //! buttons in one language.
 
+use chrono::{DateTime, Utc};
+
 use super::facts::CommentKind;
 use super::input::OtherKind;
 use crate::domain::{
@@ -68,6 +70,7 @@ pub enum Screen {
     Menu {
         progress: Progress,
         draft: bool,
+        closed_since: Option<DateTime<Utc>>,
     },
     Priorities {
         items: Vec<PriorityProgress>,
@@ -83,6 +86,8 @@ pub enum Screen {
         given: Option<(Rating, Option<CommentKind>)>,
         progress: Progress,
         draft: bool,
+        /// When the consultation closed, if it has: the card is then read-only.
+        closed_since: Option<DateTime<Utc>>,
     },
     AskComment {
         code: ActivityCode,
@@ -117,6 +122,10 @@ pub enum Screen {
     GroupInvite,
     /// A button that no longer means anything (old message, forged data).
     Outdated,
+    /// A change asked for after the consultation closed.
+    WindowClosed {
+        since: DateTime<Utc>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,4 +158,5 @@ pub enum Notice {
     Saved,
     Outdated,
     NothingToDo,
+    Closed,
 }

@@ -8,6 +8,7 @@ pub mod profile;
 pub mod rating;
 pub mod reference;
 pub mod timeframe;
+pub mod window;
 
 pub use codes::{ActivityCode, PriorityCode};
 pub use comment::{Comment, CommentError, CommentText, VoiceNote};
@@ -16,3 +17,4 @@ pub use plan::{Activity, Plan, PlanProblem, PlanStatus, Priority, Text};
 pub use profile::{Constituency, Gender, OrgChoice, Profile, Province, Sector};
 pub use rating::Rating;
 pub use timeframe::{Quarter, Timeframe};
+pub use window::Window;

@@ -1,3 +1,5 @@
+use chrono::{DateTime, Datelike, Utc};
+
 use super::keyboard::{Button, Keyboard};
 use super::text::{esc, fit_message, number, trim_graphemes};
 use super::{tr, tr_with};
@@ -56,6 +58,7 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::Saved => Some(tr(lang, "notice.saved")),
         Notice::Outdated => Some(tr(lang, "notice.outdated")),
         Notice::NothingToDo => None,
+        Notice::Closed => Some(tr(lang, "notice.closed")),
     }
 }
 
@@ -151,6 +154,29 @@ impl R<'_> {
             .unwrap_or_default()
     }
 
+    /// A day as people in Cambodia read it: in Phnom Penh time, month in words.
+    fn date(&self, t: DateTime<Utc>) -> String {
+        let local = t.with_timezone(&crate::clock::phnom_penh());
+        tr_with(
+            self.lang,
+            "date.day",
+            &[
+                ("day", &number(local.day(), self.lang)),
+                ("month", &self.t(&format!("month.{}", local.month()))),
+                ("year", &number(local.year(), self.lang)),
+            ],
+        )
+    }
+
+    fn closed_line(&mut self, since: DateTime<Utc>) {
+        let date = self.date(since);
+        self.line(&tr_with(
+            self.lang,
+            "window.closed_since",
+            &[("date", &date)],
+        ));
+    }
+
     fn timeframe(&self, tf: Timeframe) -> String {
         let month =
             |m: u8, y: u16| format!("{} {}", self.t(&format!("month.{m}")), number(y, self.lang));
@@ -233,7 +259,11 @@ impl R<'_> {
                 self.kb.grid(buttons, 2);
                 self.skip_row(false);
             }
-            Screen::Menu { progress, draft } => {
+            Screen::Menu {
+                progress,
+                draft,
+                closed_since,
+            } => {
                 let title = esc(self.plan.title.get(self.lang));
                 self.line(&format!("<b>{title}</b>"));
                 self.line(&tr_with(
@@ -245,16 +275,21 @@ impl R<'_> {
                     ],
                 ));
                 self.draft_marker(*draft);
-                let first = if progress.rated < progress.total {
+                if let Some(since) = closed_since {
+                    self.closed_line(*since);
+                }
+                let first = if closed_since.is_some() {
+                    self.btn("btn.mine", Callback::Mine(0))
+                } else if progress.rated < progress.total {
                     self.btn("btn.continue", Callback::NextUnrated)
                 } else {
                     self.btn("btn.all_rated", Callback::Mine(0))
                 };
                 self.kb.row(vec![first]);
-                let row = vec![
-                    self.btn("btn.priorities", Callback::Priorities),
-                    self.btn("btn.mine", Callback::Mine(0)),
-                ];
+                let mut row = vec![self.btn("btn.priorities", Callback::Priorities)];
+                if closed_since.is_none() {
+                    row.push(self.btn("btn.mine", Callback::Mine(0)));
+                }
                 self.kb.row(row);
                 let row = vec![
                     self.btn("btn.settings", Callback::Settings),
@@ -322,7 +357,17 @@ impl R<'_> {
                 given,
                 progress,
                 draft,
-            } => self.card(code, *given, *progress, *draft),
+                closed_since,
+            } => self.card(code, *given, *progress, *draft, *closed_since),
+            Screen::WindowClosed { since } => {
+                let date = self.date(*since);
+                self.line(&tr_with(self.lang, "window.closed", &[("date", &date)]));
+                let row = vec![
+                    self.btn("btn.mine", Callback::Mine(0)),
+                    self.btn("btn.menu", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
             Screen::AskComment {
                 code,
                 rating,
@@ -523,6 +568,7 @@ impl R<'_> {
         given: Option<(Rating, Option<CommentKind>)>,
         progress: crate::conversation::reply::Progress,
         draft: bool,
+        closed_since: Option<DateTime<Utc>>,
     ) {
         let Some(a) = self.plan.activity(code) else {
             return;
@@ -567,6 +613,16 @@ impl R<'_> {
             ],
         ));
         self.draft_marker(draft);
+        if let Some(since) = closed_since {
+            // Read-only: the plan and the member's answer, nothing to tap but the way on.
+            self.closed_line(since);
+            let row = vec![
+                self.btn("btn.next", Callback::SkipComment(code.clone())),
+                self.btn("btn.menu", Callback::Menu),
+            ];
+            self.kb.row(row);
+            return;
+        }
         self.text.push('\n');
         self.line(&self.t("card.ask"));
 

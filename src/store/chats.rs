@@ -9,7 +9,7 @@ use super::{Store, StoreError};
 use crate::conversation::{CommentKind, Consent, Effect, Given, ProfileField, State};
 use crate::domain::{
     reference, ActivityCode, Constituency, Gender, Lang, OrgChoice, Profile, Province, Rating,
-    Sector,
+    Sector, Window,
 };
 
 /// The message that carries the member's current buttons, and a hash of what it shows.
@@ -30,6 +30,7 @@ pub struct ChatRecord {
     pub consent: Consent,
     pub profile: Profile,
     pub given: BTreeMap<ActivityCode, Given>,
+    pub window: Window,
 }
 
 #[derive(FromRow)]
@@ -50,6 +51,9 @@ struct ChatRow {
     /// The member's ratings on the plan as a JSON array of [code, rating, has_text, has_voice]:
     /// aggregated in the same query, so loading a chat is one round trip.
     given: String,
+    window_open: bool,
+    window_until: Option<DateTime<Utc>>,
+    window_changed_at: DateTime<Utc>,
 }
 
 /// What one step leaves behind, written in one transaction.
@@ -76,8 +80,10 @@ impl Store {
                     m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
                     (SELECT json_group_array(json_array(activity_code, rating, comment_text IS NOT NULL,
                                                         voice_file_id IS NOT NULL))
-                     FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given
+                     FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
+                    w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at
              FROM (SELECT ?1 AS id) q
+             JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
              LEFT JOIN members m ON m.member_id = q.id",
         )
@@ -148,6 +154,11 @@ impl Store {
             consent,
             profile,
             given,
+            window: Window {
+                open: row.window_open,
+                until: row.window_until,
+                changed_at: row.window_changed_at,
+            },
         })
     }
 

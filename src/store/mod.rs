@@ -6,9 +6,11 @@ mod batch;
 mod chats;
 mod plans;
 mod ratings;
+mod secretariat;
 
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use ratings::Revision;
+pub use secretariat::{Actor, Admin, AuditEntry};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -1,0 +1,64 @@
+//! The consultation window: when members may change their feedback.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub open: bool,
+    /// An open window closes by itself at this time.
+    pub until: Option<DateTime<Utc>>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn always_open() -> Window {
+        Window {
+            open: true,
+            until: None,
+            changed_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.open && self.until.is_none_or(|until| now < until)
+    }
+
+    /// When the window stopped taking feedback, if it has: the `until` time that passed, or
+    /// the moment an admin closed it.
+    pub fn closed_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match (self.open, self.until) {
+            (true, Some(until)) if now >= until => Some(until),
+            (true, _) => None,
+            (false, _) => Some(self.changed_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_open_window_closes_by_itself_at_its_end() {
+        let end = Utc.with_ymd_and_hms(2027, 3, 31, 17, 0, 0).unwrap();
+        let w = Window {
+            open: true,
+            until: Some(end),
+            changed_at: end - chrono::Duration::days(30),
+        };
+        assert!(w.is_open(end - chrono::Duration::seconds(1)));
+        assert!(!w.is_open(end));
+        assert_eq!(w.closed_since(end + chrono::Duration::days(1)), Some(end));
+        let closed = Window {
+            open: false,
+            until: None,
+            changed_at: end,
+        };
+        assert_eq!(
+            closed.closed_since(end + chrono::Duration::days(2)),
+            Some(end)
+        );
+        assert!(Window::always_open().is_open(end));
+    }
+}

@@ -1,0 +1,207 @@
+//! Admins, the audit log and the consultation window.
+
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+use super::{Store, StoreError};
+use crate::domain::Window;
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Admin {
+    pub user_id: i64,
+    pub source: String,
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct AuditEntry {
+    pub actor: Option<i64>,
+    pub action: String,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Who did something: a Telegram user in the bot, or the operator at the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Cli,
+    User(i64),
+}
+
+impl Actor {
+    fn id(self) -> Option<i64> {
+        match self {
+            Actor::Cli => None,
+            Actor::User(id) => Some(id),
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Actor::Cli => "cli",
+            Actor::User(_) => "bot",
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct WindowRow {
+    open: bool,
+    until: Option<DateTime<Utc>>,
+    changed_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Makes every id in `ids` an admin (source `env`), keeping admins added otherwise.
+    pub async fn bootstrap_admins(
+        &self,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for id in ids {
+            sqlx::query(
+                "INSERT INTO admins (user_id, source, added_at) VALUES (?1, 'env', ?2) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn is_admin(&self, user_id: i64) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> = sqlx::query_as("SELECT user_id FROM admins WHERE user_id = ?1")
+            .bind(user_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    pub async fn admins(&self) -> Result<Vec<Admin>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT user_id, source, added_at FROM admins ORDER BY user_id")
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    /// Adds an admin; `false` when they already were one. Audited.
+    pub async fn add_admin(
+        &self,
+        user_id: i64,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO admins (user_id, source, added_by, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(by.source())
+        .bind(by.id())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if added {
+            audit(&mut tx, by, "admin.add", &user_id.to_string(), now).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Removes an admin; `false` when they were not one. Audited.
+    pub async fn remove_admin(
+        &self,
+        user_id: i64,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let removed = sqlx::query("DELETE FROM admins WHERE user_id = ?1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if removed {
+            audit(&mut tx, by, "admin.remove", &user_id.to_string(), now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    pub async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT actor, action, detail, at FROM audit_log ORDER BY id")
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn window(&self) -> Result<Window, StoreError> {
+        let row: WindowRow =
+            sqlx::query_as("SELECT open, until, changed_at FROM consultation_window WHERE id = 1")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(Window {
+            open: row.open,
+            until: row.until,
+            changed_at: row.changed_at,
+        })
+    }
+
+    /// Opens (optionally until a time) or closes the consultation window. Audited.
+    pub async fn set_window(&self, window: Window, by: Actor) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE consultation_window SET open = ?1, until = ?2, changed_at = ?3 WHERE id = 1",
+        )
+        .bind(window.open)
+        .bind(window.until)
+        .bind(window.changed_at)
+        .execute(&mut *tx)
+        .await?;
+        let detail = match (window.open, window.until) {
+            (true, Some(until)) => format!("open until {}", until.to_rfc3339()),
+            (true, None) => "open".to_string(),
+            (false, _) => "closed".to_string(),
+        };
+        audit(&mut tx, by, "window", &detail, window.changed_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an admin action that has no table of its own (exports, imports, summaries).
+    pub async fn record(
+        &self,
+        by: Actor,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        audit(&mut tx, by, action, detail, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    by: Actor,
+    action: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (actor, action, detail, at) VALUES (?1, ?2, ?3, ?4)")
+        .bind(by.id())
+        .bind(action)
+        .bind(detail)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
