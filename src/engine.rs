@@ -96,7 +96,28 @@ impl Engine {
             });
         }
 
-        let record = self.store.load_chat(incoming.chat_id, plan.version).await?;
+        let mut record = self.store.load_chat(incoming.chat_id, plan.version).await?;
+        let plan = match record.active_plan {
+            Some(active) if active != plan.version => {
+                // A plan was imported (by the command line, or another admin): switch to it.
+                let Some(fresh) = self.store.active_plan().await? else {
+                    return Err(StoreError::BadPlan("no active plan".into()));
+                };
+                tracing::info!(
+                    from = plan.version,
+                    to = fresh.version,
+                    "the active plan changed"
+                );
+                let fresh = Arc::new(fresh);
+                *self.plan.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+                record = self
+                    .store
+                    .load_chat(incoming.chat_id, fresh.version)
+                    .await?;
+                fresh
+            }
+            _ => plan,
+        };
         if let (Some(id), Some(last)) = (incoming.update_id, record.last_update_id) {
             if id <= last {
                 tracing::debug!(

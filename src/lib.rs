@@ -6,6 +6,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversation;
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod messages;
 pub mod store;
+pub mod summary;
 pub mod telegram;
 pub mod try_chat;
 

@@ -12,6 +12,9 @@ use dwcp_feedback::{telegram::App, Config, Store, SystemClock};
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// SQLite database the secretariat commands work on (the bot's own, by default).
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = dwcp_feedback::config::DEFAULT_DATABASE_URL)]
+    database_url: String,
 }
 
 #[derive(Subcommand)]
@@ -34,6 +37,55 @@ enum Cmd {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// Secretariat admins: who may use /summary, /export and the plan controls in the bot.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// The consultation window: while closed, members can read but not change their feedback.
+    Window {
+        #[command(subcommand)]
+        action: Option<WindowAction>,
+    },
+    /// The work plan members rate.
+    Plan {
+        #[command(subcommand)]
+        action: PlanAction,
+    },
+    /// Totals and per-activity figures of the feedback on the active plan.
+    Stats,
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Make a Telegram user a secretariat admin.
+    Add { user_id: i64 },
+    /// Take a user's admin rights away.
+    Remove { user_id: i64 },
+    /// List the admins.
+    List,
+}
+
+#[derive(Subcommand)]
+enum WindowAction {
+    /// Open the consultation, optionally until a date (end of that day, Phnom Penh time).
+    Open {
+        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Close the consultation now.
+    Close,
+    /// Say whether the consultation is open (the default).
+    Show,
+}
+
+#[derive(Subcommand)]
+enum PlanAction {
+    /// Print the active plan in both languages.
+    Show,
+    /// Check a plan file (the format of plans/dwcp-2026-2027-draft.toml) and, when it has no
+    /// problem, make it the active plan. Unchanged activities keep their ratings.
+    Import { file: PathBuf },
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -77,6 +129,16 @@ async fn async_main() -> ExitCode {
     let result = match cli.command.unwrap_or(Cmd::Run) {
         Cmd::Run => run().await,
         Cmd::Try { lang, db } => try_chat(lang, db).await,
+        Cmd::Admin { action } => secretariat(&cli.database_url, Task::Admin(action)).await,
+        Cmd::Window { action } => {
+            secretariat(
+                &cli.database_url,
+                Task::Window(action.unwrap_or(WindowAction::Show)),
+            )
+            .await
+        }
+        Cmd::Plan { action } => secretariat(&cli.database_url, Task::Plan(action)).await,
+        Cmd::Stats => secretariat(&cli.database_url, Task::Stats).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,4 +171,43 @@ async fn try_chat(lang: Option<Lang>, db: Option<PathBuf>) -> anyhow::Result<()>
     .await?;
     store.close().await;
     Ok(())
+}
+
+enum Task {
+    Admin(AdminAction),
+    Window(WindowAction),
+    Plan(PlanAction),
+    Stats,
+}
+
+async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
+    use dwcp_feedback::cli;
+    let store = Store::open(database_url).await?;
+    let now = chrono::Utc::now();
+    let mut out = std::io::stdout().lock();
+    let result = match task {
+        Task::Admin(AdminAction::Add { user_id }) => {
+            cli::admin_add(&store, user_id, now, &mut out).await
+        }
+        Task::Admin(AdminAction::Remove { user_id }) => {
+            cli::admin_remove(&store, user_id, now, &mut out).await
+        }
+        Task::Admin(AdminAction::List) => cli::admin_list(&store, &mut out).await,
+        Task::Window(WindowAction::Open { until }) => {
+            cli::window_set(&store, true, until, now, &mut out).await
+        }
+        Task::Window(WindowAction::Close) => {
+            cli::window_set(&store, false, None, now, &mut out).await
+        }
+        Task::Window(WindowAction::Show) => cli::window_show(&store, now, &mut out).await,
+        Task::Plan(PlanAction::Show) => cli::plan_show(&store, &mut out).await,
+        Task::Plan(PlanAction::Import { file }) => {
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            cli::plan_import(&store, &file.display().to_string(), &source, now, &mut out).await
+        }
+        Task::Stats => cli::stats(&store, &mut out).await,
+    };
+    store.close().await;
+    result
 }

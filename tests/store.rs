@@ -372,19 +372,33 @@ async fn admins_are_bootstrapped_added_removed_and_audited() {
     assert!(store.is_admin(111).await.unwrap() && !store.is_admin(333).await.unwrap());
 
     assert!(store.add_admin(333, Actor::User(111), at(2)).await.unwrap());
-    assert!(!store.add_admin(333, Actor::Cli, at(3)).await.unwrap(), "already an admin");
+    assert!(
+        !store.add_admin(333, Actor::Cli, at(3)).await.unwrap(),
+        "already an admin"
+    );
     assert!(store.remove_admin(222, Actor::Cli, at(4)).await.unwrap());
     assert!(!store.remove_admin(222, Actor::Cli, at(5)).await.unwrap());
-    let ids: Vec<i64> = store.admins().await.unwrap().iter().map(|a| a.user_id).collect();
+    let ids: Vec<i64> = store
+        .admins()
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.user_id)
+        .collect();
     assert_eq!(ids, [111, 333]);
 
-    let log: Vec<_> =
-        store.audit_log().await.unwrap().into_iter().map(|e| (e.actor, e.action, e.detail, e.at)).collect();
+    let log: Vec<_> = store
+        .audit_log()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.detail, e.at))
+        .collect();
     assert_eq!(
         log,
         [
-            (Some(111), "admin.add".to_string(), "333".to_string(), at(2)),
-            (None, "admin.remove".to_string(), "222".to_string(), at(4)),
+            (Some(111), "admin-add".to_string(), "333".to_string(), at(2)),
+            (None, "admin-remove".to_string(), "222".to_string(), at(4)),
         ],
         "only real changes are logged, with who and when"
     );
@@ -395,13 +409,46 @@ async fn the_window_is_stored_audited_and_reaches_the_conversation() {
     use dwcp_feedback::store::Actor;
     let (_dir, url) = database();
     let store = consented(&url, 12).await;
-    assert!(store.window().await.unwrap().is_open(at(0)), "a new database is open for feedback");
+    assert!(
+        store.window().await.unwrap().is_open(at(0)),
+        "a new database is open for feedback"
+    );
     let until = at(40);
-    let window = Window { open: true, until: Some(until), changed_at: at(1) };
+    let window = Window {
+        open: true,
+        until: Some(until),
+        changed_at: at(1),
+    };
     store.set_window(window, Actor::User(9)).await.unwrap();
     assert_eq!(store.window().await.unwrap(), window);
-    assert_eq!(store.load_chat(12, 1).await.unwrap().window, window, "loaded with the chat, no extra query");
-    store.set_window(Window { open: false, until: None, changed_at: at(2) }, Actor::Cli).await.unwrap();
-    let details: Vec<_> = store.audit_log().await.unwrap().into_iter().map(|e| e.detail).collect();
-    assert_eq!(details, [format!("open until {}", until.to_rfc3339()), "closed".to_string()]);
+    assert_eq!(
+        store.load_chat(12, 1).await.unwrap().window,
+        window,
+        "loaded with the chat, no extra query"
+    );
+    store
+        .set_window(
+            Window {
+                open: false,
+                until: None,
+                changed_at: at(2),
+            },
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let details: Vec<_> = store
+        .audit_log()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(
+        details,
+        [
+            format!("open until {}", until.to_rfc3339()),
+            "closed".to_string()
+        ]
+    );
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::reference::{self, Organisation};
 
 /// The tripartite side a member speaks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Constituency {
     Workers,
     Employers,

@@ -31,6 +31,8 @@ pub struct ChatRecord {
     pub profile: Profile,
     pub given: BTreeMap<ActivityCode, Given>,
     pub window: Window,
+    /// The plan version active in the database: another process may have imported a new one.
+    pub active_plan: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -54,6 +56,7 @@ struct ChatRow {
     window_open: bool,
     window_until: Option<DateTime<Utc>>,
     window_changed_at: DateTime<Utc>,
+    active_plan: Option<i64>,
 }
 
 /// What one step leaves behind, written in one transaction.
@@ -81,7 +84,8 @@ impl Store {
                     (SELECT json_group_array(json_array(activity_code, rating, comment_text IS NOT NULL,
                                                         voice_file_id IS NOT NULL))
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
-                    w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at
+                    w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
+                    (SELECT version FROM plans WHERE active = 1) AS active_plan
              FROM (SELECT ?1 AS id) q
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
@@ -154,6 +158,7 @@ impl Store {
             consent,
             profile,
             given,
+            active_plan: row.active_plan,
             window: Window {
                 open: row.window_open,
                 until: row.window_until,

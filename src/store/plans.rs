@@ -171,3 +171,27 @@ impl Store {
         Ok(version)
     }
 }
+
+impl Store {
+    /// Copies the current ratings of activities whose code and texts are the same in both
+    /// versions, so an unchanged activity keeps its feedback. History stays with `from`.
+    pub async fn carry_over(&self, from: i64, to: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "INSERT OR IGNORE INTO ratings (member_id, plan_version, activity_code, rating, comment_text,
+                                            voice_file_id, voice_duration, voice_size, first_at, updated_at)
+             SELECT r.member_id, ?2, r.activity_code, r.rating, r.comment_text, r.voice_file_id,
+                    r.voice_duration, r.voice_size, r.first_at, r.updated_at
+             FROM ratings r
+             JOIN activities old ON old.plan_version = ?1 AND old.code = r.activity_code
+             JOIN activities new ON new.plan_version = ?2 AND new.code = old.code
+             WHERE r.plan_version = ?1
+               AND new.title_en = old.title_en AND new.title_km = old.title_km
+               AND new.desc_en = old.desc_en AND new.desc_km = old.desc_km",
+        )
+        .bind(from)
+        .bind(to)
+        .execute(&self.writer)
+        .await?
+        .rows_affected())
+    }
+}

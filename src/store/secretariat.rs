@@ -106,7 +106,7 @@ impl Store {
         .rows_affected()
             > 0;
         if added {
-            audit(&mut tx, by, "admin.add", &user_id.to_string(), now).await?;
+            audit(&mut tx, by, "admin-add", &user_id.to_string(), now).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -127,7 +127,7 @@ impl Store {
             .rows_affected()
             > 0;
         if removed {
-            audit(&mut tx, by, "admin.remove", &user_id.to_string(), now).await?;
+            audit(&mut tx, by, "admin-remove", &user_id.to_string(), now).await?;
         }
         tx.commit().await?;
         Ok(removed)
@@ -204,4 +204,68 @@ async fn audit(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[derive(FromRow)]
+struct CellRow {
+    activity_code: String,
+    constituency: Option<String>,
+    rating: i64,
+    count: i64,
+    texts: i64,
+    voices: i64,
+}
+
+impl Store {
+    /// The feedback on plan `version`, aggregated for [`crate::summary::Summary`].
+    pub async fn summary_cells(
+        &self,
+        version: i64,
+    ) -> Result<Vec<crate::summary::Cell>, StoreError> {
+        let rows: Vec<CellRow> = sqlx::query_as(
+            "SELECT r.activity_code, m.constituency, r.rating, count(*) AS count,
+                    count(r.comment_text) AS texts, count(r.voice_file_id) AS voices
+             FROM ratings r JOIN members m ON m.member_id = r.member_id
+             WHERE r.plan_version = ?1
+             GROUP BY r.activity_code, m.constituency, r.rating",
+        )
+        .bind(version)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| crate::summary::Cell {
+                activity: r.activity_code,
+                constituency: r
+                    .constituency
+                    .as_deref()
+                    .and_then(crate::domain::Constituency::parse),
+                rating: u8::try_from(r.rating).unwrap_or(0),
+                count: r.count.max(0) as u64,
+                texts: r.texts.max(0) as u64,
+                voices: r.voices.max(0) as u64,
+            })
+            .collect())
+    }
+
+    /// Members who consented, by constituency (`None`: not answered).
+    pub async fn member_counts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<Option<crate::domain::Constituency>, u64>, StoreError>
+    {
+        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT constituency, count(*) FROM members WHERE consent = 'given' GROUP BY constituency",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, n)| {
+                (
+                    c.as_deref().and_then(crate::domain::Constituency::parse),
+                    n.max(0) as u64,
+                )
+            })
+            .collect())
+    }
 }

@@ -87,6 +87,7 @@ impl App {
         let plan = store
             .active_plan_or(Plan::default_plan, clock.now())
             .await?;
+        store.bootstrap_admins(&config.admins, clock.now()).await?;
         tracing::info!(
             bot = %me.username(), plan = plan.version, activities = plan.activities.len(),
             draft = plan.is_draft(), "starting"

@@ -1,0 +1,291 @@
+//! The secretariat's command-line tools. Each writes its report to `out`, so tests can read it;
+//! every change is audited as done from the command line.
+
+use std::io::Write;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::clock::phnom_penh;
+use crate::domain::{Constituency, Lang, Plan, Window};
+use crate::store::{Actor, Store};
+use crate::summary::Summary;
+
+pub type CliResult = anyhow::Result<()>;
+
+/// `2027-03-31` means until the end of that day in Phnom Penh; RFC 3339 is taken as written.
+pub fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2027-03-31 (or an RFC 3339 time)"))?;
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| format!("`{s}` is too far in the future"))?;
+    next.and_time(NaiveTime::MIN)
+        .and_local_timezone(phnom_penh())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{s}` has no single local midnight"))
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&phnom_penh())
+        .format("%Y-%m-%d %H:%M (Phnom Penh)")
+        .to_string()
+}
+
+pub async fn admin_list(store: &Store, out: &mut impl Write) -> CliResult {
+    let admins = store.admins().await?;
+    if admins.is_empty() {
+        writeln!(
+            out,
+            "No admins. Add one with `dwcp-feedback admin add <telegram-user-id>` or DWCP_ADMINS."
+        )?;
+    }
+    for a in admins {
+        writeln!(
+            out,
+            "{}\t{}\tsince {}",
+            a.user_id,
+            a.source,
+            local(a.added_at)
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn admin_add(
+    store: &Store,
+    user_id: i64,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    if store.add_admin(user_id, Actor::Cli, now).await? {
+        writeln!(out, "{user_id} is now a secretariat admin.")?;
+    } else {
+        writeln!(out, "{user_id} was already an admin; nothing changed.")?;
+    }
+    Ok(())
+}
+
+pub async fn admin_remove(
+    store: &Store,
+    user_id: i64,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    if store.remove_admin(user_id, Actor::Cli, now).await? {
+        writeln!(out, "{user_id} is no longer an admin.")?;
+    } else {
+        writeln!(out, "{user_id} was not an admin; nothing changed.")?;
+    }
+    Ok(())
+}
+
+pub async fn window_show(store: &Store, now: DateTime<Utc>, out: &mut impl Write) -> CliResult {
+    let w = store.window().await?;
+    match (w.is_open(now), w.until, w.closed_since(now)) {
+        (true, Some(until), _) => writeln!(out, "Open until {}.", local(until))?,
+        (true, None, _) => writeln!(out, "Open, with no end date.")?,
+        (false, _, Some(since)) => writeln!(out, "Closed since {}.", local(since))?,
+        (false, _, None) => writeln!(out, "Closed.")?,
+    }
+    Ok(())
+}
+
+pub async fn window_set(
+    store: &Store,
+    open: bool,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    if let Some(until) = until.filter(|u| *u <= now) {
+        anyhow::bail!("--until {} is already past", local(until));
+    }
+    store
+        .set_window(
+            Window {
+                open,
+                until: until.filter(|_| open),
+                changed_at: now,
+            },
+            Actor::Cli,
+        )
+        .await?;
+    window_show(store, now, out).await
+}
+
+pub async fn plan_show(store: &Store, out: &mut impl Write) -> CliResult {
+    let plan = store.active_plan_or(Plan::default_plan, Utc::now()).await?;
+    writeln!(
+        out,
+        "Plan version {} — {} / {} ({})",
+        plan.version,
+        plan.title.en,
+        plan.title.km,
+        plan.status.code()
+    )?;
+    if !plan.source.is_empty() {
+        writeln!(out, "Source: {}", plan.source)?;
+    }
+    for p in &plan.priorities {
+        writeln!(out, "\n{} · {}\n    {}", p.code, p.short.en, p.short.km)?;
+        for a in plan.activities_of(&p.code) {
+            writeln!(
+                out,
+                "  {:<6} {}\n         {}\n         lead: {} · {}",
+                a.code, a.title.en, a.title.km, a.lead.en, a.timeframe
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Validates `source` as a plan file and, when every check passes, makes it the active plan.
+pub async fn plan_import(
+    store: &Store,
+    name: &str,
+    source: &str,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    let plan = match Plan::from_toml(source) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            writeln!(
+                out,
+                "{name}: {} problem(s); the active plan is unchanged.",
+                problems.len()
+            )?;
+            for p in &problems {
+                writeln!(out, "  {p}")?;
+            }
+            anyhow::bail!("the plan file has {} problem(s)", problems.len());
+        }
+    };
+    let previous = store.active_plan_or(Plan::default_plan, now).await?.version;
+    let version = store.add_plan(&plan, now).await?;
+    let carried = store.carry_over(previous, version).await?;
+    let detail = format!(
+        "version {version} from {name}: {} activities, {carried} ratings carried over",
+        plan.activities.len()
+    );
+    store
+        .record(Actor::Cli, "plan-import", &detail, now)
+        .await?;
+    writeln!(out, "Imported {detail}.")?;
+    Ok(())
+}
+
+fn mean(m: Option<f64>) -> String {
+    m.map_or("—".into(), |m| format!("{m:.2}"))
+}
+
+pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
+    let plan = store.active_plan_or(Plan::default_plan, Utc::now()).await?;
+    let summary = Summary::new(
+        &plan,
+        store.member_counts().await?,
+        &store.summary_cells(plan.version).await?,
+    );
+    writeln!(
+        out,
+        "Plan version {} ({}): {}",
+        plan.version,
+        plan.status.code(),
+        plan.title.get(Lang::En)
+    )?;
+    writeln!(
+        out,
+        "Members {} · ratings {} · typed comments {} · voice notes {}",
+        summary.member_total(),
+        summary.ratings(),
+        summary.texts(),
+        summary.voices()
+    )?;
+    let by: Vec<String> = summary
+        .members
+        .iter()
+        .map(|(c, n)| {
+            format!(
+                "{} {n}",
+                c.map_or("not given", |c| match c {
+                    Constituency::Workers => "workers",
+                    Constituency::Employers => "employers",
+                    Constituency::Government => "government",
+                    Constituency::Other => "other",
+                })
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "By constituency: {}",
+        if by.is_empty() {
+            "—".into()
+        } else {
+            by.join(", ")
+        }
+    )?;
+    writeln!(
+        out,
+        "\n{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}",
+        "code", "n", "mean", "median", "1/2/3/4/5", "workers", "employ.", "govt", "comm."
+    )?;
+    for a in &summary.activities {
+        let dist = a
+            .distribution
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("/");
+        writeln!(
+            out,
+            "{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}",
+            a.code.as_ref().map_or("", |c| c.as_str()),
+            a.n,
+            mean(a.mean()),
+            mean(a.median()),
+            dist,
+            mean(a.mean_of(Constituency::Workers)),
+            mean(a.mean_of(Constituency::Employers)),
+            mean(a.mean_of(Constituency::Government)),
+            a.comments()
+        )?;
+    }
+    if let Some(low) = summary.lowest_rated() {
+        writeln!(
+            out,
+            "\nLowest rated: {} ({})",
+            low.code.as_ref().map_or("", |c| c.as_str()),
+            mean(low.mean())
+        )?;
+    }
+    if let Some(most) = summary.most_commented() {
+        writeln!(
+            out,
+            "Most commented: {} ({} comments)",
+            most.code.as_ref().map_or("", |c| c.as_str()),
+            most.comments()
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_means_the_end_of_that_day_in_phnom_penh() {
+        let t = parse_until("2027-03-31").unwrap();
+        assert_eq!(t.to_rfc3339(), "2027-03-31T17:00:00+00:00");
+        assert_eq!(
+            parse_until("2027-03-31T10:00:00Z").unwrap().to_rfc3339(),
+            "2027-03-31T10:00:00+00:00"
+        );
+        assert!(parse_until("31/03/2027").is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! The consolidated view of the feedback: totals, then per activity the number of ratings,
+//! mean, median, distribution 1-5 and mean per constituency. Pure arithmetic over rows the
+//! store aggregates in SQL, so it is the same for `stats`, `/summary` and the exports.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{ActivityCode, Constituency, Plan};
+
+/// One cell of the store's aggregate: how many ratings of one value one constituency gave one
+/// activity, and how many of those carry a typed comment or a voice note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub activity: String,
+    pub constituency: Option<Constituency>,
+    pub rating: u8,
+    pub count: u64,
+    pub texts: u64,
+    pub voices: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ActivitySummary {
+    pub code: Option<ActivityCode>,
+    pub n: u64,
+    /// Counts of 1..=5, at index rating - 1.
+    pub distribution: [u64; 5],
+    pub texts: u64,
+    pub voices: u64,
+    pub by_constituency: BTreeMap<Constituency, (u64, u64)>,
+}
+
+impl ActivitySummary {
+    pub fn mean(&self) -> Option<f64> {
+        let sum: u64 = self
+            .distribution
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i as u64 + 1) * c)
+            .sum();
+        (self.n > 0).then(|| sum as f64 / self.n as f64)
+    }
+
+    /// The middle rating (the mean of the two middle ones for an even count).
+    pub fn median(&self) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let nth = |k: u64| {
+            let mut seen = 0;
+            for (i, c) in self.distribution.iter().enumerate() {
+                seen += c;
+                if seen > k {
+                    return i as f64 + 1.0;
+                }
+            }
+            5.0
+        };
+        Some(if self.n % 2 == 1 {
+            nth(self.n / 2)
+        } else {
+            (nth(self.n / 2 - 1) + nth(self.n / 2)) / 2.0
+        })
+    }
+
+    pub fn mean_of(&self, c: Constituency) -> Option<f64> {
+        self.by_constituency
+            .get(&c)
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, sum)| *sum as f64 / *n as f64)
+    }
+
+    pub fn comments(&self) -> u64 {
+        self.texts + self.voices
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Members who consented, by constituency (`None`: not answered yet).
+    pub members: BTreeMap<Option<Constituency>, u64>,
+    pub activities: Vec<ActivitySummary>,
+}
+
+impl Summary {
+    /// Activities in plan order, each with its aggregate (zero when nobody rated it).
+    pub fn new(
+        plan: &Plan,
+        members: BTreeMap<Option<Constituency>, u64>,
+        cells: &[Cell],
+    ) -> Summary {
+        let mut by_code: BTreeMap<&str, ActivitySummary> = BTreeMap::new();
+        for cell in cells {
+            if !(1..=5).contains(&cell.rating) {
+                continue;
+            }
+            let a = by_code.entry(cell.activity.as_str()).or_default();
+            a.n += cell.count;
+            a.distribution[cell.rating as usize - 1] += cell.count;
+            a.texts += cell.texts;
+            a.voices += cell.voices;
+            if let Some(c) = cell.constituency {
+                let (n, sum) = a.by_constituency.entry(c).or_default();
+                *n += cell.count;
+                *sum += cell.count * u64::from(cell.rating);
+            }
+        }
+        let activities = plan
+            .activities
+            .iter()
+            .map(|a| ActivitySummary {
+                code: Some(a.code.clone()),
+                ..by_code.remove(a.code.as_str()).unwrap_or_default()
+            })
+            .collect();
+        Summary {
+            members,
+            activities,
+        }
+    }
+
+    pub fn member_total(&self) -> u64 {
+        self.members.values().sum()
+    }
+
+    pub fn ratings(&self) -> u64 {
+        self.activities.iter().map(|a| a.n).sum()
+    }
+
+    pub fn texts(&self) -> u64 {
+        self.activities.iter().map(|a| a.texts).sum()
+    }
+
+    pub fn voices(&self) -> u64 {
+        self.activities.iter().map(|a| a.voices).sum()
+    }
+
+    /// The rated activity with the lowest mean (ties: the first in plan order).
+    pub fn lowest_rated(&self) -> Option<&ActivitySummary> {
+        self.activities
+            .iter()
+            .filter_map(|a| a.mean().map(|m| (a, m)))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .map(|(a, _)| a)
+    }
+
+    /// The activity with the most comments, if any has one.
+    pub fn most_commented(&self) -> Option<&ActivitySummary> {
+        self.activities
+            .iter()
+            .filter(|a| a.comments() > 0)
+            .max_by_key(|a| (a.comments(), std::cmp::Reverse(a.code.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(activity: &str, c: Option<Constituency>, rating: u8, count: u64, texts: u64) -> Cell {
+        Cell {
+            activity: activity.into(),
+            constituency: c,
+            rating,
+            count,
+            texts,
+            voices: 0,
+        }
+    }
+
+    #[test]
+    fn arithmetic_on_a_known_data_set() {
+        use Constituency::*;
+        let plan = Plan::default_plan();
+        // P1.1: workers 5,5,4 and employers 2 -> n 4, mean 4.0, median 4.5.
+        // P1.2: government 1 -> mean 1.0. Everything else unrated.
+        let cells = [
+            cell("P1.1", Some(Workers), 5, 2, 1),
+            cell("P1.1", Some(Workers), 4, 1, 0),
+            cell("P1.1", Some(Employers), 2, 1, 1),
+            cell("P1.2", Some(Government), 1, 1, 0),
+        ];
+        let members = BTreeMap::from([
+            (Some(Workers), 3),
+            (Some(Employers), 1),
+            (Some(Government), 1),
+            (None, 2),
+        ]);
+        let s = Summary::new(&plan, members, &cells);
+        assert_eq!((s.member_total(), s.ratings(), s.texts()), (7, 5, 2));
+        let p11 = &s.activities[0];
+        assert_eq!(p11.distribution, [0, 1, 0, 1, 2]);
+        assert_eq!((p11.n, p11.mean(), p11.median()), (4, Some(4.0), Some(4.5)));
+        assert_eq!(
+            p11.mean_of(Workers).map(|m| (m * 1000.0).round()),
+            Some(4667.0)
+        );
+        assert_eq!(
+            (p11.mean_of(Employers), p11.mean_of(Government)),
+            (Some(2.0), None)
+        );
+        assert_eq!(s.activities[1].median(), Some(1.0));
+        assert_eq!(s.activities[2].mean(), None);
+        assert_eq!(s.activities.len(), plan.activities.len());
+        assert_eq!(
+            s.lowest_rated()
+                .and_then(|a| a.code.clone())
+                .unwrap()
+                .as_str(),
+            "P1.2"
+        );
+        assert_eq!(
+            s.most_commented()
+                .and_then(|a| a.code.clone())
+                .unwrap()
+                .as_str(),
+            "P1.1"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! The secretariat's command-line tools against real SQLite, and their effect on a running bot.
+
+mod support;
+
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use dwcp_feedback::cli;
+use dwcp_feedback::conversation::{Effect, State};
+use dwcp_feedback::domain::*;
+use dwcp_feedback::store::{StepWrite, Store};
+use support::fake_telegram::FakeTelegram;
+use support::harness::{assert_telegram_happy, database, start};
+
+fn at(minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 4, minute, 0).unwrap()
+}
+
+fn code(s: &str) -> ActivityCode {
+    ActivityCode::parse(s).unwrap()
+}
+
+async fn member_rates(
+    store: &Store,
+    member: i64,
+    c: Constituency,
+    ratings: &[(&str, u8)],
+    version: i64,
+) {
+    let mut effects = vec![
+        Effect::GiveConsent,
+        Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Constituency(c)),
+    ];
+    effects.extend(ratings.iter().map(|(a, r)| Effect::Rate {
+        code: code(a),
+        rating: Rating::new(*r).unwrap(),
+    }));
+    store
+        .apply(StepWrite {
+            chat_id: member,
+            state: &State::Menu,
+            effects: &effects,
+            plan_version: version,
+            shown: None,
+            update_id: None,
+            now: at(1),
+        })
+        .await
+        .unwrap();
+}
+
+/// The built-in plan with P1.2 reworded, X.2 dropped, and marked validated.
+fn validated_plan() -> String {
+    dwcp_feedback::domain::plan::DEFAULT_PLAN_TOML
+        .replace("status = \"draft\"", "status = \"validated\"")
+        .replace(
+            "Update TVET curricula and competency standards with employers",
+            "Update TVET curricula with employers and unions",
+        )
+        .split("[[activity]]\ncode = \"X.2\"")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn importing_a_plan_keeps_the_ratings_of_unchanged_activities() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    member_rates(
+        &store,
+        1,
+        Constituency::Workers,
+        &[("P1.1", 4), ("P1.2", 2), ("X.2", 5)],
+        1,
+    )
+    .await;
+
+    let mut out = Vec::new();
+    cli::plan_import(&store, "validated.toml", &validated_plan(), at(5), &mut out)
+        .await
+        .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("version 2")
+            && out.contains("14 activities")
+            && out.contains("1 ratings carried over"),
+        "{out}"
+    );
+
+    let plan = store.active_plan().await.unwrap().unwrap();
+    assert_eq!(
+        (plan.version, plan.is_draft(), plan.activities.len()),
+        (2, false, 14)
+    );
+    assert_eq!(
+        store.current_ratings(2).await.unwrap(),
+        vec![(1, "P1.1".to_string(), 4)],
+        "reworded P1.2 starts afresh"
+    );
+    assert_eq!(
+        store.current_ratings(1).await.unwrap().len(),
+        3,
+        "answers on version 1 stay tied to it"
+    );
+    let audit = store.audit_log().await.unwrap();
+    assert_eq!(
+        (audit[0].actor, audit[0].action.as_str()),
+        (None, "plan-import")
+    );
+}
+
+#[tokio::test]
+async fn a_broken_plan_file_is_reported_and_changes_nothing() {
+    let (dir, url) = database();
+    let broken = dir.path().join("broken.toml");
+    let text = dwcp_feedback::domain::plan::DEFAULT_PLAN_TOML
+        .replacen("code = \"P1.2\"", "code = \"P1.1\"", 1)
+        .replacen("priority = \"P3\"", "priority = \"P9\"", 1)
+        .replacen("timeframe = \"2026Q1-2026Q4\"", "timeframe = \"2026Q5\"", 1);
+    std::fs::write(&broken, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["plan", "import"])
+        .arg(&broken)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "3 problem(s); the active plan is unchanged",
+        "activity #2 (P1.1): code is used twice",
+        "activity #9 (P3.1): priority `P9` is not defined",
+        "activity #7 (P2.3): `2026Q5` is not a timeframe",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(
+        store.active_plan().await.unwrap(),
+        None,
+        "nothing was imported"
+    );
+}
+
+#[tokio::test]
+async fn stats_prints_the_consolidated_figures() {
+    let (_dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(0))
+        .await
+        .unwrap();
+    member_rates(
+        &store,
+        1,
+        Constituency::Workers,
+        &[("P1.1", 5), ("P2.1", 2)],
+        1,
+    )
+    .await;
+    member_rates(&store, 2, Constituency::Employers, &[("P1.1", 3)], 1).await;
+    let mut out = Vec::new();
+    cli::stats(&store, &mut out).await.unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("Members 2 · ratings 3"), "{out}");
+    assert!(
+        out.contains("By constituency: workers 1, employers 1"),
+        "{out}"
+    );
+    let p11 = out.lines().find(|l| l.starts_with("P1.1")).unwrap();
+    assert_eq!(
+        p11.split_whitespace().collect::<Vec<_>>(),
+        [
+            "P1.1",
+            "2",
+            "4.00",
+            "4.00",
+            "0/0/1/0/1",
+            "5.00",
+            "3.00",
+            "—",
+            "0"
+        ]
+    );
+    assert!(out.contains("Lowest rated: P2.1 (2.00)"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_bot_follows_imports_and_the_window_set_from_the_command_line() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let bot = start(&fake, &url, None).await;
+    let member = fake.user(77, "Piseth", Some("en"));
+    member.send_text("/start");
+    let w = member.reply().await;
+    let (_, s) = member.tap(&w, "I agree").await;
+    let (_, s) = member.tap(&s, "Workers").await;
+    let (_, card) = member.tap(&s, "Skip the rest").await;
+    let (_, ask) = member.tap(&card, "4 Good").await;
+    member.tap(&ask, "No comment").await;
+
+    let store = Store::open(&url).await.unwrap();
+    let mut out = Vec::new();
+    cli::plan_import(
+        &store,
+        "validated.toml",
+        &validated_plan(),
+        Utc::now(),
+        &mut out,
+    )
+    .await
+    .unwrap();
+    member.send_text("/menu");
+    let menu = member.reply().await;
+    assert!(
+        menu.text.contains("You have rated 1 of 14"),
+        "the new plan, P1.1 carried over: {}",
+        menu.text
+    );
+    assert!(
+        !menu.text.contains("Draft plan"),
+        "a validated plan has no draft marker: {}",
+        menu.text
+    );
+
+    cli::window_set(&store, false, None, Utc::now(), &mut out)
+        .await
+        .unwrap();
+    let (notice, closed) = member.tap(&menu, "Rate the plan").await;
+    assert!(
+        closed.text.contains("Consultation closed on"),
+        "{}",
+        closed.text
+    );
+    assert!(
+        closed.button("Very poor").is_none(),
+        "a closed card offers no rating"
+    );
+    // A rating button on a card sent before the close.
+    let id = member.tap_on(&card, "1 Very poor");
+    let notice2 = member.answer(&id).await;
+    let refused = member.reply().await;
+    assert_eq!(notice, None);
+    assert_eq!(notice2.as_deref(), Some("🔒 The consultation is closed"));
+    assert!(
+        refused.text.contains("no longer change them"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        bot.engine.store().current_ratings(2).await.unwrap().len(),
+        1,
+        "nothing changed"
+    );
+    assert_telegram_happy(&fake);
+}
