@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::clock::phnom_penh;
 use crate::domain::{Constituency, Lang, Plan, Window};
-use crate::store::{Actor, Store};
+use crate::store::{Actor, ExportFilter, Store};
 use crate::summary::Summary;
 
 pub type CliResult = anyhow::Result<()>;
@@ -271,6 +271,78 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
             most.comments()
         )?;
     }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Writes the current ratings matching `filter` to `path` (through a temporary file, renamed
+/// when complete, so a failed export never leaves half a file behind).
+pub async fn export(
+    store: &Store,
+    format: ExportFormat,
+    path: &std::path::Path,
+    filter: ExportFilter,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    use std::io::IsTerminal;
+    let plan = match filter.plan_version {
+        None => store.active_plan_or(Plan::default_plan, now).await?,
+        Some(v) => store
+            .active_plan()
+            .await?
+            .filter(|p| p.version == v)
+            .unwrap_or_else(|| Plan {
+                version: v,
+                ..Plan::default_plan()
+            }),
+    };
+    let secret = store.export_secret(now).await?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    let writer = std::io::BufWriter::new(temp.as_file());
+    let show = std::io::stderr().is_terminal();
+    let progress = |n: u64| {
+        if show && n % 10_000 == 0 {
+            eprint!("\rexporting… {n} ratings");
+        }
+    };
+    let rows = store.export_rows(plan.version, &filter);
+    let filter_json = serde_json::json!({
+        "since": filter.since, "until": filter.until,
+        "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,
+    });
+    let n = match format {
+        ExportFormat::Csv => crate::export::write_csv(writer, &secret, rows, progress).await?,
+        ExportFormat::Json => {
+            let about = crate::export::About {
+                plan_version: plan.version,
+                plan_status: plan.status.code(),
+                filter: &filter_json,
+                now,
+            };
+            crate::export::write_json(writer, &secret, about, rows, progress).await?
+        }
+    };
+    if show {
+        eprintln!();
+    }
+    temp.persist(path)?;
+    let detail = format!(
+        "{format:?} of plan version {}: {n} ratings, filter {filter_json}",
+        plan.version
+    )
+    .to_lowercase();
+    store.record(Actor::Cli, "export", &detail, now).await?;
+    writeln!(out, "Wrote {n} ratings to {}.", path.display())?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod engine;
+pub mod export;
 pub mod messages;
 pub mod store;
 pub mod summary;

@@ -54,6 +54,50 @@ enum Cmd {
     },
     /// Totals and per-activity figures of the feedback on the active plan.
     Stats,
+    /// Write the current ratings to a file for Excel (csv, UTF-8 with BOM) or other tools
+    /// (json). Pseudonymous: respondents are ids, never Telegram accounts or names.
+    Export {
+        #[arg(long, value_enum)]
+        format: dwcp_feedback::cli::ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// Only ratings last changed on or after this day (Phnom Penh).
+        #[arg(long, value_parser = parse_day_start)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only ratings last changed up to the end of this day (Phnom Penh).
+        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// workers, employers, government or other.
+        #[arg(long, value_parser = parse_constituency)]
+        constituency: Option<dwcp_feedback::domain::Constituency>,
+        /// Official province code, 1 to 25 (12 is Phnom Penh).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=25))]
+        province: Option<u8>,
+        /// Plan version (default: the active plan).
+        #[arg(long)]
+        plan_version: Option<i64>,
+    },
+}
+
+fn parse_day_start(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    // The end of the previous day is the start of this one.
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2027-01-31"))?;
+    let before = day.pred_opt().ok_or("date out of range")?;
+    dwcp_feedback::cli::parse_until(&before.format("%Y-%m-%d").to_string())
+}
+
+fn parse_constituency(s: &str) -> Result<dwcp_feedback::domain::Constituency, String> {
+    use dwcp_feedback::domain::Constituency::*;
+    match s.to_ascii_lowercase().as_str() {
+        "workers" | "w" => Ok(Workers),
+        "employers" | "e" => Ok(Employers),
+        "government" | "g" => Ok(Government),
+        "other" | "o" => Ok(Other),
+        _ => Err(format!(
+            "`{s}` is not workers, employers, government or other"
+        )),
+    }
 }
 
 #[derive(Subcommand)]
@@ -139,6 +183,24 @@ async fn async_main() -> ExitCode {
         }
         Cmd::Plan { action } => secretariat(&cli.database_url, Task::Plan(action)).await,
         Cmd::Stats => secretariat(&cli.database_url, Task::Stats).await,
+        Cmd::Export {
+            format,
+            out,
+            since,
+            until,
+            constituency,
+            province,
+            plan_version,
+        } => {
+            let filter = dwcp_feedback::store::ExportFilter {
+                plan_version,
+                since,
+                until,
+                constituency,
+                province,
+            };
+            secretariat(&cli.database_url, Task::Export(format, out, filter)).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -178,6 +240,11 @@ enum Task {
     Window(WindowAction),
     Plan(PlanAction),
     Stats,
+    Export(
+        dwcp_feedback::cli::ExportFormat,
+        PathBuf,
+        dwcp_feedback::store::ExportFilter,
+    ),
 }
 
 async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
@@ -207,6 +274,9 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
             cli::plan_import(&store, &file.display().to_string(), &source, now, &mut out).await
         }
         Task::Stats => cli::stats(&store, &mut out).await,
+        Task::Export(format, path, filter) => {
+            cli::export(&store, format, &path, filter, now, &mut out).await
+        }
     };
     store.close().await;
     result

@@ -4,11 +4,13 @@
 
 mod batch;
 mod chats;
+mod export;
 mod plans;
 mod ratings;
 mod secretariat;
 
 pub use chats::{ChatRecord, Shown, StepWrite};
+pub use export::{ExportFilter, RatingRow};
 pub use ratings::Revision;
 pub use secretariat::{Actor, Admin, AuditEntry};
 

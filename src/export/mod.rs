@@ -1,0 +1,162 @@
+//! Exports of the feedback for the secretariat's own tools: CSV (opens in Excel, Khmer
+//! included) and JSON. Pseudonymous by construction: a record never carries a Telegram id, a
+//! name or a username, only a respondent id derived from the member by a keyed hash.
+
+mod csv;
+mod json;
+
+pub use self::csv::write_csv;
+pub use self::json::{write_json, About};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::clock::phnom_penh;
+use crate::domain::{reference, Constituency, Gender, Province, Sector};
+use crate::store::RatingRow;
+
+/// The columns of a ratings export, in order. The JSON keys are the same names.
+pub const COLUMNS: [&str; 15] = [
+    "respondent",
+    "constituency",
+    "organisation",
+    "province",
+    "sector",
+    "gender",
+    "activity",
+    "rating",
+    "comment",
+    "voice_note",
+    "voice_seconds",
+    "language",
+    "first_given",
+    "last_changed",
+    "revisions",
+];
+
+/// A stable, pseudonymous id for a member: the same in every export of this installation, and
+/// not reversible to a Telegram id without the installation's secret.
+pub fn respondent_id(secret: &[u8], member_id: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap_or_else(|_| unreachable_key());
+    mac.update(member_id.to_string().as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("R{hex}")
+}
+
+/// HMAC accepts keys of any length, so this is never reached.
+fn unreachable_key() -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(b"dwcp-feedback").expect("HMAC takes any key length")
+}
+
+/// One exported rating, with categories spelled as stable lower-case words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    pub respondent: String,
+    pub constituency: String,
+    pub organisation: String,
+    pub province: String,
+    pub sector: String,
+    pub gender: String,
+    pub activity: String,
+    pub rating: i64,
+    pub comment: String,
+    pub voice_note: String,
+    pub voice_seconds: Option<i64>,
+    pub language: String,
+    pub first_given: String,
+    pub last_changed: String,
+    pub revisions: i64,
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&phnom_penh())
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+impl Record {
+    pub fn new(secret: &[u8], row: RatingRow) -> Record {
+        let constituency = match row.constituency.as_deref().and_then(Constituency::parse) {
+            Some(Constituency::Workers) => "workers",
+            Some(Constituency::Employers) => "employers",
+            Some(Constituency::Government) => "government",
+            Some(Constituency::Other) => "other",
+            None => "",
+        };
+        let organisation = match (
+            row.org_code.as_deref().and_then(reference::organisation),
+            row.org_name,
+        ) {
+            (Some(org), _) => org.abbr.to_string(),
+            (None, Some(name)) => name,
+            _ => String::new(),
+        };
+        let province = row
+            .province
+            .and_then(|p| u8::try_from(p).ok())
+            .and_then(Province::new)
+            .map_or(String::new(), |p| p.names().en.to_string());
+        let sector = row
+            .sector
+            .as_deref()
+            .and_then(Sector::parse)
+            .map_or("", |s| match s {
+                Sector::Garment => "garment",
+                Sector::Construction => "construction",
+                Sector::Tourism => "tourism",
+                Sector::Agriculture => "agriculture",
+                Sector::Transport => "transport",
+                Sector::Informal => "informal",
+                Sector::Public => "public",
+                Sector::Other => "other",
+            });
+        let gender = row
+            .gender
+            .as_deref()
+            .and_then(Gender::parse)
+            .map_or("", |g| match g {
+                Gender::Female => "female",
+                Gender::Male => "male",
+                Gender::Other => "other",
+                Gender::Undisclosed => "undisclosed",
+            });
+        Record {
+            respondent: respondent_id(secret, row.member_id),
+            constituency: constituency.into(),
+            organisation,
+            province,
+            sector: sector.into(),
+            gender: gender.into(),
+            activity: row.activity_code,
+            rating: row.rating,
+            comment: row.comment_text.unwrap_or_default(),
+            voice_note: row.voice_file_id.unwrap_or_default(),
+            voice_seconds: row.voice_duration,
+            language: row.lang.unwrap_or_default(),
+            first_given: time(row.first_at),
+            last_changed: time(row.updated_at),
+            revisions: row.revisions,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn respondent_ids_are_stable_keyed_and_short() {
+        let a = respondent_id(b"secret-one", 123456789);
+        assert_eq!(a, respondent_id(b"secret-one", 123456789));
+        assert_ne!(
+            a,
+            respondent_id(b"secret-two", 123456789),
+            "another installation, another id"
+        );
+        assert_ne!(a, respondent_id(b"secret-one", 123456788));
+        assert_eq!(a.len(), 13);
+        assert!(!a.contains("123456789"));
+    }
+}

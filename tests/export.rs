@@ -1,0 +1,285 @@
+//! Exports read back and compared with what the members did: Khmer byte for byte, filters,
+//! and no Telegram id anywhere in the bytes.
+
+mod support;
+
+use chrono::{TimeZone, Utc};
+use dwcp_feedback::cli::{self, ExportFormat};
+use dwcp_feedback::conversation::{Effect, ProfileField, State};
+use dwcp_feedback::domain::*;
+use dwcp_feedback::store::{ExportFilter, StepWrite, Store};
+use support::harness::database;
+
+const SOKHA: i64 = 5_123_456_789;
+const DARA: i64 = 6_987_654_321;
+const KHMER_COMMENT: &str = "ត្រូវការថវិកាបន្ថែម, \"ជាពិសេស\"\nសម្រាប់កម្មករក្រៅប្រព័ន្ធ & ស្ត្រី";
+
+fn at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 1, day, hour, 0, 0).unwrap()
+}
+
+fn code(s: &str) -> ActivityCode {
+    ActivityCode::parse(s).unwrap()
+}
+
+async fn step(store: &Store, member: i64, effects: Vec<Effect>, now: chrono::DateTime<Utc>) {
+    store
+        .apply(StepWrite {
+            chat_id: member,
+            state: &State::Menu,
+            effects: &effects,
+            plan_version: 1,
+            shown: None,
+            update_id: None,
+            now,
+        })
+        .await
+        .unwrap();
+}
+
+async fn fixture() -> (tempfile::TempDir, Store) {
+    let (dir, url) = database();
+    let store = Store::open(&url).await.unwrap();
+    store
+        .active_plan_or(Plan::default_plan, at(1, 0))
+        .await
+        .unwrap();
+    let rate = |c: &str, r: u8| Effect::Rate {
+        code: code(c),
+        rating: Rating::new(r).unwrap(),
+    };
+    step(
+        &store,
+        SOKHA,
+        vec![
+            Effect::SetLang(Lang::Km),
+            Effect::GiveConsent,
+            Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+            Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(
+                reference::organisation("CCAWDU").unwrap(),
+            ))),
+            Effect::SetProfile(ProfileField::Province(Province::new(12).unwrap())),
+            Effect::SetProfile(ProfileField::Sector(Sector::Garment)),
+            Effect::SetProfile(ProfileField::Gender(Gender::Female)),
+            rate("P1.1", 4),
+        ],
+        at(2, 3),
+    )
+    .await;
+    step(
+        &store,
+        SOKHA,
+        vec![Effect::Comment {
+            code: code("P1.1"),
+            comment: Comment::Text(CommentText::parse(KHMER_COMMENT).unwrap()),
+        }],
+        at(2, 4),
+    )
+    .await;
+    step(&store, SOKHA, vec![rate("P1.1", 2)], at(9, 4)).await;
+    step(
+        &store,
+        DARA,
+        vec![
+            Effect::SetLang(Lang::En),
+            Effect::GiveConsent,
+            Effect::SetProfile(ProfileField::Constituency(Constituency::Employers)),
+            Effect::SetProfile(ProfileField::Organisation(OrgChoice::Named(
+                "Angkor Bricks Co.".into(),
+            ))),
+            rate("P1.1", 5),
+            rate("P3.3", 3),
+        ],
+        at(5, 9),
+    )
+    .await;
+    let voice = Comment::Voice(VoiceNote {
+        file_id: "AwACAgUAAxkBAAIB".into(),
+        duration_secs: 17,
+        size_bytes: Some(30_000),
+    });
+    step(
+        &store,
+        DARA,
+        vec![Effect::Comment {
+            code: code("P3.3"),
+            comment: voice,
+        }],
+        at(5, 10),
+    )
+    .await;
+    (dir, store)
+}
+
+async fn export(
+    store: &Store,
+    dir: &tempfile::TempDir,
+    format: ExportFormat,
+    filter: ExportFilter,
+) -> Vec<u8> {
+    let path = dir.path().join(format!("out.{format:?}"));
+    let mut report = Vec::new();
+    cli::export(store, format, &path, filter, at(20, 0), &mut report)
+        .await
+        .unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+fn csv_rows(bytes: &[u8]) -> Vec<csv::StringRecord> {
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "Excel needs the BOM to read UTF-8"
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        dwcp_feedback::export::COLUMNS
+    );
+    reader.records().map(Result::unwrap).collect()
+}
+
+fn assert_pseudonymous(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for id in [SOKHA, DARA] {
+        assert!(
+            !text.contains(&id.to_string()),
+            "a Telegram id is in the export"
+        );
+    }
+}
+
+#[tokio::test]
+async fn csv_holds_every_current_rating_as_given() {
+    let (dir, store) = fixture().await;
+    let bytes = export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await;
+    assert_pseudonymous(&bytes);
+    let rows = csv_rows(&bytes);
+    let table: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().collect()).collect();
+    assert_eq!(table.len(), 3, "{table:#?}");
+    // Plan order (P1.1 before P3.3), then by member.
+    let sokha = &table[0];
+    assert_eq!(
+        &sokha[1..8],
+        [
+            "workers",
+            "C.CAWDU",
+            "Phnom Penh",
+            "garment",
+            "female",
+            "P1.1",
+            "2"
+        ]
+    );
+    assert_eq!(
+        sokha[8].as_bytes(),
+        KHMER_COMMENT.as_bytes(),
+        "Khmer, commas, quotes and a newline survive"
+    );
+    assert_eq!(
+        &sokha[11..],
+        [
+            "km",
+            "2027-01-02T10:00:00+07:00",
+            "2027-01-09T11:00:00+07:00",
+            "3"
+        ]
+    );
+    let dara_p11 = &table[1];
+    assert_eq!(
+        &dara_p11[1..8],
+        ["employers", "Angkor Bricks Co.", "", "", "", "P1.1", "5"]
+    );
+    let dara_p33 = &table[2];
+    assert_eq!(
+        (dara_p33[6], dara_p33[9], dara_p33[10], dara_p33[11]),
+        ("P3.3", "AwACAgUAAxkBAAIB", "17", "en")
+    );
+    assert_eq!(dara_p11[0], dara_p33[0], "one member, one respondent id");
+    assert_ne!(sokha[0], dara_p11[0]);
+
+    let again = csv_rows(&export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await);
+    assert_eq!(
+        again[0].get(0),
+        rows[0].get(0),
+        "the same id in every export"
+    );
+}
+
+#[tokio::test]
+async fn filters_narrow_the_export() {
+    let (dir, store) = fixture().await;
+    let only = |f: ExportFilter| {
+        let (store, dir) = (&store, &dir);
+        async move {
+            csv_rows(&export(store, dir, ExportFormat::Csv, f).await)
+                .iter()
+                .map(|r| (r[6].to_string(), r[7].to_string()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        only(ExportFilter {
+            constituency: Some(Constituency::Workers),
+            ..Default::default()
+        })
+        .await,
+        [("P1.1".into(), "2".into())]
+    );
+    assert_eq!(
+        only(ExportFilter {
+            province: Some(12),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        only(ExportFilter {
+            province: Some(3),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        0
+    );
+    // Last changed on 5 January (Dara) but not Sokha's change on the 9th.
+    let window = ExportFilter {
+        since: Some(at(4, 17)),
+        until: Some(at(8, 17)),
+        ..Default::default()
+    };
+    assert_eq!(
+        only(window).await,
+        [("P1.1".into(), "5".into()), ("P3.3".into(), "3".into())]
+    );
+}
+
+#[tokio::test]
+async fn json_carries_the_same_records_and_says_what_it_is() {
+    let (dir, store) = fixture().await;
+    let bytes = export(&store, &dir, ExportFormat::Json, ExportFilter::default()).await;
+    assert_pseudonymous(&bytes);
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
+    assert_eq!(doc["format"], "dwcp-feedback ratings v1");
+    assert_eq!(doc["plan_version"], 1);
+    assert_eq!(doc["plan_status"], "draft");
+    let ratings = doc["ratings"].as_array().unwrap();
+    assert_eq!(ratings.len(), 3);
+    assert_eq!(ratings[0]["comment"], KHMER_COMMENT);
+    assert_eq!(ratings[0]["rating"], 2);
+    assert_eq!(ratings[2]["voice_seconds"], 17);
+    let csv = csv_rows(&export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await);
+    assert_eq!(
+        ratings[1]["respondent"], csv[1][0],
+        "CSV and JSON agree on ids"
+    );
+    let audit = store.audit_log().await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "export"
+                && e.detail.starts_with("json of plan version 1: 3 ratings")),
+        "{audit:?}"
+    );
+}
