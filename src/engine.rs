@@ -6,10 +6,13 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
-use crate::conversation::{step, ChatKind, Consent, Effect, Facts, Input, Placement, State};
+use crate::conversation::{
+    step, Callback, ChatKind, Command, Consent, Effect, Facts, Input, Placement, State,
+};
 use crate::domain::{Lang, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::{Shown, StepWrite, Store, StoreError};
+use crate::summary::Summary;
 
 /// An update from any front end, parsed.
 #[derive(Clone, Debug)]
@@ -83,6 +86,8 @@ impl Engine {
                 profile: Profile::default(),
                 given: Default::default(),
                 window: crate::domain::Window::always_open(),
+                is_admin: false,
+                summary: None,
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
             let outgoing = outcome
@@ -137,6 +142,26 @@ impl Engine {
             profile: record.profile.clone(),
             given: record.given.clone(),
             window: record.window,
+            is_admin: record.is_admin,
+            // Computed only when an admin asks for it: two aggregate queries.
+            summary: match (&incoming.input, record.is_admin) {
+                (
+                    Input::Command(Command::Summary)
+                    | Input::Callback {
+                        data: Callback::Summary(_),
+                        ..
+                    },
+                    true,
+                ) => {
+                    let cells = self.store.summary_cells(plan.version).await?;
+                    Some(Summary::new(
+                        &plan,
+                        self.store.member_counts().await?,
+                        &cells,
+                    ))
+                }
+                _ => None,
+            },
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);
         let lang = outcome

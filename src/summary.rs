@@ -18,7 +18,7 @@ pub struct Cell {
     pub voices: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ActivitySummary {
     pub code: Option<ActivityCode>,
     pub n: u64,
@@ -74,7 +74,7 @@ impl ActivitySummary {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Members who consented, by constituency (`None`: not answered yet).
     pub members: BTreeMap<Option<Constituency>, u64>,

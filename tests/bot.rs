@@ -540,3 +540,68 @@ async fn a_429_is_waited_out_and_pacing_provokes_none() {
         .any(|c| c["language_code"].is_null() && c["commands"][0]["description"] == "ចាប់ផ្តើម ឬបន្ត"));
     assert_telegram_happy(&fake);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_reaches_admins_and_is_refused_to_members() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    bot.engine
+        .store()
+        .bootstrap_admins(&[3003], chrono::Utc::now())
+        .await
+        .unwrap();
+    let member = fake.user(3001, "Kosal", Some("en"));
+    let admin = fake.user(3003, "Secretariat", Some("km"));
+    for user in [&member, &admin] {
+        user.send_text("/start");
+        let w = user.reply().await;
+        let (_, s) = user.tap(&w, "✅").await;
+        let (_, s) = user.tap(&s, "👷").await;
+        let (_, card) = user.tap(&s, "⏩").await;
+        let id = user.tap_data(card.id, "r:P1.1:5");
+        user.answer(&id).await;
+        let ask = user.reply().await;
+        user.tap(&ask, "⏭").await;
+    }
+
+    member.send_text("/summary");
+    let refused = member.reply().await;
+    assert!(
+        refused.text.contains("secretariat only"),
+        "{}",
+        refused.text
+    );
+    let id = member.tap_data(refused.id, "sm:1");
+    assert_eq!(
+        member.answer(&id).await.as_deref(),
+        Some("This button is out of date")
+    );
+
+    admin.send_text("/summary");
+    let totals = admin.reply().await;
+    assert!(
+        totals.text.contains("សេចក្តីសង្ខេប") && totals.text.contains("សមាជិក៖ ២"),
+        "{}",
+        totals.text
+    );
+    let (_, p1) = admin.tap(&totals, "P1 ·").await;
+    assert!(
+        p1.text.contains("P1.1") && p1.text.contains("មធ្យមភាគ ៥.០០"),
+        "{}",
+        p1.text
+    );
+    let audit = bot.engine.store().audit_log().await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "summary" && e.actor == Some(3003))
+            .count(),
+        2
+    );
+    assert!(
+        audit.iter().all(|e| e.actor != Some(3001)),
+        "the refusal changed nothing"
+    );
+    assert_telegram_happy(&fake);
+}

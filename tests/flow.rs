@@ -27,6 +27,7 @@ struct Member {
     given: BTreeMap<ActivityCode, Given>,
     chat: ChatKind,
     window: Window,
+    is_admin: bool,
 }
 
 impl Member {
@@ -41,6 +42,7 @@ impl Member {
             given: BTreeMap::new(),
             chat: ChatKind::Private,
             window: Window::always_open(),
+            is_admin: false,
         }
     }
 
@@ -54,6 +56,10 @@ impl Member {
             profile: self.profile.clone(),
             given: self.given.clone(),
             window: self.window,
+            is_admin: self.is_admin,
+            summary: self
+                .is_admin
+                .then(|| dwcp_feedback::summary::Summary::new(&self.plan, Default::default(), &[])),
         };
         let out = step(&self.state, &input, &facts, now());
         for e in &out.effects {
@@ -99,6 +105,7 @@ impl Member {
                         ..Member::new(self.telegram_lang)
                     }
                 }
+                Effect::Audit { .. } => {}
             }
         }
         if !out.effects.contains(&Effect::Erase) {
@@ -607,5 +614,35 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
     ));
     assert!(
         matches!(screen(&m.command(Command::Mine)), Screen::Mine { items, .. } if items.len() == 2)
+    );
+}
+
+#[test]
+fn the_summary_is_for_admins_only_and_audited() {
+    let mut member = Member::onboarded(Lang::Km);
+    let refused = member.command(Command::Summary);
+    assert_eq!(screen(&refused), &Screen::NotAllowed);
+    assert!(refused.effects.is_empty());
+    let forged = member.tap(Callback::Summary(1));
+    assert_eq!(
+        (screen(&forged), forged.notice),
+        (&Screen::NotAllowed, Some(Notice::Outdated))
+    );
+
+    let mut admin = Member::onboarded(Lang::En);
+    admin.is_admin = true;
+    let totals = admin.command(Command::Summary);
+    assert!(matches!(screen(&totals), Screen::Summary { page: 0, .. }));
+    assert_eq!(
+        totals.effects,
+        [Effect::Audit {
+            action: "summary",
+            detail: "page 0".into()
+        }]
+    );
+    let last = admin.tap(Callback::Summary(99));
+    assert!(
+        matches!(screen(&last), Screen::Summary { page: 4, .. }),
+        "clamped to the last priority"
     );
 }

@@ -44,6 +44,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             closed_since: Some(closed()),
         },
         Screen::WindowClosed { since: closed() },
+        Screen::NotAllowed,
         Screen::AllRated { progress },
         Screen::Help,
         Screen::ConfirmForget,
@@ -99,6 +100,36 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     }
     for page in 0..4 {
         screens.push(Screen::AskProvince { page });
+    }
+    let cells: Vec<_> = plan
+        .activities
+        .iter()
+        .flat_map(|a| {
+            [
+                Constituency::Workers,
+                Constituency::Employers,
+                Constituency::Government,
+            ]
+            .into_iter()
+            .map(move |c| dwcp_feedback::summary::Cell {
+                activity: a.code.to_string(),
+                constituency: Some(c),
+                rating: 4,
+                count: 1234,
+                texts: 56,
+                voices: 7,
+            })
+        })
+        .collect();
+    let members = [(Some(Constituency::Workers), 40_000), (None, 12)]
+        .into_iter()
+        .collect();
+    let summary = dwcp_feedback::summary::Summary::new(plan, members, &cells);
+    for page in 0..=plan.priorities.len() as u8 {
+        screens.push(Screen::Summary {
+            summary: summary.clone(),
+            page,
+        });
     }
     for hint in [
         Hint::UseButtons,

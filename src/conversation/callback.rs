@@ -45,6 +45,8 @@ pub enum Callback {
     Help,
     Forget,
     ForgetConfirmed,
+    /// A page of the secretariat's summary (admins only; checked when handled).
+    Summary(u8),
     /// A label-only button (page counter); tapping it changes nothing.
     Noop,
 }
@@ -81,6 +83,7 @@ impl Callback {
             Help => "h".into(),
             Forget => "fg".into(),
             ForgetConfirmed => "fy".into(),
+            Summary(p) => format!("sm:{p}"),
             Noop => "_".into(),
         }
     }
@@ -138,6 +141,7 @@ impl Callback {
             ("h", []) => C::Help,
             ("fg", []) => C::Forget,
             ("fy", []) => C::ForgetConfirmed,
+            ("sm", [p]) => C::Summary(page(p)?),
             ("_", []) => C::Noop,
             _ => return None,
         };

@@ -32,4 +32,9 @@ pub enum Effect {
     },
     /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
     Erase,
+    /// Note an admin action in the audit log, with the member as the actor.
+    Audit {
+        action: &'static str,
+        detail: String,
+    },
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::{ActivityCode, Lang, Plan, Profile, Rating, Window};
+use crate::summary::Summary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Consent {
@@ -42,6 +43,10 @@ pub struct Facts<'a> {
     pub given: BTreeMap<ActivityCode, Given>,
     /// Whether members may change feedback now (judged against the step's `now`).
     pub window: Window,
+    /// A secretariat admin (checked here, on the server, for every admin action).
+    pub is_admin: bool,
+    /// Loaded only for an admin who asked for the summary.
+    pub summary: Option<Summary>,
 }
 
 impl Facts<'_> {

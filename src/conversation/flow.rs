@@ -199,6 +199,7 @@ impl Step<'_> {
 
     fn command(&mut self, state: &State, cmd: &Command) {
         match cmd {
+            Command::Summary => self.summary(0),
             Command::Start(_) | Command::Menu => self.resume(state),
             Command::Cancel => {
                 self.state = State::Menu;
@@ -439,7 +440,30 @@ impl Step<'_> {
                 self.state = State::Start;
                 self.show(Screen::Forgotten);
             }
+            Callback::Summary(page) => self.summary(*page),
             Callback::Noop => self.notice = Some(Notice::NothingToDo),
+        }
+    }
+
+    /// Admins only: everyone else gets a polite refusal and nothing happens.
+    fn summary(&mut self, page: u8) {
+        match (&self.facts.summary, self.facts.is_admin) {
+            (Some(summary), true) => {
+                let pages = self.facts.plan.priorities.len() as u8 + 1;
+                let page = page.min(pages - 1);
+                self.effects.push(Effect::Audit {
+                    action: "summary",
+                    detail: format!("page {page}"),
+                });
+                self.show(Screen::Summary {
+                    summary: summary.clone(),
+                    page,
+                });
+            }
+            _ => {
+                self.notice = Some(Notice::Outdated);
+                self.show(Screen::NotAllowed);
+            }
         }
     }
 

@@ -14,6 +14,8 @@ pub enum Command {
     Cancel,
     Forget,
     Mine,
+    /// The secretariat's consolidated view (admins only).
+    Summary,
 }
 
 impl Command {
@@ -33,6 +35,7 @@ impl Command {
             "cancel" => Command::Cancel,
             "forget" => Command::Forget,
             "mine" | "feedback" => Command::Mine,
+            "summary" => Command::Summary,
             _ => return None,
         })
     }

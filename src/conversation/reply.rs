@@ -126,6 +126,13 @@ pub enum Screen {
     WindowClosed {
         since: DateTime<Utc>,
     },
+    /// The secretariat's summary: page 0 the totals, then one page per priority.
+    Summary {
+        summary: crate::summary::Summary,
+        page: u8,
+    },
+    /// An admin command from someone who is not an admin.
+    NotAllowed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use crate::domain::{
     ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
     Sector, Timeframe,
 };
+use crate::summary::{ActivitySummary, Summary};
 
 /// Button labels longer than this wrap badly on small phones.
 const LABEL_GRAPHEMES: usize = 40;
@@ -359,6 +360,11 @@ impl R<'_> {
                 draft,
                 closed_since,
             } => self.card(code, *given, *progress, *draft, *closed_since),
+            Screen::Summary { summary, page } => self.summary(summary, *page),
+            Screen::NotAllowed => {
+                self.line(&self.t("not_allowed.body"));
+                self.menu_row();
+            }
             Screen::WindowClosed { since } => {
                 let date = self.date(*since);
                 self.line(&tr_with(self.lang, "window.closed", &[("date", &date)]));
@@ -506,6 +512,128 @@ impl R<'_> {
         while self.text.ends_with('\n') {
             self.text.pop();
         }
+    }
+
+    fn summary(&mut self, s: &Summary, page: u8) {
+        let lang = self.lang;
+        let num = |n: u64| number(n, lang);
+        let mean =
+            |m: Option<f64>| m.map_or("—".to_string(), |m| number(format!("{m:.2}"), lang));
+        let title = |a: &ActivitySummary| {
+            let code = a.code.as_ref();
+            let t = code
+                .and_then(|c| self.plan.activity(c))
+                .map_or("", |x| x.title.get(lang));
+            (
+                code.map_or(String::new(), |c| c.to_string()),
+                esc(&trim_graphemes(t, LABEL_GRAPHEMES)),
+            )
+        };
+        self.line(&tr_with(
+            lang,
+            "summary.title",
+            &[("version", &num(self.plan.version as u64))],
+        ));
+        if page == 0 {
+            let count = |c: Option<Constituency>| num(s.members.get(&c).copied().unwrap_or(0));
+            self.line(&tr_with(
+                lang,
+                "summary.members",
+                &[
+                    ("total", &num(s.member_total())),
+                    ("workers", &count(Some(Constituency::Workers))),
+                    ("employers", &count(Some(Constituency::Employers))),
+                    ("government", &count(Some(Constituency::Government))),
+                    ("other", &count(Some(Constituency::Other))),
+                ],
+            ));
+            self.line(&tr_with(
+                lang,
+                "summary.totals",
+                &[
+                    ("ratings", &num(s.ratings())),
+                    ("texts", &num(s.texts())),
+                    ("voices", &num(s.voices())),
+                ],
+            ));
+            match s.lowest_rated() {
+                Some(low) => {
+                    let (code, t) = title(low);
+                    self.line(&tr_with(
+                        lang,
+                        "summary.lowest",
+                        &[("code", &code), ("title", &t), ("mean", &mean(low.mean()))],
+                    ));
+                }
+                None => self.line(&self.t("summary.nothing")),
+            }
+            if let Some(most) = s.most_commented() {
+                let (code, t) = title(most);
+                self.line(&tr_with(
+                    lang,
+                    "summary.most_commented",
+                    &[
+                        ("code", &code),
+                        ("title", &t),
+                        ("count", &num(most.comments())),
+                    ],
+                ));
+            }
+            self.text.push('\n');
+            self.line(&self.t("summary.choose"));
+            for (i, p) in self.plan.priorities.iter().enumerate() {
+                let label = format!(
+                    "{} · {}",
+                    p.code,
+                    trim_graphemes(p.short.get(lang), LABEL_GRAPHEMES)
+                );
+                self.kb
+                    .row(vec![Button::cb(label, Callback::Summary(i as u8 + 1))]);
+            }
+        } else if let Some(p) = self.plan.priorities.get(page as usize - 1) {
+            self.line(&format!("<b>{} · {}</b>", p.code, esc(p.short.get(lang))));
+            for a in s.activities.iter().filter(|a| {
+                a.code
+                    .as_ref()
+                    .and_then(|c| self.plan.activity(c))
+                    .is_some_and(|x| x.priority == p.code)
+            }) {
+                let (code, t) = title(a);
+                let dist = a
+                    .distribution
+                    .iter()
+                    .map(|c| num(*c))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                self.text.push('\n');
+                self.line(&format!("<b>{code}</b> {t}"));
+                self.line(&tr_with(
+                    lang,
+                    "summary.activity",
+                    &[
+                        ("n", &num(a.n)),
+                        ("mean", &mean(a.mean())),
+                        ("median", &mean(a.median())),
+                        ("dist", &dist),
+                    ],
+                ));
+                self.line(&tr_with(
+                    lang,
+                    "summary.by_side",
+                    &[
+                        ("workers", &mean(a.mean_of(Constituency::Workers))),
+                        ("employers", &mean(a.mean_of(Constituency::Employers))),
+                        ("government", &mean(a.mean_of(Constituency::Government))),
+                        ("comments", &num(a.comments())),
+                    ],
+                ));
+            }
+            let pages = self.plan.priorities.len() as u8 + 1;
+            self.nav(page - 1, pages - 1, |p| Callback::Summary(p + 1));
+            let row = vec![self.btn("btn.totals", Callback::Summary(0))];
+            self.kb.row(row);
+        }
+        self.menu_row();
     }
 
     fn lang_row(&mut self, selected: Lang) {

@@ -33,6 +33,7 @@ pub struct ChatRecord {
     pub window: Window,
     /// The plan version active in the database: another process may have imported a new one.
     pub active_plan: Option<i64>,
+    pub is_admin: bool,
 }
 
 #[derive(FromRow)]
@@ -57,6 +58,7 @@ struct ChatRow {
     window_until: Option<DateTime<Utc>>,
     window_changed_at: DateTime<Utc>,
     active_plan: Option<i64>,
+    is_admin: bool,
 }
 
 /// What one step leaves behind, written in one transaction.
@@ -85,7 +87,8 @@ impl Store {
                                                         voice_file_id IS NOT NULL))
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
                     w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
-                    (SELECT version FROM plans WHERE active = 1) AS active_plan
+                    (SELECT version FROM plans WHERE active = 1) AS active_plan,
+                    EXISTS (SELECT 1 FROM admins WHERE user_id = ?1) AS is_admin
              FROM (SELECT ?1 AS id) q
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
@@ -159,6 +162,7 @@ impl Store {
             profile,
             given,
             active_plan: row.active_plan,
+            is_admin: row.is_admin,
             window: Window {
                 open: row.window_open,
                 until: row.window_until,
@@ -261,6 +265,15 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             super::ratings::comment(b, chat_id, plan_version, code, comment, now)
         }
         Effect::Withdraw { code } => super::ratings::withdraw(b, chat_id, plan_version, code, now),
+        Effect::Audit { action, detail } => b.stmt(
+            "INSERT INTO audit_log (actor, action, detail, at) VALUES ($1, $2, $3, $4)",
+            &[
+                chat_id.into(),
+                (*action).into(),
+                detail.clone().into(),
+                now.into(),
+            ],
+        ),
         Effect::Erase => {
             for sql in [
                 "DELETE FROM rating_revisions WHERE member_id = $1",
