@@ -278,6 +278,7 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
 pub enum ExportFormat {
     Csv,
     Json,
+    Xlsx,
 }
 
 /// Writes the current ratings matching `filter` to `path` (through a temporary file, renamed
@@ -321,6 +322,10 @@ pub async fn export(
         "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,
     });
     let n = match format {
+        ExportFormat::Xlsx => {
+            drop(writer);
+            crate::export::write_xlsx(temp.path(), &secret, &plan, rows, progress).await?
+        }
         ExportFormat::Csv => crate::export::write_csv(writer, &secret, rows, progress).await?,
         ExportFormat::Json => {
             let about = crate::export::About {

@@ -54,8 +54,9 @@ enum Cmd {
     },
     /// Totals and per-activity figures of the feedback on the active plan.
     Stats,
-    /// Write the current ratings to a file for Excel (csv, UTF-8 with BOM) or other tools
-    /// (json). Pseudonymous: respondents are ids, never Telegram accounts or names.
+    /// Write the feedback to a file: xlsx (a workbook with Summary, By constituency, By
+    /// province, Ratings and Comments sheets and a chart), csv (one row per rating, UTF-8 with
+    /// BOM for Excel) or json. Pseudonymous: respondents are ids, never accounts or names.
     Export {
         #[arg(long, value_enum)]
         format: dwcp_feedback::cli::ExportFormat,

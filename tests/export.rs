@@ -283,3 +283,116 @@ async fn json_carries_the_same_records_and_says_what_it_is() {
         "{audit:?}"
     );
 }
+
+#[tokio::test]
+async fn the_workbook_has_every_sheet_and_matches_the_csv() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let (dir, store) = fixture().await;
+    export(&store, &dir, ExportFormat::Xlsx, ExportFilter::default()).await;
+    let csv = csv_rows(&export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await);
+    let path = dir.path().join("out.Xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).expect("a readable workbook");
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Summary",
+            "By constituency",
+            "By province",
+            "Ratings",
+            "Comments"
+        ]
+    );
+    let cell = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => format!("{other:?}"),
+    };
+    let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<String>> {
+        wb.worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(cell).collect())
+            .collect()
+    };
+
+    let ratings = sheet(&mut wb, "Ratings");
+    assert_eq!(ratings[0], dwcp_feedback::export::COLUMNS);
+    assert_eq!(ratings.len() - 1, csv.len());
+    for (x, c) in ratings[1..].iter().zip(&csv) {
+        assert_eq!(
+            x,
+            &c.iter().map(str::to_string).collect::<Vec<_>>(),
+            "the workbook and the CSV agree"
+        );
+    }
+    assert_eq!(ratings[1][8].as_bytes(), KHMER_COMMENT.as_bytes());
+
+    let summary = sheet(&mut wb, "Summary");
+    let p11 = summary.iter().find(|r| r[0] == "P1.1").unwrap();
+    // Sokha 2 (workers), Dara 5 (employers).
+    assert_eq!(
+        &p11[3..15],
+        ["2", "3.5", "3.5", "0", "1", "0", "0", "1", "2", "5", "", "1"]
+    );
+    assert!(p11[1].starts_with("ពង្រីក"), "Khmer title: {}", p11[1]);
+    assert_eq!(
+        summary.iter().filter(|r| !r[0].is_empty()).count(),
+        16,
+        "header and every activity"
+    );
+
+    let by_side = sheet(&mut wb, "By constituency");
+    assert!(by_side.contains(&vec![
+        "P3.3".into(),
+        "employers".into(),
+        "1".into(),
+        "3".into()
+    ]));
+    let by_province = sheet(&mut wb, "By province");
+    assert!(by_province.contains(&vec![
+        "P1.1".into(),
+        "12".into(),
+        "Phnom Penh".into(),
+        "1".into(),
+        "2".into()
+    ]));
+    assert!(by_province.contains(&vec![
+        "P1.1".into(),
+        "".into(),
+        "not given".into(),
+        "1".into(),
+        "5".into()
+    ]));
+    let comments = sheet(&mut wb, "Comments");
+    assert_eq!(
+        comments
+            .iter()
+            .skip(1)
+            .map(|r| (r[0].as_str(), r[5].as_str()))
+            .collect::<Vec<_>>(),
+        [("P1.1", "2"), ("P3.3", "3")]
+    );
+
+    for name in wb.sheet_names() {
+        for row in sheet(&mut wb, &name) {
+            for value in row {
+                assert!(
+                    !value.contains(&SOKHA.to_string()) && !value.contains(&DARA.to_string()),
+                    "a Telegram id in {name}"
+                );
+            }
+        }
+    }
+    // Khmer cells carry a Khmer-capable font, and the chart is a native one.
+    let bytes = std::fs::read(&path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+    assert!(styles.contains(dwcp_feedback::export::KHMER_FONT));
+    assert!(
+        zip.by_name("xl/charts/chart1.xml").is_ok(),
+        "a native Excel chart"
+    );
+}

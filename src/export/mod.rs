@@ -4,9 +4,11 @@
 
 mod csv;
 mod json;
+mod xlsx;
 
 pub use self::csv::write_csv;
 pub use self::json::{write_json, About};
+pub use self::xlsx::{write_xlsx, KHMER_FONT};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use hmac::{Hmac, Mac};

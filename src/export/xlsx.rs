@@ -1,0 +1,398 @@
+//! The secretariat's workbook: Summary (with a native chart of the means), By constituency,
+//! By province, Ratings (one row per current rating) and Comments (grouped by activity).
+//!
+//! One pass over the streamed ratings writes the Ratings and Comments sheets and accumulates
+//! the aggregates, so every sheet honours the same filters; sheets use rust_xlsxwriter's
+//! constant-memory mode, so memory does not grow with the number of rows.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use futures_util::{Stream, StreamExt};
+use rust_xlsxwriter::{Chart, Format, Workbook, Worksheet, XlsxError};
+
+use super::{Record, COLUMNS};
+use crate::domain::{Constituency, Plan, Province};
+use crate::store::{RatingRow, StoreError};
+use crate::summary::{Cell, Summary};
+
+/// The font Cambodian offices use for Khmer in Word and Excel; Excel falls back to another
+/// Khmer-capable font where it is not installed.
+pub const KHMER_FONT: &str = "Khmer OS Siemreap";
+
+const SHEETS: [&str; 5] = [
+    "Summary",
+    "By constituency",
+    "By province",
+    "Ratings",
+    "Comments",
+];
+const SIDES: [(Constituency, &str); 4] = [
+    (Constituency::Workers, "workers"),
+    (Constituency::Employers, "employers"),
+    (Constituency::Government, "government"),
+    (Constituency::Other, "other"),
+];
+
+struct Formats {
+    header: Format,
+    khmer: Format,
+    mean: Format,
+}
+
+fn sheet<'a>(wb: &'a mut Workbook, name: &str) -> Result<&'a mut Worksheet, XlsxError> {
+    wb.worksheet_from_name(name)
+}
+
+fn header(
+    ws: &mut Worksheet,
+    f: &Formats,
+    titles: &[&str],
+    widths: &[f64],
+) -> Result<(), XlsxError> {
+    for (i, w) in widths.iter().enumerate() {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    for (i, t) in titles.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *t, &f.header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str, khmer: &Format) -> Result<(), XlsxError> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    // A Khmer-capable font wherever Khmer can appear; harmless on Latin text.
+    if s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c)) {
+        ws.write_string_with_format(row, col, s, khmer)?;
+    } else {
+        ws.write_string(row, col, s)?;
+    }
+    Ok(())
+}
+
+fn mean_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    m: Option<f64>,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    if let Some(m) = m {
+        ws.write_number_with_format(row, col, m, &f.mean)?;
+    }
+    Ok(())
+}
+
+/// Writes the workbook to `path`; returns the number of ratings.
+pub async fn write_xlsx(
+    path: &Path,
+    secret: &[u8],
+    plan: &Plan,
+    mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<u64> {
+    let f = Formats {
+        header: Format::new().set_bold().set_background_color("#DDEBF7"),
+        khmer: Format::new().set_font_name(KHMER_FONT),
+        mean: Format::new().set_num_format("0.00"),
+    };
+    let mut wb = Workbook::new();
+    for name in SHEETS {
+        wb.add_worksheet_with_constant_memory()?.set_name(name)?;
+    }
+
+    let ratings_widths = [
+        14.0, 12.0, 24.0, 16.0, 13.0, 12.0, 9.0, 7.0, 60.0, 24.0, 8.0, 9.0, 26.0, 26.0, 9.0,
+    ];
+    header(sheet(&mut wb, "Ratings")?, &f, &COLUMNS, &ratings_widths)?;
+    header(
+        sheet(&mut wb, "Comments")?,
+        &f,
+        &[
+            "activity",
+            "title_km",
+            "title_en",
+            "respondent",
+            "constituency",
+            "rating",
+            "comment",
+            "voice_note",
+            "voice_seconds",
+        ],
+        &[9.0, 40.0, 40.0, 14.0, 12.0, 7.0, 70.0, 24.0, 8.0],
+    )?;
+
+    let mut cells: BTreeMap<(String, Option<Constituency>, u8), Cell> = BTreeMap::new();
+    let mut provinces: BTreeMap<(String, Option<u8>), (u64, u64)> = BTreeMap::new();
+    let mut members: BTreeMap<Option<Constituency>, HashSet<String>> = BTreeMap::new();
+    let (mut n, mut comment_row) = (0u64, 0u32);
+    while let Some(row) = rows.next().await {
+        let row = row?;
+        let constituency = row.constituency.as_deref().and_then(Constituency::parse);
+        let province = row.province.and_then(|p| u8::try_from(p).ok());
+        let has_text = row.comment_text.is_some();
+        let has_voice = row.voice_file_id.is_some();
+        let record = Record::new(secret, row);
+        n += 1;
+        let r = n as u32;
+
+        let ws = sheet(&mut wb, "Ratings")?;
+        for (i, value) in [
+            &record.respondent,
+            &record.constituency,
+            &record.organisation,
+            &record.province,
+            &record.sector,
+            &record.gender,
+            &record.activity,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            text(ws, r, i as u16, value, &f.khmer)?;
+        }
+        ws.write_number(r, 7, record.rating as f64)?;
+        text(ws, r, 8, &record.comment, &f.khmer)?;
+        text(ws, r, 9, &record.voice_note, &f.khmer)?;
+        if let Some(s) = record.voice_seconds {
+            ws.write_number(r, 10, s as f64)?;
+        }
+        text(ws, r, 11, &record.language, &f.khmer)?;
+        text(ws, r, 12, &record.first_given, &f.khmer)?;
+        text(ws, r, 13, &record.last_changed, &f.khmer)?;
+        ws.write_number(r, 14, record.revisions as f64)?;
+
+        if has_text || has_voice {
+            comment_row += 1;
+            let activity = plan
+                .activities
+                .iter()
+                .find(|a| a.code.as_str() == record.activity);
+            let ws = sheet(&mut wb, "Comments")?;
+            text(ws, comment_row, 0, &record.activity, &f.khmer)?;
+            text(
+                ws,
+                comment_row,
+                1,
+                activity.map_or("", |a| a.title.km.as_str()),
+                &f.khmer,
+            )?;
+            text(
+                ws,
+                comment_row,
+                2,
+                activity.map_or("", |a| a.title.en.as_str()),
+                &f.khmer,
+            )?;
+            text(ws, comment_row, 3, &record.respondent, &f.khmer)?;
+            text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
+            ws.write_number(comment_row, 5, record.rating as f64)?;
+            text(ws, comment_row, 6, &record.comment, &f.khmer)?;
+            text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
+            if let Some(s) = record.voice_seconds {
+                ws.write_number(comment_row, 8, s as f64)?;
+            }
+        }
+
+        let rating = u8::try_from(record.rating).unwrap_or(0);
+        let cell = cells
+            .entry((record.activity.clone(), constituency, rating))
+            .or_insert_with(|| Cell {
+                activity: record.activity.clone(),
+                constituency,
+                rating,
+                count: 0,
+                texts: 0,
+                voices: 0,
+            });
+        cell.count += 1;
+        cell.texts += u64::from(has_text);
+        cell.voices += u64::from(has_voice);
+        let p = provinces
+            .entry((record.activity.clone(), province))
+            .or_default();
+        p.0 += 1;
+        p.1 += u64::from(rating);
+        members
+            .entry(constituency)
+            .or_default()
+            .insert(record.respondent);
+        progress(n);
+    }
+    let last = n as u32;
+    sheet(&mut wb, "Ratings")?.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
+    sheet(&mut wb, "Comments")?.autofilter(0, 0, comment_row, 8)?;
+
+    let counts = members
+        .into_iter()
+        .map(|(c, set)| (c, set.len() as u64))
+        .collect();
+    let cells: Vec<Cell> = cells.into_values().collect();
+    let summary = Summary::new(plan, counts, &cells);
+    write_summary(&mut wb, &f, plan, &summary)?;
+    write_by_constituency(&mut wb, &f, &summary)?;
+    write_by_province(&mut wb, &f, plan, &provinces)?;
+    wb.save(path)?;
+    Ok(n)
+}
+
+fn write_summary(
+    wb: &mut Workbook,
+    f: &Formats,
+    plan: &Plan,
+    summary: &Summary,
+) -> Result<(), XlsxError> {
+    let ws = sheet(wb, "Summary")?;
+    let titles = [
+        "activity",
+        "title_km",
+        "title_en",
+        "n",
+        "mean",
+        "median",
+        "n_1",
+        "n_2",
+        "n_3",
+        "n_4",
+        "n_5",
+        "mean_workers",
+        "mean_employers",
+        "mean_government",
+        "comments",
+    ];
+    header(
+        ws,
+        f,
+        &titles,
+        &[
+            9.0, 45.0, 45.0, 7.0, 7.0, 8.0, 6.0, 6.0, 6.0, 6.0, 6.0, 13.0, 14.0, 15.0, 10.0,
+        ],
+    )?;
+    for (i, a) in summary.activities.iter().enumerate() {
+        let r = i as u32 + 1;
+        let activity = a.code.as_ref().and_then(|c| plan.activity(c));
+        text(
+            ws,
+            r,
+            0,
+            a.code.as_ref().map_or("", |c| c.as_str()),
+            &f.khmer,
+        )?;
+        text(
+            ws,
+            r,
+            1,
+            activity.map_or("", |x| x.title.km.as_str()),
+            &f.khmer,
+        )?;
+        text(
+            ws,
+            r,
+            2,
+            activity.map_or("", |x| x.title.en.as_str()),
+            &f.khmer,
+        )?;
+        ws.write_number(r, 3, a.n as f64)?;
+        mean_cell(ws, r, 4, a.mean(), f)?;
+        mean_cell(ws, r, 5, a.median(), f)?;
+        for (k, c) in a.distribution.iter().enumerate() {
+            ws.write_number(r, 6 + k as u16, *c as f64)?;
+        }
+        for (k, side) in [
+            Constituency::Workers,
+            Constituency::Employers,
+            Constituency::Government,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            mean_cell(ws, r, 11 + k as u16, a.mean_of(side), f)?;
+        }
+        ws.write_number(r, 14, a.comments() as f64)?;
+    }
+    let last = summary.activities.len() as u32;
+    ws.autofilter(0, 0, last, 14)?;
+    // A native chart: Excel redraws it, in the reader's fonts, when the data changes.
+    let mut chart = Chart::new_column();
+    chart.title().set_name("Mean rating per activity");
+    for (col, name) in [
+        (4u16, "all"),
+        (11, "workers"),
+        (12, "employers"),
+        (13, "government"),
+    ] {
+        chart
+            .add_series()
+            .set_name(name)
+            .set_categories(("Summary", 1, 0, last, 0))
+            .set_values(("Summary", 1, col, last, col));
+    }
+    chart.y_axis().set_min(0.0).set_max(5.0);
+    ws.insert_chart(last + 2, 1, &chart)?;
+    Ok(())
+}
+
+fn write_by_constituency(
+    wb: &mut Workbook,
+    f: &Formats,
+    summary: &Summary,
+) -> Result<(), XlsxError> {
+    let ws = sheet(wb, "By constituency")?;
+    header(
+        ws,
+        f,
+        &["activity", "constituency", "n", "mean"],
+        &[9.0, 14.0, 7.0, 7.0],
+    )?;
+    let mut r = 0;
+    for a in &summary.activities {
+        for (side, name) in SIDES {
+            let (n, _) = a.by_constituency.get(&side).copied().unwrap_or_default();
+            r += 1;
+            ws.write_string(r, 0, a.code.as_ref().map_or("", |c| c.as_str()))?;
+            ws.write_string(r, 1, name)?;
+            ws.write_number(r, 2, n as f64)?;
+            mean_cell(ws, r, 3, a.mean_of(side), f)?;
+        }
+    }
+    ws.autofilter(0, 0, r, 3)?;
+    Ok(())
+}
+
+fn write_by_province(
+    wb: &mut Workbook,
+    f: &Formats,
+    plan: &Plan,
+    provinces: &BTreeMap<(String, Option<u8>), (u64, u64)>,
+) -> Result<(), XlsxError> {
+    let ws = sheet(wb, "By province")?;
+    header(
+        ws,
+        f,
+        &["activity", "province_code", "province", "n", "mean"],
+        &[9.0, 13.0, 18.0, 7.0, 7.0],
+    )?;
+    let mut r = 0;
+    for a in &plan.activities {
+        for ((code, province), (n, sum)) in
+            provinces.range((a.code.to_string(), None)..=(a.code.to_string(), Some(u8::MAX)))
+        {
+            debug_assert_eq!(code, a.code.as_str());
+            r += 1;
+            ws.write_string(r, 0, code)?;
+            if let Some(p) = province.and_then(Province::new) {
+                ws.write_number(r, 1, f64::from(p.code()))?;
+                ws.write_string(r, 2, p.names().en)?;
+            } else {
+                ws.write_string(r, 2, "not given")?;
+            }
+            ws.write_number(r, 3, *n as f64)?;
+            mean_cell(ws, r, 4, (*n > 0).then(|| *sum as f64 / *n as f64), f)?;
+        }
+    }
+    ws.autofilter(0, 0, r.max(1), 4)?;
+    Ok(())
+}
