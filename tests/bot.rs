@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use dwcp_feedback::domain::ActivityCode;
 use support::fake_telegram::{FakeTelegram, Limits, BOT_USERNAME};
-use support::harness::{assert_telegram_happy, database, start};
+use support::harness::{assert_telegram_happy, database, onboard, rate, start};
 
 fn code(s: &str) -> ActivityCode {
     ActivityCode::parse(s).unwrap()
@@ -437,11 +437,7 @@ async fn forget_erases_everything_after_confirmation() {
     let (_dir, db) = database();
     let bot = start(&fake, &db, None).await;
     let member = fake.user(808, "Kanha", Some("en"));
-    member.send_text("/start");
-    let w = member.reply().await;
-    let (_, s) = member.tap(&w, "I agree").await;
-    let (_, s) = member.tap(&s, "Workers").await;
-    let (_, card) = member.tap(&s, "Skip the rest").await;
+    let card = onboard(&member).await;
     let (_, _ask) = member.tap(&card, "1 Very poor").await;
     member.send_text("Not enough for informal workers");
     member.reply().await;
@@ -554,15 +550,8 @@ async fn the_summary_reaches_admins_and_is_refused_to_members() {
     let member = fake.user(3001, "Kosal", Some("en"));
     let admin = fake.user(3003, "Secretariat", Some("km"));
     for user in [&member, &admin] {
-        user.send_text("/start");
-        let w = user.reply().await;
-        let (_, s) = user.tap(&w, "✅").await;
-        let (_, s) = user.tap(&s, "👷").await;
-        let (_, card) = user.tap(&s, "⏩").await;
-        let id = user.tap_data(card.id, "r:P1.1:5");
-        user.answer(&id).await;
-        let ask = user.reply().await;
-        user.tap(&ask, "⏭").await;
+        let card = onboard(user).await;
+        rate(user, &card, "P1.1", 5).await;
     }
 
     member.send_text("/summary");

@@ -10,7 +10,7 @@ use dwcp_feedback::conversation::{Effect, State};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::store::{StepWrite, Store};
 use support::fake_telegram::FakeTelegram;
-use support::harness::{assert_telegram_happy, database, start};
+use support::harness::{assert_telegram_happy, database, onboard, rate, start};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 4, minute, 0).unwrap()
@@ -199,13 +199,8 @@ async fn a_running_bot_follows_imports_and_the_window_set_from_the_command_line(
     let (_dir, url) = database();
     let bot = start(&fake, &url, None).await;
     let member = fake.user(77, "Piseth", Some("en"));
-    member.send_text("/start");
-    let w = member.reply().await;
-    let (_, s) = member.tap(&w, "I agree").await;
-    let (_, s) = member.tap(&s, "Workers").await;
-    let (_, card) = member.tap(&s, "Skip the rest").await;
-    let (_, ask) = member.tap(&card, "4 Good").await;
-    member.tap(&ask, "No comment").await;
+    let card = onboard(&member).await;
+    rate(&member, &card, "P1.1", 4).await;
 
     let store = Store::open(&url).await.unwrap();
     let mut out = Vec::new();

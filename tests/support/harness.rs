@@ -8,7 +8,7 @@ use dwcp_feedback::config::{Config, Pacing};
 use dwcp_feedback::telegram::App;
 use dwcp_feedback::{Engine, SystemClock};
 
-use super::fake_telegram::{FakeTelegram, TOKEN};
+use super::fake_telegram::{FakeTelegram, FakeUser, Shown, TOKEN};
 
 pub struct Bot {
     pub engine: Arc<Engine>,
@@ -65,4 +65,27 @@ pub fn assert_telegram_happy(fake: &FakeTelegram) {
         fake.rejections()
     );
     assert_eq!(fake.unanswered_callbacks(), 0, "a button was left spinning");
+}
+
+/// /start, agree, a workers' organisation, "skip the rest": the member's first activity card.
+/// For tests about what comes after; the onboarding itself is tested label by label.
+pub async fn onboard(user: &FakeUser) -> Shown {
+    user.send_text("/start");
+    let mut screen = user.reply().await;
+    for data in ["c:y", "k:W", "sr"] {
+        let id = user.tap_data(screen.id, data);
+        user.answer(&id).await;
+        screen = user.reply().await;
+    }
+    screen
+}
+
+/// Rates `activity` on `card` and skips the comment prompt.
+pub async fn rate(user: &FakeUser, card: &Shown, activity: &str, rating: u8) {
+    let id = user.tap_data(card.id, &format!("r:{activity}:{rating}"));
+    user.answer(&id).await;
+    let ask = user.reply().await;
+    let id = user.tap_data(ask.id, &format!("nc:{activity}"));
+    user.answer(&id).await;
+    user.reply().await;
 }
