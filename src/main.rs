@@ -37,7 +37,7 @@ enum Cmd {
         #[arg(long)]
         db: Option<PathBuf>,
     },
-    /// Secretariat admins: who may use /summary, /export and the plan controls in the bot.
+    /// Secretariat admins: who may use /summary (and later admin commands) in the bot.
     Admin {
         #[command(subcommand)]
         action: AdminAction,
