@@ -294,14 +294,9 @@ pub async fn export(
     use std::io::IsTerminal;
     let plan = match filter.plan_version {
         None => store.active_plan_or(Plan::default_plan, now).await?,
-        Some(v) => store
-            .active_plan()
-            .await?
-            .filter(|p| p.version == v)
-            .unwrap_or_else(|| Plan {
-                version: v,
-                ..Plan::default_plan()
-            }),
+        Some(v) => store.plan(v).await?.ok_or_else(|| {
+            anyhow::anyhow!("there is no plan version {v} (see `dwcp-feedback plan show`)")
+        })?,
     };
     let secret = store.export_secret(now).await?;
     let dir = path

@@ -396,3 +396,48 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
         "a native Excel chart"
     );
 }
+
+#[tokio::test]
+async fn an_earlier_plan_version_exports_with_its_own_texts() {
+    let (dir, store) = fixture().await;
+    let mut reworded = Plan::default_plan();
+    reworded.activities[0].title.en = "Reworded in version 2".into();
+    store.add_plan(&reworded, at(15, 0)).await.unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &export(
+            &store,
+            &dir,
+            ExportFormat::Json,
+            ExportFilter {
+                plan_version: Some(1),
+                ..Default::default()
+            },
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            json["plan_version"].as_i64(),
+            json["ratings"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(3))
+    );
+    let mut report = Vec::new();
+    let missing = cli::export(
+        &store,
+        ExportFormat::Csv,
+        &dir.path().join("x.csv"),
+        ExportFilter {
+            plan_version: Some(9),
+            ..Default::default()
+        },
+        at(20, 0),
+        &mut report,
+    )
+    .await;
+    assert!(missing
+        .unwrap_err()
+        .to_string()
+        .contains("no plan version 9"));
+}

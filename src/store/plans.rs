@@ -57,9 +57,21 @@ impl Store {
     }
 
     pub async fn active_plan(&self) -> Result<Option<Plan>, StoreError> {
+        let active: Option<(i64,)> = sqlx::query_as("SELECT version FROM plans WHERE active = 1")
+            .fetch_optional(&self.writer)
+            .await?;
+        match active {
+            Some((version,)) => self.plan(version).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Any stored plan version, active or not (exports of earlier versions need their texts).
+    pub async fn plan(&self, version: i64) -> Result<Option<Plan>, StoreError> {
         let Some(row): Option<PlanRow> = sqlx::query_as(
-            "SELECT version, label, status, title_en, title_km, source FROM plans WHERE active = 1",
+            "SELECT version, label, status, title_en, title_km, source FROM plans WHERE version = ?1",
         )
+        .bind(version)
         .fetch_optional(&self.writer)
         .await?
         else {
