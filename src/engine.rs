@@ -139,8 +139,9 @@ impl Engine {
             lang: record.lang,
             telegram_lang,
             consent: record.consent,
-            profile: record.profile.clone(),
-            given: record.given.clone(),
+            // Moved, not copied: the step needs them, the record's remaining fields do not.
+            profile: std::mem::take(&mut record.profile),
+            given: std::mem::take(&mut record.given),
             window: record.window,
             is_admin: record.is_admin,
             // Computed only when an admin asks for it: two aggregate queries.
