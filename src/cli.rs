@@ -208,17 +208,7 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
     let by: Vec<String> = summary
         .members
         .iter()
-        .map(|(c, n)| {
-            format!(
-                "{} {n}",
-                c.map_or("not given", |c| match c {
-                    Constituency::Workers => "workers",
-                    Constituency::Employers => "employers",
-                    Constituency::Government => "government",
-                    Constituency::Other => "other",
-                })
-            )
-        })
+        .map(|(c, n)| format!("{} {n}", c.map_or("not given", Constituency::word)))
         .collect();
     writeln!(
         out,

@@ -89,16 +89,8 @@ fn parse_day_start(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 }
 
 fn parse_constituency(s: &str) -> Result<dwcp_feedback::domain::Constituency, String> {
-    use dwcp_feedback::domain::Constituency::*;
-    match s.to_ascii_lowercase().as_str() {
-        "workers" | "w" => Ok(Workers),
-        "employers" | "e" => Ok(Employers),
-        "government" | "g" => Ok(Government),
-        "other" | "o" => Ok(Other),
-        _ => Err(format!(
-            "`{s}` is not workers, employers, government or other"
-        )),
-    }
+    dwcp_feedback::domain::Constituency::from_word(s)
+        .ok_or_else(|| format!("`{s}` is not workers, employers, government or other"))
 }
 
 #[derive(Subcommand)]

@@ -36,6 +36,23 @@ impl Constituency {
         Constituency::ALL.into_iter().find(|c| c.code() == s)
     }
 
+    /// The stable lower-case word exports and the command line use.
+    pub fn word(self) -> &'static str {
+        match self {
+            Constituency::Workers => "workers",
+            Constituency::Employers => "employers",
+            Constituency::Government => "government",
+            Constituency::Other => "other",
+        }
+    }
+
+    /// A word (`workers`) or a group code (`W`), in any case.
+    pub fn from_word(s: &str) -> Option<Constituency> {
+        Constituency::ALL
+            .into_iter()
+            .find(|c| c.word().eq_ignore_ascii_case(s) || c.code().eq_ignore_ascii_case(s))
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Constituency::Workers => "constituency.workers",
@@ -219,6 +236,7 @@ mod tests {
     fn codes_round_trip() {
         for c in Constituency::ALL {
             assert_eq!(Constituency::parse(c.code()), Some(c));
+            assert_eq!(Constituency::from_word(c.word()), Some(c));
         }
         for g in Gender::ALL {
             assert_eq!(Gender::parse(g.code()), Some(g));

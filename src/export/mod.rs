@@ -80,13 +80,11 @@ fn time(t: DateTime<Utc>) -> String {
 
 impl Record {
     pub fn new(secret: &[u8], row: RatingRow) -> Record {
-        let constituency = match row.constituency.as_deref().and_then(Constituency::parse) {
-            Some(Constituency::Workers) => "workers",
-            Some(Constituency::Employers) => "employers",
-            Some(Constituency::Government) => "government",
-            Some(Constituency::Other) => "other",
-            None => "",
-        };
+        let constituency = row
+            .constituency
+            .as_deref()
+            .and_then(Constituency::parse)
+            .map_or("", Constituency::word);
         let organisation = match (
             row.org_code.as_deref().and_then(reference::organisation),
             row.org_name,

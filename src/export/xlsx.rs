@@ -27,12 +27,6 @@ const SHEETS: [&str; 5] = [
     "Ratings",
     "Comments",
 ];
-const SIDES: [(Constituency, &str); 4] = [
-    (Constituency::Workers, "workers"),
-    (Constituency::Employers, "employers"),
-    (Constituency::Government, "government"),
-    (Constituency::Other, "other"),
-];
 
 struct Formats {
     header: Format,
@@ -349,11 +343,11 @@ fn write_by_constituency(
     )?;
     let mut r = 0;
     for a in &summary.activities {
-        for (side, name) in SIDES {
+        for side in Constituency::ALL {
             let (n, _) = a.by_constituency.get(&side).copied().unwrap_or_default();
             r += 1;
             ws.write_string(r, 0, a.code.as_ref().map_or("", |c| c.as_str()))?;
-            ws.write_string(r, 1, name)?;
+            ws.write_string(r, 1, side.word())?;
             ws.write_number(r, 2, n as f64)?;
             mean_cell(ws, r, 3, a.mean_of(side), f)?;
         }
