@@ -45,8 +45,7 @@ impl Store {
     /// The installation's export key: 32 random bytes, created on first use.
     pub async fn export_secret(&self, now: DateTime<Utc>) -> Result<Vec<u8>, StoreError> {
         let mut fresh = [0u8; 32];
-        getrandom::getrandom(&mut fresh)
-            .map_err(|e| StoreError::BadPlan(format!("no randomness: {e}")))?;
+        getrandom::getrandom(&mut fresh).map_err(|e| StoreError::NoRandomness(e.to_string()))?;
         sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ('export', ?1, ?2) ON CONFLICT DO NOTHING")
             .bind(&fresh[..])
             .bind(now)

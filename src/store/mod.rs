@@ -27,6 +27,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored plan is unreadable: {0}")]
     BadPlan(String),
+    #[error("the system gave no random bytes for the export key: {0}")]
+    NoRandomness(String),
 }
 
 #[derive(Clone)]
