@@ -10,7 +10,7 @@ use dwcp_feedback::conversation::{Effect, State};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::store::{StepWrite, Store};
 use support::fake_telegram::FakeTelegram;
-use support::harness::{assert_telegram_happy, database, onboard, rate, start};
+use support::harness::{assert_telegram_happy, database, onboard, rate, start, with_plan};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 4, minute, 0).unwrap()
@@ -66,11 +66,7 @@ fn validated_plan() -> String {
 #[tokio::test]
 async fn importing_a_plan_keeps_the_ratings_of_unchanged_activities() {
     let (_dir, url) = database();
-    let store = Store::open(&url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(0))
-        .await
-        .unwrap();
+    let store = with_plan(&url).await;
     member_rates(
         &store,
         1,
@@ -153,11 +149,7 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
 #[tokio::test]
 async fn stats_prints_the_consolidated_figures() {
     let (_dir, url) = database();
-    let store = Store::open(&url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(0))
-        .await
-        .unwrap();
+    let store = with_plan(&url).await;
     member_rates(
         &store,
         1,

@@ -8,7 +8,7 @@ use dwcp_feedback::cli::{self, ExportFormat};
 use dwcp_feedback::conversation::{Effect, ProfileField, State};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::store::{ExportFilter, StepWrite, Store};
-use support::harness::database;
+use support::harness::{database, with_plan};
 
 const SOKHA: i64 = 5_123_456_789;
 const DARA: i64 = 6_987_654_321;
@@ -39,11 +39,7 @@ async fn step(store: &Store, member: i64, effects: Vec<Effect>, now: chrono::Dat
 
 async fn fixture() -> (tempfile::TempDir, Store) {
     let (dir, url) = database();
-    let store = Store::open(&url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(1, 0))
-        .await
-        .unwrap();
+    let store = with_plan(&url).await;
     let rate = |c: &str, r: u8| Effect::Rate {
         code: code(c),
         rating: Rating::new(r).unwrap(),

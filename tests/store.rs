@@ -10,7 +10,7 @@ use dwcp_feedback::conversation::{ChatKind, Command, Consent, Effect, Input, Pro
 use dwcp_feedback::domain::*;
 use dwcp_feedback::engine::{Engine, Incoming};
 use dwcp_feedback::store::{Shown, StepWrite, Store};
-use support::harness::database;
+use support::harness::{database, with_plan};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 2, minute, 0).unwrap()
@@ -38,16 +38,6 @@ async fn write(
             now: at(minute),
         })
         .await
-}
-
-/// A store on `url` with the built-in plan stored as version 1.
-async fn with_plan(url: &str) -> Store {
-    let store = Store::open(url).await.unwrap();
-    store
-        .active_plan_or(Plan::default_plan, at(0))
-        .await
-        .unwrap();
-    store
 }
 
 async fn consented(url: &str, chat: i64) -> Store {

@@ -57,6 +57,21 @@ pub fn database() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
+/// A store on `url` with the built-in plan stored as version 1, as the bot's first start does.
+pub async fn with_plan(url: &str) -> dwcp_feedback::Store {
+    let store = dwcp_feedback::Store::open(url)
+        .await
+        .expect("the store opens");
+    store
+        .active_plan_or(
+            dwcp_feedback::domain::Plan::default_plan,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("the plan is stored");
+    store
+}
+
 /// The member-visible invariants every scenario must keep.
 pub fn assert_telegram_happy(fake: &FakeTelegram) {
     assert!(
