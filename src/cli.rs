@@ -143,15 +143,15 @@ pub async fn plan_show(store: &Store, out: &mut impl Write) -> CliResult {
     Ok(())
 }
 
-/// Validates `source` as a plan file and, when every check passes, makes it the active plan.
+/// Checks a plan file (TOML, CSV or XLSX) and, when every check passes, makes it the active plan.
 pub async fn plan_import(
     store: &Store,
     name: &str,
-    source: &str,
+    bytes: &[u8],
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> CliResult {
-    let plan = match Plan::from_toml(source) {
+    let plan = match crate::plan_io::read_plan(name, bytes) {
         Ok(plan) => plan,
         Err(problems) => {
             writeln!(
@@ -165,17 +165,51 @@ pub async fn plan_import(
             anyhow::bail!("the plan file has {} problem(s)", problems.len());
         }
     };
-    let previous = store.active_plan_or(Plan::default_plan, now).await?.version;
-    let version = store.add_plan(&plan, now).await?;
-    let carried = store.carry_over(previous, version).await?;
-    let detail = format!(
-        "version {version} from {name}: {} activities, {carried} ratings carried over",
-        plan.activities.len()
-    );
-    store
-        .record(Actor::Cli, "plan-import", &detail, now)
-        .await?;
-    writeln!(out, "Imported {detail}.")?;
+    let done = store.import_plan(&plan, name, Actor::Cli, now).await?;
+    writeln!(
+        out,
+        "Imported version {} from {name}: {} activities, {} ratings carried over.",
+        done.version, done.activities, done.carried
+    )?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TemplateFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Writes the plan sheet to `path`: empty, or filled with the active plan to edit.
+pub async fn plan_template(
+    store: &Store,
+    format: TemplateFormat,
+    path: &std::path::Path,
+    filled: bool,
+    out: &mut impl Write,
+) -> CliResult {
+    let plan = if filled {
+        Some(store.active_plan_or(Plan::default_plan, Utc::now()).await?)
+    } else {
+        None
+    };
+    match format {
+        TemplateFormat::Csv => {
+            let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            crate::plan_io::write_csv_template(file, plan.as_ref())?;
+        }
+        TemplateFormat::Xlsx => crate::plan_io::write_xlsx_template(path, plan.as_ref())?,
+    }
+    match &plan {
+        Some(p) => writeln!(
+            out,
+            "Wrote plan version {} ({} activities) to {}.",
+            p.version,
+            p.activities.len(),
+            path.display()
+        )?,
+        None => writeln!(out, "Wrote an empty plan template to {}.", path.display())?,
+    }
     Ok(())
 }
 

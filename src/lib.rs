@@ -14,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod messages;
+pub mod plan_io;
 pub mod store;
 pub mod summary;
 pub mod telegram;

@@ -120,9 +120,20 @@ enum WindowAction {
 enum PlanAction {
     /// Print the active plan in both languages.
     Show,
-    /// Check a plan file (the format of plans/dwcp-2026-2027-draft.toml) and, when it has no
-    /// problem, make it the active plan. Unchanged activities keep their ratings.
+    /// Check a plan file and, when it has no problem, make it the active plan. Unchanged
+    /// activities keep their ratings. TOML (the format of plans/dwcp-2026-2027-draft.toml),
+    /// or the one-row-per-activity sheet of `plan template` as .xlsx or .csv.
     Import { file: PathBuf },
+    /// Write the one-row-per-activity plan sheet, every column explained, to edit in Excel.
+    Template {
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: dwcp_feedback::cli::TemplateFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// Fill it with the active plan instead of leaving it empty.
+        #[arg(long)]
+        filled: bool,
+    },
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -262,10 +273,15 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         Task::Window(WindowAction::Show) => cli::window_show(&store, now, &mut out).await,
         Task::Plan(PlanAction::Show) => cli::plan_show(&store, &mut out).await,
         Task::Plan(PlanAction::Import { file }) => {
-            let source = std::fs::read_to_string(&file)
+            let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            cli::plan_import(&store, &file.display().to_string(), &source, now, &mut out).await
+            cli::plan_import(&store, &file.display().to_string(), &bytes, now, &mut out).await
         }
+        Task::Plan(PlanAction::Template {
+            format,
+            out: path,
+            filled,
+        }) => cli::plan_template(&store, format, &path, filled, &mut out).await,
         Task::Stats => cli::stats(&store, &mut out).await,
         Task::Export(format, path, filter) => {
             cli::export(&store, format, &path, filter, now, &mut out).await

@@ -77,9 +77,15 @@ async fn importing_a_plan_keeps_the_ratings_of_unchanged_activities() {
     .await;
 
     let mut out = Vec::new();
-    cli::plan_import(&store, "validated.toml", &validated_plan(), at(5), &mut out)
-        .await
-        .unwrap();
+    cli::plan_import(
+        &store,
+        "validated.toml",
+        validated_plan().as_bytes(),
+        at(5),
+        &mut out,
+    )
+    .await
+    .unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(
         out.contains("version 2")
@@ -129,9 +135,9 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     for expected in [
         "3 problem(s); the active plan is unchanged",
-        "activity #2 (P1.1): code is used twice",
-        "activity #9 (P3.1): priority `P9` is not defined",
-        "activity #7 (P2.3): `2026Q5` is not a timeframe",
+        "line 66, code: the code P1.1 is used twice",
+        "line 144, priority: the priority P9 is not defined in this file",
+        "line 129, timeframe: “2026Q5” is not a span of quarters",
     ] {
         assert!(
             stdout.contains(expected),
@@ -199,7 +205,7 @@ async fn a_running_bot_follows_imports_and_the_window_set_from_the_command_line(
     cli::plan_import(
         &store,
         "validated.toml",
-        &validated_plan(),
+        validated_plan().as_bytes(),
         Utc::now(),
         &mut out,
     )
@@ -248,4 +254,36 @@ async fn a_running_bot_follows_imports_and_the_window_set_from_the_command_line(
         "nothing changed"
     );
     assert_telegram_happy(&fake);
+}
+
+#[tokio::test]
+async fn the_plan_template_is_edited_in_excel_and_imported_back() {
+    let (dir, url) = database();
+    let sheet = dir.path().join("plan.xlsx");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let made = run(&[
+        "plan",
+        "template",
+        "--filled",
+        "--out",
+        sheet.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    assert!(String::from_utf8_lossy(&made.stdout).contains("15 activities"));
+    let imported = run(&["plan", "import", sheet.to_str().unwrap()]);
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(
+        String::from_utf8_lossy(&imported.stdout).contains("Imported version 2"),
+        "{imported:?}"
+    );
+    let store = Store::open(&url).await.unwrap();
+    let mut expected = Plan::default_plan();
+    expected.version = 2;
+    assert_eq!(store.active_plan().await.unwrap(), Some(expected));
 }

@@ -1,20 +1,20 @@
 //! The work plan members rate: priorities, then activities under each, both languages.
-//! `PlanFile` is the documented TOML format (see `plans/dwcp-2026-2027-draft.toml`);
-//! `Plan` is what the rest of the program reads, valid by construction.
+//! Every file format (`plan_io`) is read into a `PlanDraft`; `PlanDraft::validate` turns it
+//! into a `Plan`, what the rest of the program reads, valid by construction.
 
-use serde::Deserialize;
 use std::collections::HashSet;
 
+use super::plan_problem::{Place, PlanProblem, ProblemKind};
 use super::{ActivityCode, Lang, PriorityCode, Timeframe};
 
 /// The plan built into the binary and stored as version 1 on first start.
 pub const DEFAULT_PLAN_TOML: &str = include_str!("../../plans/dwcp-2026-2027-draft.toml");
 
 /// Titles must fit on a phone screen and inside one Telegram message with room to spare.
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_SHORT_CHARS: usize = 60;
-const MAX_DESC_CHARS: usize = 1500;
-const MAX_LEAD_CHARS: usize = 300;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_SHORT_CHARS: usize = 60;
+pub const MAX_DESC_CHARS: usize = 1500;
+pub const MAX_LEAD_CHARS: usize = 300;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
@@ -111,72 +111,62 @@ impl Plan {
             .filter(move |a| &a.priority == priority)
     }
 
+    /// Reads a plan in the documented TOML format (see `plans/`).
     pub fn from_toml(source: &str) -> Result<Plan, Vec<PlanProblem>> {
-        let file: PlanFile = toml::from_str(source).map_err(|e| {
-            let line = e.span().map(|s| source[..s.start].lines().count().max(1));
-            vec![PlanProblem {
-                place: line.map(|l| format!("line {l}")).unwrap_or_default(),
-                message: e.message().to_string(),
-            }]
-        })?;
-        file.validate()
+        crate::plan_io::from_toml(source)
     }
 }
 
-/// One thing wrong with a plan file, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanProblem {
-    pub place: String,
-    pub message: String,
+/// A value read from a plan file, with where it was, so a problem can point at it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Located {
+    pub value: String,
+    pub place: Option<Place>,
 }
 
-impl std::fmt::Display for PlanProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.place.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.place, self.message)
+impl Located {
+    pub fn new(value: impl Into<String>, place: Place) -> Located {
+        Located {
+            value: value.into(),
+            place: Some(place),
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlanFile {
-    label: String,
-    status: String,
-    title_en: String,
-    title_km: String,
-    #[serde(default)]
-    source: String,
-    #[serde(rename = "priority", default)]
-    priorities: Vec<PriorityEntry>,
-    #[serde(rename = "activity", default)]
-    activities: Vec<ActivityEntry>,
+/// A plan as a file says it, before any check: what every file format is read into.
+#[derive(Clone, Debug, Default)]
+pub struct PlanDraft {
+    pub label: Located,
+    pub status: Located,
+    pub title_en: Located,
+    pub title_km: Located,
+    pub source: Located,
+    pub priorities: Vec<PriorityDraft>,
+    pub activities: Vec<ActivityDraft>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PriorityEntry {
-    code: String,
-    short_en: String,
-    short_km: String,
-    title_en: String,
-    title_km: String,
+#[derive(Clone, Debug, Default)]
+pub struct PriorityDraft {
+    pub place: Option<Place>,
+    pub code: Located,
+    pub short_en: Located,
+    pub short_km: Located,
+    pub title_en: Located,
+    pub title_km: Located,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActivityEntry {
-    code: String,
-    priority: String,
-    title_en: String,
-    title_km: String,
-    desc_en: String,
-    desc_km: String,
-    lead_en: String,
-    lead_km: String,
-    timeframe: String,
+#[derive(Clone, Debug, Default)]
+pub struct ActivityDraft {
+    pub place: Option<Place>,
+    pub code: Located,
+    pub priority: Located,
+    pub title_en: Located,
+    pub title_km: Located,
+    pub desc_en: Located,
+    pub desc_km: Located,
+    pub lead_en: Located,
+    pub lead_km: Located,
+    pub timeframe: Located,
 }
 
 /// Collects every problem instead of stopping at the first, so one import attempt shows them all.
@@ -184,102 +174,159 @@ struct ActivityEntry {
 struct Problems(Vec<PlanProblem>);
 
 impl Problems {
-    fn add(&mut self, place: &str, message: impl Into<String>) {
-        self.0.push(PlanProblem {
-            place: place.to_string(),
-            message: message.into(),
-        });
+    fn add(&mut self, place: &Option<Place>, field: Option<&str>, kind: ProblemKind) {
+        self.0.push(PlanProblem::new(
+            place.clone().unwrap_or(Place::File),
+            field,
+            kind,
+        ));
     }
 
-    fn text(&mut self, place: &str, field: &str, en: &str, km: &str, max: usize) -> Text {
+    /// `field` is the English-side name without its suffix (`title`), as in every format.
+    fn text(&mut self, prefix: &str, field: &str, en: &Located, km: &Located, max: usize) -> Text {
         for (suffix, value) in [("en", en), ("km", km)] {
-            let n = value.trim().chars().count();
+            let name = format!("{prefix}{field}_{suffix}");
+            let n = value.value.trim().chars().count();
             if n == 0 {
-                self.add(place, format!("{field}_{suffix} is empty"));
+                self.add(&value.place, Some(&name), ProblemKind::Empty);
             } else if n > max {
                 self.add(
-                    place,
-                    format!("{field}_{suffix} is {n} characters; at most {max} fit"),
+                    &value.place,
+                    Some(&name),
+                    ProblemKind::TooLong { chars: n, max },
                 );
             }
         }
-        if !km.trim().is_empty() && !km.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c)) {
-            self.add(place, format!("{field}_km has no Khmer letters"));
+        let km_text = km.value.trim();
+        if !km_text.is_empty()
+            && !km_text
+                .chars()
+                .any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
+        {
+            self.add(
+                &km.place,
+                Some(&format!("{prefix}{field}_km")),
+                ProblemKind::NoKhmer,
+            );
         }
         Text {
-            en: en.trim().to_string(),
-            km: km.trim().to_string(),
+            en: en.value.trim().to_string(),
+            km: km_text.to_string(),
         }
     }
 }
 
-impl PlanFile {
-    fn validate(self) -> Result<Plan, Vec<PlanProblem>> {
+impl PlanDraft {
+    /// Every check a plan must pass before members see it; all problems at once.
+    /// `table`: fields are named as the sheet's columns (`plan_title_en`, `priority_short_en`).
+    pub fn validate(self, table: bool) -> Result<Plan, Vec<PlanProblem>> {
+        let (plan_prefix, priority_prefix) = if table {
+            ("plan_", "priority_")
+        } else {
+            ("", "")
+        };
         let mut p = Problems::default();
-        let status = PlanStatus::parse(&self.status).unwrap_or_else(|| {
+        let status = PlanStatus::parse(self.status.value.trim()).unwrap_or_else(|| {
             p.add(
-                "status",
-                format!("`{}` is neither \"draft\" nor \"validated\"", self.status),
+                &self.status.place,
+                Some(&format!("{plan_prefix}status")),
+                ProblemKind::BadStatus(self.status.value.clone()),
             );
             PlanStatus::Draft
         });
         let title = p.text(
-            "plan",
+            plan_prefix,
             "title",
             &self.title_en,
             &self.title_km,
             MAX_TITLE_CHARS,
         );
         if self.priorities.is_empty() {
-            p.add("plan", "has no [[priority]]");
+            p.add(&None, None, ProblemKind::NoPriorities);
         }
         if self.activities.is_empty() {
-            p.add("plan", "has no [[activity]]");
+            p.add(&None, None, ProblemKind::NoActivities);
         }
 
         let mut priorities = Vec::new();
         let mut seen = HashSet::new();
-        for (i, e) in self.priorities.iter().enumerate() {
-            let place = format!("priority #{} ({})", i + 1, e.code);
-            let short = p.text(&place, "short", &e.short_en, &e.short_km, MAX_SHORT_CHARS);
-            let title = p.text(&place, "title", &e.title_en, &e.title_km, MAX_TITLE_CHARS);
-            match PriorityCode::parse(&e.code) {
-                Ok(code) if !seen.insert(code.clone()) => p.add(&place, "code is used twice"),
+        for e in &self.priorities {
+            let pre = priority_prefix;
+            let short = p.text(pre, "short", &e.short_en, &e.short_km, MAX_SHORT_CHARS);
+            let title = p.text(pre, "title", &e.title_en, &e.title_km, MAX_TITLE_CHARS);
+            let field = if pre.is_empty() { "code" } else { "priority" };
+            match PriorityCode::parse(&e.code.value) {
+                Ok(code) if !seen.insert(code.clone()) => p.add(
+                    &e.code.place,
+                    Some(field),
+                    ProblemKind::CodeTwice(code.to_string()),
+                ),
                 Ok(code) => priorities.push(Priority { code, short, title }),
-                Err(e) => p.add(&place, e),
+                Err(_) => p.add(
+                    &e.code.place,
+                    Some(field),
+                    ProblemKind::BadCode(e.code.value.clone()),
+                ),
             }
         }
 
         let mut activities = Vec::new();
         let mut seen = HashSet::new();
-        for (i, e) in self.activities.iter().enumerate() {
-            let place = format!("activity #{} ({})", i + 1, e.code);
-            let title = p.text(&place, "title", &e.title_en, &e.title_km, MAX_TITLE_CHARS);
-            let description = p.text(&place, "desc", &e.desc_en, &e.desc_km, MAX_DESC_CHARS);
-            let lead = p.text(&place, "lead", &e.lead_en, &e.lead_km, MAX_LEAD_CHARS);
-            let timeframe = Timeframe::parse(&e.timeframe).map_err(|m| p.add(&place, m));
-            let priority = match PriorityCode::parse(&e.priority) {
+        for e in &self.activities {
+            let title = p.text("", "title", &e.title_en, &e.title_km, MAX_TITLE_CHARS);
+            let description = p.text("", "desc", &e.desc_en, &e.desc_km, MAX_DESC_CHARS);
+            let lead = p.text("", "lead", &e.lead_en, &e.lead_km, MAX_LEAD_CHARS);
+            let timeframe = Timeframe::parse(e.timeframe.value.trim()).map_err(|_| {
+                p.add(
+                    &e.timeframe.place,
+                    Some("timeframe"),
+                    ProblemKind::BadTimeframe(e.timeframe.value.clone()),
+                )
+            });
+            let priority = match PriorityCode::parse(&e.priority.value) {
                 Ok(code) if priorities.iter().any(|x: &Priority| x.code == code) => Ok(code),
+                // A priority whose own entry was faulty is reported there, not again here.
+                Ok(code)
+                    if self
+                        .priorities
+                        .iter()
+                        .any(|x| x.code.value.trim() == code.as_str()) =>
+                {
+                    Err(())
+                }
                 Ok(code) => {
                     p.add(
-                        &place,
-                        format!("priority `{code}` is not defined in this file"),
+                        &e.priority.place,
+                        Some("priority"),
+                        ProblemKind::UndefinedPriority(code.to_string()),
                     );
                     Err(())
                 }
-                Err(m) => {
-                    p.add(&place, m);
+                Err(_) => {
+                    p.add(
+                        &e.priority.place,
+                        Some("priority"),
+                        ProblemKind::BadCode(e.priority.value.clone()),
+                    );
                     Err(())
                 }
             };
-            let code = match ActivityCode::parse(&e.code) {
+            let code = match ActivityCode::parse(&e.code.value) {
                 Ok(code) if !seen.insert(code.clone()) => {
-                    p.add(&place, "code is used twice");
+                    p.add(
+                        &e.code.place,
+                        Some("code"),
+                        ProblemKind::CodeTwice(code.to_string()),
+                    );
                     Err(())
                 }
                 Ok(code) => Ok(code),
-                Err(m) => {
-                    p.add(&place, m);
+                Err(_) => {
+                    p.add(
+                        &e.code.place,
+                        Some("code"),
+                        ProblemKind::BadCode(e.code.value.clone()),
+                    );
                     Err(())
                 }
             };
@@ -295,16 +342,21 @@ impl PlanFile {
             }
         }
         if !p.0.is_empty() {
+            // In file order, so the list reads top to bottom like the file.
+            p.0.sort_by_key(|x| match x.place {
+                Place::File => 0,
+                Place::Line(n) | Place::Row(n) => n,
+            });
             return Err(p.0);
         }
         // Members walk the plan priority by priority, whatever order the file lists activities in.
         activities.sort_by_key(|a| priorities.iter().position(|p| p.code == a.priority));
         Ok(Plan {
             version: 0,
-            label: self.label.trim().to_string(),
+            label: self.label.value.trim().to_string(),
             status,
             title,
-            source: self.source.trim().to_string(),
+            source: self.source.value.trim().to_string(),
             priorities,
             activities,
         })
@@ -355,11 +407,11 @@ timeframe = "2027Q1-2026Q1"
         let problems = Plan::from_toml(broken).unwrap_err();
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         for expected in [
-            "status: `final` is neither",
-            "priority #1 (P1): title_km is empty",
-            "activity #1 (P1.1): title_km has no Khmer letters",
-            "activity #1 (P1.1): timeframe `2027Q1-2026Q1` ends before it starts",
-            "activity #1 (P1.1): priority `P9` is not defined",
+            "line 3, status: “final” must be draft or validated",
+            "line 11, title_km: is empty",
+            "line 16, title_km: has no Khmer letters",
+            "line 21, timeframe: “2027Q1-2026Q1” is not a span of quarters",
+            "line 14, priority: the priority P9 is not defined",
         ] {
             assert!(
                 text.iter().any(|t| t.starts_with(expected)),
@@ -372,6 +424,6 @@ timeframe = "2027Q1-2026Q1"
     fn syntax_errors_name_the_line() {
         let problems = Plan::from_toml("label = \"x\"\nstatus = \n").unwrap_err();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].place.starts_with("line 2"), "{:?}", problems[0]);
+        assert_eq!(problems[0].place, Place::Line(2), "{:?}", problems[0]);
     }
 }

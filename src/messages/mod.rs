@@ -2,10 +2,12 @@
 //! `locales/*.yml` through `t!(key, locale = …)`; every data string is HTML-escaped here.
 
 pub mod keyboard;
+mod plan_problem;
 mod render;
 pub mod text;
 
 pub use keyboard::{Action, Button, Keyboard};
+pub use plan_problem::{plan_problem, plan_problems};
 pub use render::{notice_text, render, Rendered};
 
 use crate::domain::Lang;

@@ -11,6 +11,7 @@ mod secretariat;
 
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
+pub use plans::Imported;
 pub use ratings::Revision;
 pub use secretariat::{Actor, Admin, AuditEntry};
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use super::{Store, StoreError};
+use super::{Actor, Store, StoreError};
 use crate::domain::{
     Activity, ActivityCode, Plan, PlanStatus, Priority, PriorityCode, Text, Timeframe,
 };
@@ -128,8 +128,61 @@ impl Store {
     /// Stores `plan` as a new version and makes it the active one. Returns the version.
     pub async fn add_plan(&self, plan: &Plan, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut tx = self.writer.begin().await?;
+        let version = insert_plan(&mut tx, plan, now).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Makes a checked plan the active one, carries the ratings of unchanged activities over
+    /// from the previously active version and audits it: all in one transaction.
+    pub async fn import_plan(
+        &self,
+        plan: &Plan,
+        file_name: &str,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Imported, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let previous: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM plans WHERE active = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let version = insert_plan(&mut tx, plan, now).await?;
+        let carried = match previous {
+            Some(from) => carry_over(&mut tx, from, version).await?,
+            None => 0,
+        };
+        let imported = Imported {
+            version,
+            activities: plan.activities.len(),
+            carried,
+        };
+        let detail = format!(
+            "version {version} from {file_name}: {} activities, {carried} ratings carried over",
+            imported.activities
+        );
+        super::secretariat::audit(&mut tx, by, "plan-import", &detail, now).await?;
+        tx.commit().await?;
+        Ok(imported)
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub version: i64,
+    pub activities: usize,
+    pub carried: u64,
+}
+
+async fn insert_plan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    {
         sqlx::query("UPDATE plans SET active = 0 WHERE active = 1")
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let version: i64 = sqlx::query_scalar(
             "INSERT INTO plans (version, label, status, title_en, title_km, source, active, created_at)
@@ -142,7 +195,7 @@ impl Store {
         .bind(&plan.title.km)
         .bind(&plan.source)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         for (i, p) in plan.priorities.iter().enumerate() {
             sqlx::query(
@@ -156,7 +209,7 @@ impl Store {
             .bind(&p.short.km)
             .bind(&p.title.en)
             .bind(&p.title.km)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for (i, a) in plan.activities.iter().enumerate() {
@@ -176,18 +229,21 @@ impl Store {
             .bind(&a.lead.en)
             .bind(&a.lead.km)
             .bind(a.timeframe.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        tx.commit().await?;
         Ok(version)
     }
 }
 
-impl Store {
-    /// Copies the current ratings of activities whose code and texts are the same in both
-    /// versions, so an unchanged activity keeps its feedback. History stays with `from`.
-    pub async fn carry_over(&self, from: i64, to: i64) -> Result<u64, StoreError> {
+/// Copies the current ratings of activities whose code and texts are the same in both
+/// versions, so an unchanged activity keeps its feedback. History stays with `from`.
+async fn carry_over(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    from: i64,
+    to: i64,
+) -> Result<u64, StoreError> {
+    {
         Ok(sqlx::query(
             "INSERT OR IGNORE INTO ratings (member_id, plan_version, activity_code, rating, comment_text,
                                             voice_file_id, voice_duration, voice_size, first_at, updated_at)
@@ -202,7 +258,7 @@ impl Store {
         )
         .bind(from)
         .bind(to)
-        .execute(&self.writer)
+        .execute(&mut **tx)
         .await?
         .rows_affected())
     }

@@ -189,7 +189,7 @@ impl Store {
     }
 }
 
-async fn audit(
+pub(super) async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     by: Actor,
     action: &str,

@@ -1,0 +1,67 @@
+//! What can be wrong with a plan file, as data: the bot renders it in the admin's language and
+//! the command line in English, both from `locales/`.
+
+/// Where a problem is, in the terms of the file the secretariat edited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The file as a whole (no priorities at all, unreadable workbook…).
+    File,
+    /// A line of a TOML file, 1-based as editors show it.
+    Line(usize),
+    /// A row of a CSV file or of the workbook's sheet, 1-based as Excel shows it.
+    Row(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file is not well-formed; the parser's own words (technical, English).
+    Syntax(String),
+    /// The file name or content is none of TOML, CSV or XLSX.
+    UnknownFormat,
+    Empty,
+    TooLong {
+        chars: usize,
+        max: usize,
+    },
+    NoKhmer,
+    BadStatus(String),
+    NoPriorities,
+    NoActivities,
+    BadCode(String),
+    CodeTwice(String),
+    UndefinedPriority(String),
+    BadTimeframe(String),
+    /// Table files: the header row (first cell `priority`) is missing.
+    NoHeader,
+    MissingColumn,
+    UnknownColumn,
+    /// Table files: a priority's text differs from the one given on an earlier row.
+    PriorityDiffers {
+        first_row: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanProblem {
+    pub place: Place,
+    /// The field or column, named as in the file (`title_km`, `priority_short_en`…).
+    pub field: Option<String>,
+    pub kind: ProblemKind,
+}
+
+impl PlanProblem {
+    pub fn new(place: Place, field: Option<&str>, kind: ProblemKind) -> PlanProblem {
+        PlanProblem {
+            place,
+            field: field.map(str::to_string),
+            kind,
+        }
+    }
+}
+
+impl std::fmt::Display for PlanProblem {
+    /// English, for the command line and logs; the bot uses `messages::plan_problem`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::messages::plan_problem(self, super::Lang::En))
+    }
+}

@@ -1,0 +1,152 @@
+//! The documented TOML plan format (`plans/dwcp-2026-2027-draft.toml`), with the line of every
+//! value kept so that each problem names its line.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::plan::{ActivityDraft, Located, PlanDraft, PriorityDraft};
+use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
+use crate::domain::Plan;
+
+type Field = Option<Spanned<String>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    label: Field,
+    status: Field,
+    title_en: Field,
+    title_km: Field,
+    #[serde(default)]
+    source: Field,
+    #[serde(rename = "priority", default)]
+    priorities: Vec<Spanned<PriorityEntry>>,
+    #[serde(rename = "activity", default)]
+    activities: Vec<Spanned<ActivityEntry>>,
+}
+
+// Missing fields default to empty, so validation reports them in the admin's language
+// ("title_km is empty") instead of the parser's English.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriorityEntry {
+    #[serde(default)]
+    code: Field,
+    #[serde(default)]
+    short_en: Field,
+    #[serde(default)]
+    short_km: Field,
+    #[serde(default)]
+    title_en: Field,
+    #[serde(default)]
+    title_km: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivityEntry {
+    #[serde(default)]
+    code: Field,
+    #[serde(default)]
+    priority: Field,
+    #[serde(default)]
+    title_en: Field,
+    #[serde(default)]
+    title_km: Field,
+    #[serde(default)]
+    desc_en: Field,
+    #[serde(default)]
+    desc_km: Field,
+    #[serde(default)]
+    lead_en: Field,
+    #[serde(default)]
+    lead_km: Field,
+    #[serde(default)]
+    timeframe: Field,
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].lines().count()
+        + usize::from(offset == 0 || source[..offset].ends_with('\n'))
+}
+
+pub fn from_toml(source: &str) -> Result<Plan, Vec<PlanProblem>> {
+    let file: PlanFile = toml::from_str(source).map_err(|e| {
+        let place = e
+            .span()
+            .map_or(Place::File, |s| Place::Line(line_of(source, s.start)));
+        vec![PlanProblem::new(
+            place,
+            None,
+            ProblemKind::Syntax(e.message().to_string()),
+        )]
+    })?;
+    let at = |offset: usize| Place::Line(line_of(source, offset));
+    // A missing field is reported at the line of the table that lacks it.
+    let loc = |f: Field, table: &Option<Place>| match f {
+        Some(s) => Located::new(s.get_ref().clone(), at(s.span().start)),
+        None => Located {
+            value: String::new(),
+            place: table.clone(),
+        },
+    };
+    let top = Some(Place::Line(1));
+    let draft = PlanDraft {
+        label: loc(file.label, &top),
+        status: loc(file.status, &top),
+        title_en: loc(file.title_en, &top),
+        title_km: loc(file.title_km, &top),
+        source: loc(file.source, &top),
+        priorities: file
+            .priorities
+            .into_iter()
+            .map(|e| {
+                let place = Some(at(e.span().start));
+                let e = e.into_inner();
+                PriorityDraft {
+                    code: loc(e.code, &place),
+                    short_en: loc(e.short_en, &place),
+                    short_km: loc(e.short_km, &place),
+                    title_en: loc(e.title_en, &place),
+                    title_km: loc(e.title_km, &place),
+                    place,
+                }
+            })
+            .collect(),
+        activities: file
+            .activities
+            .into_iter()
+            .map(|e| {
+                let place = Some(at(e.span().start));
+                let e = e.into_inner();
+                ActivityDraft {
+                    code: loc(e.code, &place),
+                    priority: loc(e.priority, &place),
+                    title_en: loc(e.title_en, &place),
+                    title_km: loc(e.title_km, &place),
+                    desc_en: loc(e.desc_en, &place),
+                    desc_km: loc(e.desc_km, &place),
+                    lead_en: loc(e.lead_en, &place),
+                    lead_km: loc(e.lead_km, &place),
+                    timeframe: loc(e.timeframe, &place),
+                    place,
+                }
+            })
+            .collect(),
+    };
+    draft.validate(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_as_editors_show_them() {
+        let s = "a\nb\n\nc";
+        assert_eq!(line_of(s, 0), 1);
+        assert_eq!(line_of(s, 2), 2);
+        assert_eq!(line_of(s, 4), 3);
+        assert_eq!(line_of(s, 5), 4);
+    }
+}
