@@ -120,7 +120,7 @@ async fn next_reply(user: &FakeUser) -> Option<Shown> {
             .await?
         {
             fake_telegram::Event::Sent(m) | fake_telegram::Event::Edited(m) => return Some(m),
-            fake_telegram::Event::Answered { .. } => continue,
+            fake_telegram::Event::Answered { .. } | fake_telegram::Event::File(_) => continue,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::clock::phnom_penh;
 use crate::domain::{Constituency, Lang, Plan, Window};
@@ -12,22 +12,7 @@ use crate::summary::Summary;
 
 pub type CliResult = anyhow::Result<()>;
 
-/// `2027-03-31` means until the end of that day in Phnom Penh; RFC 3339 is taken as written.
-pub fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("`{s}` is not a date like 2027-03-31 (or an RFC 3339 time)"))?;
-    let next = day
-        .succ_opt()
-        .ok_or_else(|| format!("`{s}` is too far in the future"))?;
-    next.and_time(NaiveTime::MIN)
-        .and_local_timezone(phnom_penh())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{s}` has no single local midnight"))
-}
+pub use crate::domain::window::parse_until;
 
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&phnom_penh())
@@ -298,15 +283,9 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
     Ok(())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Csv,
-    Json,
-    Xlsx,
-}
+pub use crate::export::ExportFormat;
 
-/// Writes the current ratings matching `filter` to `path` (through a temporary file, renamed
-/// when complete, so a failed export never leaves half a file behind).
+/// Writes the current ratings matching `filter` to `path`, with a count on the terminal.
 pub async fn export(
     store: &Store,
     format: ExportFormat,
@@ -316,56 +295,17 @@ pub async fn export(
     out: &mut impl Write,
 ) -> CliResult {
     use std::io::IsTerminal;
-    let plan = match filter.plan_version {
-        None => store.active_plan_or(Plan::default_plan, now).await?,
-        Some(v) => store.plan(v).await?.ok_or_else(|| {
-            anyhow::anyhow!("there is no plan version {v} (see `dwcp-feedback plan show`)")
-        })?,
-    };
-    let secret = store.export_secret(now).await?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir)?;
-    let writer = std::io::BufWriter::new(temp.as_file());
     let show = std::io::stderr().is_terminal();
     let progress = |n: u64| {
         if show && n % 10_000 == 0 {
             eprint!("\rexporting… {n} ratings");
         }
     };
-    let rows = store.export_rows(plan.version, &filter);
-    let filter_json = serde_json::json!({
-        "since": filter.since, "until": filter.until,
-        "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,
-    });
-    let n = match format {
-        ExportFormat::Xlsx => {
-            drop(writer);
-            crate::export::write_xlsx(temp.path(), &secret, &plan, rows, progress).await?
-        }
-        ExportFormat::Csv => crate::export::write_csv(writer, &secret, rows, progress).await?,
-        ExportFormat::Json => {
-            let about = crate::export::About {
-                plan_version: plan.version,
-                plan_status: plan.status.code(),
-                filter: &filter_json,
-                now,
-            };
-            crate::export::write_json(writer, &secret, about, rows, progress).await?
-        }
-    };
+    let n = crate::export::export_to_path(store, format, path, &filter, now, Actor::Cli, progress)
+        .await?;
     if show {
         eprintln!();
     }
-    temp.persist(path)?;
-    let detail = format!(
-        "{format:?} of plan version {}: {n} ratings, filter {filter_json}",
-        plan.version
-    )
-    .to_lowercase();
-    store.record(Actor::Cli, "export", &detail, now).await?;
     writeln!(out, "Wrote {n} ratings to {}.", path.display())?;
     Ok(())
 }

@@ -39,6 +39,9 @@ pub struct Handled {
     pub outgoing: Vec<Outgoing>,
     /// Text for the callback answer; `None` answers silently.
     pub notice: Option<String>,
+    /// Admin work to run after the replies are sent, reported in `lang`.
+    pub tasks: Vec<crate::conversation::Task>,
+    pub lang: Lang,
 }
 
 pub struct Engine {
@@ -78,6 +81,7 @@ impl Engine {
 
         if incoming.chat == ChatKind::Group {
             let facts = Facts {
+                chat_id: incoming.chat_id,
                 plan: &plan,
                 chat: ChatKind::Group,
                 lang: None,
@@ -98,6 +102,8 @@ impl Engine {
             return Ok(Handled {
                 outgoing,
                 notice: None,
+                tasks: Vec::new(),
+                lang: telegram_lang,
             });
         }
 
@@ -134,6 +140,7 @@ impl Engine {
             }
         }
         let facts = Facts {
+            chat_id: incoming.chat_id,
             plan: &plan,
             chat: ChatKind::Private,
             lang: record.lang,
@@ -213,6 +220,8 @@ impl Engine {
         Ok(Handled {
             outgoing,
             notice: outcome.notice.and_then(|n| notice_text(n, lang)),
+            tasks: outcome.tasks,
+            lang,
         })
     }
 

@@ -48,6 +48,7 @@ impl Member {
 
     fn send(&mut self, input: Input) -> Outcome {
         let facts = Facts {
+            chat_id: 42,
             plan: &self.plan,
             chat: self.chat,
             lang: self.lang,
@@ -105,7 +106,8 @@ impl Member {
                         ..Member::new(self.telegram_lang)
                     }
                 }
-                Effect::Audit { .. } => {}
+                Effect::SetWindow(w) => self.window = *w,
+                Effect::Audit { .. } | Effect::AddAdmin(_) | Effect::RemoveAdmin(_) => {}
             }
         }
         if !out.effects.contains(&Effect::Erase) {
@@ -644,5 +646,135 @@ fn the_summary_is_for_admins_only_and_audited() {
     assert!(
         matches!(screen(&last), Screen::Summary { page: 4, .. }),
         "clamped to the last priority"
+    );
+}
+
+#[test]
+fn the_summary_comes_with_its_chart_once() {
+    let mut admin = Member::onboarded(Lang::En);
+    admin.is_admin = true;
+    assert_eq!(admin.command(Command::Summary).tasks, [Task::Chart]);
+    assert!(
+        admin.tap(Callback::Summary(1)).tasks.is_empty(),
+        "turning pages sends no new chart"
+    );
+}
+
+#[test]
+fn admin_commands_and_buttons_do_nothing_for_members() {
+    use dwcp_feedback::export::ExportFormat;
+    let mut member = Member::onboarded(Lang::Km);
+    for cmd in [
+        Command::Export,
+        Command::Template,
+        Command::Window(WindowArg::Close),
+        Command::Admin(AdminArg::Add(42)),
+    ] {
+        let out = member.command(cmd.clone());
+        assert_eq!(screen(&out), &Screen::NotAllowed, "{cmd:?}");
+        assert!(out.effects.is_empty() && out.tasks.is_empty(), "{cmd:?}");
+    }
+    for forged in [Callback::Export(ExportFormat::Csv), Callback::Window(false)] {
+        let out = member.tap(forged.clone());
+        assert_eq!(screen(&out), &Screen::NotAllowed, "{forged:?}");
+        assert!(out.effects.is_empty() && out.tasks.is_empty());
+    }
+    assert!(member.window.open, "still open");
+    // A member's document is only something the bot does not take.
+    let doc = member.send(Input::Document(DocumentIn {
+        file_id: "f".into(),
+        file_name: "plan.xlsx".into(),
+        size_bytes: 10_000,
+    }));
+    assert!(doc.tasks.is_empty());
+    assert_eq!(
+        screen(&doc),
+        &Screen::Hint(Hint::Unsupported(OtherKind::Document))
+    );
+}
+
+#[test]
+fn an_admin_opens_and_closes_the_window_and_manages_admins() {
+    let mut admin = Member::new(Lang::En);
+    admin.is_admin = true; // no member consent needed for secretariat work
+    let closed = admin.command(Command::Window(WindowArg::Close));
+    assert!(!admin.window.open);
+    assert!(matches!(screen(&closed), Screen::WindowAdmin { window, .. } if !window.open));
+    assert!(closed.effects.contains(&Effect::Audit {
+        action: "window",
+        detail: "closed".into()
+    }));
+    let reopened = admin.tap(Callback::Window(true));
+    assert!(admin.window.open && admin.window.until.is_none());
+    assert!(matches!(screen(&reopened), Screen::WindowAdmin { window, .. } if window.open));
+    let until = now() + chrono::Duration::days(30);
+    admin.command(Command::Window(WindowArg::Open(Some(until))));
+    assert_eq!(admin.window.until, Some(until));
+    let past = admin.command(Command::Window(WindowArg::Open(Some(now()))));
+    assert_eq!(screen(&past), &Screen::WindowUsage);
+    assert!(past.effects.is_empty());
+
+    let added = admin.command(Command::Admin(AdminArg::Add(7)));
+    assert_eq!(
+        added.effects,
+        [
+            Effect::AddAdmin(7),
+            Effect::Audit {
+                action: "admin-add",
+                detail: "7".into()
+            }
+        ]
+    );
+    let myself = admin.command(Command::Admin(AdminArg::Remove(42)));
+    assert_eq!(screen(&myself), &Screen::AdminNotSelf);
+    assert!(myself.effects.is_empty());
+}
+
+#[test]
+fn an_admin_uploading_a_file_starts_an_import_and_a_huge_one_is_refused() {
+    let mut admin = Member::onboarded(Lang::Km);
+    admin.is_admin = true;
+    let doc = |size| {
+        Input::Document(DocumentIn {
+            file_id: "file-1".into(),
+            file_name: "plan.xlsx".into(),
+            size_bytes: size,
+        })
+    };
+    assert_eq!(
+        admin.send(doc(30_000)).tasks,
+        [Task::ImportPlan {
+            file_id: "file-1".into(),
+            file_name: "plan.xlsx".into()
+        }]
+    );
+    let huge = admin.send(doc(20_000_000));
+    assert!(huge.tasks.is_empty());
+    assert_eq!(screen(&huge), &Screen::FileTooLarge);
+}
+
+#[test]
+fn admin_command_arguments_are_parsed_at_the_edge() {
+    assert_eq!(
+        Command::parse("/admin add 123"),
+        Some(Command::Admin(AdminArg::Add(123)))
+    );
+    assert_eq!(
+        Command::parse("/admin remove x"),
+        Some(Command::Admin(AdminArg::Usage))
+    );
+    assert_eq!(
+        Command::parse("/window"),
+        Some(Command::Window(WindowArg::Show))
+    );
+    assert_eq!(
+        Command::parse("/window open 2027-03-31"),
+        Some(Command::Window(WindowArg::Open(Some(
+            Utc.with_ymd_and_hms(2027, 3, 31, 17, 0, 0).unwrap()
+        ))))
+    );
+    assert_eq!(
+        Command::parse("/window open soon"),
+        Some(Command::Window(WindowArg::Invalid))
     );
 }

@@ -45,6 +45,35 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         },
         Screen::WindowClosed { since: closed() },
         Screen::NotAllowed,
+        Screen::WindowAdmin {
+            window: Window {
+                open: false,
+                until: None,
+                changed_at: closed(),
+            },
+            now: closed(),
+        },
+        Screen::WindowAdmin {
+            window: Window {
+                open: true,
+                until: Some(closed() + chrono::Duration::days(9)),
+                changed_at: closed(),
+            },
+            now: closed(),
+        },
+        Screen::WindowUsage,
+        Screen::ChooseExport,
+        Screen::AdminChanged {
+            user_id: 123,
+            added: true,
+        },
+        Screen::AdminChanged {
+            user_id: 123,
+            added: false,
+        },
+        Screen::AdminUsage,
+        Screen::AdminNotSelf,
+        Screen::FileTooLarge,
         Screen::AllRated { progress },
         Screen::Help,
         Screen::ConfirmForget,

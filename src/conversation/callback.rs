@@ -47,6 +47,10 @@ pub enum Callback {
     ForgetConfirmed,
     /// A page of the secretariat's summary (admins only; checked when handled).
     Summary(u8),
+    /// Admins: build and send the export in this format.
+    Export(crate::export::ExportFormat),
+    /// Admins: open (true) or close (false) the consultation window.
+    Window(bool),
     /// A label-only button (page counter); tapping it changes nothing.
     Noop,
 }
@@ -84,6 +88,8 @@ impl Callback {
             Forget => "fg".into(),
             ForgetConfirmed => "fy".into(),
             Summary(p) => format!("sm:{p}"),
+            Export(f) => format!("ex:{}", f.extension()),
+            Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
             Noop => "_".into(),
         }
     }
@@ -142,6 +148,11 @@ impl Callback {
             ("fg", []) => C::Forget,
             ("fy", []) => C::ForgetConfirmed,
             ("sm", [p]) => C::Summary(page(p)?),
+            ("ex", ["csv"]) => C::Export(crate::export::ExportFormat::Csv),
+            ("ex", ["xlsx"]) => C::Export(crate::export::ExportFormat::Xlsx),
+            ("ex", ["json"]) => C::Export(crate::export::ExportFormat::Json),
+            ("wn", ["o"]) => C::Window(true),
+            ("wn", ["c"]) => C::Window(false),
             ("_", []) => C::Noop,
             _ => return None,
         };

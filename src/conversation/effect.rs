@@ -1,7 +1,7 @@
 //! What a step wants written. Applied by the store in one transaction with the next state.
 
 use crate::domain::{
-    ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Province, Rating, Sector,
+    ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Province, Rating, Sector, Window,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +32,10 @@ pub enum Effect {
     },
     /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
     Erase,
+    /// Admins: open or close the consultation (audited with an `Audit` effect alongside).
+    SetWindow(Window),
+    AddAdmin(i64),
+    RemoveAdmin(i64),
     /// Note an admin action in the audit log, with the member as the actor.
     Audit {
         action: &'static str,

@@ -32,6 +32,8 @@ pub enum ChatKind {
 }
 
 pub struct Facts<'a> {
+    /// The private chat's id, which is the member's Telegram user id.
+    pub chat_id: i64,
     pub plan: &'a Plan,
     pub chat: ChatKind,
     /// The member's chosen language, if any; else `telegram_lang` pre-selects.

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use super::callback::Callback;
 use super::effect::{Effect, ProfileField};
 use super::facts::{ChatKind, CommentKind, Consent, Facts, Given};
-use super::input::{Command, Input};
+use super::input::{AdminArg, Command, DocumentIn, Input, WindowArg};
 use super::reply::*;
 use super::state::{ProfileStep, State};
+use super::task::Task;
 use crate::domain::{reference, ActivityCode, Comment, CommentText, Lang, OrgChoice, Rating};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Outcome {
     pub replies: Vec<Reply>,
     pub effects: Vec<Effect>,
     pub notice: Option<Notice>,
+    /// Slow or file work for the adapter to run after the replies (admins only).
+    pub tasks: Vec<Task>,
 }
 
 pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> Outcome {
@@ -29,6 +32,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         replies: Vec::new(),
         effects: Vec::new(),
         notice: None,
+        tasks: Vec::new(),
         placement: match input {
             Input::Callback {
                 message_id: Some(id),
@@ -47,6 +51,8 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         if let Input::Command(Command::Start(_)) = input {
             s.show(Screen::GroupInvite);
         }
+    } else if s.secretariat(input, now) {
+        // Handled: admin work needs no member consent, and refusals need none either.
     } else if facts.consent != Consent::Given {
         s.before_consent(input);
     } else {
@@ -57,6 +63,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         replies: s.replies,
         effects: s.effects,
         notice: s.notice,
+        tasks: s.tasks,
     }
 }
 
@@ -68,6 +75,7 @@ struct Step<'a> {
     replies: Vec<Reply>,
     effects: Vec<Effect>,
     notice: Option<Notice>,
+    tasks: Vec<Task>,
     placement: Placement,
     banner: Option<Banner>,
     /// When the consultation closed, if it has: then nothing may change.
@@ -170,12 +178,14 @@ impl Step<'_> {
                 self.welcome(selected);
             }
             // Someone who said no is not pressed again until they ask (/start or the button).
-            Input::Text(_) | Input::Voice(_) | Input::Other(_)
+            Input::Text(_) | Input::Voice(_) | Input::Document(_) | Input::Other(_)
                 if self.facts.consent == Consent::Declined =>
             {
                 self.declined()
             }
-            Input::Text(_) | Input::Voice(_) | Input::Other(_) => self.welcome(selected),
+            Input::Text(_) | Input::Voice(_) | Input::Document(_) | Input::Other(_) => {
+                self.welcome(selected)
+            }
         }
     }
 
@@ -193,13 +203,21 @@ impl Step<'_> {
                 State::Comment { code } => self.save_comment(code, Comment::Voice(voice.clone())),
                 _ => self.show(Screen::Hint(Hint::NotAskingComment)),
             },
+            Input::Document(_) => self.show(Screen::Hint(Hint::Unsupported(
+                super::input::OtherKind::Document,
+            ))),
             Input::Other(kind) => self.show(Screen::Hint(Hint::Unsupported(*kind))),
         }
     }
 
     fn command(&mut self, state: &State, cmd: &Command) {
         match cmd {
-            Command::Summary => self.summary(0),
+            // Taken by `secretariat` before the member's flow.
+            Command::Summary
+            | Command::Export
+            | Command::Template
+            | Command::Window(_)
+            | Command::Admin(_) => {}
             Command::Start(_) | Command::Menu => self.resume(state),
             Command::Cancel => {
                 self.state = State::Menu;
@@ -440,9 +458,53 @@ impl Step<'_> {
                 self.state = State::Start;
                 self.show(Screen::Forgotten);
             }
-            Callback::Summary(page) => self.summary(*page),
+            // Taken by `secretariat` before the member's flow.
+            Callback::Summary(_) | Callback::Export(_) | Callback::Window(_) => {}
             Callback::Noop => self.notice = Some(Notice::NothingToDo),
         }
+    }
+
+    /// The secretariat's commands, buttons and plan uploads; `false` for anything else.
+    /// Every one is checked here, on the server: a member who types an admin command or
+    /// forges an admin button gets a polite refusal and nothing happens.
+    fn secretariat(&mut self, input: &Input, now: DateTime<Utc>) -> bool {
+        let admin = self.facts.is_admin;
+        match input {
+            Input::Document(doc) if admin => self.plan_upload(doc),
+            Input::Command(cmd) => match cmd {
+                Command::Summary => self.summary(0),
+                Command::Export if admin => self.show(Screen::ChooseExport),
+                Command::Template if admin => self.tasks.push(Task::Template),
+                Command::Window(arg) if admin => self.window(arg, now),
+                Command::Admin(arg) if admin => self.admin(arg),
+                Command::Export | Command::Template | Command::Window(_) | Command::Admin(_) => {
+                    self.show(Screen::NotAllowed)
+                }
+                _ => return false,
+            },
+            Input::Callback { data, .. } => match data {
+                Callback::Summary(page) => self.summary(*page),
+                Callback::Export(format) if admin => {
+                    self.notice = Some(Notice::Preparing);
+                    self.tasks.push(Task::Export(*format));
+                }
+                Callback::Window(open) if admin => {
+                    let arg = if *open {
+                        WindowArg::Open(None)
+                    } else {
+                        WindowArg::Close
+                    };
+                    self.window(&arg, now);
+                }
+                Callback::Export(_) | Callback::Window(_) => {
+                    self.notice = Some(Notice::Outdated);
+                    self.show(Screen::NotAllowed);
+                }
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
     }
 
     /// Admins only: everyone else gets a polite refusal and nothing happens.
@@ -455,6 +517,10 @@ impl Step<'_> {
                     action: "summary",
                     detail: format!("page {page}"),
                 });
+                if page == 0 && self.placement == Placement::New {
+                    // The chart comes with the summary asked for, not with every page turn.
+                    self.tasks.push(Task::Chart);
+                }
                 self.show(Screen::Summary {
                     summary: summary.clone(),
                     page,
@@ -464,6 +530,67 @@ impl Step<'_> {
                 self.notice = Some(Notice::Outdated);
                 self.show(Screen::NotAllowed);
             }
+        }
+    }
+
+    fn window(&mut self, arg: &WindowArg, now: DateTime<Utc>) {
+        let window = match arg {
+            WindowArg::Show => self.facts.window,
+            WindowArg::Invalid => return self.show(Screen::WindowUsage),
+            WindowArg::Open(Some(until)) if *until <= now => return self.show(Screen::WindowUsage),
+            WindowArg::Open(until) => crate::domain::Window {
+                open: true,
+                until: *until,
+                changed_at: now,
+            },
+            WindowArg::Close => crate::domain::Window {
+                open: false,
+                until: None,
+                changed_at: now,
+            },
+        };
+        if *arg != WindowArg::Show {
+            self.effects.push(Effect::SetWindow(window));
+            self.effects.push(Effect::Audit {
+                action: "window",
+                detail: match (window.open, window.until) {
+                    (true, Some(until)) => format!("open until {}", until.to_rfc3339()),
+                    (true, None) => "open".into(),
+                    (false, _) => "closed".into(),
+                },
+            });
+        }
+        self.show(Screen::WindowAdmin { window, now });
+    }
+
+    fn admin(&mut self, arg: &AdminArg) {
+        match *arg {
+            AdminArg::Usage => self.show(Screen::AdminUsage),
+            AdminArg::Remove(id) if id == self.facts.chat_id => self.show(Screen::AdminNotSelf),
+            AdminArg::Add(user_id) | AdminArg::Remove(user_id) => {
+                let added = matches!(arg, AdminArg::Add(_));
+                self.effects.push(if added {
+                    Effect::AddAdmin(user_id)
+                } else {
+                    Effect::RemoveAdmin(user_id)
+                });
+                self.effects.push(Effect::Audit {
+                    action: if added { "admin-add" } else { "admin-remove" },
+                    detail: user_id.to_string(),
+                });
+                self.show(Screen::AdminChanged { user_id, added });
+            }
+        }
+    }
+
+    fn plan_upload(&mut self, doc: &DocumentIn) {
+        if doc.size_bytes as usize > crate::plan_io::MAX_PLAN_FILE_BYTES {
+            self.show(Screen::FileTooLarge);
+        } else {
+            self.tasks.push(Task::ImportPlan {
+                file_id: doc.file_id.clone(),
+                file_name: doc.file_name.clone(),
+            });
         }
     }
 

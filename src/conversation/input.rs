@@ -1,5 +1,7 @@
 //! What a member did, already parsed at the edge into typed values.
 
+use chrono::{DateTime, Utc};
+
 use super::Callback;
 use crate::domain::VoiceNote;
 
@@ -16,6 +18,59 @@ pub enum Command {
     Mine,
     /// The secretariat's consolidated view (admins only).
     Summary,
+    /// Admins: choose a format, get the export as a file.
+    Export,
+    /// Admins: the plan sheet (XLSX) filled with the active plan, to edit and send back.
+    Template,
+    /// Admins: see, open or close the consultation window.
+    Window(WindowArg),
+    /// Admins: make someone an admin or take it away.
+    Admin(AdminArg),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WindowArg {
+    Show,
+    Open(Option<DateTime<Utc>>),
+    Close,
+    /// Words after /window that mean nothing: the usage is shown.
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminArg {
+    Add(i64),
+    Remove(i64),
+    /// `/admin` alone or with words that mean nothing: the usage is shown.
+    Usage,
+}
+
+impl WindowArg {
+    fn parse(payload: &str) -> WindowArg {
+        let words: Vec<&str> = payload.split_whitespace().collect();
+        match words.as_slice() {
+            [] => WindowArg::Show,
+            ["close"] => WindowArg::Close,
+            ["open"] => WindowArg::Open(None),
+            ["open", date] => match crate::domain::window::parse_until(date) {
+                Ok(until) => WindowArg::Open(Some(until)),
+                Err(_) => WindowArg::Invalid,
+            },
+            _ => WindowArg::Invalid,
+        }
+    }
+}
+
+impl AdminArg {
+    fn parse(payload: &str) -> AdminArg {
+        let words: Vec<&str> = payload.split_whitespace().collect();
+        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        match words.as_slice() {
+            ["add", n] => id(n).map_or(AdminArg::Usage, AdminArg::Add),
+            ["remove", n] => id(n).map_or(AdminArg::Usage, AdminArg::Remove),
+            _ => AdminArg::Usage,
+        }
+    }
 }
 
 impl Command {
@@ -36,6 +91,10 @@ impl Command {
             "forget" => Command::Forget,
             "mine" | "feedback" => Command::Mine,
             "summary" => Command::Summary,
+            "export" => Command::Export,
+            "template" => Command::Template,
+            "window" => Command::Window(WindowArg::parse(payload)),
+            "admin" => Command::Admin(AdminArg::parse(payload)),
             _ => return None,
         })
     }
@@ -55,6 +114,13 @@ pub enum OtherKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentIn {
+    pub file_id: String,
+    pub file_name: String,
+    pub size_bytes: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     Command(Command),
     /// A button tap. `message_id` is the message the button was on, to edit it in place.
@@ -68,5 +134,7 @@ pub enum Input {
     },
     Text(String),
     Voice(VoiceNote),
+    /// A file: a plan to import when an admin sends it, otherwise not something the bot takes.
+    Document(DocumentIn),
     Other(OtherKind),
 }

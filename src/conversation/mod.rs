@@ -7,11 +7,13 @@ pub mod flow;
 pub mod input;
 pub mod reply;
 pub mod state;
+pub mod task;
 
 pub use callback::{Callback, MAX_CALLBACK_BYTES};
 pub use effect::{Effect, ProfileField};
 pub use facts::{ChatKind, CommentKind, Consent, Facts, Given};
 pub use flow::{step, Outcome};
-pub use input::{Command, Input, OtherKind};
+pub use input::{AdminArg, Command, DocumentIn, Input, OtherKind, WindowArg};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use state::{ProfileStep, State};
+pub use task::Task;

@@ -133,6 +133,23 @@ pub enum Screen {
     },
     /// An admin command from someone who is not an admin.
     NotAllowed,
+    /// Admins: the consultation window as it now stands, with open/close buttons.
+    WindowAdmin {
+        window: crate::domain::Window,
+        now: DateTime<Utc>,
+    },
+    WindowUsage,
+    /// Admins: pick the export's format.
+    ChooseExport,
+    AdminChanged {
+        user_id: i64,
+        added: bool,
+    },
+    AdminUsage,
+    /// An admin may not remove themself: someone must remain who can add admins back.
+    AdminNotSelf,
+    /// A document too large to be a plan file.
+    FileTooLarge,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,4 +183,6 @@ pub enum Notice {
     Outdated,
     NothingToDo,
     Closed,
+    /// An admin's export is being built.
+    Preparing,
 }

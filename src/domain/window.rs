@@ -1,6 +1,8 @@
 //! The consultation window: when members may change their feedback.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::clock::phnom_penh;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
@@ -32,6 +34,23 @@ impl Window {
             (false, _) => Some(self.changed_at),
         }
     }
+}
+
+/// `2027-03-31` means until the end of that day in Phnom Penh; RFC 3339 is taken as written.
+pub fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date like 2027-03-31 (or an RFC 3339 time)"))?;
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| format!("`{s}` is too far in the future"))?;
+    next.and_time(NaiveTime::MIN)
+        .and_local_timezone(phnom_penh())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("`{s}` has no single local midnight"))
 }
 
 #[cfg(test)]

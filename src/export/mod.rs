@@ -2,6 +2,24 @@
 //! included) and JSON. Pseudonymous by construction: a record never carries a Telegram id, a
 //! name or a username, only a respondent id derived from the member by a keyed hash.
 
+/// The file formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
 mod csv;
 mod json;
 mod xlsx;
@@ -159,4 +177,75 @@ mod tests {
         assert_eq!(a.len(), 13);
         assert!(!a.contains("123456789"));
     }
+}
+
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("there is no plan version {0} (see `dwcp-feedback plan show`)")]
+    NoSuchPlan(i64),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("could not write the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Writes the current ratings matching `filter` to `path` in `format` and audits it as done by
+/// `by`. Through a temporary file renamed when complete, so a failed export never leaves half
+/// a file behind. Returns the number of ratings written.
+pub async fn export_to_path(
+    store: &crate::store::Store,
+    format: ExportFormat,
+    path: &std::path::Path,
+    filter: &crate::store::ExportFilter,
+    now: chrono::DateTime<chrono::Utc>,
+    by: crate::store::Actor,
+    progress: impl FnMut(u64),
+) -> Result<u64, ExportError> {
+    let plan = match filter.plan_version {
+        None => {
+            store
+                .active_plan_or(crate::domain::Plan::default_plan, now)
+                .await?
+        }
+        Some(v) => store.plan(v).await?.ok_or(ExportError::NoSuchPlan(v))?,
+    };
+    let secret = store.export_secret(now).await?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    let writer = std::io::BufWriter::new(temp.as_file());
+    let rows = store.export_rows(plan.version, filter);
+    let filter_json = serde_json::json!({
+        "since": filter.since, "until": filter.until,
+        "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,
+    });
+    let n = match format {
+        ExportFormat::Xlsx => {
+            drop(writer);
+            write_xlsx(temp.path(), &secret, &plan, rows, progress).await?
+        }
+        ExportFormat::Csv => write_csv(writer, &secret, rows, progress).await?,
+        ExportFormat::Json => {
+            let about = About {
+                plan_version: plan.version,
+                plan_status: plan.status.code(),
+                filter: &filter_json,
+                now,
+            };
+            write_json(writer, &secret, about, rows, progress).await?
+        }
+    };
+    temp.persist(path).map_err(|e| e.error)?;
+    let detail = format!(
+        "{} of plan version {}: {n} ratings, filter {filter_json}",
+        format.extension(),
+        plan.version
+    );
+    store.record(by, "export", &detail, now).await?;
+    Ok(n)
 }

@@ -60,6 +60,7 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::Outdated => Some(tr(lang, "notice.outdated")),
         Notice::NothingToDo => None,
         Notice::Closed => Some(tr(lang, "notice.closed")),
+        Notice::Preparing => Some(tr(lang, "notice.preparing")),
     }
 }
 
@@ -153,6 +154,31 @@ impl R<'_> {
             .activity(code)
             .map(|a| a.title.get(self.lang).to_string())
             .unwrap_or_default()
+    }
+
+    fn window_admin(&mut self, window: crate::domain::Window, now: DateTime<Utc>) {
+        let status = match (window.is_open(now), window.until, window.closed_since(now)) {
+            (true, Some(until), _) => tr_with(
+                self.lang,
+                "admin.window_open_until",
+                &[("date", &self.date(until))],
+            ),
+            (true, None, _) => self.t("admin.window_open"),
+            (false, _, Some(since)) => tr_with(
+                self.lang,
+                "admin.window_closed_since",
+                &[("date", &self.date(since))],
+            ),
+            (false, _, None) => self.t("admin.window_closed"),
+        };
+        self.line(&status);
+        self.line(&self.t("admin.window_hint"));
+        let button = if window.is_open(now) {
+            self.btn("btn.window_close", Callback::Window(false))
+        } else {
+            self.btn("btn.window_open", Callback::Window(true))
+        };
+        self.kb.row(vec![button]);
     }
 
     /// A day as people in Cambodia read it: in Phnom Penh time, month in words.
@@ -361,6 +387,28 @@ impl R<'_> {
                 closed_since,
             } => self.card(code, *given, *progress, *draft, *closed_since),
             Screen::Summary { summary, page } => self.summary(summary, *page),
+            Screen::WindowAdmin { window, now } => self.window_admin(*window, *now),
+            Screen::WindowUsage => self.line(&self.t("admin.window_usage")),
+            Screen::ChooseExport => {
+                self.line(&self.t("admin.export_choose"));
+                use crate::export::ExportFormat as F;
+                let row = [("XLSX", F::Xlsx), ("CSV", F::Csv), ("JSON", F::Json)]
+                    .into_iter()
+                    .map(|(label, f)| Button::cb(label, Callback::Export(f)))
+                    .collect();
+                self.kb.row(row);
+            }
+            Screen::AdminChanged { user_id, added } => {
+                let key = if *added {
+                    "admin.added"
+                } else {
+                    "admin.removed"
+                };
+                self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
+            }
+            Screen::AdminUsage => self.line(&self.t("admin.usage")),
+            Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
+            Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();

@@ -18,7 +18,7 @@ use super::StoreError;
 pub(super) enum Value {
     Int(Option<i64>),
     Text(Option<String>),
-    Time(DateTime<Utc>),
+    Time(Option<DateTime<Utc>>),
 }
 
 impl From<i64> for Value {
@@ -59,7 +59,19 @@ impl From<Option<String>> for Value {
 
 impl From<DateTime<Utc>> for Value {
     fn from(v: DateTime<Utc>) -> Value {
+        Value::Time(Some(v))
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(v: Option<DateTime<Utc>>) -> Value {
         Value::Time(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Int(Some(i64::from(v)))
     }
 }
 

@@ -265,6 +265,19 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             super::ratings::comment(b, chat_id, plan_version, code, comment, now)
         }
         Effect::Withdraw { code } => super::ratings::withdraw(b, chat_id, plan_version, code, now),
+        Effect::SetWindow(w) => b.stmt(
+            "UPDATE consultation_window SET open = $1, until = $2, changed_at = $3 WHERE id = 1",
+            &[w.open.into(), w.until.into(), w.changed_at.into()],
+        ),
+        Effect::AddAdmin(user_id) => b.stmt(
+            "INSERT INTO admins (user_id, source, added_by, added_at) VALUES ($1, 'bot', $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[(*user_id).into(), chat_id.into(), now.into()],
+        ),
+        Effect::RemoveAdmin(user_id) => b.stmt(
+            "DELETE FROM admins WHERE user_id = $1",
+            &[(*user_id).into()],
+        ),
         Effect::Audit { action, detail } => b.stmt(
             "INSERT INTO audit_log (actor, action, detail, at) VALUES ($1, $2, $3, $4)",
             &[

@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod parse;
 pub mod send;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::ChatKind;
 use crate::domain::{Lang, Plan};
-use crate::engine::{Engine, Incoming};
+use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
 use crate::store::Store;
 
@@ -32,6 +33,9 @@ pub trait TgBot:
         SendMessage: Send + Sync,
         EditMessageText: Send + Sync,
         AnswerCallbackQuery: Send + Sync,
+        SendDocument: Send + Sync,
+        SendPhoto: Send + Sync,
+        GetFile: Send + Sync,
     > + Clone
     + Send
     + Sync
@@ -48,6 +52,9 @@ impl<T> TgBot for T where
             SendMessage: Send + Sync,
             EditMessageText: Send + Sync,
             AnswerCallbackQuery: Send + Sync,
+            SendDocument: Send + Sync,
+            SendPhoto: Send + Sync,
+            GetFile: Send + Sync,
         > + Clone
         + Send
         + Sync
@@ -113,20 +120,31 @@ impl App {
                     messages_per_sec_overall: p.overall_per_sec,
                 };
                 serve(
-                    Throttle::new_spawn(self.bot, limits),
+                    Throttle::new_spawn(self.bot.clone(), limits),
+                    self.bot,
                     self.engine,
                     self.poll_timeout,
                     ctrlc,
                 )
                 .await
             }
-            None => serve(self.bot, self.engine, self.poll_timeout, ctrlc).await,
+            None => {
+                serve(
+                    self.bot.clone(),
+                    self.bot,
+                    self.engine,
+                    self.poll_timeout,
+                    ctrlc,
+                )
+                .await
+            }
         }
     }
 }
 
 async fn serve<B: TgBot>(
     bot: B,
+    files: Bot,
     engine: Arc<Engine>,
     poll_timeout: std::time::Duration,
     ctrlc: bool,
@@ -141,7 +159,10 @@ async fn serve<B: TgBot>(
         .await
         .build();
     let mut builder = Dispatcher::builder(bot, handler)
-        .dependencies(dptree::deps![engine])
+        .dependencies(dptree::deps![
+            engine.clone(),
+            Arc::new(tasks::Tasks::new(engine, files))
+        ])
         .default_handler(|_| async {});
     if ctrlc {
         builder = builder.enable_ctrlc_handler();
@@ -155,11 +176,21 @@ async fn serve<B: TgBot>(
         .await;
 }
 
+/// Runs the admin tasks a step asked for, each in its own task so the admin's chat stays
+/// responsive while an export is built.
+fn spawn_tasks<B: TgBot>(bot: &B, tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) {
+    for task in std::mem::take(&mut handled.tasks) {
+        let (bot, tasks, lang) = (bot.clone(), tasks.clone(), handled.lang);
+        tokio::spawn(async move { tasks.run(&bot, chat_id, lang, task).await });
+    }
+}
+
 async fn on_message<B: TgBot>(
     bot: B,
     update: Update,
     msg: Message,
     engine: Arc<Engine>,
+    tasks: Arc<tasks::Tasks>,
 ) -> HandlerResult {
     let Some((chat, input)) = parse::message_input(&msg) else {
         return Ok(());
@@ -173,7 +204,12 @@ async fn on_message<B: TgBot>(
         input,
     };
     match engine.handle(incoming).await {
-        Ok(handled) => send::deliver(&bot, &engine, msg.chat.id.0, handled.outgoing).await,
+        Ok(mut handled) => {
+            let outgoing = std::mem::take(&mut handled.outgoing);
+            send::deliver(&bot, &engine, msg.chat.id.0, outgoing).await;
+            // After the replies, so the summary's text comes before its chart.
+            spawn_tasks(&bot, &tasks, msg.chat.id.0, &mut handled);
+        }
         Err(e) => {
             tracing::error!(chat = msg.chat.id.0, error = %e, "could not handle a message");
             let lang = Lang::from_telegram(language_code.as_deref());
@@ -190,6 +226,7 @@ async fn on_callback<B: TgBot>(
     update: Update,
     q: CallbackQuery,
     engine: Arc<Engine>,
+    tasks: Arc<tasks::Tasks>,
 ) -> HandlerResult {
     let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
     let chat_id = q
@@ -210,8 +247,13 @@ async fn on_callback<B: TgBot>(
         Ok(Default::default())
     };
     // Answer first: the spinner on the member's button stops as soon as possible.
+    let mut later = Handled::default();
     let (notice, outgoing) = match result {
-        Ok(h) => (h.notice, h.outgoing),
+        Ok(mut h) => {
+            let (notice, outgoing) = (h.notice.take(), std::mem::take(&mut h.outgoing));
+            later = h;
+            (notice, outgoing)
+        }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a button");
             (
@@ -231,6 +273,7 @@ async fn on_callback<B: TgBot>(
         tracing::debug!(error = %e, "callback answer failed (it may have expired)");
     }
     send::deliver(&bot, &engine, chat_id, outgoing).await;
+    spawn_tasks(&bot, &tasks, chat_id, &mut later);
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use teloxide::types::{CallbackQuery, Message};
 
-use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind};
+use crate::conversation::{Callback, ChatKind, Command, DocumentIn, Input, OtherKind};
 use crate::domain::VoiceNote;
 
 /// What a message means to the conversation, or `None` for messages the bot ignores
@@ -35,8 +35,12 @@ pub fn message_input(msg: &Message) -> Option<(ChatKind, Input)> {
         Input::Other(OtherKind::Photo)
     } else if msg.video().is_some() || msg.video_note().is_some() {
         Input::Other(OtherKind::Video)
-    } else if msg.document().is_some() {
-        Input::Other(OtherKind::Document)
+    } else if let Some(d) = msg.document() {
+        Input::Document(DocumentIn {
+            file_id: d.file.id.0.clone(),
+            file_name: d.file_name.clone().unwrap_or_else(|| "document".into()),
+            size_bytes: d.file.size,
+        })
     } else if msg.location().is_some() || msg.venue().is_some() {
         Input::Other(OtherKind::Location)
     } else if msg.contact().is_some() {

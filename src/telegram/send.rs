@@ -61,7 +61,7 @@ fn classify(e: RequestError) -> Result<(), Failure> {
 }
 
 /// Runs `attempt` until it succeeds or fails with something other than 429.
-async fn with_retry<T, F, Fut>(mut attempt: F) -> Result<T, RequestError>
+pub(super) async fn with_retry<T, F, Fut>(mut attempt: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, RequestError>>,

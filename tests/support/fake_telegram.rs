@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
@@ -68,10 +68,20 @@ impl Shown {
     }
 }
 
+/// A file the bot sent (sendDocument or sendPhoto), as uploaded.
+#[derive(Clone, Debug)]
+pub struct SentFile {
+    pub method: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub caption: String,
+}
+
 #[derive(Clone, Debug)]
 pub enum Event {
     Sent(Shown),
     Edited(Shown),
+    File(SentFile),
     Answered {
         callback_id: String,
         text: Option<String>,
@@ -120,6 +130,8 @@ struct World {
     latencies: Vec<Duration>,
     sent_count: usize,
     next_callback: u64,
+    /// Files members sent, by file id: (file path, bytes), for getFile and downloads.
+    files: HashMap<String, (String, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -181,6 +193,7 @@ impl FakeTelegram {
         let shared = (world.clone(), updates.clone());
         let app = Router::new()
             .route("/{bot}/{method}", post(handle))
+            .route("/file/{bot}/{*path}", get(download))
             .with_state(shared);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -378,6 +391,34 @@ impl FakeUser {
         self.fake.push_update(self.id, "message", msg)
     }
 
+    /// Sends a file as a document; the bot can fetch it with getFile and download it.
+    pub fn send_document(&self, file_name: &str, bytes: &[u8]) -> i64 {
+        let file_id = {
+            let mut w = self.fake.world.lock().unwrap();
+            let id = format!("doc{}", w.files.len() + 1);
+            w.files.insert(
+                id.clone(),
+                (format!("documents/{id}-{file_name}"), bytes.to_vec()),
+            );
+            id
+        };
+        let msg = self.message(json!({ "document": { "file_id": file_id,
+            "file_unique_id": format!("u{file_id}"), "file_name": file_name,
+            "mime_type": "application/octet-stream", "file_size": bytes.len() } }));
+        self.fake.push_update(self.id, "message", msg)
+    }
+
+    /// The next file the bot sent in this chat; messages and answers before it are skipped.
+    pub async fn file(&self) -> SentFile {
+        loop {
+            match self.next_event().await {
+                Some(Event::File(f)) => return f,
+                Some(_) => continue,
+                None => panic!("chat {}: no file from the bot within {WAIT:?}", self.id),
+            }
+        }
+    }
+
     pub fn send_photo(&self) -> i64 {
         let msg = self.message(
             json!({ "photo": [{ "file_id": "ph", "file_unique_id": "uph", "width": 90,
@@ -439,7 +480,7 @@ impl FakeUser {
         loop {
             match self.next_event().await {
                 Some(Event::Sent(m)) | Some(Event::Edited(m)) => return m,
-                Some(Event::Answered { .. }) => continue,
+                Some(Event::Answered { .. }) | Some(Event::File(_)) => continue,
                 None => panic!("chat {}: no reply from the bot within {WAIT:?}", self.id),
             }
         }
@@ -479,15 +520,76 @@ fn message_json(id: i32, chat: &Value, text: &str, markup: &Value) -> Value {
 
 type Shared = (Arc<Mutex<World>>, Arc<Notify>);
 
+async fn download(
+    State((world, _)): State<Shared>,
+    Path((bot, path)): Path<(String, String)>,
+) -> (StatusCode, Vec<u8>) {
+    if bot != format!("bot{TOKEN}") {
+        return (StatusCode::UNAUTHORIZED, Vec::new());
+    }
+    let w = world.lock().unwrap();
+    match w.files.values().find(|(p, _)| *p == path) {
+        Some((_, bytes)) => (StatusCode::OK, bytes.clone()),
+        None => (StatusCode::NOT_FOUND, Vec::new()),
+    }
+}
+
+/// A multipart upload as Telegram reads it: text fields as parameters, one file.
+async fn multipart(
+    boundary: &str,
+    body: Bytes,
+) -> Result<(Value, Option<(String, Vec<u8>)>), String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut params = serde_json::Map::new();
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(|e| e.to_string())? {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+                file = Some((file_name, bytes.to_vec()));
+            }
+            None => {
+                let text = field.text().await.map_err(|e| e.to_string())?;
+                // Numbers (chat_id) arrive as text; JSON fields (reply_markup) as JSON text.
+                let value = text
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or(Value::String(text));
+                params.insert(name, value);
+            }
+        }
+    }
+    Ok((Value::Object(params), file))
+}
+
 async fn handle(
     State((world, updates)): State<Shared>,
     Path((bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
     if bot != format!("bot{TOKEN}") {
         return err(401, "Unauthorized");
     }
-    let params: Value = if body.is_empty() {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut upload = None;
+    let params: Value = if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+    {
+        match multipart(boundary.trim_matches('"'), body).await {
+            Ok((params, file)) => {
+                upload = file;
+                params
+            }
+            Err(e) => return err(400, &format!("Bad Request: bad multipart body: {e}")),
+        }
+    } else if body.is_empty() {
         json!({})
     } else {
         match serde_json::from_slice(&body) {
@@ -518,6 +620,8 @@ async fn handle(
             "sendmessage" => send_message(&mut w, &params),
             "editmessagetext" => edit_message_text(&mut w, &params),
             "answercallbackquery" => answer_callback(&mut w, &params),
+            "senddocument" | "sendphoto" => send_file(&mut w, &method, &params, upload.take()),
+            "getfile" => get_file(&w, &params),
             _ => err(404, "Not Found: method not found"),
         };
         if reply.0 != StatusCode::OK
@@ -790,6 +894,81 @@ fn record_latency(w: &mut World, chat: i64) {
     if let Some(t) = w.queued_at.remove(&chat) {
         w.latencies.push(t.elapsed());
     }
+}
+
+fn get_file(w: &World, p: &Value) -> Reply {
+    let id = p["file_id"].as_str().unwrap_or_default();
+    match w.files.get(id) {
+        Some((path, bytes)) => ok(json!({ "file_id": id, "file_unique_id": format!("u{id}"),
+            "file_size": bytes.len(), "file_path": path })),
+        None => err(400, "Bad Request: invalid file_id"),
+    }
+}
+
+/// sendDocument / sendPhoto: a caption of at most 1024 characters, valid HTML when so marked.
+fn send_file(w: &mut World, method: &str, p: &Value, upload: Option<(String, Vec<u8>)>) -> Reply {
+    let Some(chat) = p["chat_id"].as_i64() else {
+        return err(400, "Bad Request: chat not found");
+    };
+    if w.blocked.contains(&chat) {
+        return err(403, "Forbidden: bot was blocked by the user");
+    }
+    let Some((file_name, bytes)) = upload else {
+        return err(400, "Bad Request: there is no file in the request");
+    };
+    if bytes.is_empty() {
+        return err(400, "Bad Request: file must be non-empty");
+    }
+    let raw = p["caption"].as_str().unwrap_or_default();
+    let caption = if p["parse_mode"].as_str() == Some("HTML") {
+        match parse_html(raw) {
+            Ok(text) => text,
+            Err(e) => return err(400, &format!("Bad Request: can't parse entities: {e}")),
+        }
+    } else {
+        raw.to_string()
+    };
+    if caption.encode_utf16().count() > 1024 {
+        return err(400, "Bad Request: message caption is too long");
+    }
+    if let Some(retry_after) = over_limit(w, chat) {
+        w.too_many += 1;
+        let (status, Json(mut body)) = err(
+            429,
+            &format!("Too Many Requests: retry after {retry_after}"),
+        );
+        body["parameters"] = json!({ "retry_after": retry_after });
+        return (status, Json(body));
+    }
+    let id = {
+        let next = w.next_message_id.entry(chat).or_insert(0);
+        *next += 1;
+        *next
+    };
+    let chat_json = json!({ "id": chat, "type": "private", "first_name": "member" });
+    let mut result = json!({ "message_id": id, "date": now_unix(), "chat": chat_json,
+        "from": bot_user(), "caption": caption });
+    let file = json!({ "file_id": format!("sent{id}"), "file_unique_id": format!("usent{id}"),
+        "file_size": bytes.len() });
+    if method == "sendphoto" {
+        result["photo"] = json!([{ "file_id": file["file_id"], "file_unique_id": file["file_unique_id"],
+            "width": 1000, "height": 1000, "file_size": bytes.len() }]);
+    } else {
+        result["document"] = file;
+        result["document"]["file_name"] = json!(file_name);
+    }
+    push_event(
+        w,
+        chat,
+        Event::File(SentFile {
+            method: method.to_string(),
+            file_name,
+            bytes,
+            caption,
+        }),
+    );
+    w.sent_count += 1;
+    ok(result)
 }
 
 fn send_message(w: &mut World, p: &Value) -> Reply {

@@ -40,7 +40,21 @@ pub fn config(fake: &FakeTelegram, database_url: &str, pacing: Option<Pacing>) -
 }
 
 pub async fn start(fake: &FakeTelegram, database_url: &str, pacing: Option<Pacing>) -> Bot {
-    let app = App::build(&config(fake, database_url, pacing), Arc::new(SystemClock))
+    start_with_admins(fake, database_url, pacing, &[]).await
+}
+
+/// Like [`start`], with `admins` bootstrapped as DWCP_ADMINS would.
+pub async fn start_with_admins(
+    fake: &FakeTelegram,
+    database_url: &str,
+    pacing: Option<Pacing>,
+    admins: &[i64],
+) -> Bot {
+    let config = Config {
+        admins: admins.to_vec(),
+        ..config(fake, database_url, pacing)
+    };
+    let app = App::build(&config, Arc::new(SystemClock))
         .await
         .expect("the bot starts");
     let engine = app.engine.clone();

@@ -1,0 +1,16 @@
+//! Work a step asks for that is slow or needs Telegram itself (files in or out): the adapter
+//! runs it after the step's replies are sent, and reports back to the admin who asked.
+
+use crate::export::ExportFormat;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Build the export and send it as a document, with a progress message meanwhile.
+    Export(ExportFormat),
+    /// Send the plan sheet filled with the active plan.
+    Template,
+    /// Send the summary chart as a picture.
+    Chart,
+    /// Download the document, check it as a plan and, if it has no problem, activate it.
+    ImportPlan { file_id: String, file_name: String },
+}

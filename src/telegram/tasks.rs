@@ -1,0 +1,297 @@
+//! The secretariat's slow work, run after the step that asked for it: exports and templates
+//! sent as documents, the summary chart as a picture, plan files downloaded and imported.
+//! Each reports back to the admin in their language; a failure says so without detail.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::net::Download;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InputFile, MessageId, ParseMode};
+use teloxide::RequestError;
+
+use super::send::with_retry;
+use super::TgBot;
+use crate::chart::ChartMaker;
+use crate::conversation::Task;
+use crate::domain::{Lang, Plan};
+use crate::engine::Engine;
+use crate::export::ExportFormat;
+use crate::messages::text::{esc, number};
+use crate::messages::{plan_problems, tr, tr_with};
+use crate::store::{Actor, ExportFilter};
+use crate::summary::Summary;
+
+/// Problems listed in one reply; the rest are counted. Keeps the message far under 4096.
+const PROBLEMS_SHOWN: usize = 25;
+/// How often the export's progress message is edited: well under Telegram's edit limits.
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+/// What the tasks need besides the bot that sends: built once, shared by every handler.
+pub struct Tasks {
+    engine: Arc<Engine>,
+    charts: ChartMaker,
+    /// Downloads go to the Bot API's file endpoint directly; they are not paced messages.
+    files: Bot,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum TaskError {
+    #[error(transparent)]
+    Telegram(#[from] RequestError),
+    #[error(transparent)]
+    Download(#[from] teloxide::DownloadError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Chart(#[from] crate::chart::ChartError),
+    #[error(transparent)]
+    Template(#[from] rust_xlsxwriter::XlsxError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Tasks {
+    pub fn new(engine: Arc<Engine>, files: Bot) -> Tasks {
+        Tasks {
+            engine,
+            charts: ChartMaker::new(),
+            files,
+        }
+    }
+
+    /// Runs one task to the end. Never fails: a failure is logged and the admin told.
+    pub async fn run<B: TgBot>(&self, bot: &B, chat_id: i64, lang: Lang, task: Task) {
+        let chat = ChatId(chat_id);
+        let result = match &task {
+            Task::Chart => self.chart(bot, chat, lang).await,
+            Task::Template => self.template(bot, chat, lang).await,
+            Task::Export(format) => self.export(bot, chat, lang, *format).await,
+            Task::ImportPlan { file_id, file_name } => {
+                self.import(bot, chat, lang, file_id, file_name).await
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(chat = chat_id, ?task, error = %e, "an admin task failed");
+            let _ = say(bot, chat, tr(lang, "task.failed")).await;
+        }
+    }
+
+    async fn chart<B: TgBot>(&self, bot: &B, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
+        let store = self.engine.store();
+        let plan = self.engine.plan();
+        let summary = Summary::new(
+            &plan,
+            store.member_counts().await?,
+            &store.summary_cells(plan.version).await?,
+        );
+        let charts = self.charts.clone();
+        let png = {
+            let plan = plan.clone();
+            tokio::task::spawn_blocking(move || charts.png(&summary, &plan, lang))
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))??
+        };
+        let caption = tr(lang, "task.chart_caption");
+        with_retry(|| {
+            let req = bot
+                .send_photo(
+                    chat,
+                    InputFile::memory(png.clone()).file_name("dwcp-summary.png"),
+                )
+                .caption(caption.clone());
+            async move { req.await.map(|_| ()) }
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn template<B: TgBot>(&self, bot: &B, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
+        let plan = self.engine.plan();
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(file_name(&plan, "plan", "xlsx"));
+        {
+            let (plan, path) = (plan.clone(), path.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::plan_io::write_xlsx_template(&path, Some(&plan))
+            })
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        }
+        let caption = tr_with(
+            lang,
+            "task.template_caption",
+            &[("version", &number(plan.version, lang))],
+        );
+        send_file(bot, chat, &path, caption).await
+    }
+
+    async fn export<B: TgBot>(
+        &self,
+        bot: &B,
+        chat: ChatId,
+        lang: Lang,
+        format: ExportFormat,
+    ) -> Result<(), TaskError> {
+        let plan = self.engine.plan();
+        let label = format.extension().to_uppercase();
+        let progress_text = |n: u64| {
+            tr_with(
+                lang,
+                "task.export_progress",
+                &[("format", &label), ("n", &number(n, lang))],
+            )
+        };
+        let status = say(bot, chat, progress_text(0)).await?;
+        let dir = tempfile::tempdir()?;
+        let path = dir
+            .path()
+            .join(file_name(&plan, "feedback", format.extension()));
+        let count = Arc::new(AtomicU64::new(0));
+        let everything = ExportFilter::default();
+        let export = {
+            let counter = count.clone();
+            crate::export::export_to_path(
+                self.engine.store(),
+                format,
+                &path,
+                &everything,
+                self.engine.now(),
+                Actor::User(chat.0),
+                move |n| counter.store(n, Ordering::Relaxed),
+            )
+        };
+        // The progress message follows the count while the export runs.
+        tokio::pin!(export);
+        let mut shown = 0;
+        let n = loop {
+            tokio::select! {
+                done = &mut export => break done?,
+                _ = tokio::time::sleep(PROGRESS_EVERY) => {
+                    let n = count.load(Ordering::Relaxed);
+                    if n != shown {
+                        shown = n;
+                        let _ = edit(bot, chat, status, progress_text(n)).await;
+                    }
+                }
+            }
+        };
+        let caption = tr_with(
+            lang,
+            "task.export_caption",
+            &[
+                ("n", &number(n, lang)),
+                ("version", &number(plan.version, lang)),
+            ],
+        );
+        send_file(bot, chat, &path, caption).await?;
+        let done = tr_with(lang, "task.export_done", &[("n", &number(n, lang))]);
+        let _ = edit(bot, chat, status, done).await;
+        Ok(())
+    }
+
+    async fn import<B: TgBot>(
+        &self,
+        bot: &B,
+        chat: ChatId,
+        lang: Lang,
+        file_id: &str,
+        file_name: &str,
+    ) -> Result<(), TaskError> {
+        let name = esc(file_name);
+        let status = say(
+            bot,
+            chat,
+            tr_with(lang, "task.import_checking", &[("name", &name)]),
+        )
+        .await?;
+        let file = self.files.get_file(file_id.to_string().into()).await?;
+        let mut bytes = Vec::with_capacity(file.size as usize);
+        self.files.download_file(&file.path, &mut bytes).await?;
+        let text = match crate::plan_io::read_plan(file_name, &bytes) {
+            Err(problems) => tr_with(
+                lang,
+                "task.import_problems",
+                &[
+                    ("name", &name),
+                    ("n", &number(problems.len(), lang)),
+                    ("list", &plan_problems(&problems, lang, PROBLEMS_SHOWN)),
+                ],
+            ),
+            Ok(plan) => {
+                let store = self.engine.store();
+                let done = store
+                    .import_plan(&plan, file_name, Actor::User(chat.0), self.engine.now())
+                    .await?;
+                tr_with(
+                    lang,
+                    "task.import_done",
+                    &[
+                        ("version", &number(done.version, lang)),
+                        ("activities", &number(done.activities, lang)),
+                        ("carried", &number(done.carried, lang)),
+                    ],
+                )
+            }
+        };
+        edit(bot, chat, status, text).await?;
+        Ok(())
+    }
+}
+
+/// `dwcp-feedback-v2-feedback-2026-11-25.xlsx`: what it is and when, for the admin's folder.
+fn file_name(plan: &Plan, what: &str, extension: &str) -> String {
+    let day = chrono::Utc::now()
+        .with_timezone(&crate::clock::phnom_penh())
+        .format("%Y-%m-%d");
+    format!("dwcp-v{}-{what}-{day}.{extension}", plan.version)
+}
+
+async fn say<B: TgBot>(bot: &B, chat: ChatId, html: String) -> Result<MessageId, RequestError> {
+    with_retry(|| {
+        let req = bot
+            .send_message(chat, html.clone())
+            .parse_mode(ParseMode::Html);
+        async move { req.await.map(|m| m.id) }
+    })
+    .await
+}
+
+async fn edit<B: TgBot>(
+    bot: &B,
+    chat: ChatId,
+    id: MessageId,
+    html: String,
+) -> Result<(), RequestError> {
+    let result = with_retry(|| {
+        let req = bot
+            .edit_message_text(chat, id, html.clone())
+            .parse_mode(ParseMode::Html);
+        async move { req.await.map(|_| ()) }
+    })
+    .await;
+    match result {
+        Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
+        other => other,
+    }
+}
+
+async fn send_file<B: TgBot>(
+    bot: &B,
+    chat: ChatId,
+    path: &std::path::Path,
+    caption: String,
+) -> Result<(), TaskError> {
+    with_retry(|| {
+        let req = bot
+            .send_document(chat, InputFile::file(path.to_path_buf()))
+            .caption(caption.clone())
+            .parse_mode(ParseMode::Html);
+        async move { req.await.map(|_| ()) }
+    })
+    .await?;
+    Ok(())
+}

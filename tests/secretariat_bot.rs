@@ -1,0 +1,207 @@
+//! The secretariat's work from Telegram, through the real bot and the fake Bot API: the
+//! summary with its chart, exports and the plan sheet as documents, plan files imported from
+//! an upload, the window and admins, and members refused all of it.
+
+mod support;
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use support::fake_telegram::{FakeTelegram, FakeUser};
+use support::harness::{assert_telegram_happy, database, onboard, rate, start_with_admins};
+
+const ADMIN: i64 = 900;
+
+async fn admin_and_member(fake: &FakeTelegram, lang: &str) -> (FakeUser, FakeUser) {
+    let member = fake.user(501, "Sokha", Some("km"));
+    let card = onboard(&member).await;
+    rate(&member, &card, "P1.1", 2).await;
+    let admin = fake.user(ADMIN, "Secretariat", Some(lang));
+    (admin, member)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_comes_with_a_chart_picture() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let _bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let (admin, _member) = admin_and_member(&fake, "km").await;
+    admin.send_text("/summary");
+    let summary = admin.reply().await;
+    assert!(summary.text.contains("សេចក្តីសង្ខេប"), "{}", summary.text);
+    let chart = admin.file().await;
+    assert_eq!(chart.method, "sendphoto");
+    assert!(chart.bytes.starts_with(b"\x89PNG"), "a PNG");
+    assert!(chart.caption.contains("ពិន្ទុមធ្យម"), "{}", chart.caption);
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_gets_the_export_as_a_file_with_progress() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let (admin, _member) = admin_and_member(&fake, "en").await;
+    admin.send_text("/export");
+    let choose = admin.reply().await;
+    let (notice, progress) = admin.tap(&choose, "XLSX").await;
+    assert_eq!(notice.as_deref(), Some("⏳ Preparing the file…"));
+    assert!(
+        progress.text.contains("Building the XLSX export"),
+        "{}",
+        progress.text
+    );
+    let file = admin.file().await;
+    assert!(file.file_name.ends_with(".xlsx"), "{}", file.file_name);
+    assert!(file.caption.contains("1 ratings"), "{}", file.caption);
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(file.bytes)).unwrap();
+    let ratings = book.worksheet_range("Ratings").unwrap();
+    let rows: Vec<_> = ratings.rows().skip(1).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].contains(&Data::String("P1.1".into())));
+    let done = admin.reply().await;
+    assert_eq!(done.id, progress.id, "the progress message is edited");
+    assert!(
+        done.text.contains("Export sent: 1 ratings"),
+        "{}",
+        done.text
+    );
+    let audit = bot.engine.store().audit_log().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.actor == Some(ADMIN) && e.action == "export"));
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_sheet_goes_out_and_comes_back_as_a_new_plan() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let (admin, member) = admin_and_member(&fake, "en").await;
+    admin.send_text("/template");
+    let sheet = admin.file().await;
+    assert!(sheet.file_name.ends_with(".xlsx"));
+
+    admin.send_document(&sheet.file_name, &sheet.bytes);
+    let checking = admin.reply().await;
+    assert!(checking.text.contains("Checking"), "{}", checking.text);
+    let done = admin.reply().await;
+    assert!(
+        done.text
+            .contains("Plan version 2 is now active: 15 activities, 1 ratings carried over"),
+        "{}",
+        done.text
+    );
+    assert_eq!(
+        bot.engine.store().current_ratings(2).await.unwrap().len(),
+        1
+    );
+    member.send_text("/menu");
+    assert!(
+        member.reply().await.text.contains("១"),
+        "the member's rating followed"
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_upload_is_explained_in_the_admins_language_and_changes_nothing() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let (admin, _member) = admin_and_member(&fake, "km").await;
+    let mut csv = Vec::new();
+    dwcp_feedback::plan_io::write_csv_template(
+        &mut csv,
+        Some(&dwcp_feedback::domain::Plan::default_plan()),
+    )
+    .unwrap();
+    let broken = String::from_utf8(csv)
+        .unwrap()
+        .replacen(",2026Q1-2027Q4\n", ",soon\n", 1)
+        .replacen(",P1.2,", ",P1.1,", 1);
+    admin.send_document("plan <v2>.csv", broken.as_bytes());
+    admin.reply().await; // checking…
+    let report = admin.reply().await;
+    assert!(
+        report.html.contains("plan &lt;v2&gt;.csv"),
+        "the name is escaped: {}",
+        report.html
+    );
+    assert!(report.text.contains("មានបញ្ហា ២"), "{}", report.text);
+    assert!(
+        report.text.contains("ជួរដេកទី ២៣, timeframe"),
+        "{}",
+        report.text
+    );
+    assert!(
+        report
+            .text
+            .contains("ជួរដេកទី ២៤, code: កូដ P1.1 ត្រូវបានប្រើពីរដង"),
+        "{}",
+        report.text
+    );
+    assert_eq!(
+        bot.engine
+            .store()
+            .active_plan()
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1,
+        "nothing imported"
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_and_admins_are_managed_from_the_bot_and_members_are_refused() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let (admin, member) = admin_and_member(&fake, "en").await;
+
+    for command in ["/export", "/template", "/window close", "/admin add 501"] {
+        member.send_text(command);
+        let refused = member.reply().await;
+        assert!(
+            refused.text.contains("លេខាធិការដ្ឋាន"),
+            "{command}: {}",
+            refused.text
+        );
+    }
+    member.send_document("plan.xlsx", b"PK\x03\x04 whatever");
+    let hint = member.reply().await;
+    assert!(!hint.text.contains("Checking"), "{}", hint.text);
+    assert!(member.silence(std::time::Duration::from_millis(300)).await);
+    let store = bot.engine.store();
+    assert!(store.window().await.unwrap().open);
+    assert!(!store.is_admin(501).await.unwrap());
+
+    admin.send_text("/window");
+    let window = admin.reply().await;
+    assert!(window.text.contains("open"), "{}", window.text);
+    let (_, closed) = admin.tap(&window, "Close the consultation").await;
+    assert!(closed.text.contains("closed"), "{}", closed.text);
+    assert!(!store.window().await.unwrap().open);
+
+    admin.send_text("/admin add 501");
+    assert!(admin
+        .reply()
+        .await
+        .text
+        .contains("501 is now a secretariat admin"));
+    assert!(store.is_admin(501).await.unwrap());
+    let audit: Vec<_> = store
+        .audit_log()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action))
+        .collect();
+    assert!(audit.contains(&(Some(ADMIN), "window".to_string())));
+    assert!(audit.contains(&(Some(ADMIN), "admin-add".to_string())));
+    assert_telegram_happy(&fake);
+}
