@@ -26,6 +26,18 @@ async fn the_summary_comes_with_a_chart_picture() {
     let (_dir, url) = database();
     let _bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
     let (admin, _member) = admin_and_member(&fake, "km").await;
+    // The admin's own menu lists the secretariat's commands, in both languages.
+    let menus: Vec<_> = fake
+        .commands()
+        .into_iter()
+        .filter(|c| c["scope"]["chat_id"].as_i64() == Some(ADMIN))
+        .collect();
+    assert_eq!(menus.len(), 2);
+    assert!(menus.iter().all(|m| m["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["command"] == "summary")));
     admin.send_text("/summary");
     let summary = admin.reply().await;
     assert!(summary.text.contains("សេចក្តីសង្ខេប"), "{}", summary.text);

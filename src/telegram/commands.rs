@@ -1,7 +1,7 @@
 //! The command list Telegram shows in its menu, per language.
 
 use teloxide::prelude::*;
-use teloxide::types::BotCommand;
+use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
 
 use crate::domain::Lang;
 use crate::messages::tr;
@@ -10,11 +10,40 @@ pub const COMMANDS: [&str; 8] = [
     "start", "menu", "mine", "language", "settings", "help", "cancel", "forget",
 ];
 
+/// Shown, after the members' commands, only in the menus of secretariat admins.
+pub const ADMIN_COMMANDS: [&str; 5] = ["summary", "export", "template", "window", "admin"];
+
 pub fn commands(lang: Lang) -> Vec<BotCommand> {
-    COMMANDS
+    named(&COMMANDS, lang)
+}
+
+fn named(names: &[&str], lang: Lang) -> Vec<BotCommand> {
+    names
         .iter()
         .map(|c| BotCommand::new(*c, tr(lang, &format!("commands.{c}"))))
         .collect()
+}
+
+/// Gives each admin's private chat a menu with the secretariat's commands too (a per-chat
+/// command scope; everyone else keeps the members' menu). Admins added later get theirs at
+/// the next start.
+pub async fn register_admins<B: Requester>(bot: &B, admins: &[i64]) {
+    for id in admins {
+        let scope = BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(*id)),
+        };
+        for lang in Lang::ALL {
+            let mut all = commands(lang);
+            all.extend(named(&ADMIN_COMMANDS, lang));
+            let mut req = bot.set_my_commands(all).scope(scope.clone());
+            if lang == Lang::En {
+                req = req.language_code("en");
+            }
+            if let Err(e) = req.await {
+                tracing::warn!(admin = id, error = %e, "could not register an admin's commands");
+            }
+        }
+    }
 }
 
 /// Khmer for everyone by default, English for phones set to English. A failure is logged,

@@ -100,6 +100,8 @@ impl App {
             draft = plan.is_draft(), "starting"
         );
         commands::register(&bot).await;
+        let admins: Vec<i64> = store.admins().await?.iter().map(|a| a.user_id).collect();
+        commands::register_admins(&bot, &admins).await;
         let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {
             engine,
