@@ -133,6 +133,7 @@ async fn main() {
             format,
             &path,
             ExportFilter::default(),
+            None,
             Utc::now(),
             &mut report,
         )

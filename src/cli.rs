@@ -286,23 +286,74 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
 pub use crate::export::ExportFormat;
 
 /// Writes the current ratings matching `filter` to `path`, with a count on the terminal.
+/// `voice`: the Bot API client and the directory to download every voice note into first.
 pub async fn export(
     store: &Store,
     format: ExportFormat,
     path: &std::path::Path,
     filter: ExportFilter,
+    voice: Option<(teloxide::Bot, std::path::PathBuf)>,
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> CliResult {
     use std::io::IsTerminal;
     let show = std::io::stderr().is_terminal();
+    let voices = match voice {
+        None => None,
+        Some((bot, dir)) => {
+            let plan = crate::export::export_plan(store, &filter, now).await?;
+            let secret = store.export_secret(now).await?;
+            let progress = |n: usize| {
+                if show {
+                    eprint!("\rdownloading voice notes… {n}");
+                }
+            };
+            let voices = crate::export::download_voices(
+                store,
+                &bot,
+                plan.version,
+                &filter,
+                &secret,
+                &dir,
+                progress,
+            )
+            .await?;
+            if show {
+                eprintln!();
+            }
+            writeln!(
+                out,
+                "Downloaded {} voice notes to {}.",
+                voices.paths.len(),
+                dir.display()
+            )?;
+            if !voices.failed.is_empty() {
+                writeln!(
+                    out,
+                    "{} could not be downloaded (their rows keep Telegram's file id): {}",
+                    voices.failed.len(),
+                    voices.failed.join(", ")
+                )?;
+            }
+            Some(voices)
+        }
+    };
     let progress = |n: u64| {
         if show && n % 10_000 == 0 {
             eprint!("\rexporting… {n} ratings");
         }
     };
-    let n = crate::export::export_to_path(store, format, path, &filter, now, Actor::Cli, progress)
-        .await?;
+    let n = crate::export::export_to_path(
+        store,
+        format,
+        path,
+        &filter,
+        now,
+        Actor::Cli,
+        voices.as_ref(),
+        progress,
+    )
+    .await?;
     if show {
         eprintln!();
     }

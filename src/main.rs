@@ -77,7 +77,21 @@ enum Cmd {
         /// Plan version (default: the active plan).
         #[arg(long)]
         plan_version: Option<i64>,
+        /// Also download every voice note into this directory (through the Bot API: needs
+        /// TELOXIDE_TOKEN); the export's voice_note column then names the file.
+        #[arg(long, value_name = "DIR")]
+        with_voice: Option<PathBuf>,
     },
+}
+
+/// The Bot API client for downloading voice notes: TELOXIDE_TOKEN (and TELOXIDE_API_URL).
+fn voice_bot() -> anyhow::Result<teloxide::Bot> {
+    let config = dwcp_feedback::config::Config::from_env()?;
+    let mut bot = teloxide::Bot::new(&config.token);
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(url.parse()?);
+    }
+    Ok(bot)
 }
 
 fn parse_day_start(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -195,6 +209,7 @@ async fn async_main() -> ExitCode {
             constituency,
             province,
             plan_version,
+            with_voice,
         } => {
             let filter = dwcp_feedback::store::ExportFilter {
                 plan_version,
@@ -203,7 +218,16 @@ async fn async_main() -> ExitCode {
                 constituency,
                 province,
             };
-            secretariat(&cli.database_url, Task::Export(format, out, filter)).await
+            match with_voice
+                .map(|dir| voice_bot().map(|bot| (bot, dir)))
+                .transpose()
+            {
+                Ok(voice) => {
+                    let task = Task::Export(format, out, filter, voice);
+                    secretariat(&cli.database_url, task).await
+                }
+                Err(e) => Err(e),
+            }
         }
     };
     match result {
@@ -248,6 +272,7 @@ enum Task {
         dwcp_feedback::cli::ExportFormat,
         PathBuf,
         dwcp_feedback::store::ExportFilter,
+        Option<(teloxide::Bot, PathBuf)>,
     ),
 }
 
@@ -283,8 +308,8 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
             filled,
         }) => cli::plan_template(&store, format, &path, filled, &mut out).await,
         Task::Stats => cli::stats(&store, &mut out).await,
-        Task::Export(format, path, filter) => {
-            cli::export(&store, format, &path, filter, now, &mut out).await
+        Task::Export(format, path, filter, voice) => {
+            cli::export(&store, format, &path, filter, voice, now, &mut out).await
         }
     };
     store.close().await;

@@ -115,7 +115,7 @@ async fn export(
 ) -> Vec<u8> {
     let path = dir.path().join(format!("out.{format:?}"));
     let mut report = Vec::new();
-    cli::export(store, format, &path, filter, at(20, 0), &mut report)
+    cli::export(store, format, &path, filter, None, at(20, 0), &mut report)
         .await
         .unwrap();
     std::fs::read(&path).unwrap()
@@ -428,6 +428,7 @@ async fn an_earlier_plan_version_exports_with_its_own_texts() {
             plan_version: Some(9),
             ..Default::default()
         },
+        None,
         at(20, 0),
         &mut report,
     )
@@ -436,4 +437,55 @@ async fn an_earlier_plan_version_exports_with_its_own_texts() {
         .unwrap_err()
         .to_string()
         .contains("no plan version 9"));
+}
+
+#[tokio::test]
+async fn with_voice_downloads_each_note_and_the_export_names_the_file() {
+    use support::fake_telegram::{FakeTelegram, TOKEN};
+    let fake = FakeTelegram::start().await;
+    let ogg = b"OggS\0voice-note-bytes".to_vec();
+    fake.add_file("AwACAgUAAxkBAAIB", &ogg);
+    let (dir, store) = fixture().await;
+    let bot = teloxide::Bot::new(TOKEN).set_api_url(fake.url().parse().unwrap());
+    let voices = dir.path().join("voices");
+    let path = dir.path().join("out.csv");
+    let mut report = Vec::new();
+    cli::export(
+        &store,
+        ExportFormat::Csv,
+        &path,
+        ExportFilter::default(),
+        Some((bot, voices.clone())),
+        at(20, 0),
+        &mut report,
+    )
+    .await
+    .unwrap();
+    let report = String::from_utf8(report).unwrap();
+    assert!(report.contains("Downloaded 1 voice notes"), "{report}");
+
+    let files: Vec<_> = std::fs::read_dir(&voices)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), ogg);
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.ends_with("-P3.3.ogg"),
+        "named by respondent and activity: {name}"
+    );
+
+    let bytes = std::fs::read(&path).unwrap();
+    assert_pseudonymous(&bytes);
+    let rows = csv_rows(&bytes);
+    let voice_row = rows.iter().find(|r| r.get(6) == Some("P3.3")).unwrap();
+    assert!(
+        voice_row.get(9).unwrap().ends_with(&name),
+        "the export points at the file: {voice_row:?}"
+    );
+    assert!(
+        name.starts_with(voice_row.get(0).unwrap()),
+        "same respondent id"
+    );
 }

@@ -24,8 +24,11 @@ mod csv;
 mod json;
 mod xlsx;
 
+mod voice;
+
 pub use self::csv::write_csv;
 pub use self::json::{write_json, About};
+pub use self::voice::{download_voices, Voices};
 pub use self::xlsx::{write_xlsx, KHMER_FONT};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -192,6 +195,22 @@ pub enum ExportError {
     Other(#[from] anyhow::Error),
 }
 
+/// The plan an export is of: the filter's version, else the active plan.
+pub async fn export_plan(
+    store: &crate::store::Store,
+    filter: &crate::store::ExportFilter,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::domain::Plan, ExportError> {
+    Ok(match filter.plan_version {
+        None => {
+            store
+                .active_plan_or(crate::domain::Plan::default_plan, now)
+                .await?
+        }
+        Some(v) => store.plan(v).await?.ok_or(ExportError::NoSuchPlan(v))?,
+    })
+}
+
 /// Writes the current ratings matching `filter` to `path` in `format` and audits it as done by
 /// `by`. Through a temporary file renamed when complete, so a failed export never leaves half
 /// a file behind. Returns the number of ratings written.
@@ -202,16 +221,10 @@ pub async fn export_to_path(
     filter: &crate::store::ExportFilter,
     now: chrono::DateTime<chrono::Utc>,
     by: crate::store::Actor,
+    voices: Option<&Voices>,
     progress: impl FnMut(u64),
 ) -> Result<u64, ExportError> {
-    let plan = match filter.plan_version {
-        None => {
-            store
-                .active_plan_or(crate::domain::Plan::default_plan, now)
-                .await?
-        }
-        Some(v) => store.plan(v).await?.ok_or(ExportError::NoSuchPlan(v))?,
-    };
+    let plan = export_plan(store, filter, now).await?;
     let secret = store.export_secret(now).await?;
     let dir = path
         .parent()
@@ -219,7 +232,17 @@ pub async fn export_to_path(
         .unwrap_or(std::path::Path::new("."));
     let temp = tempfile::NamedTempFile::new_in(dir)?;
     let writer = std::io::BufWriter::new(temp.as_file());
-    let rows = store.export_rows(plan.version, filter);
+    // With downloaded voice notes, the export names the file instead of Telegram's file id.
+    let rows = futures_util::StreamExt::map(store.export_rows(plan.version, filter), |row| {
+        row.map(|mut row| {
+            if let (Some(voices), Some(id)) = (voices, &row.voice_file_id) {
+                if let Some(path) = voices.paths.get(id) {
+                    row.voice_file_id = Some(path.clone());
+                }
+            }
+            row
+        })
+    });
     let filter_json = serde_json::json!({
         "since": filter.since, "until": filter.until,
         "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,

@@ -161,6 +161,7 @@ impl Tasks {
                 &everything,
                 self.engine.now(),
                 Actor::User(chat.0),
+                None,
                 move |n| counter.store(n, Ordering::Relaxed),
             )
         };

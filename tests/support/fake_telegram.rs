@@ -246,6 +246,14 @@ impl FakeTelegram {
             .unwrap_or(0)
     }
 
+    /// Makes a file downloadable (getFile, then the file path), as Telegram keeps members' files.
+    pub fn add_file(&self, file_id: &str, bytes: &[u8]) {
+        self.world.lock().unwrap().files.insert(
+            file_id.to_string(),
+            (format!("voice/{file_id}.oga"), bytes.to_vec()),
+        );
+    }
+
     pub fn commands(&self) -> Vec<Value> {
         self.world.lock().unwrap().commands.clone()
     }
