@@ -343,17 +343,15 @@ pub async fn export(
             eprint!("\rexporting… {n} ratings");
         }
     };
-    let n = crate::export::export_to_path(
-        store,
+    let job = crate::export::ExportJob {
         format,
         path,
-        &filter,
+        filter: &filter,
         now,
-        Actor::Cli,
-        voices.as_ref(),
-        progress,
-    )
-    .await?;
+        by: Actor::Cli,
+        voices: voices.as_ref(),
+    };
+    let n = crate::export::export_to_path(store, job, progress).await?;
     if show {
         eprintln!();
     }

@@ -214,16 +214,31 @@ pub async fn export_plan(
 /// Writes the current ratings matching `filter` to `path` in `format` and audits it as done by
 /// `by`. Through a temporary file renamed when complete, so a failed export never leaves half
 /// a file behind. Returns the number of ratings written.
+/// One export to write: what, where, of which ratings, for whom.
+pub struct ExportJob<'a> {
+    pub format: ExportFormat,
+    pub path: &'a std::path::Path,
+    pub filter: &'a crate::store::ExportFilter,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Who the audit log names.
+    pub by: crate::store::Actor,
+    /// Voice notes downloaded beforehand (`--with-voice`), named in place of file ids.
+    pub voices: Option<&'a Voices>,
+}
+
 pub async fn export_to_path(
     store: &crate::store::Store,
-    format: ExportFormat,
-    path: &std::path::Path,
-    filter: &crate::store::ExportFilter,
-    now: chrono::DateTime<chrono::Utc>,
-    by: crate::store::Actor,
-    voices: Option<&Voices>,
+    job: ExportJob<'_>,
     progress: impl FnMut(u64),
 ) -> Result<u64, ExportError> {
+    let ExportJob {
+        format,
+        path,
+        filter,
+        now,
+        by,
+        voices,
+    } = job;
     let plan = export_plan(store, filter, now).await?;
     let secret = store.export_secret(now).await?;
     let dir = path

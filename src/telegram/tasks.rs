@@ -154,16 +154,17 @@ impl Tasks {
         let everything = ExportFilter::default();
         let export = {
             let counter = count.clone();
-            crate::export::export_to_path(
-                self.engine.store(),
+            let job = crate::export::ExportJob {
                 format,
-                &path,
-                &everything,
-                self.engine.now(),
-                Actor::User(chat.0),
-                None,
-                move |n| counter.store(n, Ordering::Relaxed),
-            )
+                path: &path,
+                filter: &everything,
+                now: self.engine.now(),
+                by: Actor::User(chat.0),
+                voices: None,
+            };
+            crate::export::export_to_path(self.engine.store(), job, move |n| {
+                counter.store(n, Ordering::Relaxed)
+            })
         };
         // The progress message follows the count while the export runs.
         tokio::pin!(export);
