@@ -904,6 +904,22 @@ fn record_latency(w: &mut World, chat: i64) {
     }
 }
 
+/// The id of a new message in `chat`, or 429 when the chat or the bot is over Telegram's pace.
+fn next_message(w: &mut World, chat: i64) -> Result<i32, Reply> {
+    if let Some(retry_after) = over_limit(w, chat) {
+        w.too_many += 1;
+        let (status, Json(mut body)) = err(
+            429,
+            &format!("Too Many Requests: retry after {retry_after}"),
+        );
+        body["parameters"] = json!({ "retry_after": retry_after });
+        return Err((status, Json(body)));
+    }
+    let next = w.next_message_id.entry(chat).or_insert(0);
+    *next += 1;
+    Ok(*next)
+}
+
 fn get_file(w: &World, p: &Value) -> Reply {
     let id = p["file_id"].as_str().unwrap_or_default();
     match w.files.get(id) {
@@ -939,19 +955,9 @@ fn send_file(w: &mut World, method: &str, p: &Value, upload: Option<(String, Vec
     if caption.encode_utf16().count() > 1024 {
         return err(400, "Bad Request: message caption is too long");
     }
-    if let Some(retry_after) = over_limit(w, chat) {
-        w.too_many += 1;
-        let (status, Json(mut body)) = err(
-            429,
-            &format!("Too Many Requests: retry after {retry_after}"),
-        );
-        body["parameters"] = json!({ "retry_after": retry_after });
-        return (status, Json(body));
-    }
-    let id = {
-        let next = w.next_message_id.entry(chat).or_insert(0);
-        *next += 1;
-        *next
+    let id = match next_message(w, chat) {
+        Ok(id) => id,
+        Err(too_many) => return too_many,
     };
     let chat_json = json!({ "id": chat, "type": "private", "first_name": "member" });
     let mut result = json!({ "message_id": id, "date": now_unix(), "chat": chat_json,
@@ -990,19 +996,9 @@ fn send_message(w: &mut World, p: &Value) -> Reply {
         Ok(c) => c,
         Err(e) => return e,
     };
-    if let Some(retry_after) = over_limit(w, chat) {
-        w.too_many += 1;
-        let (status, Json(mut body)) = err(
-            429,
-            &format!("Too Many Requests: retry after {retry_after}"),
-        );
-        body["parameters"] = json!({ "retry_after": retry_after });
-        return (status, Json(body));
-    }
-    let id = {
-        let next = w.next_message_id.entry(chat).or_insert(0);
-        *next += 1;
-        *next
+    let id = match next_message(w, chat) {
+        Ok(id) => id,
+        Err(too_many) => return too_many,
     };
     let chat_json = if is_group(chat) {
         json!({ "id": chat, "type": "supergroup", "title": "group" })
