@@ -553,11 +553,7 @@ impl Step<'_> {
             self.effects.push(Effect::SetWindow(window));
             self.effects.push(Effect::Audit {
                 action: "window",
-                detail: match (window.open, window.until) {
-                    (true, Some(until)) => format!("open until {}", until.to_rfc3339()),
-                    (true, None) => "open".into(),
-                    (false, _) => "closed".into(),
-                },
+                detail: window.audit_detail(),
             });
         }
         self.show(Screen::WindowAdmin { window, now });

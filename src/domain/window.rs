@@ -25,6 +25,15 @@ impl Window {
         self.open && self.until.is_none_or(|until| now < until)
     }
 
+    /// The change as the audit log words it, whoever made it.
+    pub fn audit_detail(&self) -> String {
+        match (self.open, self.until) {
+            (true, Some(until)) => format!("open until {}", until.to_rfc3339()),
+            (true, None) => "open".into(),
+            (false, _) => "closed".into(),
+        }
+    }
+
     /// When the window stopped taking feedback, if it has: the `until` time that passed, or
     /// the moment an admin closed it.
     pub fn closed_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {

@@ -164,12 +164,14 @@ impl Store {
         .bind(window.changed_at)
         .execute(&mut *tx)
         .await?;
-        let detail = match (window.open, window.until) {
-            (true, Some(until)) => format!("open until {}", until.to_rfc3339()),
-            (true, None) => "open".to_string(),
-            (false, _) => "closed".to_string(),
-        };
-        audit(&mut tx, by, "window", &detail, window.changed_at).await?;
+        audit(
+            &mut tx,
+            by,
+            "window",
+            &window.audit_detail(),
+            window.changed_at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
