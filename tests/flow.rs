@@ -653,7 +653,10 @@ fn the_summary_is_for_admins_only_and_audited() {
 fn the_summary_comes_with_its_chart_once() {
     let mut admin = Member::onboarded(Lang::En);
     admin.is_admin = true;
-    assert_eq!(admin.command(Command::Summary).tasks, [Task::Chart]);
+    assert!(matches!(
+        admin.command(Command::Summary).tasks[..],
+        [Task::Chart(_)]
+    ));
     assert!(
         admin.tap(Callback::Summary(1)).tasks.is_empty(),
         "turning pages sends no new chart"

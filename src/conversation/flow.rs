@@ -519,7 +519,7 @@ impl Step<'_> {
                 });
                 if page == 0 && self.placement == Placement::New {
                     // The chart comes with the summary asked for, not with every page turn.
-                    self.tasks.push(Task::Chart);
+                    self.tasks.push(Task::Chart(summary.clone()));
                 }
                 self.show(Screen::Summary {
                     summary: summary.clone(),

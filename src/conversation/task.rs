@@ -9,8 +9,8 @@ pub enum Task {
     Export(ExportFormat),
     /// Send the plan sheet filled with the active plan.
     Template,
-    /// Send the summary chart as a picture.
-    Chart,
+    /// Send the chart of this summary (the one the step just showed) as a picture.
+    Chart(crate::summary::Summary),
     /// Download the document, check it as a plan and, if it has no problem, activate it.
     ImportPlan { file_id: String, file_name: String },
 }

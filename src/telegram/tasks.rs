@@ -67,7 +67,7 @@ impl Tasks {
     pub async fn run<B: TgBot>(&self, bot: &B, chat_id: i64, lang: Lang, task: Task) {
         let chat = ChatId(chat_id);
         let result = match &task {
-            Task::Chart => self.chart(bot, chat, lang).await,
+            Task::Chart(summary) => self.chart(bot, chat, lang, summary.clone()).await,
             Task::Template => self.template(bot, chat, lang).await,
             Task::Export(format) => self.export(bot, chat, lang, *format).await,
             Task::ImportPlan { file_id, file_name } => {
@@ -80,14 +80,14 @@ impl Tasks {
         }
     }
 
-    async fn chart<B: TgBot>(&self, bot: &B, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
-        let store = self.engine.store();
+    async fn chart<B: TgBot>(
+        &self,
+        bot: &B,
+        chat: ChatId,
+        lang: Lang,
+        summary: Summary,
+    ) -> Result<(), TaskError> {
         let plan = self.engine.plan();
-        let summary = Summary::new(
-            &plan,
-            store.member_counts().await?,
-            &store.summary_cells(plan.version).await?,
-        );
         let charts = self.charts.clone();
         let png = {
             let plan = plan.clone();
