@@ -10,7 +10,8 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 
 use super::respondent_id;
-use crate::store::{ExportFilter, Store, StoreError};
+use super::ExportError;
+use crate::store::{ExportFilter, Store};
 
 /// What the download did: file id → the path the export writes, and the ids that failed.
 #[derive(Debug, Default)]
@@ -28,9 +29,8 @@ pub async fn download_voices(
     secret: &[u8],
     dir: &Path,
     mut progress: impl FnMut(usize),
-) -> Result<Voices, StoreError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| StoreError::BadPlan(format!("{}: {e}", dir.display())))?;
+) -> Result<Voices, ExportError> {
+    std::fs::create_dir_all(dir)?;
     let mut voices = Voices::default();
     let mut rows = store.export_rows(version, filter);
     while let Some(row) = rows.next().await {

@@ -112,7 +112,9 @@ impl Tasks {
     async fn template<B: TgBot>(&self, bot: &B, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
         let plan = self.engine.plan();
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join(file_name(&plan, "plan", "xlsx"));
+        let path = dir
+            .path()
+            .join(file_name(&plan, "plan", "xlsx", self.engine.now()));
         {
             let (plan, path) = (plan.clone(), path.clone());
             tokio::task::spawn_blocking(move || {
@@ -147,9 +149,12 @@ impl Tasks {
         };
         let status = say(bot, chat, progress_text(0)).await?;
         let dir = tempfile::tempdir()?;
-        let path = dir
-            .path()
-            .join(file_name(&plan, "feedback", format.extension()));
+        let path = dir.path().join(file_name(
+            &plan,
+            "feedback",
+            format.extension(),
+            self.engine.now(),
+        ));
         let count = Arc::new(AtomicU64::new(0));
         let everything = ExportFilter::default();
         let export = {
@@ -244,9 +249,14 @@ impl Tasks {
     }
 }
 
-/// `dwcp-feedback-v2-feedback-2026-11-25.xlsx`: what it is and when, for the admin's folder.
-fn file_name(plan: &Plan, what: &str, extension: &str) -> String {
-    let day = chrono::Utc::now()
+/// `dwcp-v2-feedback-2026-11-25.xlsx`: what it is and when, for the admin's folder.
+fn file_name(
+    plan: &Plan,
+    what: &str,
+    extension: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let day = now
         .with_timezone(&crate::clock::phnom_penh())
         .format("%Y-%m-%d");
     format!("dwcp-v{}-{what}-{day}.{extension}", plan.version)
