@@ -358,19 +358,3 @@ pub async fn export(
     writeln!(out, "Wrote {n} ratings to {}.", path.display())?;
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_date_means_the_end_of_that_day_in_phnom_penh() {
-        let t = parse_until("2027-03-31").unwrap();
-        assert_eq!(t.to_rfc3339(), "2027-03-31T17:00:00+00:00");
-        assert_eq!(
-            parse_until("2027-03-31T10:00:00Z").unwrap().to_rfc3339(),
-            "2027-03-31T10:00:00+00:00"
-        );
-        assert!(parse_until("31/03/2027").is_err());
-    }
-}
