@@ -152,7 +152,7 @@ async fn csv_holds_every_current_rating_as_given() {
     let rows = csv_rows(&bytes);
     let table: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().collect()).collect();
     assert_eq!(table.len(), 3, "{table:#?}");
-    // Plan order (P1.1 before P3.3), then by member.
+    // Member by member (Sokha, then Dara), each member's in plan order.
     let sokha = &table[0];
     assert_eq!(
         &sokha[1..8],

@@ -442,3 +442,125 @@ async fn the_window_is_stored_audited_and_reaches_the_conversation() {
         ]
     );
 }
+
+/// The summary's counts are kept by triggers, not grouped on request: after a long mixed run of
+/// ratings, changes, comments, withdrawals, constituency changes and erasures, they must equal
+/// what the members did, counted here independently.
+#[tokio::test]
+async fn kept_summary_counts_match_what_members_did() {
+    use std::collections::BTreeMap;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let codes = ["P1.1", "P1.2", "P2.1", "P2.2", "P3.1", "P3.2"].map(code);
+    let members: Vec<i64> = (11..23).collect();
+    // (member, activity) → (rating, has text, has voice); member → constituency.
+    let mut given: BTreeMap<(i64, usize), (u8, bool, bool)> = BTreeMap::new();
+    let mut constituency: BTreeMap<i64, Option<Constituency>> = BTreeMap::new();
+    let mut erased = Vec::new();
+    for &m in &members {
+        write(&store, m, &State::Menu, &[Effect::GiveConsent], 0)
+            .await
+            .unwrap();
+        constituency.insert(m, None);
+    }
+    // A small linear congruential generator: the same "random" run every time.
+    let mut seed: u64 = 20261125;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for turn in 0..800u32 {
+        let m = members[next(members.len() as u64) as usize];
+        if erased.contains(&m) {
+            continue;
+        }
+        let a = next(codes.len() as u64) as usize;
+        let effect = match next(20) {
+            0..=7 => {
+                let r = 1 + next(5) as u8;
+                let e = given.entry((m, a)).or_insert((r, false, false));
+                e.0 = r;
+                Effect::Rate {
+                    code: codes[a].clone(),
+                    rating: Rating::new(r).unwrap(),
+                }
+            }
+            8..=10 => {
+                if let Some(e) = given.get_mut(&(m, a)) {
+                    *e = (e.0, true, false);
+                }
+                let text = CommentText::parse("ត្រូវការថវិកា").unwrap();
+                Effect::Comment {
+                    code: codes[a].clone(),
+                    comment: Comment::Text(text),
+                }
+            }
+            11..=12 => {
+                if let Some(e) = given.get_mut(&(m, a)) {
+                    *e = (e.0, false, true);
+                }
+                let voice = VoiceNote {
+                    file_id: format!("v{turn}"),
+                    duration_secs: 3,
+                    size_bytes: None,
+                };
+                Effect::Comment {
+                    code: codes[a].clone(),
+                    comment: Comment::Voice(voice),
+                }
+            }
+            13..=15 => {
+                given.remove(&(m, a));
+                Effect::Withdraw {
+                    code: codes[a].clone(),
+                }
+            }
+            16..=18 => {
+                let c = Constituency::ALL[next(4) as usize];
+                constituency.insert(m, Some(c));
+                Effect::SetProfile(ProfileField::Constituency(c))
+            }
+            _ if turn > 600 && erased.is_empty() => {
+                given.retain(|(member, _), _| *member != m);
+                erased.push(m);
+                Effect::Erase
+            }
+            _ => continue,
+        };
+        write(&store, m, &State::Menu, &[effect], turn % 60)
+            .await
+            .unwrap();
+    }
+    type Counts = BTreeMap<(String, Option<Constituency>, u8), (u64, u64, u64)>;
+    let mut expected = Counts::new();
+    for (&(m, a), &(r, text, voice)) in &given {
+        let cell = expected
+            .entry((codes[a].as_str().to_string(), constituency[&m], r))
+            .or_default();
+        cell.0 += 1;
+        cell.1 += u64::from(text);
+        cell.2 += u64::from(voice);
+    }
+    store.close().await;
+    let store = Store::open(&url).await.unwrap();
+    let kept: BTreeMap<_, _> = store
+        .summary_cells(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                (c.activity, c.constituency, c.rating),
+                (c.count, c.texts, c.voices),
+            )
+        })
+        .collect();
+    assert!(
+        expected.len() > 20,
+        "the run exercised many cells: {expected:?}"
+    );
+    assert!(!erased.is_empty(), "the run erased someone");
+    assert_eq!(kept, expected);
+}

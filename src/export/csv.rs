@@ -2,7 +2,7 @@ use std::io::Write;
 
 use futures_util::{Stream, StreamExt};
 
-use super::{Record, COLUMNS};
+use super::{Pseudonyms, Record, COLUMNS};
 use crate::store::{RatingRow, StoreError};
 
 /// Excel reads a CSV as the local code page unless it starts with a UTF-8 byte-order mark;
@@ -22,9 +22,10 @@ pub async fn write_csv<W: Write>(
         .has_headers(false)
         .from_writer(out);
     csv.write_record(COLUMNS)?;
+    let ids = Pseudonyms::new(secret);
     let mut n = 0;
     while let Some(row) = rows.next().await {
-        csv.serialize(Record::new(secret, row?))?;
+        csv.serialize(Record::new(&ids, row?))?;
         n += 1;
         progress(n);
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 
-use super::Record;
+use super::{Pseudonyms, Record};
 use crate::store::{RatingRow, StoreError};
 
 /// What the file says about itself, before the ratings.
@@ -44,12 +44,13 @@ pub async fn write_json<W: Write>(
     // The header object, reopened to append the ratings array after its fields.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"ratings\":[\n")?;
+    let ids = Pseudonyms::new(secret);
     let mut n = 0;
     while let Some(row) = rows.next().await {
         if n > 0 {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut out, &Record::new(secret, row?))?;
+        serde_json::to_writer(&mut out, &Record::new(&ids, row?))?;
         n += 1;
         progress(n);
     }

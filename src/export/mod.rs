@@ -62,16 +62,38 @@ pub const COLUMNS: [&str; 15] = [
 /// A stable, pseudonymous id for a member: the same in every export of this installation, and
 /// not reversible to a Telegram id without the installation's secret.
 pub fn respondent_id(secret: &[u8], member_id: i64) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap_or_else(|_| unreachable_key());
-    mac.update(member_id.to_string().as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("R{hex}")
+    Pseudonyms::new(secret).id(member_id)
 }
 
-/// HMAC accepts keys of any length, so this is never reached.
-fn unreachable_key() -> Hmac<Sha256> {
-    Hmac::<Sha256>::new_from_slice(b"dwcp-feedback").expect("HMAC takes any key length")
+/// Respondent ids under one key. The key is absorbed once: an export of a million rows
+/// hashes only each member id.
+#[derive(Clone)]
+pub struct Pseudonyms {
+    keyed: Hmac<Sha256>,
+}
+
+impl Pseudonyms {
+    pub fn new(secret: &[u8]) -> Pseudonyms {
+        // HMAC takes a key of any length, so this never fails.
+        let keyed = Hmac::<Sha256>::new_from_slice(secret)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
+        Pseudonyms { keyed }
+    }
+
+    /// `R` and the first 6 bytes of the keyed hash of the member id, in hex.
+    pub fn id(&self, member_id: i64) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut mac = self.keyed.clone();
+        mac.update(member_id.to_string().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut id = String::with_capacity(13);
+        id.push('R');
+        for b in &digest[..6] {
+            id.push(HEX[usize::from(b >> 4)] as char);
+            id.push(HEX[usize::from(b & 15)] as char);
+        }
+        id
+    }
 }
 
 /// One exported rating, with categories spelled as stable lower-case words.
@@ -100,7 +122,7 @@ fn time(t: DateTime<Utc>) -> String {
 }
 
 impl Record {
-    pub fn new(secret: &[u8], row: RatingRow) -> Record {
+    pub fn new(ids: &Pseudonyms, row: RatingRow) -> Record {
         let constituency = row
             .constituency
             .as_deref()
@@ -144,7 +166,7 @@ impl Record {
                 Gender::Undisclosed => "undisclosed",
             });
         Record {
-            respondent: respondent_id(secret, row.member_id),
+            respondent: ids.id(row.member_id),
             constituency: constituency.into(),
             organisation,
             province,
@@ -211,9 +233,6 @@ pub async fn export_plan(
     })
 }
 
-/// Writes the current ratings matching `filter` to `path` in `format` and audits it as done by
-/// `by`. Through a temporary file renamed when complete, so a failed export never leaves half
-/// a file behind. Returns the number of ratings written.
 /// One export to write: what, where, of which ratings, for whom.
 pub struct ExportJob<'a> {
     pub format: ExportFormat,
@@ -226,6 +245,9 @@ pub struct ExportJob<'a> {
     pub voices: Option<&'a Voices>,
 }
 
+/// Writes the current ratings matching `filter` to `path` in `format` and audits it as done by
+/// `by`. Through a temporary file renamed when complete, so a failed export never leaves half
+/// a file behind. Returns the number of ratings written.
 pub async fn export_to_path(
     store: &crate::store::Store,
     job: ExportJob<'_>,
@@ -248,7 +270,7 @@ pub async fn export_to_path(
     let temp = tempfile::NamedTempFile::new_in(dir)?;
     let writer = std::io::BufWriter::new(temp.as_file());
     // With downloaded voice notes, the export names the file instead of Telegram's file id.
-    let rows = futures_util::StreamExt::map(store.export_rows(plan.version, filter), |row| {
+    let named = |row: Result<RatingRow, crate::store::StoreError>| {
         row.map(|mut row| {
             if let (Some(voices), Some(id)) = (voices, &row.voice_file_id) {
                 if let Some(path) = voices.paths.get(id) {
@@ -257,7 +279,8 @@ pub async fn export_to_path(
             }
             row
         })
-    });
+    };
+    let rows = futures_util::StreamExt::map(store.export_rows(plan.version, filter), named);
     let filter_json = serde_json::json!({
         "since": filter.since, "until": filter.until,
         "constituency": filter.constituency.map(|c| c.code()), "province": filter.province,
@@ -265,7 +288,9 @@ pub async fn export_to_path(
     let n = match format {
         ExportFormat::Xlsx => {
             drop(writer);
-            write_xlsx(temp.path(), &secret, &plan, rows, progress).await?
+            let comments =
+                futures_util::StreamExt::map(store.export_comments(plan.version, filter), named);
+            write_xlsx(temp.path(), &secret, &plan, rows, comments, progress).await?
         }
         ExportFormat::Csv => write_csv(writer, &secret, rows, progress).await?,
         ExportFormat::Json => {

@@ -5,13 +5,13 @@
 //! the aggregates, so every sheet honours the same filters; sheets use rust_xlsxwriter's
 //! constant-memory mode, so memory does not grow with the number of rows.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use futures_util::{Stream, StreamExt};
 use rust_xlsxwriter::{Chart, Format, Workbook, Worksheet, XlsxError};
 
-use super::{Record, COLUMNS};
+use super::{Pseudonyms, Record, COLUMNS};
 use crate::domain::{Constituency, Plan, Province};
 use crate::store::{RatingRow, StoreError};
 use crate::summary::{Cell, Summary};
@@ -86,6 +86,7 @@ pub async fn write_xlsx(
     secret: &[u8],
     plan: &Plan,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
+    mut comments: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
     let f = Formats {
@@ -121,7 +122,10 @@ pub async fn write_xlsx(
 
     let mut cells: BTreeMap<(String, Option<Constituency>, u8), Cell> = BTreeMap::new();
     let mut provinces: BTreeMap<(String, Option<u8>), (u64, u64)> = BTreeMap::new();
-    let mut members: BTreeMap<Option<Constituency>, HashSet<String>> = BTreeMap::new();
+    // Rows come member by member: a member is counted when their first row arrives.
+    let mut members: BTreeMap<Option<Constituency>, u64> = BTreeMap::new();
+    let mut last_member = None;
+    let ids = Pseudonyms::new(secret);
     let (mut n, mut comment_row) = (0u64, 0u32);
     while let Some(row) = rows.next().await {
         let row = row?;
@@ -129,7 +133,11 @@ pub async fn write_xlsx(
         let province = row.province.and_then(|p| u8::try_from(p).ok());
         let has_text = row.comment_text.is_some();
         let has_voice = row.voice_file_id.is_some();
-        let record = Record::new(secret, row);
+        if last_member != Some(row.member_id) {
+            last_member = Some(row.member_id);
+            *members.entry(constituency).or_default() += 1;
+        }
+        let record = Record::new(&ids, row);
         n += 1;
         let r = n as u32;
 
@@ -159,38 +167,6 @@ pub async fn write_xlsx(
         text(ws, r, 13, &record.last_changed, &f.khmer)?;
         ws.write_number(r, 14, record.revisions as f64)?;
 
-        if has_text || has_voice {
-            comment_row += 1;
-            let activity = plan
-                .activities
-                .iter()
-                .find(|a| a.code.as_str() == record.activity);
-            let ws = sheet(&mut wb, "Comments")?;
-            text(ws, comment_row, 0, &record.activity, &f.khmer)?;
-            text(
-                ws,
-                comment_row,
-                1,
-                activity.map_or("", |a| a.title.km.as_str()),
-                &f.khmer,
-            )?;
-            text(
-                ws,
-                comment_row,
-                2,
-                activity.map_or("", |a| a.title.en.as_str()),
-                &f.khmer,
-            )?;
-            text(ws, comment_row, 3, &record.respondent, &f.khmer)?;
-            text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
-            ws.write_number(comment_row, 5, record.rating as f64)?;
-            text(ws, comment_row, 6, &record.comment, &f.khmer)?;
-            text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
-            if let Some(s) = record.voice_seconds {
-                ws.write_number(comment_row, 8, s as f64)?;
-            }
-        }
-
         let rating = u8::try_from(record.rating).unwrap_or(0);
         let cell = cells
             .entry((record.activity.clone(), constituency, rating))
@@ -210,20 +186,48 @@ pub async fn write_xlsx(
             .or_default();
         p.0 += 1;
         p.1 += u64::from(rating);
-        members
-            .entry(constituency)
-            .or_default()
-            .insert(record.respondent);
         progress(n);
     }
     let last = n as u32;
     sheet(&mut wb, "Ratings")?.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
+
+    // The comments come in a second read, grouped by activity; the ratings above come member
+    // by member, which is the fast order to read a million of them in.
+    while let Some(row) = comments.next().await {
+        let record = Record::new(&ids, row?);
+        comment_row += 1;
+        let activity = plan
+            .activities
+            .iter()
+            .find(|a| a.code.as_str() == record.activity);
+        let ws = sheet(&mut wb, "Comments")?;
+        text(ws, comment_row, 0, &record.activity, &f.khmer)?;
+        text(
+            ws,
+            comment_row,
+            1,
+            activity.map_or("", |a| a.title.km.as_str()),
+            &f.khmer,
+        )?;
+        text(
+            ws,
+            comment_row,
+            2,
+            activity.map_or("", |a| a.title.en.as_str()),
+            &f.khmer,
+        )?;
+        text(ws, comment_row, 3, &record.respondent, &f.khmer)?;
+        text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
+        ws.write_number(comment_row, 5, record.rating as f64)?;
+        text(ws, comment_row, 6, &record.comment, &f.khmer)?;
+        text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
+        if let Some(s) = record.voice_seconds {
+            ws.write_number(comment_row, 8, s as f64)?;
+        }
+    }
     sheet(&mut wb, "Comments")?.autofilter(0, 0, comment_row, 8)?;
 
-    let counts = members
-        .into_iter()
-        .map(|(c, set)| (c, set.len() as u64))
-        .collect();
+    let counts = members;
     let cells: Vec<Cell> = cells.into_values().collect();
     let summary = Summary::new(plan, counts, &cells);
     write_summary(&mut wb, &f, plan, &summary)?;

@@ -225,11 +225,9 @@ impl Store {
         version: i64,
     ) -> Result<Vec<crate::summary::Cell>, StoreError> {
         let rows: Vec<CellRow> = sqlx::query_as(
-            "SELECT r.activity_code, m.constituency, r.rating, count(*) AS count,
-                    count(r.comment_text) AS texts, count(r.voice_file_id) AS voices
-             FROM ratings r JOIN members m ON m.member_id = r.member_id
-             WHERE r.plan_version = ?1
-             GROUP BY r.activity_code, m.constituency, r.rating",
+            // Kept up to date by triggers (migration 0004), not grouped on each request.
+            "SELECT activity_code, nullif(constituency, '') AS constituency, rating, count, texts, voices
+             FROM summary_counts WHERE plan_version = ?1 AND count > 0",
         )
         .bind(version)
         .fetch_all(&self.reader)
