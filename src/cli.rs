@@ -358,3 +358,97 @@ pub async fn export(
     writeln!(out, "Wrote {n} ratings to {}.", path.display())?;
     Ok(())
 }
+
+/// `broadcast --text-file F --to AUDIENCE`: queues the announcement; the running bot sends it.
+pub async fn broadcast(
+    store: &Store,
+    audience: &crate::domain::Audience,
+    text: &str,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    let queued =
+        crate::broadcast::queue_announcement(store, audience, text, Actor::Cli, now).await?;
+    writeln!(
+        out,
+        "Queued broadcast #{} to {}: {} members. The running bot sends it at Telegram's pace \
+         (about 30 messages a second) and skips anyone who blocked it.",
+        queued.broadcast_id,
+        audience.describe(),
+        queued.messages
+    )?;
+    Ok(())
+}
+
+pub async fn org_list(store: &Store, out: &mut impl Write) -> CliResult {
+    let coordinators = store.coordinators().await?;
+    for org in store.organisations().await? {
+        let focal: Vec<String> = coordinators
+            .iter()
+            .filter(|(code, _)| *code == org.code)
+            .map(|(_, id)| id.to_string())
+            .collect();
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}{}{}",
+            org.code,
+            org.constituency.word(),
+            org.name_en,
+            org.name_km,
+            if org.added { "\t(added)" } else { "" },
+            if focal.is_empty() {
+                String::new()
+            } else {
+                format!("\tcoordinators: {}", focal.join(", "))
+            }
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn org_add(
+    store: &Store,
+    org: &crate::store::Org,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    if !crate::domain::audience::is_org_code(&org.code) {
+        anyhow::bail!(
+            "`{}` cannot be an organisation code: use 1-20 letters, digits, `-`, `_` or `.`",
+            org.code
+        );
+    }
+    if org.name_en.trim().is_empty() || org.name_km.trim().is_empty() {
+        anyhow::bail!("both names are needed, in English (--en) and in Khmer (--km)");
+    }
+    if store.add_organisation(org, Actor::Cli, now).await? {
+        writeln!(out, "Added {} ({}).", org.code, org.name_en)?;
+    } else {
+        anyhow::bail!(
+            "the code {} is already taken (see `dwcp-feedback org list`)",
+            org.code
+        );
+    }
+    Ok(())
+}
+
+pub async fn coordinator_add(
+    store: &Store,
+    org: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    let Some(found) = store.organisation(org).await? else {
+        anyhow::bail!("there is no organisation {org} (see `dwcp-feedback org list`)");
+    };
+    store
+        .add_coordinator(&found.code, user_id, Actor::Cli, now)
+        .await?;
+    writeln!(
+        out,
+        "{user_id} is now the focal point of {} ({}): they see and remind only its members.",
+        found.code, found.name_en
+    )?;
+    Ok(())
+}

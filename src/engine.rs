@@ -49,6 +49,8 @@ pub struct Engine {
     plan: RwLock<Arc<Plan>>,
     clock: Arc<dyn Clock>,
     bot_username: String,
+    /// Wakes the outbox worker when something was queued (it also looks every second).
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -58,7 +60,12 @@ impl Engine {
             plan: RwLock::new(Arc::new(plan)),
             clock,
             bot_username,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox_wake.clone()
     }
 
     pub fn store(&self) -> &Store {

@@ -54,6 +54,20 @@ enum Cmd {
     },
     /// Totals and per-activity figures of the feedback on the active plan.
     Stats,
+    /// Queue an announcement; the running bot delivers it at Telegram's pace.
+    Broadcast {
+        /// The announcement, as plain text (UTF-8; Khmer welcome).
+        #[arg(long, value_name = "FILE")]
+        text_file: PathBuf,
+        /// all, constituency:workers|employers|government|other, or org:CODE.
+        #[arg(long, default_value = "all", value_parser = parse_audience)]
+        to: dwcp_feedback::domain::Audience,
+    },
+    /// Organisations members belong to, and their coordinators (focal points).
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
     /// Write the feedback to a file: xlsx (a workbook with Summary, By constituency, By
     /// province, Ratings and Comments sheets and a chart), csv (one row per rating, UTF-8 with
     /// BOM for Excel) or json. Pseudonymous: respondents are ids, never accounts or names.
@@ -150,6 +164,39 @@ enum PlanAction {
     },
 }
 
+#[derive(Subcommand)]
+enum OrgAction {
+    /// Every organisation: the built-in list and the ones added.
+    List,
+    /// Add an organisation beyond the built-in list.
+    Add {
+        /// A short code, e.g. BFTU: letters, digits, `-`, `_` or `.`.
+        code: String,
+        #[arg(long)]
+        en: String,
+        #[arg(long)]
+        km: String,
+        /// workers, employers, government or other.
+        #[arg(long, value_parser = parse_constituency)]
+        constituency: dwcp_feedback::domain::Constituency,
+    },
+    /// Coordinators: members who run their organisation's campaigns.
+    Coordinator {
+        #[command(subcommand)]
+        action: CoordinatorAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CoordinatorAction {
+    /// Make a Telegram user the focal point of an organisation.
+    Add { org: String, user_id: i64 },
+}
+
+fn parse_audience(s: &str) -> Result<dwcp_feedback::domain::Audience, String> {
+    dwcp_feedback::domain::Audience::parse(s).map_err(|e| e.to_string())
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not km or en"))
 }
@@ -201,6 +248,14 @@ async fn async_main() -> ExitCode {
         }
         Cmd::Plan { action } => secretariat(&cli.database_url, Task::Plan(action)).await,
         Cmd::Stats => secretariat(&cli.database_url, Task::Stats).await,
+        Cmd::Broadcast { text_file, to } => match std::fs::read_to_string(&text_file) {
+            Ok(text) => secretariat(&cli.database_url, Task::Broadcast(to, text)).await,
+            Err(e) => Err(anyhow::anyhow!(
+                "cannot read {} as UTF-8 text: {e}",
+                text_file.display()
+            )),
+        },
+        Cmd::Org { action } => secretariat(&cli.database_url, Task::Org(action)).await,
         Cmd::Export {
             format,
             out,
@@ -268,6 +323,8 @@ enum Task {
     Window(WindowAction),
     Plan(PlanAction),
     Stats,
+    Broadcast(dwcp_feedback::domain::Audience, String),
+    Org(OrgAction),
     Export(
         dwcp_feedback::cli::ExportFormat,
         PathBuf,
@@ -308,6 +365,26 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
             filled,
         }) => cli::plan_template(&store, format, &path, filled, &mut out).await,
         Task::Stats => cli::stats(&store, &mut out).await,
+        Task::Broadcast(to, text) => cli::broadcast(&store, &to, &text, now, &mut out).await,
+        Task::Org(OrgAction::List) => cli::org_list(&store, &mut out).await,
+        Task::Org(OrgAction::Add {
+            code,
+            en,
+            km,
+            constituency,
+        }) => {
+            let org = dwcp_feedback::store::Org {
+                code,
+                name_en: en,
+                name_km: km,
+                constituency,
+                added: true,
+            };
+            cli::org_add(&store, &org, now, &mut out).await
+        }
+        Task::Org(OrgAction::Coordinator {
+            action: CoordinatorAction::Add { org, user_id },
+        }) => cli::coordinator_add(&store, &org, user_id, now, &mut out).await,
         Task::Export(format, path, filter, voice) => {
             cli::export(&store, format, &path, filter, voice, now, &mut out).await
         }

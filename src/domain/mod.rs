@@ -1,5 +1,6 @@
 //! Domain values that cannot hold bad data: parse once at the edge, then trust the type.
 
+pub mod audience;
 pub mod codes;
 pub mod comment;
 pub mod lang;
@@ -11,6 +12,7 @@ pub mod reference;
 pub mod timeframe;
 pub mod window;
 
+pub use audience::Audience;
 pub use codes::{ActivityCode, PriorityCode};
 pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use lang::Lang;

@@ -2,6 +2,7 @@
 //! `locales/*.yml` through `t!(key, locale = …)`; every data string is HTML-escaped here.
 
 pub mod keyboard;
+pub mod outbox;
 mod plan_problem;
 mod render;
 pub mod text;

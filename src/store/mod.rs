@@ -5,12 +5,18 @@
 mod batch;
 mod chats;
 mod export;
+mod organisations;
+mod outbox;
 mod plans;
 mod ratings;
 mod secretariat;
 
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
+pub use organisations::Org;
+pub use outbox::{
+    backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled, Tally,
+};
 pub use plans::Imported;
 pub use ratings::Revision;
 pub use secretariat::{Actor, Admin, AuditEntry};

@@ -29,7 +29,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn id(self) -> Option<i64> {
+    pub(super) fn id(self) -> Option<i64> {
         match self {
             Actor::Cli => None,
             Actor::User(id) => Some(id),

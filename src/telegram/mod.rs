@@ -1,6 +1,7 @@
 //! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
 
 pub mod commands;
+pub mod outbox;
 pub mod parse;
 pub mod send;
 pub mod tasks;
@@ -113,6 +114,16 @@ impl App {
 
     /// Long-polls until stopped (Ctrl-C when `ctrlc`, or the task being dropped).
     pub async fn run(self, ctrlc: bool) {
+        self.run_until(ctrlc, std::future::pending()).await
+    }
+
+    /// Like [`App::run`], stopping gracefully when `stop` completes: polling ends, and the
+    /// outbox finishes the messages on their way, so none is left uncertain.
+    pub async fn run_until(
+        self,
+        ctrlc: bool,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
         match self.pacing {
             Some(p) => {
                 let limits = Limits {
@@ -127,6 +138,7 @@ impl App {
                     self.engine,
                     self.poll_timeout,
                     ctrlc,
+                    stop,
                 )
                 .await
             }
@@ -137,6 +149,7 @@ impl App {
                     self.engine,
                     self.poll_timeout,
                     ctrlc,
+                    stop,
                 )
                 .await
             }
@@ -150,7 +163,16 @@ async fn serve<B: TgBot>(
     engine: Arc<Engine>,
     poll_timeout: std::time::Duration,
     ctrlc: bool,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
+    let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+    // Aborted with the bot (a crash, or the task being dropped), never left running alone.
+    let mut outbox = AbortOnDrop(tokio::spawn(outbox::run(
+        bot.clone(),
+        engine.clone(),
+        engine.outbox_wake(),
+        outbox_stopped,
+    )));
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message::<B>))
         .branch(Update::filter_callback_query().endpoint(on_callback::<B>))
@@ -169,13 +191,39 @@ async fn serve<B: TgBot>(
     if ctrlc {
         builder = builder.enable_ctrlc_handler();
     }
-    builder
-        .build()
+    let mut dispatcher = builder.build();
+    let shutdown = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        stop.await;
+        // Refused only while the dispatcher is not running: not started yet, or finished.
+        for _ in 0..100 {
+            if shutdown.shutdown().is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    });
+    dispatcher
         .dispatch_with_listener(
             polling,
             teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
         )
         .await;
+    let _ = stop_outbox.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(30), &mut outbox.0)
+        .await
+        .is_err()
+    {
+        tracing::warn!("outbox: stopped before all messages on their way were answered");
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs the admin tasks a step asked for, each in its own task so the admin's chat stays

@@ -123,6 +123,10 @@ struct World {
     rejections: Vec<Rejection>,
     too_many: usize,
     too_many_overall: usize,
+    /// After a 429, the chat may not be sent to before its retry_after has passed.
+    hold_until: HashMap<i64, Instant>,
+    /// Sends to a chat while Telegram's retry_after for it was still running.
+    late_after_429: usize,
     commands: Vec<Value>,
     calls: HashMap<String, usize>,
     /// When each chat's latest update was queued, for latency measurement.
@@ -225,6 +229,11 @@ impl FakeTelegram {
     /// How many of the 429s were for the overall limit (the rest: per chat or group).
     pub fn too_many_overall(&self) -> usize {
         self.world.lock().unwrap().too_many_overall
+    }
+
+    /// Sends to a chat before the retry_after of its last 429 had passed.
+    pub fn late_after_429(&self) -> usize {
+        self.world.lock().unwrap().late_after_429
     }
 
     /// How many 429s the fake answered.
@@ -906,8 +915,13 @@ fn record_latency(w: &mut World, chat: i64) {
 
 /// The id of a new message in `chat`, or 429 when the chat or the bot is over Telegram's pace.
 fn next_message(w: &mut World, chat: i64) -> Result<i32, Reply> {
+    if w.hold_until.get(&chat).is_some_and(|t| Instant::now() < *t) {
+        w.late_after_429 += 1;
+    }
     if let Some(retry_after) = over_limit(w, chat) {
         w.too_many += 1;
+        w.hold_until
+            .insert(chat, Instant::now() + Duration::from_secs(retry_after));
         let (status, Json(mut body)) = err(
             429,
             &format!("Too Many Requests: retry after {retry_after}"),

@@ -12,19 +12,37 @@ use super::fake_telegram::{FakeTelegram, FakeUser, Shown, TOKEN};
 
 pub struct Bot {
     pub engine: Arc<Engine>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Bot {
     /// Stops the bot abruptly, as a crash would: no graceful shutdown, in-flight work dropped.
-    pub fn kill(self) {
-        self.task.abort();
+    pub fn kill(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    /// Stops the bot as Ctrl-C would: polling ends and the sends on their way are finished.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the bot stops within 30 s")
+                .expect("the bot's task ends cleanly");
+        }
     }
 }
 
 impl Drop for Bot {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 }
 
@@ -58,9 +76,14 @@ pub async fn start_with_admins(
         .await
         .expect("the bot starts");
     let engine = app.engine.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = app.run_until(false, async move {
+        let _ = stopped.await;
+    });
     Bot {
         engine,
-        task: tokio::spawn(app.run(false)),
+        task: Some(tokio::spawn(run)),
+        stop: Some(stop),
     }
 }
 

@@ -1,0 +1,73 @@
+//! Texts of the outbox: an announcement as members get it, and the progress and final tally
+//! shown to whoever started a send.
+
+use super::text::{esc, number};
+use super::{tr_with, Lang};
+use crate::store::Tally;
+
+/// The longest announcement text the secretariat may write: with the header, the message
+/// stays well inside Telegram's 4096 characters.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 3500;
+
+/// An announcement in `lang`: the secretariat's own words, escaped, under a translated header.
+pub fn announcement(lang: Lang, text: &str) -> String {
+    tr_with(lang, "outbox.announcement", &[("text", &esc(text.trim()))])
+}
+
+pub fn progress(lang: Lang, tally: &Tally) -> String {
+    let failed = tally.blocked + tally.failed + tally.uncertain;
+    tr_with(
+        lang,
+        "outbox.progress",
+        &[
+            ("sent", &number(tally.sent, lang)),
+            ("failed", &number(failed, lang)),
+            ("left", &number(tally.left, lang)),
+        ],
+    )
+}
+
+pub fn done(lang: Lang, tally: &Tally) -> String {
+    tr_with(
+        lang,
+        "outbox.done",
+        &[
+            ("sent", &number(tally.sent, lang)),
+            ("blocked", &number(tally.blocked, lang)),
+            ("failed", &number(tally.failed, lang)),
+            ("uncertain", &number(tally.uncertain, lang)),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_announcement_is_escaped_and_headed_in_the_members_language() {
+        let en = announcement(Lang::En, " Meeting <today> & tomorrow ");
+        assert!(en.ends_with("Meeting &lt;today&gt; &amp; tomorrow"), "{en}");
+        assert!(en.contains("DWCP secretariat"));
+        let km = announcement(Lang::Km, "ប្រជុំ");
+        assert!(km.contains("លេខាធិការដ្ឋាន"), "{km}");
+    }
+
+    #[test]
+    fn the_tally_counts_every_row_once() {
+        let t = Tally {
+            sent: 7,
+            blocked: 1,
+            failed: 2,
+            uncertain: 3,
+            left: 4,
+            ..Tally::default()
+        };
+        assert_eq!(t.total(), 17);
+        let p = progress(Lang::En, &t);
+        assert!(
+            p.contains("7 sent") && p.contains("6 not delivered") && p.contains("4 left"),
+            "{p}"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! Organisations beyond the reference list, and their coordinators (focal points).
+
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+use super::{Actor, Store, StoreError};
+use crate::domain::{reference, Constituency};
+
+/// An organisation as the bot knows it: from the reference list or added by the secretariat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    pub code: String,
+    pub name_en: String,
+    pub name_km: String,
+    pub constituency: Constituency,
+    /// Added with `org add` rather than built in.
+    pub added: bool,
+}
+
+#[derive(FromRow)]
+struct OrgRow {
+    code: String,
+    name_en: String,
+    name_km: String,
+    constituency: String,
+}
+
+impl Store {
+    /// Every organisation: the reference list, then the secretariat's additions by code.
+    pub async fn organisations(&self) -> Result<Vec<Org>, StoreError> {
+        let mut all: Vec<Org> = reference::ORGANISATIONS
+            .iter()
+            .map(|o| Org {
+                code: o.code.into(),
+                name_en: o.en.into(),
+                name_km: o.km.into(),
+                constituency: o.constituency,
+                added: false,
+            })
+            .collect();
+        let added: Vec<OrgRow> = sqlx::query_as(
+            "SELECT code, name_en, name_km, constituency FROM organisations ORDER BY code",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        all.extend(added.into_iter().filter_map(|r| {
+            Some(Org {
+                constituency: Constituency::parse(&r.constituency)?,
+                code: r.code,
+                name_en: r.name_en,
+                name_km: r.name_km,
+                added: true,
+            })
+        }));
+        Ok(all)
+    }
+
+    pub async fn organisation(&self, code: &str) -> Result<Option<Org>, StoreError> {
+        Ok(self
+            .organisations()
+            .await?
+            .into_iter()
+            .find(|o| o.code == code))
+    }
+
+    /// Adds an organisation; `false` when the code is taken (built in or added before).
+    pub async fn add_organisation(
+        &self,
+        org: &Org,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if reference::organisation(&org.code).is_some() {
+            return Ok(false);
+        }
+        let mut tx = self.writer.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO organisations (code, name_en, name_km, constituency, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&org.code)
+        .bind(&org.name_en)
+        .bind(&org.name_km)
+        .bind(org.constituency.code())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if added {
+            let detail = format!(
+                "{} ({}, {})",
+                org.code,
+                org.name_en,
+                org.constituency.word()
+            );
+            super::secretariat::audit(&mut tx, by, "org add", &detail, now).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Makes `member` the focal point of `org` (replacing any organisation they had).
+    pub async fn add_coordinator(
+        &self,
+        org: &str,
+        member: i64,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO coordinators (member_id, org_code, added_by, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (member_id) DO UPDATE SET org_code = excluded.org_code,
+                 added_by = excluded.added_by, added_at = excluded.added_at",
+        )
+        .bind(member)
+        .bind(org)
+        .bind(by.id())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let detail = format!("{member} for {org}");
+        super::secretariat::audit(&mut tx, by, "coordinator add", &detail, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The organisation `member` coordinates, if any. Every coordinator action checks this.
+    pub async fn coordinated_org(&self, member: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT org_code FROM coordinators WHERE member_id = ?1")
+                .bind(member)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.map(|(c,)| c))
+    }
+
+    /// Coordinators with their organisation, by organisation.
+    pub async fn coordinators(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT org_code, member_id FROM coordinators ORDER BY org_code, member_id",
+        )
+        .fetch_all(&self.reader)
+        .await?)
+    }
+}

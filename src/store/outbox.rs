@@ -1,0 +1,320 @@
+//! The persistent outbox: every announcement and reminder is a broadcast of one row per
+//! recipient, delivered by the bot's outbox worker at Telegram's pace. A row is claimed before
+//! its request leaves and settled when Telegram answers, so a restart resumes where the send
+//! stopped and nobody is sent the same message twice.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::FromRow;
+
+use super::{Actor, Store, StoreError};
+use crate::domain::{Audience, Lang};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BroadcastKind {
+    Announcement,
+    Reminder,
+}
+
+impl BroadcastKind {
+    fn code(self) -> &'static str {
+        match self {
+            BroadcastKind::Announcement => "announcement",
+            BroadcastKind::Reminder => "reminder",
+        }
+    }
+}
+
+/// A broadcast to queue: what it is and who asked.
+#[derive(Clone, Debug)]
+pub struct NewBroadcast {
+    pub kind: BroadcastKind,
+    /// How the audience is described in the audit log and the tally.
+    pub audience: String,
+    pub campaign_id: Option<i64>,
+    /// An automatic reminder's stage ('3d', '1d'): queued at most once per campaign.
+    pub stage: Option<&'static str>,
+    pub by: Actor,
+}
+
+/// One message to one chat, already rendered in the recipient's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutMessage {
+    pub chat_id: i64,
+    pub html: String,
+    pub button: Option<(String, String)>,
+}
+
+/// Someone a broadcast may reach: consented, not blocked, with their language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub chat_id: i64,
+    pub lang: Lang,
+}
+
+/// A claimed row, on its way to Telegram.
+#[derive(Clone, Debug, FromRow)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub broadcast_id: i64,
+    pub chat_id: i64,
+    pub text: String,
+    pub button_label: Option<String>,
+    pub button_url: Option<String>,
+    pub attempts: i64,
+}
+
+/// What became of a claimed row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Sent,
+    /// 403: the member blocked the bot; they are marked and skipped from now on.
+    Blocked,
+    /// Telegram refused it for good (say, the chat no longer exists).
+    Failed,
+    /// 429 or a passing network fault: try again at this time, not before.
+    RetryAt(DateTime<Utc>),
+}
+
+/// Where a broadcast stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
+pub struct Tally {
+    pub broadcast_id: i64,
+    pub status_chat: Option<i64>,
+    pub status_message: Option<i64>,
+    pub sent: i64,
+    pub blocked: i64,
+    pub failed: i64,
+    /// Cut off by a crash between sending and hearing back: maybe delivered, never resent.
+    pub uncertain: i64,
+    /// Still to send (waiting or on its way).
+    pub left: i64,
+}
+
+impl Tally {
+    pub fn total(&self) -> i64 {
+        self.sent + self.blocked + self.failed + self.uncertain + self.left
+    }
+}
+
+impl Store {
+    /// Consented members who have not blocked the bot, in `audience`.
+    pub async fn audience(&self, audience: &Audience) -> Result<Vec<Recipient>, StoreError> {
+        let (constituency, org) = match audience {
+            Audience::All => (None, None),
+            Audience::Constituency(c) => (Some(c.code()), None),
+            Audience::Organisation(code) => (None, Some(code.as_str())),
+        };
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT m.member_id, c.lang FROM members m JOIN chats c ON c.chat_id = m.member_id
+             WHERE m.consent = 'given' AND c.blocked_at IS NULL
+               AND (?1 IS NULL OR m.constituency = ?1) AND (?2 IS NULL OR m.org_code = ?2)
+             ORDER BY m.member_id",
+        )
+        .bind(constituency)
+        .bind(org)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(chat_id, lang)| Recipient {
+                chat_id,
+                lang: lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Queues `messages` as one broadcast, audited. `None` when this automatic reminder stage
+    /// was already queued. The worker is woken by the caller.
+    pub async fn queue_broadcast(
+        &self,
+        broadcast: &NewBroadcast,
+        messages: &[OutMessage],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let id: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO broadcasts (kind, audience, campaign_id, stage, started_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (campaign_id, stage) DO NOTHING RETURNING id",
+        )
+        .bind(broadcast.kind.code())
+        .bind(&broadcast.audience)
+        .bind(broadcast.campaign_id)
+        .bind(broadcast.stage)
+        .bind(broadcast.by.id())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id,)) = id else {
+            return Ok(None);
+        };
+        for m in messages {
+            let (label, url) = m.button.clone().unzip();
+            sqlx::query(
+                "INSERT INTO outbox (broadcast_id, chat_id, text, button_label, button_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(m.chat_id)
+            .bind(&m.html)
+            .bind(label)
+            .bind(url)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = format!(
+            "{} #{id} to {}: {} messages",
+            broadcast.kind.code(),
+            broadcast.audience,
+            messages.len()
+        );
+        super::secretariat::audit(&mut tx, broadcast.by, "broadcast", &detail, now).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// Where the progress of broadcast `id` is shown and edited.
+    pub async fn set_broadcast_status(
+        &self,
+        id: i64,
+        chat: i64,
+        message: i32,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE broadcasts SET status_chat = ?2, status_message = ?3 WHERE id = ?1")
+            .bind(id)
+            .bind(chat)
+            .bind(message)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// At start-up: rows a crash cut off between sending and hearing back. They may have been
+    /// delivered, so they are not sent again; the tally counts them as uncertain.
+    pub async fn recover_outbox(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'uncertain', done_at = ?1 WHERE state = 'sending'",
+        )
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Claims up to `limit` rows that are due, oldest first, skipping chats Telegram asked us
+    /// to leave alone for now.
+    pub async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        Ok(sqlx::query_as(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1
+             WHERE id IN (
+                 SELECT id FROM outbox
+                 WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?1)
+                   AND chat_id NOT IN (SELECT chat_id FROM outbox
+                                       WHERE state = 'pending' AND not_before > ?1)
+                 ORDER BY id LIMIT ?2)
+             RETURNING id, broadcast_id, chat_id, text, button_label, button_url, attempts",
+        )
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.writer)
+        .await?)
+    }
+
+    pub async fn settle(
+        &self,
+        item: &OutboxItem,
+        settled: Settled,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (state, not_before) = match settled {
+            Settled::Sent => ("sent", None),
+            Settled::Blocked => ("blocked", None),
+            Settled::Failed => ("failed", None),
+            Settled::RetryAt(t) => ("pending", Some(t)),
+        };
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET state = ?2, not_before = ?3,
+                               done_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?4 END
+             WHERE id = ?1",
+        )
+        .bind(item.id)
+        .bind(state)
+        .bind(not_before)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if settled == Settled::Blocked {
+            sqlx::query("UPDATE chats SET blocked_at = ?2 WHERE chat_id = ?1")
+                .bind(item.chat_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Broadcasts not yet reported finished, with their counts.
+    pub async fn open_tallies(&self) -> Result<Vec<Tally>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
+                    count(*) FILTER (WHERE o.state = 'sent') AS sent,
+                    count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
+                    count(*) FILTER (WHERE o.state = 'failed') AS failed,
+                    count(*) FILTER (WHERE o.state = 'uncertain') AS uncertain,
+                    count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
+             FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
+             WHERE b.finished_at IS NULL
+             GROUP BY b.id ORDER BY b.id",
+        )
+        .fetch_all(&self.writer)
+        .await?)
+    }
+
+    /// The counts of one broadcast, finished or not.
+    pub async fn tally(&self, id: i64) -> Result<Tally, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
+                    count(*) FILTER (WHERE o.state = 'sent') AS sent,
+                    count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
+                    count(*) FILTER (WHERE o.state = 'failed') AS failed,
+                    count(*) FILTER (WHERE o.state = 'uncertain') AS uncertain,
+                    count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
+             FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
+             WHERE b.id = ?1 GROUP BY b.id",
+        )
+        .bind(id)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    pub async fn finish_broadcast(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE broadcasts SET finished_at = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The language a chat chose, if it chose one.
+    pub async fn chat_lang(&self, chat_id: i64) -> Result<Option<Lang>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT lang FROM chats WHERE chat_id = ?1")
+                .bind(chat_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.and_then(|(l,)| l).as_deref().and_then(Lang::parse))
+    }
+}
+
+/// How long to wait before retrying after a passing fault: 5 s, 10 s, 20 s, … capped at 5 min.
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 7) as u32 - 1;
+    Duration::seconds(5 * 2_i64.pow(exp)).min(Duration::minutes(5))
+}
