@@ -9,8 +9,12 @@ use crate::clock::Clock;
 use crate::conversation::{
     step, Callback, ChatKind, Command, Consent, Effect, Facts, Input, Placement, State,
 };
-use crate::domain::{Lang, Plan, Profile};
+use chrono::{DateTime, Utc};
+
+use crate::conversation::{CampaignFacts, Invite};
+use crate::domain::{reference, CampaignCode, Lang, OrgChoice, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
+use crate::store::Campaign;
 use crate::store::{Shown, StepWrite, Store, StoreError};
 use crate::summary::Summary;
 
@@ -68,6 +72,44 @@ impl Engine {
         self.outbox_wake.clone()
     }
 
+    /// What a `/start` payload's campaign code names. Payloads of other kinds are no invite.
+    async fn invite(&self, input: &Input, now: DateTime<Utc>) -> Result<Invite, StoreError> {
+        let Input::Command(Command::Start(Some(payload))) = input else {
+            return Ok(Invite::None);
+        };
+        if !payload.starts_with("c_") {
+            return Ok(Invite::None);
+        }
+        let Some(code) = CampaignCode::from_start_payload(payload) else {
+            return Ok(Invite::Unknown);
+        };
+        Ok(match self.store.campaign_by_code(&code).await? {
+            None => Invite::Unknown,
+            Some(c) if c.deadline <= now => Invite::Expired,
+            Some(c) => Invite::Open(self.campaign_facts(&c).await?),
+        })
+    }
+
+    /// The organisation of a campaign, looked up in the store: never taken from the link.
+    async fn campaign_facts(&self, c: &Campaign) -> Result<CampaignFacts, StoreError> {
+        let org = self.store.organisation(&c.org_code).await?;
+        Ok(CampaignFacts {
+            id: c.id,
+            title: c.title.clone(),
+            constituency: org.as_ref().map(|o| o.constituency),
+            org: org.map(|o| match reference::organisation(&o.code) {
+                Some(known) => OrgChoice::Known(known),
+                None => OrgChoice::Named(o.name_en),
+            }),
+            activities: c.activities.clone(),
+            deadline: c.deadline,
+        })
+    }
+
+    pub fn bot_username(&self) -> &str {
+        &self.bot_username
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -99,6 +141,11 @@ impl Engine {
                 window: crate::domain::Window::always_open(),
                 is_admin: false,
                 summary: None,
+                campaign: None,
+                invite: Invite::None,
+                coordinates: None,
+                campaigns: None,
+                reminders: true,
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
             let outgoing = outcome
@@ -177,6 +224,28 @@ impl Engine {
                 }
                 _ => None,
             },
+            campaign: match record.campaign_id {
+                Some(id) => match self.store.campaign(id).await? {
+                    Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
+                    _ => None,
+                },
+                None => None,
+            },
+            invite: self.invite(&incoming.input, now).await?,
+            // Loaded only for a coordinator's campaign screens, and only their organisation's.
+            campaigns: match (&incoming.input, &record.coordinates) {
+                (
+                    Input::Command(Command::Campaign(_))
+                    | Input::Callback {
+                        data: Callback::Campaigns | Callback::Remind(_) | Callback::RemindSend(_),
+                        ..
+                    },
+                    Some(org),
+                ) => Some(self.store.campaign_progress(org).await?),
+                _ => None,
+            },
+            coordinates: record.coordinates.take(),
+            reminders: record.reminders,
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);
         let lang = outcome

@@ -28,6 +28,12 @@ struct Member {
     chat: ChatKind,
     window: Window,
     is_admin: bool,
+    /// The campaign joined through a link, and what the next `/start` link names.
+    campaign: Option<CampaignFacts>,
+    invite: Invite,
+    coordinates: Option<String>,
+    campaigns: Option<Vec<dwcp_feedback::store::CampaignProgress>>,
+    reminders: bool,
 }
 
 impl Member {
@@ -43,10 +49,16 @@ impl Member {
             chat: ChatKind::Private,
             window: Window::always_open(),
             is_admin: false,
+            campaign: None,
+            invite: Invite::None,
+            coordinates: None,
+            campaigns: None,
+            reminders: true,
         }
     }
 
     fn send(&mut self, input: Input) -> Outcome {
+        let invite = std::mem::take(&mut self.invite);
         let facts = Facts {
             chat_id: 42,
             plan: &self.plan,
@@ -61,6 +73,11 @@ impl Member {
             summary: self
                 .is_admin
                 .then(|| dwcp_feedback::summary::Summary::new(&self.plan, Default::default(), &[])),
+            campaign: self.campaign.clone(),
+            invite: invite.clone(),
+            coordinates: self.coordinates.clone(),
+            campaigns: self.campaigns.clone(),
+            reminders: self.reminders,
         };
         let out = step(&self.state, &input, &facts, now());
         for e in &out.effects {
@@ -107,6 +124,13 @@ impl Member {
                     }
                 }
                 Effect::SetWindow(w) => self.window = *w,
+                Effect::JoinCampaign(id) => {
+                    if let Invite::Open(c) = &invite {
+                        assert_eq!(c.id, *id, "joins the campaign its link names");
+                        self.campaign = Some(c.clone());
+                    }
+                }
+                Effect::SetReminders(on) => self.reminders = *on,
                 Effect::Audit { .. } | Effect::AddAdmin(_) | Effect::RemoveAdmin(_) => {}
             }
         }

@@ -72,6 +72,16 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             added: false,
         },
         Screen::AdminUsage,
+        Screen::CampaignUsage,
+        Screen::Campaigns { list: vec![] },
+        Screen::Campaigns {
+            list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
+        },
+        Screen::ConfirmRemind {
+            campaign_id: 7,
+            title: "<ការពិគ្រោះ> & \"2027\"".repeat(4),
+            count: 1234,
+        },
         Screen::AdminNotSelf,
         Screen::FileTooLarge,
         Screen::AllRated { progress },
@@ -113,10 +123,15 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             sector: Some(Sector::Garment),
             gender: Some(Gender::Undisclosed),
         };
-        screens.push(Screen::Settings { profile, lang });
+        screens.push(Screen::Settings {
+            profile,
+            lang,
+            reminders: true,
+        });
         screens.push(Screen::Settings {
             profile: Profile::default(),
             lang,
+            reminders: false,
         });
     }
     for c in Constituency::ALL {
@@ -441,4 +456,33 @@ fn closing_dates_read_in_phnom_penh_time_and_khmer_numerals() {
         "{}",
         reply(Lang::Km)
     );
+}
+
+/// A campaign at its busiest: every activity, hundreds of members who have not finished, with
+/// long names full of characters HTML must escape.
+fn busy_campaign(plan: &Plan, i: i64) -> dwcp_feedback::store::CampaignProgress {
+    dwcp_feedback::store::CampaignProgress {
+        campaign: dwcp_feedback::store::Campaign {
+            id: i,
+            code: CampaignCode::from_bytes([i as u8; 16]),
+            org_code: "CCAWDU".into(),
+            title: format!("<យុទ្ធនាការ> & campaign {i} ").repeat(5),
+            activities: plan.activities.iter().map(|a| a.code.clone()).collect(),
+            plan_version: 1,
+            deadline: chrono::Utc::now(),
+            auto_remind: true,
+        },
+        joined: 40_000,
+        finished: 12_345,
+        ratings: 400_000,
+        comments: 9_999,
+        per_activity: plan
+            .activities
+            .iter()
+            .map(|a| (a.code.clone(), 39_999, 1_234))
+            .collect(),
+        unfinished: (0..300)
+            .map(|n| (n, Some(format!("<សុខា & Sokha {n}>").repeat(3))))
+            .collect(),
+    }
 }

@@ -51,6 +51,14 @@ pub enum Callback {
     Export(crate::export::ExportFormat),
     /// Admins: open (true) or close (false) the consultation window.
     Window(bool),
+    /// Coordinators: ask to remind a campaign's members who have not finished…
+    Remind(i64),
+    /// …and, confirmed, send it.
+    RemindSend(i64),
+    /// The coordinator's campaigns again.
+    Campaigns,
+    /// Members: reminders on or off.
+    Reminders(bool),
     /// A label-only button (page counter); tapping it changes nothing.
     Noop,
 }
@@ -90,6 +98,10 @@ impl Callback {
             Summary(p) => format!("sm:{p}"),
             Export(f) => format!("ex:{}", f.extension()),
             Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
+            Remind(id) => format!("cr:{id}"),
+            RemindSend(id) => format!("cs:{id}"),
+            Campaigns => "cp".into(),
+            Reminders(on) => format!("rm:{}", if *on { "y" } else { "n" }),
             Noop => "_".into(),
         }
     }
@@ -104,6 +116,11 @@ impl Callback {
         let fields: Vec<&str> = parts.collect();
         let page = |s: &str| s.parse::<u8>().ok().filter(|p| *p < 100);
         let activity = |s: &str| ActivityCode::parse(s).ok().filter(|c| c.as_str() == s);
+        let campaign_id = |s: &str| {
+            s.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0 && id.to_string() == s)
+        };
         let decoded = match (tag, fields.as_slice()) {
             ("l", [l]) => C::Lang(crate::domain::Lang::parse(l).filter(|x| x.code() == *l)?),
             ("c", ["y"]) => C::Consent(true),
@@ -153,6 +170,11 @@ impl Callback {
             ("ex", ["json"]) => C::Export(crate::export::ExportFormat::Json),
             ("wn", ["o"]) => C::Window(true),
             ("wn", ["c"]) => C::Window(false),
+            ("cr", [id]) => C::Remind(campaign_id(id)?),
+            ("cs", [id]) => C::RemindSend(campaign_id(id)?),
+            ("cp", []) => C::Campaigns,
+            ("rm", ["y"]) => C::Reminders(true),
+            ("rm", ["n"]) => C::Reminders(false),
             ("_", []) => C::Noop,
             _ => return None,
         };

@@ -30,6 +30,10 @@ pub enum Effect {
     Withdraw {
         code: ActivityCode,
     },
+    /// The member opened a campaign's link: they count as its member from now on.
+    JoinCampaign(i64),
+    /// Campaign reminders on or off.
+    SetReminders(bool),
     /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
     Erase,
     /// Admins: open or close the consultation (audited with an `Audit` effect alongside).

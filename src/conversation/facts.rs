@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ActivityCode, Lang, Plan, Profile, Rating, Window};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{ActivityCode, Constituency, Lang, OrgChoice, Plan, Profile, Rating, Window};
+use crate::store::CampaignProgress;
 use crate::summary::Summary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,39 @@ pub struct Facts<'a> {
     pub is_admin: bool,
     /// Loaded only for an admin who asked for the summary.
     pub summary: Option<Summary>,
+    /// The open campaign the member joined most recently: its activities are asked first.
+    pub campaign: Option<CampaignFacts>,
+    /// What a `/start` link's campaign code names, when the member opened one.
+    pub invite: Invite,
+    /// The organisation this member coordinates (checked here for every coordinator action).
+    pub coordinates: Option<String>,
+    /// Loaded only for a coordinator's campaign screens: their own organisation's campaigns.
+    pub campaigns: Option<Vec<CampaignProgress>>,
+    /// The member wants campaign reminders (they can opt out in /settings).
+    pub reminders: bool,
+}
+
+/// A campaign as the member flow needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignFacts {
+    pub id: i64,
+    pub title: String,
+    pub org: Option<OrgChoice>,
+    pub constituency: Option<Constituency>,
+    pub activities: Vec<ActivityCode>,
+    pub deadline: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Invite {
+    /// No campaign link was opened.
+    #[default]
+    None,
+    /// A link whose code names no campaign (mistyped, cut short, or made up).
+    Unknown,
+    /// The campaign's deadline has passed.
+    Expired,
+    Open(CampaignFacts),
 }
 
 impl Facts<'_> {

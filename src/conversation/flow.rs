@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::callback::Callback;
 use super::effect::{Effect, ProfileField};
-use super::facts::{ChatKind, CommentKind, Consent, Facts, Given};
-use super::input::{AdminArg, Command, DocumentIn, Input, WindowArg};
+use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
+use super::input::{AdminArg, CampaignArg, Command, DocumentIn, Input, WindowArg};
 use super::reply::*;
 use super::state::{ProfileStep, State};
 use super::task::Task;
@@ -23,6 +23,9 @@ pub struct Outcome {
     /// Slow or file work for the adapter to run after the replies (admins only).
     pub tasks: Vec<Task>,
 }
+
+/// The longest campaign title: it heads a forwarded message and a reminder.
+pub const MAX_TITLE_CHARS: usize = 100;
 
 pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> Outcome {
     let mut s = Step {
@@ -53,6 +56,8 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         }
     } else if s.secretariat(input, now) {
         // Handled: admin work needs no member consent, and refusals need none either.
+    } else if s.coordinator(input, now) {
+        // Handled likewise: a coordinator's own organisation's campaigns, checked here.
     } else if facts.consent != Consent::Given {
         s.before_consent(input);
     } else {
@@ -143,6 +148,14 @@ impl Step<'_> {
         let selected = self.facts.lang();
         match input {
             Input::Command(Command::Help) => self.show(Screen::Help),
+            Input::Command(Command::Start(Some(_))) => {
+                // The organisation and constituency are filled in at consent, not before.
+                self.banner = self.invite_banner();
+                if let Invite::Open(c) = &self.facts.invite {
+                    self.effects.push(Effect::JoinCampaign(c.id));
+                }
+                self.welcome(selected)
+            }
             Input::Command(_) => self.welcome(selected),
             Input::Callback {
                 data: Callback::Lang(lang),
@@ -160,6 +173,16 @@ impl Step<'_> {
                     self.effects.push(Effect::SetLang(selected));
                 }
                 self.effects.push(Effect::GiveConsent);
+                // Came through their organisation's link: who they speak for is known.
+                if let Some(c) = self.facts.campaign.clone() {
+                    if self.fill_from_campaign(&c) {
+                        self.state = State::Profile {
+                            step: ProfileStep::Province,
+                            editing: false,
+                        };
+                        return self.show(Screen::AskProvince { page: 0 });
+                    }
+                }
                 self.state = State::Profile {
                     step: ProfileStep::Constituency,
                     editing: false,
@@ -217,7 +240,20 @@ impl Step<'_> {
             | Command::Export
             | Command::Template
             | Command::Window(_)
-            | Command::Admin(_) => {}
+            | Command::Admin(_)
+            | Command::Campaign(_) => {}
+            Command::Start(Some(_)) if self.facts.invite != Invite::None => {
+                self.banner = self.invite_banner();
+                match self.facts.invite.clone() {
+                    Invite::Open(c) => {
+                        self.effects.push(Effect::JoinCampaign(c.id));
+                        self.fill_from_campaign(&c);
+                        self.state = State::Menu;
+                        self.next_card_in(None, Some(&c));
+                    }
+                    _ => self.resume(state),
+                }
+            }
             Command::Start(_) | Command::Menu => self.resume(state),
             Command::Cancel => {
                 self.state = State::Menu;
@@ -459,7 +495,18 @@ impl Step<'_> {
                 self.show(Screen::Forgotten);
             }
             // Taken by `secretariat` before the member's flow.
-            Callback::Summary(_) | Callback::Export(_) | Callback::Window(_) => {}
+            Callback::Summary(_)
+            | Callback::Export(_)
+            | Callback::Window(_)
+            | Callback::Remind(_)
+            | Callback::RemindSend(_)
+            | Callback::Campaigns => {}
+            Callback::Reminders(on) => {
+                self.effects.push(Effect::SetReminders(*on));
+                self.state = State::Menu;
+                self.banner = Some(Banner::RemindersChanged);
+                self.settings_with(Some(*on));
+            }
             Callback::Noop => self.notice = Some(Notice::NothingToDo),
         }
     }
@@ -505,6 +552,132 @@ impl Step<'_> {
             _ => return false,
         }
         true
+    }
+
+    fn invite_banner(&self) -> Option<Banner> {
+        match self.facts.invite {
+            Invite::None => None,
+            Invite::Unknown => Some(Banner::InviteUnknown),
+            Invite::Expired => Some(Banner::InviteExpired),
+            Invite::Open(_) => Some(Banner::Joined),
+        }
+    }
+
+    /// Sets the constituency and organisation the campaign's organisation implies; `true`
+    /// when the constituency is now known.
+    fn fill_from_campaign(&mut self, c: &CampaignFacts) -> bool {
+        let Some(constituency) = c.constituency else {
+            return false;
+        };
+        self.effects
+            .push(Effect::SetProfile(ProfileField::Constituency(constituency)));
+        if let Some(org) = &c.org {
+            self.effects
+                .push(Effect::SetProfile(ProfileField::Organisation(org.clone())));
+        }
+        true
+    }
+
+    /// Coordinators' commands and buttons. Everything is checked against the organisation the
+    /// member coordinates; a campaign of another organisation is refused like a forged button.
+    fn coordinator(&mut self, input: &Input, now: DateTime<Utc>) -> bool {
+        let org = self.facts.coordinates.clone();
+        let own = |id: i64| {
+            self.facts
+                .campaigns
+                .iter()
+                .flatten()
+                .find(|p| p.campaign.id == id)
+                .cloned()
+        };
+        match input {
+            Input::Command(Command::Campaign(arg)) => {
+                let Some(org) = org else {
+                    self.show(Screen::NotAllowed);
+                    return true;
+                };
+                match arg {
+                    CampaignArg::List => self.campaigns(),
+                    CampaignArg::Usage => self.show(Screen::CampaignUsage),
+                    CampaignArg::New {
+                        deadline,
+                        scope,
+                        title,
+                    } => match self.scope(scope) {
+                        Some(activities)
+                            if *deadline > now && title.chars().count() <= MAX_TITLE_CHARS =>
+                        {
+                            self.notice = Some(Notice::Preparing);
+                            self.tasks.push(Task::CreateCampaign {
+                                org,
+                                title: title.clone(),
+                                activities,
+                                deadline: *deadline,
+                            });
+                        }
+                        _ => self.show(Screen::CampaignUsage),
+                    },
+                }
+            }
+            Input::Callback { data, .. } => match data {
+                Callback::Campaigns if org.is_some() => self.campaigns(),
+                Callback::Remind(id) => match own(*id) {
+                    Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
+                        campaign_id: *id,
+                        title: p.campaign.title.clone(),
+                        count: p.unfinished.len(),
+                    }),
+                    _ => self.refuse(),
+                },
+                Callback::RemindSend(id) => match own(*id) {
+                    Some(_) if org.is_some() => {
+                        self.notice = Some(Notice::Preparing);
+                        self.tasks.push(Task::Remind { campaign_id: *id });
+                        self.campaigns();
+                    }
+                    _ => self.refuse(),
+                },
+                Callback::Campaigns => self.refuse(),
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn refuse(&mut self) {
+        self.notice = Some(Notice::Outdated);
+        self.show(Screen::NotAllowed);
+    }
+
+    fn campaigns(&mut self) {
+        self.show(Screen::Campaigns {
+            list: self.facts.campaigns.clone().unwrap_or_default(),
+        });
+    }
+
+    /// `all`, a priority code, or activity codes separated by commas, in the active plan.
+    fn scope(&self, scope: &str) -> Option<Vec<ActivityCode>> {
+        let plan = self.facts.plan;
+        if scope.eq_ignore_ascii_case("all") {
+            return Some(plan.activities.iter().map(|a| a.code.clone()).collect());
+        }
+        if let Some(p) = plan.priorities.iter().find(|p| p.code.as_str() == scope) {
+            return Some(
+                plan.activities_of(&p.code)
+                    .map(|a| a.code.clone())
+                    .collect(),
+            );
+        }
+        let codes: Option<Vec<ActivityCode>> = scope
+            .split(',')
+            .map(|c| {
+                ActivityCode::parse(c.trim())
+                    .ok()
+                    .filter(|c| plan.activity(c).is_some())
+            })
+            .collect();
+        codes.filter(|c| !c.is_empty())
     }
 
     /// Admins only: everyone else gets a polite refusal and nothing happens.
@@ -670,6 +843,11 @@ impl Step<'_> {
     }
 
     fn settings(&mut self) {
+        self.settings_with(None)
+    }
+
+    /// Settings, with the reminder choice as this step leaves it.
+    fn settings_with(&mut self, reminders: Option<bool>) {
         let mut profile = self.facts.profile.clone();
         for e in &self.effects {
             if let Effect::SetProfile(field) = e {
@@ -685,6 +863,7 @@ impl Step<'_> {
         self.show(Screen::Settings {
             profile,
             lang: self.facts.lang(),
+            reminders: reminders.unwrap_or(self.facts.reminders),
         });
     }
 
@@ -743,8 +922,24 @@ impl Step<'_> {
         });
     }
 
-    /// The first activity without a rating, in plan order, starting after `after` (wrapping).
+    /// The next activity to ask about: first the unrated ones of the member's campaign, in
+    /// the campaign's order; then the first without a rating in plan order, starting after
+    /// `after` (wrapping).
     fn next_card(&mut self, after: Option<&ActivityCode>) {
+        let campaign = self.facts.campaign.clone();
+        self.next_card_in(after, campaign.as_ref());
+    }
+
+    fn next_card_in(&mut self, after: Option<&ActivityCode>, campaign: Option<&CampaignFacts>) {
+        let first_of_campaign = campaign.and_then(|c| {
+            c.activities
+                .iter()
+                .find(|a| !self.given.contains_key(*a) && self.facts.plan.activity(a).is_some())
+                .cloned()
+        });
+        if let Some(code) = first_of_campaign {
+            return self.card(code);
+        }
         let list = &self.facts.plan.activities;
         let start = after
             .and_then(|c| list.iter().position(|a| &a.code == c))

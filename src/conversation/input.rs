@@ -26,6 +26,48 @@ pub enum Command {
     Window(WindowArg),
     /// Admins: make someone an admin or take it away.
     Admin(AdminArg),
+    /// Coordinators: their organisation's campaigns, or a new one.
+    Campaign(CampaignArg),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CampaignArg {
+    /// The coordinator's campaigns with their progress.
+    List,
+    /// `/campaign new YYYY-MM-DD SCOPE TITLE…`: SCOPE is `all`, a priority (`P1`) or activity
+    /// codes separated by commas (`P1.1,P2.3`), checked against the plan by the step.
+    New {
+        deadline: DateTime<Utc>,
+        scope: String,
+        title: String,
+    },
+    /// Words that mean nothing: the usage is shown.
+    Usage,
+}
+
+impl CampaignArg {
+    fn parse(payload: &str) -> CampaignArg {
+        let mut words = payload.split_whitespace();
+        match words.next() {
+            None => CampaignArg::List,
+            Some("new") => {
+                let deadline = words
+                    .next()
+                    .and_then(|d| crate::domain::window::parse_until(d).ok());
+                let scope = words.next().map(str::to_string);
+                let title = words.collect::<Vec<_>>().join(" ");
+                match (deadline, scope) {
+                    (Some(deadline), Some(scope)) if !title.is_empty() => CampaignArg::New {
+                        deadline,
+                        scope,
+                        title,
+                    },
+                    _ => CampaignArg::Usage,
+                }
+            }
+            Some(_) => CampaignArg::Usage,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +137,7 @@ impl Command {
             "template" => Command::Template,
             "window" => Command::Window(WindowArg::parse(payload)),
             "admin" => Command::Admin(AdminArg::parse(payload)),
+            "campaign" | "campaigns" => Command::Campaign(CampaignArg::parse(payload)),
             _ => return None,
         })
     }

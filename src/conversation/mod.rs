@@ -11,9 +11,9 @@ pub mod task;
 
 pub use callback::{Callback, MAX_CALLBACK_BYTES};
 pub use effect::{Effect, ProfileField};
-pub use facts::{ChatKind, CommentKind, Consent, Facts, Given};
+pub use facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
 pub use flow::{step, Outcome};
-pub use input::{AdminArg, Command, DocumentIn, Input, OtherKind, WindowArg};
+pub use input::{AdminArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use state::{ProfileStep, State};
 pub use task::Task;

@@ -27,6 +27,11 @@ pub enum Banner {
     UnknownActivity,
     /// Typed text where a button is expected; the question is asked again below.
     UseButtons,
+    /// The member opened a campaign link and joined it.
+    Joined,
+    InviteExpired,
+    InviteUnknown,
+    RemindersChanged,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +113,7 @@ pub enum Screen {
     Settings {
         profile: Profile,
         lang: Lang,
+        reminders: bool,
     },
     ChooseLang {
         current: Lang,
@@ -150,6 +156,16 @@ pub enum Screen {
     AdminNotSelf,
     /// A document too large to be a plan file.
     FileTooLarge,
+    /// A coordinator's campaigns with their progress.
+    Campaigns {
+        list: Vec<crate::store::CampaignProgress>,
+    },
+    ConfirmRemind {
+        campaign_id: i64,
+        title: String,
+        count: usize,
+    },
+    CampaignUsage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

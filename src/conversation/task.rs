@@ -13,4 +13,13 @@ pub enum Task {
     Chart(crate::summary::Summary),
     /// Download the document, check it as a plan and, if it has no problem, activate it.
     ImportPlan { file_id: String, file_name: String },
+    /// Coordinators: make a campaign for their organisation and send back its link.
+    CreateCampaign {
+        org: String,
+        title: String,
+        activities: Vec<crate::domain::ActivityCode>,
+        deadline: chrono::DateTime<chrono::Utc>,
+    },
+    /// Coordinators: queue a reminder to the campaign's members who have not finished.
+    Remind { campaign_id: i64 },
 }

@@ -1,6 +1,7 @@
 //! Domain values that cannot hold bad data: parse once at the edge, then trust the type.
 
 pub mod audience;
+pub mod campaign;
 pub mod codes;
 pub mod comment;
 pub mod lang;
@@ -13,6 +14,7 @@ pub mod timeframe;
 pub mod window;
 
 pub use audience::Audience;
+pub use campaign::CampaignCode;
 pub use codes::{ActivityCode, PriorityCode};
 pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use lang::Lang;

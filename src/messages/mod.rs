@@ -4,7 +4,7 @@
 pub mod keyboard;
 pub mod outbox;
 mod plan_problem;
-mod render;
+pub mod render;
 pub mod text;
 
 pub use keyboard::{Action, Button, Keyboard};

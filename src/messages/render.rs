@@ -1,7 +1,7 @@
 use chrono::{DateTime, Datelike, Utc};
 
 use super::keyboard::{Button, Keyboard};
-use super::text::{esc, fit_message, number, trim_graphemes};
+use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
 use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, ORG_PAGE, PROVINCE_PAGE};
 use crate::conversation::{Banner, Callback, CommentKind, Hint, Notice, OtherKind, Reply, Screen};
@@ -31,6 +31,13 @@ struct R<'a> {
     text: String,
     kb: Keyboard,
 }
+
+/// Campaigns, activities and names a coordinator's screen lists; the message stays short.
+const CAMPAIGNS_SHOWN: usize = 5;
+const ACTIVITIES_SHOWN: usize = 12;
+const NAMES_SHOWN: usize = 30;
+/// Room for the campaigns in one message (Telegram's limit is 4096), HTML tags included.
+const CAMPAIGNS_BUDGET: usize = 3800;
 
 pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Rendered {
     let mut r = R {
@@ -64,6 +71,20 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
     }
 }
 
+/// A day as people in Cambodia read it: in Phnom Penh time, month in words.
+pub fn day(lang: Lang, t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&crate::clock::phnom_penh());
+    tr_with(
+        lang,
+        "date.day",
+        &[
+            ("day", &number(local.day(), lang)),
+            ("month", &tr(lang, &format!("month.{}", local.month()))),
+            ("year", &number(local.year(), lang)),
+        ],
+    )
+}
+
 fn banner_text(banner: Banner, lang: Lang) -> String {
     tr(
         lang,
@@ -75,6 +96,10 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
             Banner::LanguageChanged => "banner.language_changed",
             Banner::UnknownActivity => "banner.unknown_activity",
             Banner::UseButtons => "banner.use_buttons",
+            Banner::Joined => "banner.joined",
+            Banner::InviteExpired => "banner.invite_expired",
+            Banner::InviteUnknown => "banner.invite_unknown",
+            Banner::RemindersChanged => "banner.reminders_changed",
         },
     )
 }
@@ -181,18 +206,98 @@ impl R<'_> {
         self.kb.row(vec![button]);
     }
 
-    /// A day as people in Cambodia read it: in Phnom Penh time, month in words.
     fn date(&self, t: DateTime<Utc>) -> String {
-        let local = t.with_timezone(&crate::clock::phnom_penh());
-        tr_with(
+        day(self.lang, t)
+    }
+
+    /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
+    /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
+    fn campaigns(&mut self, list: &[crate::store::CampaignProgress]) {
+        let org = list
+            .first()
+            .map_or(String::new(), |p| p.campaign.org_code.clone());
+        if list.is_empty() {
+            self.line(&self.t("campaign.usage"));
+            return;
+        }
+        self.line(&tr_with(
             self.lang,
-            "date.day",
-            &[
-                ("day", &number(local.day(), self.lang)),
-                ("month", &self.t(&format!("month.{}", local.month()))),
-                ("year", &number(local.year(), self.lang)),
-            ],
-        )
+            "campaign.header",
+            &[("org", &esc(&org))],
+        ));
+        for p in list.iter().take(CAMPAIGNS_SHOWN) {
+            let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());
+            self.campaign(p);
+            // Whole campaigns only, as many as fit one message; the newest come first.
+            if utf16_len(&self.text) > CAMPAIGNS_BUDGET {
+                self.text.truncate(text_before);
+                self.kb.rows.truncate(rows_before);
+                break;
+            }
+        }
+    }
+
+    fn campaign(&mut self, p: &crate::store::CampaignProgress) {
+        let lang = self.lang;
+        let n = move |v: u64| number(v, lang);
+        {
+            self.text.push('\n');
+            let item = tr_with(
+                self.lang,
+                "campaign.item",
+                &[
+                    ("title", &esc(&p.campaign.title)),
+                    ("date", &self.date(p.campaign.deadline)),
+                    ("joined", &n(p.joined)),
+                    ("finished", &n(p.finished)),
+                    ("ratings", &n(p.ratings)),
+                    ("comments", &n(p.comments)),
+                ],
+            );
+            self.line(&item);
+            for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
+                let line = tr_with(
+                    self.lang,
+                    "campaign.activity",
+                    &[
+                        ("code", code.as_str()),
+                        ("n", &n(*ratings)),
+                        ("c", &n(*comments)),
+                    ],
+                );
+                self.line(&line);
+            }
+            if p.unfinished.is_empty() {
+                self.line(&self.t("campaign.all_finished"));
+            } else {
+                let mut names: Vec<String> = p
+                    .unfinished
+                    .iter()
+                    .take(NAMES_SHOWN)
+                    .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
+                    .collect();
+                if p.unfinished.len() > NAMES_SHOWN {
+                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
+                    names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
+                }
+                let line = tr_with(
+                    self.lang,
+                    "campaign.unfinished",
+                    &[("names", &names.join(", "))],
+                );
+                self.line(&line);
+                let label = tr_with(
+                    self.lang,
+                    "btn.remind",
+                    &[("n", &n(p.unfinished.len() as u64))],
+                );
+                let button = Button::cb(
+                    format!("{label} · {}", trim_graphemes(&p.campaign.title, 24)),
+                    Callback::Remind(p.campaign.id),
+                );
+                self.kb.row(vec![button]);
+            }
+        }
     }
 
     fn closed_line(&mut self, since: DateTime<Utc>) {
@@ -409,6 +514,24 @@ impl R<'_> {
             Screen::AdminUsage => self.line(&self.t("admin.usage")),
             Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
             Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
+            Screen::Campaigns { list } => self.campaigns(list),
+            Screen::ConfirmRemind {
+                campaign_id,
+                title,
+                count,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.confirm_remind",
+                    &[("n", &number(count, self.lang)), ("title", &esc(title))],
+                ));
+                let row = vec![
+                    self.btn("btn.send_reminder", Callback::RemindSend(*campaign_id)),
+                    self.btn("btn.no", Callback::Campaigns),
+                ];
+                self.kb.row(row);
+            }
+            Screen::CampaignUsage => self.line(&self.t("campaign.usage")),
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();
@@ -478,7 +601,11 @@ impl R<'_> {
                 ];
                 self.kb.row(row);
             }
-            Screen::Settings { profile, lang } => {
+            Screen::Settings {
+                profile,
+                lang,
+                reminders,
+            } => {
                 let unset = self.t("settings.unset");
                 // Labels are plain text (they also caption buttons): escape them for the HTML body.
                 let value = |key: Option<&str>| key.map_or(unset.clone(), |k| esc(&self.t(k)));
@@ -506,11 +633,22 @@ impl R<'_> {
                     ],
                 );
                 self.line(&body);
+                self.line(&self.t(if *reminders {
+                    "settings.reminders_on"
+                } else {
+                    "settings.reminders_off"
+                }));
                 let row = vec![
                     self.btn("btn.language", Callback::ChooseLang),
                     self.btn("btn.edit_profile", Callback::EditProfile),
                 ];
                 self.kb.row(row);
+                let toggle = if *reminders {
+                    self.btn("btn.reminders_off", Callback::Reminders(false))
+                } else {
+                    self.btn("btn.reminders_on", Callback::Reminders(true))
+                };
+                self.kb.row(vec![toggle]);
                 let row = vec![self.btn("btn.forget", Callback::Forget)];
                 self.kb.row(row);
                 self.menu_row();

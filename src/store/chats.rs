@@ -34,6 +34,12 @@ pub struct ChatRecord {
     /// The plan version active in the database: another process may have imported a new one.
     pub active_plan: Option<i64>,
     pub is_admin: bool,
+    /// The member wants campaign reminders.
+    pub reminders: bool,
+    /// The organisation the member coordinates.
+    pub coordinates: Option<String>,
+    /// The campaign the member joined last (open or not: the caller checks the deadline).
+    pub campaign_id: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -59,6 +65,9 @@ struct ChatRow {
     window_changed_at: DateTime<Utc>,
     active_plan: Option<i64>,
     is_admin: bool,
+    reminders: bool,
+    coordinates: Option<String>,
+    campaign_id: Option<i64>,
 }
 
 /// What one step leaves behind, written in one transaction.
@@ -88,7 +97,11 @@ impl Store {
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
                     w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
                     (SELECT version FROM plans WHERE active = 1) AS active_plan,
-                    EXISTS (SELECT 1 FROM admins WHERE user_id = ?1) AS is_admin
+                    EXISTS (SELECT 1 FROM admins WHERE user_id = ?1) AS is_admin,
+                    coalesce(m.reminders, 1) AS reminders,
+                    (SELECT org_code FROM coordinators WHERE member_id = ?1) AS coordinates,
+                    (SELECT campaign_id FROM campaign_members WHERE member_id = ?1
+                     ORDER BY joined_at DESC, campaign_id DESC LIMIT 1) AS campaign_id
              FROM (SELECT ?1 AS id) q
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
@@ -163,6 +176,9 @@ impl Store {
             given,
             active_plan: row.active_plan,
             is_admin: row.is_admin,
+            reminders: row.reminders,
+            coordinates: row.coordinates,
+            campaign_id: row.campaign_id,
             window: Window {
                 open: row.window_open,
                 until: row.window_until,
@@ -192,6 +208,17 @@ impl Store {
             &[w.chat_id.into(), w.state.to_json().into(), w.shown.map(|s| s.message_id).into(), w.shown.map(|s| s.hash).into(), w.update_id.into(), w.now.into()]);
         }
         b.commit(&self.writer).await
+    }
+
+    /// The first name Telegram shows for the chat, for the coordinator's list of members who
+    /// have not finished.
+    pub async fn note_first_name(&self, chat_id: i64, name: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE chats SET first_name = ?2 WHERE chat_id = ?1 AND first_name IS NOT ?2")
+            .bind(chat_id)
+            .bind(name)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     /// Records the message that now carries the member's buttons (after a successful send).
@@ -269,6 +296,15 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             "UPDATE consultation_window SET open = $1, until = $2, changed_at = $3 WHERE id = 1",
             &[w.open.into(), w.until.into(), w.changed_at.into()],
         ),
+        Effect::JoinCampaign(id) => b.stmt(
+            "INSERT INTO campaign_members (campaign_id, member_id, joined_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[(*id).into(), chat_id.into(), now.into()],
+        ),
+        Effect::SetReminders(on) => b.stmt(
+            "UPDATE members SET reminders = $2, updated_at = $3 WHERE member_id = $1",
+            &[chat_id.into(), (*on).into(), now.into()],
+        ),
         Effect::AddAdmin(user_id) => b.stmt(
             "INSERT INTO admins (user_id, source, added_by, added_at) VALUES ($1, 'bot', $2, $3)
              ON CONFLICT DO NOTHING",
@@ -291,6 +327,9 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             for sql in [
                 "DELETE FROM rating_revisions WHERE member_id = $1",
                 "DELETE FROM ratings WHERE member_id = $1",
+                "DELETE FROM campaign_members WHERE member_id = $1",
+                "DELETE FROM coordinators WHERE member_id = $1",
+                "DELETE FROM outbox WHERE chat_id = $1 AND state = 'pending'",
                 "DELETE FROM members WHERE member_id = $1",
                 "DELETE FROM chats WHERE chat_id = $1",
             ] {

@@ -3,6 +3,7 @@
 //! lets run beside it. Migrations are embedded and forward only.
 
 mod batch;
+mod campaigns;
 mod chats;
 mod export;
 mod organisations;
@@ -11,6 +12,7 @@ mod plans;
 mod ratings;
 mod secretariat;
 
+pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
 pub use organisations::Org;

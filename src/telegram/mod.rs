@@ -1,5 +1,6 @@
 //! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
 
+mod campaigns;
 pub mod commands;
 pub mod outbox;
 pub mod parse;
@@ -17,7 +18,7 @@ use teloxide::RequestError;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::conversation::ChatKind;
+use crate::conversation::{ChatKind, Command, Input};
 use crate::domain::{Lang, Plan};
 use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
@@ -246,6 +247,13 @@ async fn on_message<B: TgBot>(
         return Ok(());
     };
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
+    // The name a coordinator sees in the list of members who have not finished.
+    let first_name = match (&input, &msg.from, chat) {
+        (Input::Command(Command::Start(_)), Some(user), ChatKind::Private) => {
+            Some(user.first_name.clone())
+        }
+        _ => None,
+    };
     let incoming = Incoming {
         chat_id: msg.chat.id.0,
         chat,
@@ -255,6 +263,11 @@ async fn on_message<B: TgBot>(
     };
     match engine.handle(incoming).await {
         Ok(mut handled) => {
+            if let Some(name) = first_name {
+                if let Err(e) = engine.store().note_first_name(msg.chat.id.0, &name).await {
+                    tracing::warn!(error = %e, "could not note a first name");
+                }
+            }
             let outgoing = std::mem::take(&mut handled.outgoing);
             send::deliver(&bot, &engine, msg.chat.id.0, outgoing).await;
             // After the replies, so the summary's text comes before its chart.

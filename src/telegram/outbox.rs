@@ -25,8 +25,9 @@ use crate::engine::Engine;
 use crate::messages::outbox::{done, progress};
 use crate::store::{backoff, OutboxItem, Settled, Tally};
 
-/// Rows claimed and not yet settled, at most.
-pub const IN_FLIGHT: usize = 30;
+/// Rows claimed and not yet settled, at most. Enough to keep 30/s flowing with Telegram's
+/// round trip of a few hundred milliseconds; few, because a crash leaves them uncertain.
+pub const IN_FLIGHT: usize = 12;
 /// How often the progress messages are brought up to date.
 const REPORT_EVERY: Duration = Duration::from_secs(3);
 /// With nothing to send, how often to look for work queued from elsewhere (the CLI) or

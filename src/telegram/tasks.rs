@@ -37,7 +37,7 @@ pub struct Tasks {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum TaskError {
+pub(super) enum TaskError {
     #[error(transparent)]
     Telegram(#[from] RequestError),
     #[error(transparent)]
@@ -72,6 +72,23 @@ impl Tasks {
             Task::Export(format) => self.export(bot, chat, lang, *format).await,
             Task::ImportPlan { file_id, file_name } => {
                 self.import(bot, chat, lang, file_id, file_name).await
+            }
+            Task::CreateCampaign {
+                org,
+                title,
+                activities,
+                deadline,
+            } => {
+                let task = super::campaigns::NewCampaignTask {
+                    org,
+                    title,
+                    activities,
+                    deadline: *deadline,
+                };
+                super::campaigns::create(&self.engine, bot, chat, lang, task).await
+            }
+            Task::Remind { campaign_id } => {
+                super::campaigns::remind(&self.engine, bot, chat, lang, *campaign_id).await
             }
         };
         if let Err(e) = result {
@@ -262,7 +279,11 @@ fn file_name(
     format!("dwcp-v{}-{what}-{day}.{extension}", plan.version)
 }
 
-async fn say<B: TgBot>(bot: &B, chat: ChatId, html: String) -> Result<MessageId, RequestError> {
+pub(super) async fn say<B: TgBot>(
+    bot: &B,
+    chat: ChatId,
+    html: String,
+) -> Result<MessageId, RequestError> {
     with_retry(|| {
         let req = bot
             .send_message(chat, html.clone())

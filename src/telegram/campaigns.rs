@@ -1,0 +1,152 @@
+//! Coordinators' slow work: creating a campaign (a fresh random code, then the link and a
+//! message to forward) and queuing a reminder through the outbox.
+
+use teloxide::types::ChatId;
+
+use super::tasks::{say, TaskError};
+use super::TgBot;
+use crate::domain::{ActivityCode, CampaignCode, Lang};
+use crate::engine::Engine;
+use crate::messages::render::day;
+use crate::messages::text::esc;
+use crate::messages::{tr, tr_with};
+use crate::store::{Actor, BroadcastKind, NewBroadcast, NewCampaign, OutMessage};
+
+pub(super) struct NewCampaignTask<'a> {
+    pub org: &'a str,
+    pub title: &'a str,
+    pub activities: &'a [ActivityCode],
+    pub deadline: chrono::DateTime<chrono::Utc>,
+}
+
+/// The organisation's name in `lang`, as members know it.
+async fn org_name(engine: &Engine, code: &str, lang: Lang) -> Result<String, TaskError> {
+    Ok(match engine.store().organisation(code).await? {
+        Some(org) => match lang {
+            Lang::Km => org.name_km,
+            Lang::En => org.name_en,
+        },
+        None => code.to_string(),
+    })
+}
+
+pub(super) async fn create<B: TgBot>(
+    engine: &Engine,
+    bot: &B,
+    chat: ChatId,
+    lang: Lang,
+    task: NewCampaignTask<'_>,
+) -> Result<(), TaskError> {
+    let code = CampaignCode::generate().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let new = NewCampaign {
+        code,
+        org_code: task.org.to_string(),
+        title: task.title.to_string(),
+        activities: task.activities.to_vec(),
+        plan_version: engine.plan().version,
+        deadline: task.deadline,
+        auto_remind: true,
+    };
+    let campaign = engine
+        .store()
+        .create_campaign(&new, Actor::User(chat.0), engine.now())
+        .await?;
+    let link = campaign.code.link(engine.bot_username());
+    let created = tr_with(
+        lang,
+        "campaign.created",
+        &[
+            ("title", &esc(&campaign.title)),
+            ("date", &day(lang, campaign.deadline)),
+            ("link", &esc(&link)),
+        ],
+    );
+    say(bot, chat, created).await?;
+    // Ready to forward to the union's group: Khmer first, then English.
+    let mut forward = Vec::new();
+    for l in [Lang::Km, Lang::En] {
+        forward.push(tr_with(
+            l,
+            "campaign.forward",
+            &[
+                ("title", &esc(&campaign.title)),
+                ("org", &esc(&org_name(engine, &campaign.org_code, l).await?)),
+                ("date", &day(l, campaign.deadline)),
+                ("link", &esc(&link)),
+            ],
+        ));
+    }
+    say(bot, chat, forward.join("\n\n")).await?;
+    Ok(())
+}
+
+/// Queues the reminder for the campaign's members who have not finished. The step checked
+/// the campaign is the coordinator's; checked again here against the store.
+pub(super) async fn remind<B: TgBot>(
+    engine: &Engine,
+    bot: &B,
+    chat: ChatId,
+    lang: Lang,
+    campaign_id: i64,
+) -> Result<(), TaskError> {
+    let store = engine.store();
+    let campaign = store.campaign(campaign_id).await?;
+    let mine = store.coordinated_org(chat.0).await?;
+    let Some(campaign) = campaign.filter(|c| Some(&c.org_code) == mine.as_ref()) else {
+        say(bot, chat, tr(lang, "not_allowed.body")).await?;
+        return Ok(());
+    };
+    let recipients = store.to_remind(campaign.id).await?;
+    if recipients.is_empty() {
+        say(bot, chat, tr(lang, "campaign.nobody_to_remind")).await?;
+        return Ok(());
+    }
+    let link = campaign.code.link(engine.bot_username());
+    let mut messages = Vec::with_capacity(recipients.len());
+    let names = [
+        (
+            Lang::Km,
+            org_name(engine, &campaign.org_code, Lang::Km).await?,
+        ),
+        (
+            Lang::En,
+            org_name(engine, &campaign.org_code, Lang::En).await?,
+        ),
+    ];
+    for r in recipients {
+        let org = names
+            .iter()
+            .find(|(l, _)| *l == r.lang)
+            .map_or("", |(_, n)| n.as_str());
+        messages.push(OutMessage {
+            chat_id: r.chat_id,
+            html: tr_with(
+                r.lang,
+                "campaign.reminder",
+                &[
+                    ("title", &esc(&campaign.title)),
+                    ("org", &esc(org)),
+                    ("date", &day(r.lang, campaign.deadline)),
+                ],
+            ),
+            button: Some((tr(r.lang, "btn.continue_feedback"), link.clone())),
+        });
+    }
+    let broadcast = NewBroadcast {
+        kind: BroadcastKind::Reminder,
+        audience: format!("campaign #{} members who have not finished", campaign.id),
+        campaign_id: Some(campaign.id),
+        stage: None,
+        by: Actor::User(chat.0),
+    };
+    let Some(id) = store
+        .queue_broadcast(&broadcast, &messages, engine.now())
+        .await?
+    else {
+        return Ok(());
+    };
+    let status = say(bot, chat, tr(lang, "campaign.reminding")).await?;
+    store.set_broadcast_status(id, chat.0, status.0).await?;
+    engine.outbox_wake().notify_one();
+    Ok(())
+}
