@@ -805,3 +805,44 @@ fn admin_command_arguments_are_parsed_at_the_edge() {
         Some(Command::Window(WindowArg::Invalid))
     );
 }
+
+#[test]
+fn reminders_can_be_turned_off_and_on_in_settings() {
+    let mut m = Member::onboarded(Lang::Km);
+    let out = m.tap(Callback::Settings);
+    assert!(matches!(
+        out.replies[0].screen,
+        Screen::Settings {
+            reminders: true,
+            ..
+        }
+    ));
+    let out = m.tap(Callback::Reminders(false));
+    assert_eq!(out.effects, vec![Effect::SetReminders(false)]);
+    assert!(matches!(
+        out.replies[0].screen,
+        Screen::Settings {
+            reminders: false,
+            ..
+        }
+    ));
+    assert!(!m.reminders);
+    m.tap(Callback::Reminders(true));
+    assert!(m.reminders);
+}
+
+#[test]
+fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
+    let mut m = Member::onboarded(Lang::En);
+    for cb in [Callback::Remind(3), Callback::RemindSend(3), Callback::Campaigns] {
+        let out = m.tap(cb);
+        assert!(out.effects.is_empty() && out.tasks.is_empty());
+        assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+    }
+    // A coordinator, but the campaign is not among their organisation's.
+    m.coordinates = Some("CCAWDU".into());
+    m.campaigns = Some(vec![]);
+    let out = m.tap(Callback::RemindSend(3));
+    assert!(out.tasks.is_empty());
+    assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+}

@@ -73,6 +73,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         },
         Screen::AdminUsage,
         Screen::CampaignUsage,
+        Screen::NotCoordinator,
         Screen::Campaigns { list: vec![] },
         Screen::Campaigns {
             list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
@@ -371,6 +372,16 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Help,
         Callback::Forget,
         Callback::ForgetConfirmed,
+        Callback::Summary(3),
+        Callback::Export(dwcp_feedback::export::ExportFormat::Xlsx),
+        Callback::Window(true),
+        Callback::Window(false),
+        Callback::Remind(1),
+        Callback::Remind(i64::MAX),
+        Callback::RemindSend(i64::MAX),
+        Callback::Campaigns,
+        Callback::Reminders(true),
+        Callback::Reminders(false),
         Callback::Noop,
     ];
     for cb in all {
@@ -484,5 +495,20 @@ fn busy_campaign(plan: &Plan, i: i64) -> dwcp_feedback::store::CampaignProgress 
         unfinished: (0..300)
             .map(|n| (n, Some(format!("<សុខា & Sokha {n}>").repeat(3))))
             .collect(),
+    }
+}
+
+#[test]
+fn campaign_buttons_refuse_ids_that_are_not_plain_positive_numbers() {
+    for forged in [
+        "cr:0",
+        "cr:-5",
+        "cr:007",
+        "cr:1e3",
+        "cr:",
+        "cs:99999999999999999999",
+        "rm:maybe",
+    ] {
+        assert_eq!(Callback::decode(forged), None, "{forged}");
     }
 }

@@ -593,7 +593,7 @@ impl Step<'_> {
         match input {
             Input::Command(Command::Campaign(arg)) => {
                 let Some(org) = org else {
-                    self.show(Screen::NotAllowed);
+                    self.show(Screen::NotCoordinator);
                     return true;
                 };
                 match arg {
@@ -647,7 +647,7 @@ impl Step<'_> {
 
     fn refuse(&mut self) {
         self.notice = Some(Notice::Outdated);
-        self.show(Screen::NotAllowed);
+        self.show(Screen::NotCoordinator);
     }
 
     fn campaigns(&mut self) {

@@ -166,6 +166,8 @@ pub enum Screen {
         count: usize,
     },
     CampaignUsage,
+    /// A campaign command or button from someone who does not coordinate its organisation.
+    NotCoordinator,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

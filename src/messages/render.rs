@@ -532,6 +532,10 @@ impl R<'_> {
                 self.kb.row(row);
             }
             Screen::CampaignUsage => self.line(&self.t("campaign.usage")),
+            Screen::NotCoordinator => {
+                self.line(&self.t("campaign.not_allowed"));
+                self.menu_row();
+            }
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();

@@ -93,7 +93,7 @@ pub(super) async fn remind<B: TgBot>(
     let campaign = store.campaign(campaign_id).await?;
     let mine = store.coordinated_org(chat.0).await?;
     let Some(campaign) = campaign.filter(|c| Some(&c.org_code) == mine.as_ref()) else {
-        say(bot, chat, tr(lang, "not_allowed.body")).await?;
+        say(bot, chat, tr(lang, "campaign.not_allowed")).await?;
         return Ok(());
     };
     let recipients = store.to_remind(campaign.id).await?;

@@ -1,0 +1,212 @@
+//! Unions and employers' associations polling their members, end to end through the fake
+//! Telegram: a coordinator makes a campaign, a member joins by its link in three taps, the
+//! coordinator follows progress and reminds; other organisations and forged links get nothing.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use dwcp_feedback::domain::{ActivityCode, CampaignCode};
+use dwcp_feedback::store::{Actor, NewCampaign};
+use support::fake_telegram::{FakeTelegram, BOT_USERNAME};
+use support::harness::{assert_telegram_happy, database, start, with_plan};
+
+const UNION_FOCAL: i64 = 7001;
+const EMPLOYER_FOCAL: i64 = 7002;
+
+/// The campaign code in the link the bot gave back.
+fn link_code(text: &str) -> CampaignCode {
+    let prefix = format!("https://t.me/{BOT_USERNAME}?start=");
+    let start = text.find(&prefix).expect("a t.me link") + prefix.len();
+    let payload: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    CampaignCode::from_start_payload(&payload).expect("a campaign payload")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_union_polls_its_members_through_a_link_and_reminds_who_has_not_finished() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    store
+        .add_coordinator("CAMFEBA", EMPLOYER_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let bot = start(&fake, &url, None).await;
+
+    // The union's focal point makes a campaign on priority 1.
+    let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
+    focal.send_text("/campaign new 2099-01-31 P1 Garment workers' voice <2027>");
+    let created = focal.reply().await;
+    assert!(
+        created.text.contains("Garment workers' voice <2027>"),
+        "{}",
+        created.text
+    );
+    let code = link_code(&created.text);
+    let forward = focal.reply().await;
+    assert!(
+        forward.text.contains("សហ") || forward.text.contains("C.CAWDU"),
+        "{}",
+        forward.text
+    );
+    assert_eq!(
+        link_code(&forward.text),
+        code,
+        "the forwardable message has the same link"
+    );
+
+    // A worker opens the link: consent, skip the rest, and the campaign's first activity.
+    let sokha = fake.user(601, "Sokha", Some("km"));
+    sokha.send_text(&format!("/start {}", code.start_payload()));
+    let welcome = sokha.reply().await;
+    assert!(
+        welcome.text.contains("អង្គការ"),
+        "joined banner in Khmer: {}",
+        welcome.text
+    );
+    let (_, asked) = sokha.tap(&welcome, "✅").await;
+    assert!(
+        asked
+            .buttons
+            .iter()
+            .flatten()
+            .any(|(_, d)| d.starts_with("pv:")),
+        "constituency and organisation are filled in: the province comes next: {:?}",
+        asked.labels()
+    );
+    let (_, card) = sokha.tap(&asked, "⏩").await;
+    assert!(
+        card.buttons.iter().flatten().any(|(_, d)| d == "r:P1.1:4"),
+        "{:?}",
+        card.buttons
+    );
+    let id = sokha.tap_data(card.id, "r:P1.1:4");
+    sokha.answer(&id).await;
+    sokha.reply().await;
+    let profile = bot.engine.store().load_chat(601, 1).await.unwrap().profile;
+    assert_eq!(
+        profile.constituency,
+        Some(dwcp_feedback::domain::Constituency::Workers)
+    );
+
+    // A link altered by hand names no campaign: a clear word, then the normal flow.
+    let mut forged = code.start_payload();
+    forged.replace_range(5..6, if &forged[5..6] == "A" { "B" } else { "A" });
+    let vanna = fake.user(602, "Vanna", Some("en"));
+    vanna.send_text(&format!("/start {forged}"));
+    let welcome = vanna.reply().await;
+    assert!(welcome.text.contains("not valid"), "{}", welcome.text);
+
+    // The focal point follows progress: Sokha joined and has not finished.
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    assert!(
+        list.text.contains("Joined 1") && list.text.contains("finished 0"),
+        "{}",
+        list.text
+    );
+    assert!(list.text.contains("Sokha"), "{}", list.text);
+    let remind = list
+        .buttons
+        .iter()
+        .flatten()
+        .find(|(_, d)| d.starts_with("cr:"))
+        .expect("a remind button")
+        .1
+        .clone();
+
+    // Another organisation's focal point cannot see or remind them, even with a forged button.
+    let employer = fake.user(EMPLOYER_FOCAL, "Chan", Some("en"));
+    employer.send_text("/campaign");
+    let theirs = employer.reply().await;
+    assert!(!theirs.text.contains("Sokha"), "{}", theirs.text);
+    let send = remind.replace("cr:", "cs:");
+    let id = employer.tap_data(theirs.id, &send);
+    employer.answer(&id).await;
+    let refused = employer.reply().await;
+    assert!(
+        refused.text.contains("focal point only"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        sokha.silence(Duration::from_millis(500)).await,
+        "no reminder from a stranger"
+    );
+
+    // The union's focal point reminds: a preview, then the reminder reaches Sokha once.
+    let id = focal.tap_data(list.id, &remind);
+    focal.answer(&id).await;
+    let confirm = focal.reply().await;
+    assert!(confirm.text.contains('1'), "{}", confirm.text);
+    let (_, _) = focal.tap(&confirm, "🔔").await;
+    let reminder = sokha.reply().await;
+    assert!(
+        reminder.text.contains("Garment workers' voice <2027>"),
+        "{}",
+        reminder.text
+    );
+    let (_, url) = &reminder.buttons[0][0];
+    assert_eq!(
+        url,
+        &code.link(BOT_USERNAME),
+        "the button continues the campaign"
+    );
+    assert!(
+        sokha.silence(Duration::from_secs(1)).await,
+        "exactly one reminder"
+    );
+
+    // Someone who is not a coordinator is refused.
+    vanna.send_text("/campaign");
+    let refused = vanna.reply().await;
+    assert!(!refused.text.contains("Sokha"));
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_campaign_says_so_and_the_member_goes_on_as_usual() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let code = CampaignCode::generate().unwrap();
+    store
+        .create_campaign(
+            &NewCampaign {
+                code: code.clone(),
+                org_code: "CCAWDU".into(),
+                title: "Last year".into(),
+                activities: vec![ActivityCode::parse("P2.1").unwrap()],
+                plan_version: 1,
+                deadline: Utc::now() - chrono::Duration::days(1),
+                auto_remind: false,
+            },
+            Actor::User(UNION_FOCAL),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let _bot = start(&fake, &url, None).await;
+    let member = fake.user(603, "Rith", Some("en"));
+    member.send_text(&format!("/start {}", code.start_payload()));
+    let welcome = member.reply().await;
+    assert!(welcome.text.contains("expired"), "{}", welcome.text);
+    let (_, asked) = member.tap(&welcome, "✅").await;
+    assert!(
+        asked
+            .buttons
+            .iter()
+            .flatten()
+            .any(|(_, d)| d.starts_with("k:")),
+        "no organisation taken from an expired campaign: {:?}",
+        asked.labels()
+    );
+}
