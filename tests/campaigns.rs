@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{TimeZone, Utc};
 use dwcp_feedback::domain::{ActivityCode, CampaignCode};
 use dwcp_feedback::store::{Actor, NewCampaign};
 use support::fake_telegram::{FakeTelegram, BOT_USERNAME};
@@ -209,4 +209,99 @@ async fn an_expired_campaign_says_so_and_the_member_goes_on_as_usual() {
         "no organisation taken from an expired campaign: {:?}",
         asked.labels()
     );
+}
+
+/// The bot's clock, fixed at a moment chosen by the test.
+struct At(chrono::DateTime<Utc>);
+
+impl dwcp_feedback::Clock for At {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Three days before the deadline, in the daytime in Phnom Penh, members who joined and have
+/// not finished get one reminder, and only one, however often the bot restarts; those who
+/// finished or turned reminders off get none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
+    use dwcp_feedback::conversation::{Effect, State};
+    use dwcp_feedback::domain::{Lang, Rating};
+    use dwcp_feedback::store::StepWrite;
+    // 10:00 in Phnom Penh, 2 days 14 hours before a deadline at midnight.
+    let now = Utc.with_ymd_and_hms(2027, 1, 29, 3, 0, 0).unwrap();
+    let deadline = Utc.with_ymd_and_hms(2027, 1, 31, 17, 0, 0).unwrap();
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let p11 = ActivityCode::parse("P1.1").unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                code: CampaignCode::generate().unwrap(),
+                org_code: "CCAWDU".into(),
+                title: "Before the tripartite meeting".into(),
+                activities: vec![p11.clone()],
+                plan_version: 1,
+                deadline,
+                auto_remind: true,
+            },
+            Actor::User(UNION_FOCAL),
+            now,
+        )
+        .await
+        .unwrap();
+    // 801 has not rated; 802 finished; 803 has not, but turned reminders off.
+    for (member, effects) in [
+        (801, vec![]),
+        (
+            802,
+            vec![Effect::Rate {
+                code: p11.clone(),
+                rating: Rating::new(5).unwrap(),
+            }],
+        ),
+        (803, vec![Effect::SetReminders(false)]),
+    ] {
+        let mut all = vec![
+            Effect::SetLang(Lang::En),
+            Effect::GiveConsent,
+            Effect::JoinCampaign(campaign.id),
+        ];
+        all.extend(effects);
+        store
+            .apply(StepWrite {
+                chat_id: member,
+                state: &State::Menu,
+                effects: &all,
+                plan_version: 1,
+                shown: None,
+                update_id: None,
+                now,
+            })
+            .await
+            .unwrap();
+    }
+    let config = support::harness::config(&fake, &url, None);
+    for _restart in 0..2 {
+        let app = dwcp_feedback::telegram::App::build(&config, std::sync::Arc::new(At(now)))
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(app.run_until(false, async move {
+            let _ = stopped.await;
+        }));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let _ = stop.send(());
+        running.await.unwrap();
+    }
+    let got = |chat: i64| {
+        fake.drain(chat)
+            .into_iter()
+            .filter(|e| matches!(e, support::fake_telegram::Event::Sent(_)))
+            .count()
+    };
+    assert_eq!(got(801), 1, "one reminder, across two starts");
+    assert_eq!(got(802), 0, "finished");
+    assert_eq!(got(803), 0, "opted out");
 }

@@ -834,7 +834,11 @@ fn reminders_can_be_turned_off_and_on_in_settings() {
 #[test]
 fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     let mut m = Member::onboarded(Lang::En);
-    for cb in [Callback::Remind(3), Callback::RemindSend(3), Callback::Campaigns] {
+    for cb in [
+        Callback::Remind(3),
+        Callback::RemindSend(3),
+        Callback::Campaigns,
+    ] {
         let out = m.tap(cb);
         assert!(out.effects.is_empty() && out.tasks.is_empty());
         assert_eq!(out.replies[0].screen, Screen::NotCoordinator);

@@ -112,3 +112,66 @@ mod tests {
         }
     }
 }
+
+/// Automatic reminders: this long before the deadline, to members who have not finished.
+pub const REMINDER_STAGES: [(&str, i64); 2] = [("3d", 3), ("1d", 1)];
+
+/// Local hours (Asia/Phnom_Penh) in which an automatic reminder may go out: never at night.
+pub const REMINDER_HOURS: std::ops::Range<u32> = 8..20;
+
+/// The automatic reminder due at `now` for a campaign ending at `deadline`, if any: the
+/// latest stage whose time has come (a bot that was down sends one reminder, not two), and only
+/// in the daytime in Phnom Penh. Each stage is queued once; the store sees to that.
+pub fn due_reminder(
+    deadline: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<&'static str> {
+    use chrono::Timelike;
+    if now >= deadline {
+        return None;
+    }
+    let hour = now.with_timezone(&crate::clock::phnom_penh()).hour();
+    if !REMINDER_HOURS.contains(&hour) {
+        return None;
+    }
+    REMINDER_STAGES
+        .iter()
+        .rev()
+        .find(|(_, days)| now >= deadline - chrono::Duration::days(*days))
+        .map(|(stage, _)| *stage)
+}
+
+#[cfg(test)]
+mod reminder_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    /// 23:59 on 31 January 2027 in Phnom Penh (UTC+7).
+    fn deadline() -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 31, 16, 59, 0).unwrap()
+    }
+
+    fn local(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+        // Phnom Penh is UTC+7 all year.
+        Utc.with_ymd_and_hms(2027, 1, day, hour, 0, 0).unwrap() - chrono::Duration::hours(7)
+    }
+
+    #[test]
+    fn reminders_come_three_days_and_one_day_before_in_the_daytime() {
+        assert_eq!(due_reminder(deadline(), local(27, 10)), None, "too early");
+        assert_eq!(due_reminder(deadline(), local(29, 10)), Some("3d"));
+        assert_eq!(
+            due_reminder(deadline(), local(30, 9)),
+            Some("3d"),
+            "1 day is 23:59 on the 30th"
+        );
+        assert_eq!(due_reminder(deadline(), local(31, 8)), Some("1d"));
+        assert_eq!(
+            due_reminder(deadline(), local(31, 21)),
+            None,
+            "not at night"
+        );
+        assert_eq!(due_reminder(deadline(), local(31, 3)), None, "not at night");
+        assert_eq!(due_reminder(deadline(), deadline()), None, "over");
+    }
+}

@@ -5,12 +5,15 @@ use teloxide::types::ChatId;
 
 use super::tasks::{say, TaskError};
 use super::TgBot;
+use crate::domain::campaign::due_reminder;
 use crate::domain::{ActivityCode, CampaignCode, Lang};
 use crate::engine::Engine;
 use crate::messages::render::day;
 use crate::messages::text::esc;
 use crate::messages::{tr, tr_with};
-use crate::store::{Actor, BroadcastKind, NewBroadcast, NewCampaign, OutMessage};
+use crate::store::{
+    Actor, BroadcastKind, Campaign, NewBroadcast, NewCampaign, OutMessage, Recipient,
+};
 
 pub(super) struct NewCampaignTask<'a> {
     pub org: &'a str,
@@ -101,37 +104,7 @@ pub(super) async fn remind<B: TgBot>(
         say(bot, chat, tr(lang, "campaign.nobody_to_remind")).await?;
         return Ok(());
     }
-    let link = campaign.code.link(engine.bot_username());
-    let mut messages = Vec::with_capacity(recipients.len());
-    let names = [
-        (
-            Lang::Km,
-            org_name(engine, &campaign.org_code, Lang::Km).await?,
-        ),
-        (
-            Lang::En,
-            org_name(engine, &campaign.org_code, Lang::En).await?,
-        ),
-    ];
-    for r in recipients {
-        let org = names
-            .iter()
-            .find(|(l, _)| *l == r.lang)
-            .map_or("", |(_, n)| n.as_str());
-        messages.push(OutMessage {
-            chat_id: r.chat_id,
-            html: tr_with(
-                r.lang,
-                "campaign.reminder",
-                &[
-                    ("title", &esc(&campaign.title)),
-                    ("org", &esc(org)),
-                    ("date", &day(r.lang, campaign.deadline)),
-                ],
-            ),
-            button: Some((tr(r.lang, "btn.continue_feedback"), link.clone())),
-        });
-    }
+    let messages = reminder_messages(engine, &campaign, recipients).await?;
     let broadcast = NewBroadcast {
         kind: BroadcastKind::Reminder,
         audience: format!("campaign #{} members who have not finished", campaign.id),
@@ -149,4 +122,80 @@ pub(super) async fn remind<B: TgBot>(
     store.set_broadcast_status(id, chat.0, status.0).await?;
     engine.outbox_wake().notify_one();
     Ok(())
+}
+
+/// Each recipient's reminder in their language, with a button that continues the campaign.
+async fn reminder_messages(
+    engine: &Engine,
+    campaign: &Campaign,
+    recipients: Vec<Recipient>,
+) -> Result<Vec<OutMessage>, TaskError> {
+    let link = campaign.code.link(engine.bot_username());
+    let names = [
+        (
+            Lang::Km,
+            org_name(engine, &campaign.org_code, Lang::Km).await?,
+        ),
+        (
+            Lang::En,
+            org_name(engine, &campaign.org_code, Lang::En).await?,
+        ),
+    ];
+    Ok(recipients
+        .into_iter()
+        .map(|r| {
+            let org = names
+                .iter()
+                .find(|(l, _)| *l == r.lang)
+                .map_or("", |(_, n)| n.as_str());
+            OutMessage {
+                chat_id: r.chat_id,
+                html: tr_with(
+                    r.lang,
+                    "campaign.reminder",
+                    &[
+                        ("title", &esc(&campaign.title)),
+                        ("org", &esc(org)),
+                        ("date", &day(r.lang, campaign.deadline)),
+                    ],
+                ),
+                button: Some((tr(r.lang, "btn.continue_feedback"), link.clone())),
+            }
+        })
+        .collect())
+}
+
+/// Queues the automatic reminders that are due (3 days and 1 day before each open campaign's
+/// deadline, in the daytime in Phnom Penh). Each stage is queued once per campaign, however
+/// often this runs and however many times the bot restarts.
+pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskError> {
+    let now = engine.now();
+    let store = engine.store();
+    let mut queued = 0;
+    for campaign in store.open_campaigns(now).await? {
+        let Some(stage) = due_reminder(campaign.deadline, now).filter(|_| campaign.auto_remind)
+        else {
+            continue;
+        };
+        let recipients = store.to_remind(campaign.id).await?;
+        let messages = reminder_messages(engine, &campaign, recipients).await?;
+        let broadcast = NewBroadcast {
+            kind: BroadcastKind::Reminder,
+            audience: format!(
+                "campaign #{} members who have not finished ({stage})",
+                campaign.id
+            ),
+            campaign_id: Some(campaign.id),
+            stage: Some(stage),
+            by: Actor::Cli,
+        };
+        if store
+            .queue_broadcast(&broadcast, &messages, now)
+            .await?
+            .is_some()
+        {
+            queued += messages.len();
+        }
+    }
+    Ok(queued)
 }

@@ -33,6 +33,8 @@ const REPORT_EVERY: Duration = Duration::from_secs(3);
 /// With nothing to send, how often to look for work queued from elsewhere (the CLI) or
 /// falling due after a 429.
 const IDLE_LOOK: Duration = Duration::from_secs(1);
+/// How often the automatic campaign reminders are looked at.
+const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 /// A network fault is retried this many times before the row fails.
 const MAX_ATTEMPTS: i64 = 5;
 
@@ -55,7 +57,16 @@ pub async fn run<B: TgBot>(
     let mut sending: JoinSet<(OutboxItem, Result<(), RequestError>)> = JoinSet::new();
     let mut shown: HashMap<i64, Tally> = HashMap::new();
     let mut last_report = tokio::time::Instant::now();
+    let mut last_schedule: Option<tokio::time::Instant> = None;
     loop {
+        if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
+            last_schedule = Some(tokio::time::Instant::now());
+            match super::campaigns::queue_due_reminders(&engine).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "outbox: automatic reminders queued"),
+                Err(e) => tracing::warn!(error = %e, "outbox: could not queue automatic reminders"),
+            }
+        }
         let stopping = *stop.borrow();
         if stopping && sending.is_empty() {
             break;
