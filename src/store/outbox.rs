@@ -96,6 +96,16 @@ impl Tally {
     }
 }
 
+/// A broadcast's counts by state; callers add the WHERE and GROUP BY.
+const TALLY: &str = "
+    SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
+           count(*) FILTER (WHERE o.state = 'sent') AS sent,
+           count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
+           count(*) FILTER (WHERE o.state = 'failed') AS failed,
+           count(*) FILTER (WHERE o.state = 'uncertain') AS uncertain,
+           count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
+    FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id";
+
 impl Store {
     /// Consented members who have not blocked the bot, in `audience`.
     pub async fn audience(&self, audience: &Audience) -> Result<Vec<Recipient>, StoreError> {
@@ -261,36 +271,21 @@ impl Store {
 
     /// Broadcasts not yet reported finished, with their counts.
     pub async fn open_tallies(&self) -> Result<Vec<Tally>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
-                    count(*) FILTER (WHERE o.state = 'sent') AS sent,
-                    count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
-                    count(*) FILTER (WHERE o.state = 'failed') AS failed,
-                    count(*) FILTER (WHERE o.state = 'uncertain') AS uncertain,
-                    count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
-             FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
-             WHERE b.finished_at IS NULL
-             GROUP BY b.id ORDER BY b.id",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{TALLY} WHERE b.finished_at IS NULL GROUP BY b.id ORDER BY b.id"
+        ))
         .fetch_all(&self.writer)
         .await?)
     }
 
     /// The counts of one broadcast, finished or not.
     pub async fn tally(&self, id: i64) -> Result<Tally, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
-                    count(*) FILTER (WHERE o.state = 'sent') AS sent,
-                    count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
-                    count(*) FILTER (WHERE o.state = 'failed') AS failed,
-                    count(*) FILTER (WHERE o.state = 'uncertain') AS uncertain,
-                    count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
-             FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
-             WHERE b.id = ?1 GROUP BY b.id",
+        Ok(
+            sqlx::query_as(&format!("{TALLY} WHERE b.id = ?1 GROUP BY b.id"))
+                .bind(id)
+                .fetch_one(&self.writer)
+                .await?,
         )
-        .bind(id)
-        .fetch_one(&self.writer)
-        .await?)
     }
 
     pub async fn finish_broadcast(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
