@@ -188,15 +188,9 @@ async fn report<B: TgBot>(bot: &B, engine: &Engine, shown: &mut HashMap<i64, Tal
             } else {
                 progress(lang, &tally)
             };
-            let edit = super::send::with_retry(|| {
-                let req =
-                    bot.edit_message_text(ChatId(chat), MessageId(message as i32), text.clone());
-                async move { req.await.map(|_| ()) }
-            })
-            .await;
-            match edit {
-                Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
-                Err(e) => tracing::warn!(error = %e, "outbox: could not show the progress"),
+            let id = MessageId(message as i32);
+            if let Err(e) = super::tasks::edit(bot, ChatId(chat), id, text).await {
+                tracing::warn!(error = %e, "outbox: could not show the progress");
             }
         }
         if finished {

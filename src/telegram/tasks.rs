@@ -293,7 +293,8 @@ pub(super) async fn say<B: TgBot>(
     .await
 }
 
-async fn edit<B: TgBot>(
+/// Edits a status message; an edit that would change nothing counts as done.
+pub(super) async fn edit<B: TgBot>(
     bot: &B,
     chat: ChatId,
     id: MessageId,
