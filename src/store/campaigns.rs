@@ -241,22 +241,30 @@ impl Store {
         })
     }
 
-    /// Members of campaign `id` who have not finished, want reminders and have not blocked
-    /// the bot: who a reminder goes to.
-    pub async fn to_remind(&self, id: i64) -> Result<Vec<super::Recipient>, StoreError> {
-        let Some(campaign) = self.campaign(id).await? else {
-            return Ok(Vec::new());
-        };
-        let progress = self.progress_of(campaign).await?;
-        let ids: Vec<i64> = progress.unfinished.iter().map(|(id, _)| *id).collect();
-        let ids_json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    /// Members of `campaign` who have not finished, want reminders and have not blocked the
+    /// bot: who a reminder goes to. One query; "finished" as in [`CampaignProgress`].
+    pub async fn to_remind(
+        &self,
+        campaign: &Campaign,
+    ) -> Result<Vec<super::Recipient>, StoreError> {
+        let codes: Vec<&str> = campaign.activities.iter().map(|c| c.as_str()).collect();
+        let codes_json = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT m.member_id, c.lang FROM members m JOIN chats c ON c.chat_id = m.member_id
-             WHERE m.member_id IN (SELECT value FROM json_each(?1))
+            "SELECT m.member_id, c.lang
+             FROM campaign_members cm
+             JOIN members m ON m.member_id = cm.member_id
+             JOIN chats c ON c.chat_id = cm.member_id
+             WHERE cm.campaign_id = ?1
                AND m.consent = 'given' AND m.reminders = 1 AND c.blocked_at IS NULL
+               AND (SELECT count(*) FROM ratings r
+                    WHERE r.member_id = cm.member_id AND r.plan_version = ?2
+                      AND r.activity_code IN (SELECT value FROM json_each(?3))) < ?4
              ORDER BY m.member_id",
         )
-        .bind(&ids_json)
+        .bind(campaign.id)
+        .bind(campaign.plan_version)
+        .bind(&codes_json)
+        .bind(codes.len() as i64)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows

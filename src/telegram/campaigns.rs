@@ -99,7 +99,7 @@ pub(super) async fn remind<B: TgBot>(
         say(bot, chat, tr(lang, "campaign.not_allowed")).await?;
         return Ok(());
     };
-    let recipients = store.to_remind(campaign.id).await?;
+    let recipients = store.to_remind(&campaign).await?;
     if recipients.is_empty() {
         say(bot, chat, tr(lang, "campaign.nobody_to_remind")).await?;
         return Ok(());
@@ -177,7 +177,7 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
         else {
             continue;
         };
-        let recipients = store.to_remind(campaign.id).await?;
+        let recipients = store.to_remind(&campaign).await?;
         let messages = reminder_messages(engine, &campaign, recipients).await?;
         let broadcast = NewBroadcast {
             kind: BroadcastKind::Reminder,
