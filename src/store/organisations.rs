@@ -25,42 +25,56 @@ struct OrgRow {
     constituency: String,
 }
 
+impl Org {
+    fn built_in(o: &reference::Organisation) -> Org {
+        Org {
+            code: o.code.into(),
+            name_en: o.en.into(),
+            name_km: o.km.into(),
+            constituency: o.constituency,
+            added: false,
+        }
+    }
+}
+
+impl OrgRow {
+    fn into_org(self) -> Option<Org> {
+        Some(Org {
+            constituency: Constituency::parse(&self.constituency)?,
+            code: self.code,
+            name_en: self.name_en,
+            name_km: self.name_km,
+            added: true,
+        })
+    }
+}
+
 impl Store {
     /// Every organisation: the reference list, then the secretariat's additions by code.
     pub async fn organisations(&self) -> Result<Vec<Org>, StoreError> {
-        let mut all: Vec<Org> = reference::ORGANISATIONS
-            .iter()
-            .map(|o| Org {
-                code: o.code.into(),
-                name_en: o.en.into(),
-                name_km: o.km.into(),
-                constituency: o.constituency,
-                added: false,
-            })
-            .collect();
+        let mut all: Vec<Org> = reference::ORGANISATIONS.iter().map(Org::built_in).collect();
         let added: Vec<OrgRow> = sqlx::query_as(
             "SELECT code, name_en, name_km, constituency FROM organisations ORDER BY code",
         )
         .fetch_all(&self.reader)
         .await?;
-        all.extend(added.into_iter().filter_map(|r| {
-            Some(Org {
-                constituency: Constituency::parse(&r.constituency)?,
-                code: r.code,
-                name_en: r.name_en,
-                name_km: r.name_km,
-                added: true,
-            })
-        }));
+        all.extend(added.into_iter().filter_map(OrgRow::into_org));
         Ok(all)
     }
 
+    /// One organisation: built in (no query), else one added by the secretariat. The engine
+    /// asks for a campaign member's organisation on their updates, so no list is built.
     pub async fn organisation(&self, code: &str) -> Result<Option<Org>, StoreError> {
-        Ok(self
-            .organisations()
-            .await?
-            .into_iter()
-            .find(|o| o.code == code))
+        if let Some(o) = reference::organisation(code) {
+            return Ok(Some(Org::built_in(o)));
+        }
+        let row: Option<OrgRow> = sqlx::query_as(
+            "SELECT code, name_en, name_km, constituency FROM organisations WHERE code = ?1",
+        )
+        .bind(code)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.and_then(OrgRow::into_org))
     }
 
     /// Adds an organisation; `false` when the code is taken (built in or added before).
