@@ -287,3 +287,69 @@ async fn the_plan_template_is_edited_in_excel_and_imported_back() {
     expected.version = 2;
     assert_eq!(store.active_plan().await.unwrap(), Some(expected));
 }
+
+#[tokio::test]
+async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    member_rates(&store, 11, Constituency::Workers, &[], 1).await;
+    member_rates(&store, 12, Constituency::Employers, &[], 1).await;
+    let mut out = Vec::new();
+    let bftu = dwcp_feedback::store::Org {
+        code: "BFTU".into(),
+        name_en: "Building Federation".into(),
+        name_km: "សហព័ន្ធសំណង់".into(),
+        constituency: Constituency::Workers,
+        added: true,
+    };
+    cli::org_add(&store, &bftu, at(1), &mut out).await.unwrap();
+    assert!(
+        cli::org_add(&store, &bftu, at(2), &mut out).await.is_err(),
+        "a code is added once"
+    );
+    let ccawdu = dwcp_feedback::store::Org {
+        code: "CCAWDU".into(),
+        ..bftu.clone()
+    };
+    assert!(
+        cli::org_add(&store, &ccawdu, at(2), &mut out)
+            .await
+            .is_err(),
+        "built-in codes are taken"
+    );
+    cli::coordinator_add(&store, "BFTU", 7001, at(3), &mut out)
+        .await
+        .unwrap();
+    assert!(cli::coordinator_add(&store, "NOPE", 7002, at(3), &mut out)
+        .await
+        .is_err());
+    assert_eq!(
+        store.coordinated_org(7001).await.unwrap().as_deref(),
+        Some("BFTU")
+    );
+    let mut list = Vec::new();
+    cli::org_list(&store, &mut list).await.unwrap();
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains("BFTU\tworkers\tBuilding Federation\tសហព័ន្ធសំណង់\t(added)\tcoordinators: 7001"),
+        "{list}"
+    );
+    assert!(list.contains("CCAWDU\t"), "the built-in list too");
+
+    let mut report = Vec::new();
+    let to = Audience::Constituency(Constituency::Workers);
+    cli::broadcast(&store, &to, "ប្រជុំថ្ងៃសុក្រ", at(4), &mut report)
+        .await
+        .unwrap();
+    let report = String::from_utf8(report).unwrap();
+    assert!(
+        report.contains("to constituency:workers: 1 members"),
+        "{report}"
+    );
+    assert!(
+        cli::broadcast(&store, &Audience::All, "  ", at(5), &mut Vec::new())
+            .await
+            .is_err(),
+        "an empty announcement is refused"
+    );
+}
