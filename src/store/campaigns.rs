@@ -113,7 +113,7 @@ impl Store {
             codes.len(),
             new.deadline.to_rfc3339()
         );
-        super::secretariat::audit(&mut tx, by, "campaign create", &detail, now).await?;
+        super::secretariat::audit(&mut tx, by, "campaign-create", &detail, now).await?;
         tx.commit().await?;
         Ok(Campaign {
             id,

@@ -108,7 +108,7 @@ impl Store {
                 org.name_en,
                 org.constituency.word()
             );
-            super::secretariat::audit(&mut tx, by, "org add", &detail, now).await?;
+            super::secretariat::audit(&mut tx, by, "org-add", &detail, now).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -135,7 +135,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let detail = format!("{member} for {org}");
-        super::secretariat::audit(&mut tx, by, "coordinator add", &detail, now).await?;
+        super::secretariat::audit(&mut tx, by, "coordinator-add", &detail, now).await?;
         tx.commit().await?;
         Ok(())
     }
