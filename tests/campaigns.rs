@@ -41,6 +41,27 @@ async fn a_union_polls_its_members_through_a_link_and_reminds_who_has_not_finish
         .unwrap();
     let bot = start(&fake, &url, None).await;
 
+    // Focal points' own menus list /campaign; members' menus do not.
+    let menus: Vec<_> = fake
+        .commands()
+        .into_iter()
+        .filter(|c| c["scope"]["chat_id"].as_i64() == Some(UNION_FOCAL))
+        .collect();
+    assert_eq!(menus.len(), 2, "one menu per language");
+    let lists = |m: &serde_json::Value| {
+        m["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["command"] == "campaign")
+    };
+    assert!(menus.iter().all(lists));
+    assert!(!fake
+        .commands()
+        .iter()
+        .filter(|c| c["scope"].is_null())
+        .any(lists));
+
     // The union's focal point makes a campaign on priority 1.
     let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
     focal.send_text("/campaign new 2099-01-31 P1 Garment workers' voice <2027>");

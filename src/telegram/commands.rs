@@ -13,6 +13,9 @@ pub const COMMANDS: [&str; 8] = [
 /// Shown, after the members' commands, only in the menus of secretariat admins.
 pub const ADMIN_COMMANDS: [&str; 5] = ["summary", "export", "template", "window", "admin"];
 
+/// Shown only in the menus of organisations' focal points.
+pub const COORDINATOR_COMMANDS: [&str; 1] = ["campaign"];
+
 pub fn commands(lang: Lang) -> Vec<BotCommand> {
     named(&COMMANDS, lang)
 }
@@ -24,23 +27,31 @@ fn named(names: &[&str], lang: Lang) -> Vec<BotCommand> {
         .collect()
 }
 
-/// Gives each admin's private chat a menu with the secretariat's commands too (a per-chat
-/// command scope; everyone else keeps the members' menu). Admins added later get theirs at
-/// the next start.
-pub async fn register_admins<B: Requester>(bot: &B, admins: &[i64]) {
-    for id in admins {
+/// Gives each admin's and focal point's private chat a menu with their own commands too (a
+/// per-chat command scope; everyone else keeps the members' menu). Those named later get
+/// theirs at the next start.
+pub async fn register_staff<B: Requester>(bot: &B, admins: &[i64], coordinators: &[i64]) {
+    let mut staff: Vec<i64> = admins.iter().chain(coordinators).copied().collect();
+    staff.sort_unstable();
+    staff.dedup();
+    for id in staff {
         let scope = BotCommandScope::Chat {
-            chat_id: Recipient::Id(ChatId(*id)),
+            chat_id: Recipient::Id(ChatId(id)),
         };
         for lang in Lang::ALL {
             let mut all = commands(lang);
-            all.extend(named(&ADMIN_COMMANDS, lang));
+            if coordinators.contains(&id) {
+                all.extend(named(&COORDINATOR_COMMANDS, lang));
+            }
+            if admins.contains(&id) {
+                all.extend(named(&ADMIN_COMMANDS, lang));
+            }
             let mut req = bot.set_my_commands(all).scope(scope.clone());
             if lang == Lang::En {
                 req = req.language_code("en");
             }
             if let Err(e) = req.await {
-                tracing::warn!(admin = id, error = %e, "could not register an admin's commands");
+                tracing::warn!(chat = id, error = %e, "could not register a staff member's commands");
             }
         }
     }
