@@ -12,7 +12,7 @@ use crate::conversation::{
 use chrono::{DateTime, Utc};
 
 use crate::conversation::{CampaignFacts, Invite};
-use crate::domain::{reference, CampaignCode, Lang, OrgChoice, Plan, Profile};
+use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
 use crate::store::{Shown, StepWrite, Store, StoreError};
@@ -53,6 +53,9 @@ pub struct Engine {
     plan: RwLock<Arc<Plan>>,
     clock: Arc<dyn Clock>,
     bot_username: String,
+    /// The organisations the secretariat added, with the stamp they were loaded at: reloaded
+    /// when a chat's record shows another (`org add` may run while the bot does).
+    added_orgs: RwLock<(String, Arc<Vec<Org>>)>,
     /// Wakes the outbox worker when something was queued (it also looks every second).
     outbox_wake: Arc<tokio::sync::Notify>,
 }
@@ -64,6 +67,7 @@ impl Engine {
             plan: RwLock::new(Arc::new(plan)),
             clock,
             bot_username,
+            added_orgs: RwLock::new((String::new(), Arc::new(Vec::new()))),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -97,13 +101,24 @@ impl Engine {
             id: c.id,
             title: c.title.clone(),
             constituency: org.as_ref().map(|o| o.constituency),
-            org: org.map(|o| match reference::organisation(&o.code) {
-                Some(known) => OrgChoice::Known(known),
-                None => OrgChoice::Named(o.name_en),
-            }),
+            org: org.map(OrgChoice::Known),
             activities: c.activities.clone(),
             deadline: c.deadline,
         })
+    }
+
+    /// The secretariat's added organisations as of `stamp`, reloading them when it moved.
+    async fn added_orgs(&self, stamp: &str) -> Result<Arc<Vec<Org>>, StoreError> {
+        {
+            let cached = self.added_orgs.read().unwrap_or_else(|e| e.into_inner());
+            if cached.0 == stamp {
+                return Ok(cached.1.clone());
+            }
+        }
+        let fresh = Arc::new(self.store.added_organisations().await?);
+        *self.added_orgs.write().unwrap_or_else(|e| e.into_inner()) =
+            (stamp.to_string(), fresh.clone());
+        Ok(fresh)
     }
 
     pub fn bot_username(&self) -> &str {
@@ -145,6 +160,7 @@ impl Engine {
                 invite: Invite::None,
                 coordinates: None,
                 campaigns: None,
+                organisations: &[],
                 reminders: true,
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
@@ -193,6 +209,7 @@ impl Engine {
                 return Ok(Handled::default());
             }
         }
+        let added_orgs = self.added_orgs(&record.orgs_stamp).await?;
         let facts = Facts {
             chat_id: incoming.chat_id,
             plan: &plan,
@@ -245,6 +262,7 @@ impl Engine {
                 _ => None,
             },
             coordinates: record.coordinates.take(),
+            organisations: &added_orgs,
             reminders: record.reminders,
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);

@@ -374,6 +374,7 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
             constituency,
         }) => {
             let org = dwcp_feedback::store::Org {
+                abbr: code.clone(),
                 code,
                 name_en: en,
                 name_km: km,

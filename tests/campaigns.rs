@@ -326,3 +326,90 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
     assert_eq!(got(802), 0, "finished");
     assert_eq!(got(803), 0, "opted out");
 }
+
+/// An organisation the secretariat adds while the bot runs is in the workers' organisation
+/// picker at once, and a member who joins its campaign belongs to it (so an announcement to
+/// `org:BFTU` reaches them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_added_while_the_bot_runs_is_pickable_and_its_campaign_fills_it_in() {
+    use dwcp_feedback::domain::{Audience, Constituency, Org};
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let _bot = start(&fake, &url, None).await;
+    // Someone who has been here before the organisation existed.
+    let early = fake.user(610, "Vanna", Some("en"));
+    early.send_text("/start");
+    let welcome = early.reply().await;
+    early.tap(&welcome, "✅").await;
+
+    let bftu = Org {
+        code: "BFTU".into(),
+        abbr: "BFTU".into(),
+        name_en: "Building Federation".into(),
+        name_km: "សហព័ន្ធសំណង់".into(),
+        constituency: Constituency::Workers,
+        added: true,
+    };
+    assert!(store
+        .add_organisation(&bftu, Actor::Cli, Utc::now())
+        .await
+        .unwrap());
+
+    // The picker lists it now, on its last page, under the workers only.
+    early.send_text("/settings");
+    let settings = early.reply().await;
+    let (_, sides) = early.tap(&settings, "Edit").await;
+    let (_, mut picker) = early.tap(&sides, "Workers").await;
+    while picker.button("BFTU").is_none() {
+        picker = early.tap(&picker, "▶").await.1;
+    }
+    let (_, next) = early.tap(&picker, "BFTU").await;
+    assert!(next.text.contains("province"), "{}", next.text);
+    early.send_text("/settings");
+    assert!(early
+        .reply()
+        .await
+        .text
+        .contains("Building Federation (BFTU)"));
+
+    // A member who opens the federation's campaign link belongs to it after consent.
+    let code = CampaignCode::generate().unwrap();
+    store
+        .create_campaign(
+            &NewCampaign {
+                code: code.clone(),
+                org_code: "BFTU".into(),
+                title: "Builders".into(),
+                activities: vec![ActivityCode::parse("P3.1").unwrap()],
+                plan_version: 1,
+                deadline: Utc::now() + chrono::Duration::days(10),
+                auto_remind: false,
+            },
+            Actor::Cli,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let joiner = fake.user(611, "Kosal", Some("en"));
+    joiner.send_text(&format!("/start {}", code.start_payload()));
+    let welcome = joiner.reply().await;
+    let (_, asked) = joiner.tap(&welcome, "✅").await;
+    assert!(asked.text.contains("province"), "{}", asked.text);
+    joiner.send_text("/settings");
+    assert!(joiner
+        .reply()
+        .await
+        .text
+        .contains("Building Federation (BFTU)"));
+    let mut reached: Vec<i64> = store
+        .audience(&Audience::Organisation("BFTU".into()))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.chat_id)
+        .collect();
+    reached.sort_unstable();
+    assert_eq!(reached, [610, 611]);
+    assert_telegram_happy(&fake);
+}

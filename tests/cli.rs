@@ -297,6 +297,7 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
     let mut out = Vec::new();
     let bftu = dwcp_feedback::store::Org {
         code: "BFTU".into(),
+        abbr: "BFTU".into(),
         name_en: "Building Federation".into(),
         name_km: "សហព័ន្ធសំណង់".into(),
         constituency: Constituency::Workers,
@@ -309,6 +310,7 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
     );
     let ccawdu = dwcp_feedback::store::Org {
         code: "CCAWDU".into(),
+        abbr: "CCAWDU".into(),
         ..bftu.clone()
     };
     assert!(

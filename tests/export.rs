@@ -51,9 +51,9 @@ async fn fixture() -> (tempfile::TempDir, Store) {
             Effect::SetLang(Lang::Km),
             Effect::GiveConsent,
             Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
-            Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(
+            Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(Org::built_in(
                 reference::organisation("CCAWDU").unwrap(),
-            ))),
+            )))),
             Effect::SetProfile(ProfileField::Province(Province::new(12).unwrap())),
             Effect::SetProfile(ProfileField::Sector(Sector::Garment)),
             Effect::SetProfile(ProfileField::Gender(Gender::Female)),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
-use dwcp_feedback::conversation::reply::{Banner, Hint, Notice, Placement, Screen};
+use dwcp_feedback::conversation::reply::{Banner, Hint, Notice, Placement, Screen, ORG_PAGE};
 use dwcp_feedback::conversation::*;
 use dwcp_feedback::domain::*;
 
@@ -33,6 +33,8 @@ struct Member {
     invite: Invite,
     coordinates: Option<String>,
     campaigns: Option<Vec<dwcp_feedback::store::CampaignProgress>>,
+    /// Organisations the secretariat added.
+    organisations: Vec<Org>,
     reminders: bool,
 }
 
@@ -53,6 +55,7 @@ impl Member {
             invite: Invite::None,
             coordinates: None,
             campaigns: None,
+            organisations: Vec::new(),
             reminders: true,
         }
     }
@@ -77,6 +80,7 @@ impl Member {
             invite: invite.clone(),
             coordinates: self.coordinates.clone(),
             campaigns: self.campaigns.clone(),
+            organisations: &self.organisations,
             reminders: self.reminders,
         };
         let out = step(&self.state, &input, &facts, now());
@@ -196,13 +200,15 @@ fn first_rating_four_taps_after_start() {
     );
     assert_eq!(screen(&consent), &Screen::AskConstituency);
     let org = m.tap(Callback::Constituency(Constituency::Workers));
-    assert_eq!(
+    assert!(matches!(
         screen(&org),
-        &Screen::AskOrganisation {
+        Screen::AskOrganisation {
             constituency: Constituency::Workers,
-            page: 0
-        }
-    );
+            page: 0,
+            items,
+            ..
+        } if items.len() == ORG_PAGE && items.iter().all(|o| o.constituency == Constituency::Workers)
+    ));
     let card = m.tap(Callback::SkipRest);
     assert!(
         matches!(screen(&card), Screen::Card { code: c, given: None, .. } if c == &code("P1.1"))
@@ -458,6 +464,55 @@ fn start_resumes_a_half_finished_step() {
         screen(&m.command(Command::Cancel)),
         Screen::Menu { .. }
     ));
+}
+
+#[test]
+fn organisations_the_secretariat_added_are_in_the_picker_of_their_side() {
+    let mut m = Member::new(Lang::En);
+    let bftu = Org {
+        code: "BFTU".into(),
+        abbr: "BFTU".into(),
+        name_en: "Building Federation".into(),
+        name_km: "សហព័ន្ធសំណង់".into(),
+        constituency: Constituency::Workers,
+        added: true,
+    };
+    m.organisations = vec![bftu.clone()];
+    m.command(Command::Start(None));
+    m.tap(Callback::Consent(true));
+    // Listed after the reference list's workers' organisations, on the last page.
+    let first = m.tap(Callback::Constituency(Constituency::Workers));
+    let Screen::AskOrganisation { pages, .. } = screen(&first).clone() else {
+        panic!("the organisation question");
+    };
+    let last = m.tap(Callback::OrgPage(pages - 1));
+    let Screen::AskOrganisation { items, .. } = screen(&last) else {
+        panic!("the organisation question");
+    };
+    assert_eq!(items.last(), Some(&bftu));
+    // Not among the employers'.
+    m.tap(Callback::Constituency(Constituency::Employers));
+    for page in 0..pages {
+        if let Screen::AskOrganisation { items, .. } = screen(&m.tap(Callback::OrgPage(page))) {
+            assert!(!items.contains(&bftu));
+        }
+    }
+    m.tap(Callback::Constituency(Constituency::Workers));
+    let picked = m.tap(Callback::Org("BFTU".into()));
+    assert!(picked
+        .effects
+        .contains(&Effect::SetProfile(ProfileField::Organisation(
+            OrgChoice::Known(bftu)
+        ))));
+    assert_eq!(screen(&picked), &Screen::AskProvince { page: 0 });
+
+    // A button of an organisation nobody added (forged, or from another build): asked again.
+    m.tap(Callback::EditProfile);
+    m.tap(Callback::Constituency(Constituency::Workers));
+    let unknown = m.tap(Callback::Org("NOPE".into()));
+    assert!(unknown.effects.is_empty());
+    assert_eq!(unknown.notice, Some(Notice::Outdated));
+    assert!(matches!(screen(&unknown), Screen::AskOrganisation { .. }));
 }
 
 #[test]

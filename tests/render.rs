@@ -3,8 +3,9 @@
 
 mod support;
 
+use dwcp_feedback::conversation::flow::paginate;
 use dwcp_feedback::conversation::reply::{
-    Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen,
+    Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen, ORG_PAGE,
 };
 use dwcp_feedback::conversation::{Callback, CommentKind, OtherKind, MAX_CALLBACK_BYTES};
 use dwcp_feedback::domain::*;
@@ -135,11 +136,29 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             reminders: false,
         });
     }
+    // The secretariat may add organisations with long names, in every constituency.
+    let added: Vec<Org> = Constituency::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Org {
+            code: format!("ADDED-{i}.x_y"),
+            abbr: format!("ADDED-{i}.x_y"),
+            name_en: "Federation of <Independent> & Democratic Workers' Unions ".repeat(3),
+            name_km: "សហព័ន្ធសហជីពកម្មករឯករាជ្យ និងប្រជាធិបតេយ្យ ".repeat(4),
+            constituency: *c,
+            added: true,
+        })
+        .collect();
     for c in Constituency::ALL {
+        let all = Org::picker(c, &added);
+        assert_eq!(all.last().map(|o| o.constituency), Some(c));
         for page in 0..3 {
+            let (page, pages, items) = paginate(&all, ORG_PAGE, page);
             screens.push(Screen::AskOrganisation {
                 constituency: c,
                 page,
+                pages,
+                items,
             });
         }
     }
@@ -349,6 +368,7 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Constituency(Constituency::Government),
         Callback::OrgPage(99),
         Callback::Org("CAMFEBA".into()),
+        Callback::Org("ABCDEFGHIJ-KLMN.OP_Q".into()),
         Callback::ProvincePage(3),
         Callback::Province(Province::new(25).unwrap()),
         Callback::Sector(Sector::Public),
@@ -401,7 +421,10 @@ fn every_callback_round_trips_within_64_bytes() {
         "pv:012",
         "f:100",
         "o:",
-        "o:camfeba",
+        // Organisation codes are checked for shape here (the step looks them up).
+        "o:CAM FEBA",
+        "o:a/b",
+        "o:ABCDEFGHIJKLMNOPQRSTU",
         "k:X",
         "l:EN",
         "al:P1",

@@ -260,9 +260,9 @@ async fn state_profile_and_shown_message_survive_a_reopen() {
     let store = consented(&url, 10).await;
     let effects = [
         Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
-        Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(
+        Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(Org::built_in(
             reference::organisation("BWTUC").unwrap(),
-        ))),
+        )))),
         Effect::SetProfile(ProfileField::Gender(Gender::Female)),
         Effect::Rate {
             code: code("P2.3"),

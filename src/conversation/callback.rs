@@ -127,11 +127,8 @@ impl Callback {
             ("c", ["n"]) => C::Consent(false),
             ("k", [c]) => C::Constituency(crate::domain::Constituency::parse(c)?),
             ("op", [p]) => C::OrgPage(page(p)?),
-            ("o", [code]) => C::Org(
-                crate::domain::reference::organisation(code)?
-                    .code
-                    .to_string(),
-            ),
+            // Only the shape is checked here; the step looks the code up among the organisations.
+            ("o", [code]) if crate::domain::audience::is_org_code(code) => C::Org(code.to_string()),
             ("pp", [p]) => C::ProvincePage(page(p)?),
             ("pv", [p]) => C::Province(
                 crate::domain::Province::new(p.parse().ok()?)

@@ -60,6 +60,9 @@ pub struct Facts<'a> {
     pub coordinates: Option<String>,
     /// Loaded only for a coordinator's campaign screens: their own organisation's campaigns.
     pub campaigns: Option<Vec<CampaignProgress>>,
+    /// Organisations the secretariat added: the profile's picker lists them after the
+    /// reference list's.
+    pub organisations: &'a [crate::domain::Org],
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
 }

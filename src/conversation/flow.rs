@@ -12,7 +12,7 @@ use super::input::{AdminArg, CampaignArg, Command, DocumentIn, Input, WindowArg}
 use super::reply::*;
 use super::state::{ProfileStep, State};
 use super::task::Task;
-use crate::domain::{reference, ActivityCode, Comment, CommentText, Lang, OrgChoice, Rating};
+use crate::domain::{ActivityCode, Comment, CommentText, Lang, Org, OrgChoice, Rating};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -345,10 +345,7 @@ impl Step<'_> {
                     step: ProfileStep::Organisation,
                     editing,
                 };
-                self.show(Screen::AskOrganisation {
-                    constituency: *c,
-                    page: 0,
-                });
+                self.ask_organisation(*c, 0);
             }
             Callback::OrgPage(page) => {
                 self.state = State::Profile {
@@ -358,17 +355,24 @@ impl Step<'_> {
                 self.profile_screen(ProfileStep::Organisation, *page);
             }
             Callback::Org(code) => {
-                if let Some(org) = reference::organisation(code) {
-                    self.effects
-                        .push(Effect::SetProfile(ProfileField::Organisation(
-                            OrgChoice::Known(org),
-                        )));
-                }
                 self.state = State::Profile {
                     step: ProfileStep::Organisation,
                     editing,
                 };
-                self.next_profile_step(ProfileStep::Organisation);
+                match Org::find(code, self.facts.organisations) {
+                    Some(org) => {
+                        self.effects
+                            .push(Effect::SetProfile(ProfileField::Organisation(
+                                OrgChoice::Known(org),
+                            )));
+                        self.next_profile_step(ProfileStep::Organisation);
+                    }
+                    // A button of an organisation no longer listed: ask again.
+                    None => {
+                        self.notice = Some(Notice::Outdated);
+                        self.profile_screen(ProfileStep::Organisation, 0);
+                    }
+                }
             }
             Callback::ProvincePage(page) => {
                 self.state = State::Profile {
@@ -767,7 +771,7 @@ impl Step<'_> {
         match step {
             ProfileStep::Constituency => self.show(Screen::AskConstituency),
             ProfileStep::Organisation => match self.current_constituency() {
-                Some(constituency) => self.show(Screen::AskOrganisation { constituency, page }),
+                Some(constituency) => self.ask_organisation(constituency, page),
                 None => {
                     self.state = State::Profile {
                         step: ProfileStep::Constituency,
@@ -780,6 +784,17 @@ impl Step<'_> {
             ProfileStep::Sector => self.show(Screen::AskSector),
             ProfileStep::Gender => self.show(Screen::AskGender),
         }
+    }
+
+    fn ask_organisation(&mut self, constituency: crate::domain::Constituency, page: u8) {
+        let all = Org::picker(constituency, self.facts.organisations);
+        let (page, pages, items) = paginate(&all, ORG_PAGE, page);
+        self.show(Screen::AskOrganisation {
+            constituency,
+            page,
+            pages,
+            items,
+        });
     }
 
     fn editing(&self) -> bool {

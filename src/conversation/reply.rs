@@ -66,6 +66,9 @@ pub enum Screen {
     AskOrganisation {
         constituency: Constituency,
         page: u8,
+        pages: u8,
+        /// This page's organisations: the reference list's and the secretariat's additions.
+        items: Vec<crate::domain::Org>,
     },
     AskProvince {
         page: u8,

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::reference::{self, Organisation};
+use super::reference;
+use super::Org;
 
 /// The tripartite side a member speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -200,10 +201,11 @@ impl Sector {
     }
 }
 
-/// The organisation a member belongs to: one from the reference list, or a name they typed.
+/// The organisation a member belongs to: one the bot knows (built in or added by the
+/// secretariat), or a name they typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrgChoice {
-    Known(&'static Organisation),
+    Known(Org),
     Named(String),
 }
 

@@ -128,11 +128,10 @@ impl Record {
             .as_deref()
             .and_then(Constituency::parse)
             .map_or("", Constituency::word);
-        let organisation = match (
-            row.org_code.as_deref().and_then(reference::organisation),
-            row.org_name,
-        ) {
-            (Some(org), _) => org.abbr.to_string(),
+        // Built-in organisations by their usual abbreviation; those the secretariat added by
+        // their code (which is what they chose to be known by); typed names as typed.
+        let organisation = match (row.org_code, row.org_name) {
+            (Some(code), _) => reference::organisation(&code).map_or(code, |o| o.abbr.to_string()),
             (None, Some(name)) => name,
             _ => String::new(),
         };

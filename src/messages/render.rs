@@ -3,9 +3,8 @@ use chrono::{DateTime, Datelike, Utc};
 use super::keyboard::{Button, Keyboard};
 use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
 use super::{tr, tr_with};
-use crate::conversation::reply::{ACTIVITY_PAGE, ORG_PAGE, PROVINCE_PAGE};
+use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
 use crate::conversation::{Banner, Callback, CommentKind, Hint, Notice, OtherKind, Reply, Screen};
-use crate::domain::reference::{organisations_of, Organisation};
 use crate::domain::{
     ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
     Sector, Timeframe,
@@ -322,18 +321,6 @@ impl R<'_> {
         )
     }
 
-    fn org_name(&self, org: &Organisation) -> String {
-        let name = match self.lang {
-            Lang::Km => org.km,
-            Lang::En => org.en,
-        };
-        if name == org.abbr {
-            name.to_string()
-        } else {
-            format!("{name} ({})", org.abbr)
-        }
-    }
-
     fn province_name(&self, p: Province) -> &'static str {
         match self.lang {
             Lang::Km => p.names().km,
@@ -357,9 +344,12 @@ impl R<'_> {
                     .collect();
                 self.kb.grid(buttons, 2);
             }
-            Screen::AskOrganisation { constituency, page } => {
-                self.ask_organisation(*constituency, *page)
-            }
+            Screen::AskOrganisation {
+                constituency,
+                page,
+                pages,
+                items,
+            } => self.ask_organisation(*constituency, *page, *pages, items),
             Screen::AskProvince { page } => {
                 self.line(&self.t("profile.province"));
                 let all = Province::picker_order();
@@ -614,7 +604,7 @@ impl R<'_> {
                 // Labels are plain text (they also caption buttons): escape them for the HTML body.
                 let value = |key: Option<&str>| key.map_or(unset.clone(), |k| esc(&self.t(k)));
                 let org = match &profile.organisation {
-                    Some(OrgChoice::Known(o)) => esc(&self.org_name(o)),
+                    Some(OrgChoice::Known(o)) => esc(&o.full_name(self.lang)),
                     Some(OrgChoice::Named(n)) => esc(n),
                     None => unset.clone(),
                 };
@@ -852,29 +842,22 @@ impl R<'_> {
         self.kb.row(row);
     }
 
-    fn ask_organisation(&mut self, constituency: Constituency, page: u8) {
+    fn ask_organisation(
+        &mut self,
+        constituency: Constituency,
+        page: u8,
+        pages: u8,
+        items: &[crate::domain::Org],
+    ) {
         self.line(&tr_with(
             self.lang,
             "profile.organisation",
             &[("constituency", &self.t(constituency.key()))],
         ));
-        let all = organisations_of(constituency);
-        let (page, pages, items) = crate::conversation::flow::paginate(&all, ORG_PAGE, page);
         for org in items {
-            // The abbreviation first: it is how members know their organisation, and it
-            // survives trimming of a long name.
-            let name = match self.lang {
-                Lang::Km => org.km,
-                Lang::En => org.en,
-            };
-            let full = if name == org.abbr {
-                name.to_string()
-            } else {
-                format!("{} · {name}", org.abbr)
-            };
-            let label = trim_graphemes(&full, LABEL_GRAPHEMES);
+            let label = trim_graphemes(&org.label(self.lang), LABEL_GRAPHEMES);
             self.kb
-                .row(vec![Button::cb(label, Callback::Org(org.code.to_string()))]);
+                .row(vec![Button::cb(label, Callback::Org(org.code.clone()))]);
         }
         self.nav(page, pages, Callback::OrgPage);
         self.skip_row(true);

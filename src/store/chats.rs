@@ -8,7 +8,7 @@ use super::batch::Batch;
 use super::{Store, StoreError};
 use crate::conversation::{CommentKind, Consent, Effect, Given, ProfileField, State};
 use crate::domain::{
-    reference, ActivityCode, Constituency, Gender, Lang, OrgChoice, Profile, Province, Rating,
+    reference, ActivityCode, Constituency, Gender, Lang, Org, OrgChoice, Profile, Province, Rating,
     Sector, Window,
 };
 
@@ -33,6 +33,8 @@ pub struct ChatRecord {
     pub window: Window,
     /// The plan version active in the database: another process may have imported a new one.
     pub active_plan: Option<i64>,
+    /// Changes whenever the secretariat adds an organisation (from any process).
+    pub orgs_stamp: String,
     pub is_admin: bool,
     /// The member wants campaign reminders.
     pub reminders: bool,
@@ -54,6 +56,10 @@ struct ChatRow {
     constituency: Option<String>,
     org_code: Option<String>,
     org_name: Option<String>,
+    /// The member's organisation when the secretariat added it (not built in).
+    added_org_en: Option<String>,
+    added_org_km: Option<String>,
+    added_org_constituency: Option<String>,
     province: Option<i64>,
     sector: Option<String>,
     gender: Option<String>,
@@ -64,6 +70,7 @@ struct ChatRow {
     window_until: Option<DateTime<Utc>>,
     window_changed_at: DateTime<Utc>,
     active_plan: Option<i64>,
+    orgs_stamp: String,
     is_admin: bool,
     reminders: bool,
     coordinates: Option<String>,
@@ -92,11 +99,14 @@ impl Store {
             "SELECT c.lang, c.state, c.shown_message_id, c.shown_hash, c.last_update_id,
                     c.blocked_at IS NOT NULL AS blocked,
                     m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
+                    o.name_en AS added_org_en, o.name_km AS added_org_km,
+                    o.constituency AS added_org_constituency,
                     (SELECT json_group_array(json_array(activity_code, rating, comment_text IS NOT NULL,
                                                         voice_file_id IS NOT NULL))
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
                     w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
                     (SELECT version FROM plans WHERE active = 1) AS active_plan,
+                    (SELECT count(*) || '/' || ifnull(max(rowid), 0) FROM organisations) AS orgs_stamp,
                     EXISTS (SELECT 1 FROM admins WHERE user_id = ?1) AS is_admin,
                     coalesce(m.reminders, 1) AS reminders,
                     (SELECT org_code FROM coordinators WHERE member_id = ?1) AS coordinates,
@@ -105,7 +115,8 @@ impl Store {
              FROM (SELECT ?1 AS id) q
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
-             LEFT JOIN members m ON m.member_id = q.id",
+             LEFT JOIN members m ON m.member_id = q.id
+             LEFT JOIN organisations o ON o.code = m.org_code",
         )
         .bind(chat_id)
         .bind(plan_version)
@@ -129,10 +140,18 @@ impl Store {
             Some(None) if consent == Consent::Given => State::Menu,
             Some(None) => State::Start,
         };
-        let organisation = match (
-            row.org_code.as_deref().and_then(reference::organisation),
-            row.org_name,
-        ) {
+        let added = super::organisations::OrgRow {
+            code: row.org_code.clone().unwrap_or_default(),
+            name_en: row.added_org_en.unwrap_or_default(),
+            name_km: row.added_org_km.unwrap_or_default(),
+            constituency: row.added_org_constituency.unwrap_or_default(),
+        };
+        let known = row.org_code.as_deref().and_then(|code| {
+            reference::organisation(code)
+                .map(Org::built_in)
+                .or_else(|| added.into_org())
+        });
+        let organisation = match (known, row.org_name) {
             (Some(org), _) => Some(OrgChoice::Known(org)),
             (None, Some(name)) => Some(OrgChoice::Named(name)),
             _ => None,
@@ -175,6 +194,7 @@ impl Store {
             profile,
             given,
             active_plan: row.active_plan,
+            orgs_stamp: row.orgs_stamp,
             is_admin: row.is_admin,
             reminders: row.reminders,
             coordinates: row.coordinates,
@@ -348,7 +368,7 @@ fn set_profile(b: &mut Batch, chat_id: i64, field: &ProfileField, now: DateTime<
         }
         ProfileField::Organisation(OrgChoice::Known(org)) => (
             "UPDATE members SET org_code = $2, org_name = NULL, updated_at = $3 WHERE member_id = $1",
-            Some(org.code.into()),
+            Some(org.code.clone()),
         ),
         ProfileField::Organisation(OrgChoice::Named(name)) => (
             "UPDATE members SET org_name = $2, org_code = NULL, updated_at = $3 WHERE member_id = $1",

@@ -12,10 +12,10 @@ mod plans;
 mod ratings;
 mod secretariat;
 
+pub use crate::domain::Org;
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
-pub use organisations::Org;
 pub use outbox::{
     backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled, Tally,
 };

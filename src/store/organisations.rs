@@ -4,43 +4,21 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use super::{Actor, Store, StoreError};
-use crate::domain::{reference, Constituency};
-
-/// An organisation as the bot knows it: from the reference list or added by the secretariat.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Org {
-    pub code: String,
-    pub name_en: String,
-    pub name_km: String,
-    pub constituency: Constituency,
-    /// Added with `org add` rather than built in.
-    pub added: bool,
-}
+use crate::domain::{reference, Constituency, Org};
 
 #[derive(FromRow)]
-struct OrgRow {
-    code: String,
-    name_en: String,
-    name_km: String,
-    constituency: String,
-}
-
-impl Org {
-    fn built_in(o: &reference::Organisation) -> Org {
-        Org {
-            code: o.code.into(),
-            name_en: o.en.into(),
-            name_km: o.km.into(),
-            constituency: o.constituency,
-            added: false,
-        }
-    }
+pub(super) struct OrgRow {
+    pub(super) code: String,
+    pub(super) name_en: String,
+    pub(super) name_km: String,
+    pub(super) constituency: String,
 }
 
 impl OrgRow {
-    fn into_org(self) -> Option<Org> {
+    pub(super) fn into_org(self) -> Option<Org> {
         Some(Org {
             constituency: Constituency::parse(&self.constituency)?,
+            abbr: self.code.clone(),
             code: self.code,
             name_en: self.name_en,
             name_km: self.name_km,
@@ -53,13 +31,18 @@ impl Store {
     /// Every organisation: the reference list, then the secretariat's additions by code.
     pub async fn organisations(&self) -> Result<Vec<Org>, StoreError> {
         let mut all: Vec<Org> = reference::ORGANISATIONS.iter().map(Org::built_in).collect();
+        all.extend(self.added_organisations().await?);
+        Ok(all)
+    }
+
+    /// The organisations the secretariat added, by code.
+    pub async fn added_organisations(&self) -> Result<Vec<Org>, StoreError> {
         let added: Vec<OrgRow> = sqlx::query_as(
             "SELECT code, name_en, name_km, constituency FROM organisations ORDER BY code",
         )
         .fetch_all(&self.reader)
         .await?;
-        all.extend(added.into_iter().filter_map(OrgRow::into_org));
-        Ok(all)
+        Ok(added.into_iter().filter_map(OrgRow::into_org).collect())
     }
 
     /// One organisation: built in (no query), else one added by the secretariat. The engine

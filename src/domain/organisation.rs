@@ -1,0 +1,81 @@
+//! An organisation a member can belong to: one of the reference list, or one the secretariat
+//! added (`dwcp-feedback org add`). Both are the same value once loaded.
+
+use super::reference;
+use super::{Constituency, Lang};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    /// Stable code, stored on the member's profile (see [`super::audience::is_org_code`]).
+    pub code: String,
+    /// How members know it (the code, for organisations the secretariat added).
+    pub abbr: String,
+    pub name_en: String,
+    pub name_km: String,
+    pub constituency: Constituency,
+    /// Added with `org add` rather than built in.
+    pub added: bool,
+}
+
+impl Org {
+    pub fn built_in(o: &reference::Organisation) -> Org {
+        Org {
+            code: o.code.into(),
+            abbr: o.abbr.into(),
+            name_en: o.en.into(),
+            name_km: o.km.into(),
+            constituency: o.constituency,
+            added: false,
+        }
+    }
+
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Km => &self.name_km,
+            Lang::En => &self.name_en,
+        }
+    }
+
+    /// The abbreviation first, then the name in `lang` (when it says more): the abbreviation
+    /// is how members know their organisation, and it survives trimming of a long name.
+    pub fn label(&self, lang: Lang) -> String {
+        let name = self.name(lang);
+        if name == self.abbr {
+            name.to_string()
+        } else {
+            format!("{} · {name}", self.abbr)
+        }
+    }
+
+    /// The name in `lang` with the abbreviation after it, as a profile shows it.
+    pub fn full_name(&self, lang: Lang) -> String {
+        let name = self.name(lang);
+        if name == self.abbr {
+            name.to_string()
+        } else {
+            format!("{name} ({})", self.abbr)
+        }
+    }
+
+    /// The organisations a member of `constituency` picks from: the reference list's, then
+    /// those of `added` on the same side.
+    pub fn picker(constituency: Constituency, added: &[Org]) -> Vec<Org> {
+        reference::organisations_of(constituency)
+            .into_iter()
+            .map(Org::built_in)
+            .chain(
+                added
+                    .iter()
+                    .filter(|o| o.constituency == constituency)
+                    .cloned(),
+            )
+            .collect()
+    }
+
+    /// The organisation with this code: built in, else one of `added`.
+    pub fn find(code: &str, added: &[Org]) -> Option<Org> {
+        reference::organisation(code)
+            .map(Org::built_in)
+            .or_else(|| added.iter().find(|o| o.code == code).cloned())
+    }
+}
