@@ -11,7 +11,7 @@ use crate::conversation::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::conversation::{CampaignFacts, Invite};
+use crate::conversation::{CampaignCard, CampaignFacts, Invite};
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
@@ -23,6 +23,8 @@ use crate::summary::Summary;
 pub struct Incoming {
     pub chat_id: i64,
     pub chat: ChatKind,
+    /// Who sent it: in a private chat the chat itself; in a group, one of its members.
+    pub sender: Option<i64>,
     /// Telegram's `language_code` of the sender, for the first screen's pre-selection.
     pub language_code: Option<String>,
     /// Telegram's update id, to skip an update redelivered after a crash.
@@ -121,6 +123,25 @@ impl Engine {
         Ok(fresh)
     }
 
+    /// An organisation's open campaigns as a group card shows them, soonest deadline first.
+    async fn cards(&self, org: &str, now: DateTime<Utc>) -> Result<Vec<CampaignCard>, StoreError> {
+        let Some(org) = self.store.organisation(org).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .store
+            .open_campaigns(now, Some(&org.code))
+            .await?
+            .into_iter()
+            .map(|c| CampaignCard {
+                title: c.title,
+                code: c.code,
+                deadline: c.deadline,
+                org: org.clone(),
+            })
+            .collect())
+    }
+
     pub fn bot_username(&self) -> &str {
         &self.bot_username
     }
@@ -144,6 +165,18 @@ impl Engine {
         let telegram_lang = Lang::from_telegram(incoming.language_code.as_deref());
 
         if incoming.chat == ChatKind::Group {
+            // Only a focal point's `/campaign` reads the store: the rest of a group's traffic
+            // costs nothing.
+            let coordinates = match (&incoming.input, incoming.sender) {
+                (Input::Command(Command::Campaign(_)), Some(sender)) => {
+                    self.store.coordinated_org(sender).await?
+                }
+                _ => None,
+            };
+            let cards = match &coordinates {
+                Some(org) => self.cards(org, now).await?,
+                None => Vec::new(),
+            };
             let facts = Facts {
                 chat_id: incoming.chat_id,
                 plan: &plan,
@@ -158,9 +191,10 @@ impl Engine {
                 summary: None,
                 campaign: None,
                 invite: Invite::None,
-                coordinates: None,
+                coordinates,
                 campaigns: None,
                 organisations: &[],
+                cards,
                 reminders: true,
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
@@ -263,6 +297,7 @@ impl Engine {
             },
             coordinates: record.coordinates.take(),
             organisations: &added_orgs,
+            cards: Vec::new(),
             reminders: record.reminders,
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);

@@ -61,6 +61,7 @@ where
         let incoming = Incoming {
             chat_id: CHAT_ID,
             chat: ChatKind::Private,
+            sender: Some(CHAT_ID),
             language_code: language_code.clone(),
             update_id: None,
             input,

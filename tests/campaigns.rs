@@ -413,3 +413,84 @@ async fn an_organisation_added_while_the_bot_runs_is_pickable_and_its_campaign_f
     assert_eq!(reached, [610, 611]);
     assert_telegram_happy(&fake);
 }
+
+/// In the union's group the focal point posts the campaign card: one message whose button
+/// opens the private chat on the campaign's link. Members typing /campaign there get nothing,
+/// and a group flooding the bot with /start never pushes it past Telegram's group limit (the
+/// fake answers 429 beyond 20 a minute, which `assert_telegram_happy` would catch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focal_point_posts_the_campaign_card_in_the_group_within_the_group_limit() {
+    use support::fake_telegram::{Event, Limits};
+    const GROUP: i64 = -100_777;
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Some(Limits::TELEGRAM));
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let code = CampaignCode::generate().unwrap();
+    store
+        .create_campaign(
+            &NewCampaign {
+                code: code.clone(),
+                org_code: "CCAWDU".into(),
+                title: "Garment workers' voice".into(),
+                activities: vec![ActivityCode::parse("P1.1").unwrap()],
+                plan_version: 1,
+                deadline: Utc::now() + chrono::Duration::days(10),
+                auto_remind: false,
+            },
+            Actor::User(UNION_FOCAL),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let bot = start(&fake, &url, None).await;
+    let focal = fake.user(UNION_FOCAL, "Dara", Some("km"));
+    let member = fake.user(620, "Srey", Some("km"));
+    let from_focal = fake.group(GROUP, "C.CAWDU members", &focal);
+    let from_member = fake.group(GROUP, "C.CAWDU members", &member);
+
+    from_focal.send_text("/campaign@dwcp_test_bot");
+    let card = from_focal.reply().await;
+    assert!(
+        card.text.contains("Garment workers' voice"),
+        "{}",
+        card.text
+    );
+    assert!(
+        card.text.contains("សមាជិក") && card.text.contains("private chat"),
+        "both languages: {}",
+        card.text
+    );
+    let (_, link) = card
+        .button("Garment")
+        .expect("the campaign's button")
+        .clone();
+    assert_eq!(link, code.link(BOT_USERNAME));
+
+    from_member.send_text("/campaign");
+    assert!(
+        from_member.silence(Duration::from_millis(400)).await,
+        "members get no answer to /campaign in the group"
+    );
+
+    for _ in 0..25 {
+        from_member.send_text("/start");
+    }
+    let mut replies = 1; // the card
+    while let Some(event) = fake.next_event(GROUP, Duration::from_millis(1500)).await {
+        if let Event::Sent(_) = event {
+            replies += 1;
+        }
+    }
+    assert_eq!(
+        replies,
+        dwcp_feedback::telegram::group_budget::GROUP_REPLIES_PER_MINUTE,
+        "the group's budget, then quiet"
+    );
+    assert_eq!(bot.engine.store().rows_about(GROUP).await.unwrap(), 0);
+    assert_telegram_happy(&fake);
+}

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
-use dwcp_feedback::conversation::reply::{Banner, Hint, Notice, Placement, Screen, ORG_PAGE};
+use dwcp_feedback::conversation::reply::{
+    Banner, Hint, Notice, Placement, Screen, MAX_GROUP_CARDS, ORG_PAGE,
+};
 use dwcp_feedback::conversation::*;
 use dwcp_feedback::domain::*;
 
@@ -35,6 +37,8 @@ struct Member {
     campaigns: Option<Vec<dwcp_feedback::store::CampaignProgress>>,
     /// Organisations the secretariat added.
     organisations: Vec<Org>,
+    /// In a group: the sender's organisation's open campaigns.
+    cards: Vec<CampaignCard>,
     reminders: bool,
 }
 
@@ -56,6 +60,7 @@ impl Member {
             coordinates: None,
             campaigns: None,
             organisations: Vec::new(),
+            cards: Vec::new(),
             reminders: true,
         }
     }
@@ -81,6 +86,7 @@ impl Member {
             coordinates: self.coordinates.clone(),
             campaigns: self.campaigns.clone(),
             organisations: &self.organisations,
+            cards: self.cards.clone(),
             reminders: self.reminders,
         };
         let out = step(&self.state, &input, &facts, now());
@@ -599,6 +605,59 @@ fn groups_only_get_the_private_chat_link() {
     );
     assert!(m.send(Input::Text("hello".into())).replies.is_empty());
     assert!(m.command(Command::Forget).replies.is_empty());
+    // Not a focal point: /campaign in a group gets silence, not a refusal for all to read.
+    assert!(m
+        .command(Command::Campaign(CampaignArg::List))
+        .replies
+        .is_empty());
+}
+
+#[test]
+fn a_focal_point_posts_the_campaign_card_in_a_group_and_nothing_else_happens_there() {
+    let mut m = Member::new(Lang::En);
+    m.chat = ChatKind::Group;
+    m.coordinates = Some("CCAWDU".into());
+    assert_eq!(
+        screen(&m.command(Command::Campaign(CampaignArg::List))),
+        &Screen::GroupNoCampaign
+    );
+    let org = Org::built_in(reference::organisation("CCAWDU").unwrap());
+    m.cards = (1..=5)
+        .map(|i| CampaignCard {
+            title: format!("Campaign {i}"),
+            code: CampaignCode::generate().unwrap(),
+            deadline: now() + chrono::Duration::days(i),
+            org: org.clone(),
+        })
+        .collect();
+    let posted = m.command(Command::Campaign(CampaignArg::List));
+    let Screen::GroupCampaignCard { cards } = screen(&posted) else {
+        panic!("the card: {posted:?}");
+    };
+    assert_eq!(
+        cards[..],
+        m.cards[..MAX_GROUP_CARDS],
+        "the soonest deadlines"
+    );
+    assert!(posted.effects.is_empty() && posted.tasks.is_empty());
+    // Making one is done in private; and buttons or text in the group change nothing.
+    let new = m.command(Command::Campaign(CampaignArg::New {
+        deadline: now() + chrono::Duration::days(9),
+        scope: "all".into(),
+        title: "x".into(),
+    }));
+    assert_eq!(screen(&new), &Screen::GroupInvite);
+    assert!(new.tasks.is_empty());
+    for input in [
+        Input::Text("P1.1 5".into()),
+        Input::Callback {
+            data: Callback::Rate(code("P1.1"), Rating::new(5).unwrap()),
+            message_id: Some(3),
+        },
+    ] {
+        let out = m.send(input);
+        assert!(out.replies.is_empty() && out.effects.is_empty());
+    }
 }
 
 #[test]

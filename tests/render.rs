@@ -5,7 +5,8 @@ mod support;
 
 use dwcp_feedback::conversation::flow::paginate;
 use dwcp_feedback::conversation::reply::{
-    Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen, ORG_PAGE,
+    Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen, MAX_GROUP_CARDS,
+    ORG_PAGE,
 };
 use dwcp_feedback::conversation::{Callback, CommentKind, OtherKind, MAX_CALLBACK_BYTES};
 use dwcp_feedback::domain::*;
@@ -91,6 +92,24 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::ConfirmForget,
         Screen::Forgotten,
         Screen::GroupInvite,
+        Screen::GroupNoCampaign,
+        Screen::GroupCampaignCard {
+            cards: (0..MAX_GROUP_CARDS)
+                .map(|_| dwcp_feedback::conversation::CampaignCard {
+                    title: "Garment & <footwear> workers' voice ".repeat(3)[..100].to_string(),
+                    code: CampaignCode::generate().unwrap(),
+                    deadline: chrono::Utc::now(),
+                    org: Org {
+                        code: "LONG".into(),
+                        abbr: "LONG".into(),
+                        name_en: "Federation of <Independent> Workers' Unions ".repeat(3),
+                        name_km: "សហព័ន្ធសហជីពកម្មករឯករាជ្យ ".repeat(5),
+                        constituency: Constituency::Workers,
+                        added: true,
+                    },
+                })
+                .collect(),
+        },
         Screen::Outdated,
         Screen::CommentRejected(CommentError::Empty),
         Screen::CommentRejected(CommentError::TooLong),

@@ -340,6 +340,7 @@ async fn the_engine_skips_an_update_telegram_redelivers() {
     let start = |id| Incoming {
         chat_id: 11,
         chat: ChatKind::Private,
+        sender: Some(11),
         language_code: Some("km".into()),
         update_id: Some(id),
         input: Input::Command(Command::Start(None)),

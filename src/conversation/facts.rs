@@ -63,6 +63,8 @@ pub struct Facts<'a> {
     /// Organisations the secretariat added: the profile's picker lists them after the
     /// reference list's.
     pub organisations: &'a [crate::domain::Org],
+    /// In a group, for a focal point's `/campaign`: their organisation's open campaigns.
+    pub cards: Vec<CampaignCard>,
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
 }
@@ -76,6 +78,15 @@ pub struct CampaignFacts {
     pub constituency: Option<Constituency>,
     pub activities: Vec<ActivityCode>,
     pub deadline: DateTime<Utc>,
+}
+
+/// What a group's campaign card shows of one campaign: nothing about its members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignCard {
+    pub title: String,
+    pub code: crate::domain::CampaignCode,
+    pub deadline: DateTime<Utc>,
+    pub org: crate::domain::Org,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -50,10 +50,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         closed_since: facts.window.closed_since(now),
     };
     if facts.chat == ChatKind::Group {
-        // Feedback is personal: in groups the bot only points to the private chat.
-        if let Input::Command(Command::Start(_)) = input {
-            s.show(Screen::GroupInvite);
-        }
+        s.group(input);
     } else if s.secretariat(input, now) {
         // Handled: admin work needs no member consent, and refusals need none either.
     } else if s.coordinator(input, now) {
@@ -354,26 +351,34 @@ impl Step<'_> {
                 };
                 self.profile_screen(ProfileStep::Organisation, *page);
             }
-            Callback::Org(code) => {
-                self.state = State::Profile {
-                    step: ProfileStep::Organisation,
-                    editing,
-                };
-                match Org::find(code, self.facts.organisations) {
-                    Some(org) => {
-                        self.effects
-                            .push(Effect::SetProfile(ProfileField::Organisation(
-                                OrgChoice::Known(org),
-                            )));
-                        self.next_profile_step(ProfileStep::Organisation);
-                    }
-                    // A button of an organisation no longer listed: ask again.
-                    None => {
-                        self.notice = Some(Notice::Outdated);
+            Callback::Org(code) => match Org::find(code, self.facts.organisations) {
+                Some(org) => {
+                    self.effects
+                        .push(Effect::SetProfile(ProfileField::Organisation(
+                            OrgChoice::Known(org),
+                        )));
+                    self.state = State::Profile {
+                        step: ProfileStep::Organisation,
+                        editing,
+                    };
+                    self.next_profile_step(ProfileStep::Organisation);
+                }
+                // An organisation nobody listed (forged, or from another build): like any
+                // outdated button — asked again when answering it, else the menu.
+                None => {
+                    self.notice = Some(Notice::Outdated);
+                    if let State::Profile { .. } = state {
+                        self.state = State::Profile {
+                            step: ProfileStep::Organisation,
+                            editing,
+                        };
                         self.profile_screen(ProfileStep::Organisation, 0);
+                    } else {
+                        self.state = State::Menu;
+                        self.menu();
                     }
                 }
-            }
+            },
             Callback::ProvincePage(page) => {
                 self.state = State::Profile {
                     step: ProfileStep::Province,
@@ -647,6 +652,32 @@ impl Step<'_> {
             _ => return false,
         }
         true
+    }
+
+    /// Feedback is personal: in groups the bot only points to the private chat — with the
+    /// campaign card when the organisation's focal point asks for it — and otherwise keeps
+    /// quiet (a busy group is not answered message by message).
+    fn group(&mut self, input: &Input) {
+        let Input::Command(cmd) = input else {
+            return;
+        };
+        match cmd {
+            Command::Start(_) => self.show(Screen::GroupInvite),
+            Command::Campaign(CampaignArg::List) if self.facts.coordinates.is_some() => {
+                match self.facts.cards.len() {
+                    0 => self.show(Screen::GroupNoCampaign),
+                    n => {
+                        let cards = self.facts.cards[..n.min(MAX_GROUP_CARDS)].to_vec();
+                        self.show(Screen::GroupCampaignCard { cards })
+                    }
+                }
+            }
+            // Making a campaign is done in private.
+            Command::Campaign(_) if self.facts.coordinates.is_some() => {
+                self.show(Screen::GroupInvite)
+            }
+            _ => {}
+        }
     }
 
     fn refuse(&mut self) {

@@ -11,7 +11,9 @@ pub mod task;
 
 pub use callback::{Callback, MAX_CALLBACK_BYTES};
 pub use effect::{Effect, ProfileField};
-pub use facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
+pub use facts::{
+    CampaignCard, CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite,
+};
 pub use flow::{step, Outcome};
 pub use input::{AdminArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};

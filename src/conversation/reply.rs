@@ -14,6 +14,9 @@ pub const ORG_PAGE: usize = 6;
 pub const PROVINCE_PAGE: usize = 8;
 pub const ACTIVITY_PAGE: usize = 6;
 pub const MINE_PAGE: usize = 8;
+/// Campaigns one group card shows: each is told in two languages, and the message must stay
+/// short in a busy group.
+pub const MAX_GROUP_CARDS: usize = 3;
 
 /// A one-line acknowledgement shown above the next screen, so that saving and moving on
 /// costs the member one message, not two.
@@ -129,6 +132,13 @@ pub enum Screen {
     CommentRejected(CommentError),
     /// `/start` in a group: a button that opens the private chat.
     GroupInvite,
+    /// A focal point's `/campaign` in their group: each open campaign with a button that
+    /// opens the private chat on its link (at most [`MAX_GROUP_CARDS`], soonest deadline first).
+    GroupCampaignCard {
+        cards: Vec<super::facts::CampaignCard>,
+    },
+    /// A focal point's `/campaign` in a group when their organisation has no open campaign.
+    GroupNoCampaign,
     /// A button that no longer means anything (old message, forged data).
     Outdated,
     /// A change asked for after the consultation closed.

@@ -684,6 +684,34 @@ impl R<'_> {
                 self.kb
                     .row(vec![Button::url(tr(Lang::En, "btn.open_private"), url)]);
             }
+            Screen::GroupCampaignCard { cards } => {
+                // Group members read either language: each campaign in both, Khmer first.
+                let mut blocks = Vec::new();
+                for card in cards {
+                    for l in [Lang::Km, Lang::En] {
+                        blocks.push(tr_with(
+                            l,
+                            "group.card",
+                            &[
+                                ("title", &esc(&card.title)),
+                                ("org", &esc(&card.org.full_name(l))),
+                                ("date", &day(l, card.deadline)),
+                            ],
+                        ));
+                    }
+                    let label = tr_with(self.lang, "btn.campaign", &[("title", &card.title)]);
+                    self.kb.row(vec![Button::url(
+                        trim_graphemes(&label, LABEL_GRAPHEMES),
+                        card.code.link(self.bot_username),
+                    )]);
+                }
+                self.line(&blocks.join("\n\n"));
+            }
+            Screen::GroupNoCampaign => {
+                self.text.push_str(&tr(Lang::Km, "group.none_open"));
+                self.text.push_str("\n\n");
+                self.line(&tr(Lang::En, "group.none_open"));
+            }
             Screen::Outdated => {
                 self.line(&self.t("outdated.body"));
                 self.menu_row();

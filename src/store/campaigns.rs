@@ -151,11 +151,17 @@ impl Store {
     }
 
     /// Campaigns whose deadline is after `now`, soonest first.
-    pub async fn open_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<Campaign>, StoreError> {
+    pub async fn open_campaigns(
+        &self,
+        now: DateTime<Utc>,
+        org: Option<&str>,
+    ) -> Result<Vec<Campaign>, StoreError> {
         let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE deadline > ?1 ORDER BY deadline"
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns
+             WHERE deadline > ?1 AND (?2 IS NULL OR org_code = ?2) ORDER BY deadline, id"
         ))
         .bind(now)
+        .bind(org)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows

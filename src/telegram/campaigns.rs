@@ -172,7 +172,7 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
     let now = engine.now();
     let store = engine.store();
     let mut queued = 0;
-    for campaign in store.open_campaigns(now).await? {
+    for campaign in store.open_campaigns(now, None).await? {
         let Some(stage) = due_reminder(campaign.deadline, now).filter(|_| campaign.auto_remind)
         else {
             continue;

@@ -2,6 +2,7 @@
 
 mod campaigns;
 pub mod commands;
+pub mod group_budget;
 pub mod outbox;
 pub mod parse;
 pub mod send;
@@ -187,7 +188,8 @@ async fn serve<B: TgBot>(
     let mut builder = Dispatcher::builder(bot, handler)
         .dependencies(dptree::deps![
             engine.clone(),
-            Arc::new(tasks::Tasks::new(engine, files))
+            Arc::new(tasks::Tasks::new(engine, files)),
+            Arc::new(group_budget::GroupBudget::default())
         ])
         .default_handler(|_| async {});
     if ctrlc {
@@ -243,6 +245,7 @@ async fn on_message<B: TgBot>(
     msg: Message,
     engine: Arc<Engine>,
     tasks: Arc<tasks::Tasks>,
+    groups: Arc<group_budget::GroupBudget>,
 ) -> HandlerResult {
     let Some((chat, input)) = parse::message_input(&msg) else {
         return Ok(());
@@ -258,6 +261,7 @@ async fn on_message<B: TgBot>(
     let incoming = Incoming {
         chat_id: msg.chat.id.0,
         chat,
+        sender: msg.from.as_ref().map(|u| u.id.0 as i64),
         language_code: language_code.clone(),
         update_id: Some(i64::from(update.id.0)),
         input,
@@ -269,7 +273,17 @@ async fn on_message<B: TgBot>(
                     tracing::warn!(error = %e, "could not note a first name");
                 }
             }
-            let outgoing = std::mem::take(&mut handled.outgoing);
+            let mut outgoing = std::mem::take(&mut handled.outgoing);
+            if chat == ChatKind::Group
+                && !outgoing.is_empty()
+                && !groups.allow(msg.chat.id.0, std::time::Instant::now())
+            {
+                tracing::debug!(
+                    chat = msg.chat.id.0,
+                    "group reply budget spent: staying quiet"
+                );
+                outgoing.clear();
+            }
             send::deliver(&bot, &engine, msg.chat.id.0, outgoing).await;
             // After the replies, so the summary's text comes before its chart.
             spawn_tasks(&bot, &tasks, msg.chat.id.0, &mut handled);
@@ -302,6 +316,7 @@ async fn on_callback<B: TgBot>(
         let incoming = Incoming {
             chat_id,
             chat: ChatKind::Private,
+            sender: Some(q.from.id.0 as i64),
             language_code: language_code.clone(),
             update_id: Some(i64::from(update.id.0)),
             input: parse::callback_input(&q),
