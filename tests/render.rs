@@ -554,3 +554,30 @@ fn campaign_buttons_refuse_ids_that_are_not_plain_positive_numbers() {
         assert_eq!(Callback::decode(forged), None, "{forged}");
     }
 }
+
+/// `/window open 2027-03-31` and a campaign until 2027-03-31 read "31 March", the day the
+/// admin typed, though they end at the midnight after it.
+#[test]
+fn periods_end_on_the_day_that_was_typed() {
+    let until = dwcp_feedback::domain::window::parse_until("2027-03-31").unwrap();
+    let now = until - chrono::Duration::days(3);
+    let plan = Plan::default_plan();
+    let reply = Reply {
+        placement: Placement::New,
+        banner: None,
+        screen: Screen::WindowAdmin {
+            window: Window {
+                open: true,
+                until: Some(until),
+                changed_at: now,
+            },
+            now,
+        },
+    };
+    let text = render(&reply, Lang::En, &plan, "bot").text;
+    assert!(text.contains("31 Mar 2027"), "{text}");
+    assert_eq!(
+        dwcp_feedback::messages::render::last_day(Lang::En, until),
+        "31 Mar 2027"
+    );
+}

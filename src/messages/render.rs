@@ -70,6 +70,13 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
     }
 }
 
+/// The last day of a period that ends at `end`: deadlines and windows end at the midnight
+/// after the day they were given (`2027-01-31` ends at 1 February 00:00), which people call
+/// "until 31 January".
+pub fn last_day(lang: Lang, end: DateTime<Utc>) -> String {
+    day(lang, end - chrono::Duration::seconds(1))
+}
+
 /// A day as people in Cambodia read it: in Phnom Penh time, month in words.
 pub fn day(lang: Lang, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&crate::clock::phnom_penh());
@@ -185,7 +192,7 @@ impl R<'_> {
             (true, Some(until), _) => tr_with(
                 self.lang,
                 "admin.window_open_until",
-                &[("date", &self.date(until))],
+                &[("date", &last_day(self.lang, until))],
             ),
             (true, None, _) => self.t("admin.window_open"),
             (false, _, Some(since)) => tr_with(
@@ -246,7 +253,7 @@ impl R<'_> {
                 "campaign.item",
                 &[
                     ("title", &esc(&p.campaign.title)),
-                    ("date", &self.date(p.campaign.deadline)),
+                    ("date", &last_day(self.lang, p.campaign.deadline)),
                     ("joined", &n(p.joined)),
                     ("finished", &n(p.finished)),
                     ("ratings", &n(p.ratings)),
@@ -695,7 +702,7 @@ impl R<'_> {
                             &[
                                 ("title", &esc(&card.title)),
                                 ("org", &esc(&card.org.full_name(l))),
-                                ("date", &day(l, card.deadline)),
+                                ("date", &last_day(l, card.deadline)),
                             ],
                         ));
                     }

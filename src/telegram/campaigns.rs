@@ -8,7 +8,7 @@ use super::TgBot;
 use crate::domain::campaign::due_reminder;
 use crate::domain::{ActivityCode, CampaignCode, Lang};
 use crate::engine::Engine;
-use crate::messages::render::day;
+use crate::messages::render::last_day;
 use crate::messages::text::esc;
 use crate::messages::{tr, tr_with};
 use crate::store::{
@@ -60,7 +60,7 @@ pub(super) async fn create<B: TgBot>(
         "campaign.created",
         &[
             ("title", &esc(&campaign.title)),
-            ("date", &day(lang, campaign.deadline)),
+            ("date", &last_day(lang, campaign.deadline)),
             ("link", &esc(&link)),
         ],
     );
@@ -74,7 +74,7 @@ pub(super) async fn create<B: TgBot>(
             &[
                 ("title", &esc(&campaign.title)),
                 ("org", &esc(&org_name(engine, &campaign.org_code, l).await?)),
-                ("date", &day(l, campaign.deadline)),
+                ("date", &last_day(l, campaign.deadline)),
                 ("link", &esc(&link)),
             ],
         ));
@@ -156,7 +156,7 @@ async fn reminder_messages(
                     &[
                         ("title", &esc(&campaign.title)),
                         ("org", &esc(org)),
-                        ("date", &day(r.lang, campaign.deadline)),
+                        ("date", &last_day(r.lang, campaign.deadline)),
                     ],
                 ),
                 button: Some((tr(r.lang, "btn.continue_feedback"), link.clone())),
