@@ -288,7 +288,13 @@ impl Engine {
                 (
                     Input::Command(Command::Campaign(_))
                     | Input::Callback {
-                        data: Callback::Campaigns | Callback::Remind(_) | Callback::RemindSend(_),
+                        data:
+                            Callback::Campaigns
+                            | Callback::Remind(_)
+                            | Callback::RemindSend(_)
+                            // A button of a finished dialog shows the list again.
+                            | Callback::CampaignScope(_)
+                            | Callback::CampaignDays(_),
                         ..
                     },
                     Some(org),

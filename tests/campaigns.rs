@@ -494,3 +494,44 @@ async fn a_focal_point_posts_the_campaign_card_in_the_group_within_the_group_lim
     assert_eq!(bot.engine.store().rows_about(GROUP).await.unwrap(), 0);
     assert_telegram_happy(&fake);
 }
+
+/// The guided way: from /campaign, a button, a typed title, two taps, and the link comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focal_point_makes_a_campaign_with_buttons() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CAMFEBA", EMPLOYER_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let _bot = start(&fake, &url, None).await;
+    let focal = fake.user(EMPLOYER_FOCAL, "Lina", Some("en"));
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    let (_, title) = focal.tap(&list, "New campaign").await;
+    assert!(title.text.contains("step 1 of 3"), "{}", title.text);
+    focal.send_text("Employers & the plan");
+    let scope = focal.reply().await;
+    assert!(scope.text.contains("step 2 of 3"), "{}", scope.text);
+    let (_, deadline) = focal.tap(&scope, "P2 ·").await;
+    assert!(deadline.text.contains("step 3 of 3"), "{}", deadline.text);
+    let (notice, created) = focal.tap(&deadline, "14 days").await;
+    assert!(notice.is_some(), "the tap is acknowledged");
+    assert!(
+        created.text.contains("Employers & the plan"),
+        "{}",
+        created.text
+    );
+    let code = link_code(&created.text);
+    let campaign = store.campaign_by_code(&code).await.unwrap().expect("made");
+    assert_eq!(campaign.org_code, "CAMFEBA");
+    assert!(campaign
+        .activities
+        .iter()
+        .all(|a| a.as_str().starts_with("P2.")));
+    let days = (campaign.deadline - Utc::now()).num_days();
+    assert!((14..=15).contains(&days), "{days} days");
+    let _forward = focal.reply().await;
+    assert_telegram_happy(&fake);
+}

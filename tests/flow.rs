@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
+use dwcp_feedback::conversation::flow::MAX_TITLE_CHARS;
 use dwcp_feedback::conversation::reply::{
     Banner, Hint, Notice, Placement, Screen, MAX_GROUP_CARDS, ORG_PAGE,
 };
@@ -963,4 +964,114 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     let out = m.tap(Callback::RemindSend(3));
     assert!(out.tasks.is_empty());
     assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+}
+
+#[test]
+fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
+    use dwcp_feedback::conversation::flow::DEADLINE_CHOICES;
+    use dwcp_feedback::domain::window::end_of_day_after;
+    let mut m = Member::onboarded(Lang::En);
+    m.coordinates = Some("CCAWDU".into());
+    m.campaigns = Some(vec![]);
+    let asked = m.command(Command::Campaign(CampaignArg::Guided));
+    assert_eq!(screen(&asked), &Screen::AskCampaignTitle);
+
+    for bad in ["   ", &"x".repeat(MAX_TITLE_CHARS + 1)] {
+        let again = m.send(Input::Text(bad.to_string()));
+        assert_eq!(again.replies[0].banner, Some(Banner::CampaignTitleInvalid));
+        assert_eq!(screen(&again), &Screen::AskCampaignTitle);
+    }
+    let scope = m.send(Input::Text("  Garment workers' voice ".into()));
+    assert_eq!(
+        screen(&scope),
+        &Screen::AskCampaignScope {
+            title: "Garment workers' voice".into()
+        }
+    );
+    // A restart here keeps the answers given so far.
+    assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
+
+    let bad = m.send(Input::Text("P1.1,Z9.9".into()));
+    assert_eq!(bad.replies[0].banner, Some(Banner::CampaignScopeInvalid));
+    // A deadline button before its question: the current question again.
+    let early = m.tap(Callback::CampaignDays(7));
+    assert_eq!(early.notice, Some(Notice::Outdated));
+    assert!(early.tasks.is_empty());
+    assert!(matches!(screen(&early), Screen::AskCampaignScope { .. }));
+
+    let p1 = PriorityCode::parse("P1").unwrap();
+    let deadline = m.tap(Callback::CampaignScope(Some(p1.clone())));
+    let Screen::AskCampaignDeadline {
+        activities,
+        options,
+        ..
+    } = screen(&deadline)
+    else {
+        panic!("{deadline:?}");
+    };
+    let of_p1: Vec<ActivityCode> = m.plan.activities_of(&p1).map(|a| a.code.clone()).collect();
+    assert_eq!(*activities, of_p1.len());
+    assert_eq!(
+        options.iter().map(|(d, _)| *d).collect::<Vec<_>>(),
+        DEADLINE_CHOICES
+    );
+    let past = m.send(Input::Text("2020-01-31".into()));
+    assert_eq!(past.replies[0].banner, Some(Banner::CampaignDateInvalid));
+
+    let made = m.tap(Callback::CampaignDays(14));
+    assert_eq!(
+        made.tasks,
+        [Task::CreateCampaign {
+            org: "CCAWDU".into(),
+            title: "Garment workers' voice".into(),
+            activities: of_p1,
+            deadline: end_of_day_after(now(), 14).unwrap(),
+        }]
+    );
+    assert_eq!(m.state, State::Menu);
+    // The same button again (a double tap): nothing more is made.
+    let again = m.tap(Callback::CampaignDays(14));
+    assert!(again.tasks.is_empty());
+    assert_eq!(again.notice, Some(Notice::Outdated));
+    assert!(matches!(screen(&again), Screen::Campaigns { .. }));
+}
+
+#[test]
+fn a_focal_point_can_type_every_answer_or_cancel() {
+    let mut m = Member::onboarded(Lang::Km);
+    m.coordinates = Some("CCAWDU".into());
+    m.campaigns = Some(vec![]);
+    m.tap(Callback::NewCampaign);
+    m.send(Input::Text("Builders".into()));
+    m.send(Input::Text("P2.1, P2.3".into()));
+    let made = m.send(Input::Text("2027-01-31".into()));
+    assert_eq!(
+        made.tasks,
+        [Task::CreateCampaign {
+            org: "CCAWDU".into(),
+            title: "Builders".into(),
+            activities: vec![code("P2.1"), code("P2.3")],
+            deadline: dwcp_feedback::domain::window::parse_until("2027-01-31").unwrap(),
+        }]
+    );
+
+    m.tap(Callback::NewCampaign);
+    let cancelled = m.tap(Callback::Campaigns);
+    assert!(matches!(screen(&cancelled), Screen::Campaigns { .. }));
+    assert_eq!(m.state, State::Menu);
+    let after = m.send(Input::Text("Not a title any more".into()));
+    assert!(after.tasks.is_empty());
+    assert_eq!(screen(&after), &Screen::Hint(Hint::UseButtons));
+
+    // Someone no longer a focal point, in the middle of the dialog: refused, nothing made.
+    m.tap(Callback::NewCampaign);
+    m.coordinates = None;
+    let refused = m.send(Input::Text("Title".into()));
+    assert!(refused.tasks.is_empty());
+    assert_eq!(screen(&refused), &Screen::NotCoordinator);
+    assert_eq!(m.state, State::Menu);
+    assert_eq!(
+        screen(&m.tap(Callback::NewCampaign)),
+        &Screen::NotCoordinator
+    );
 }

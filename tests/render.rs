@@ -93,6 +93,23 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::Forgotten,
         Screen::GroupInvite,
         Screen::GroupNoCampaign,
+        Screen::AskCampaignTitle,
+        Screen::AskCampaignScope {
+            title: "<Garment> & footwear ".repeat(5),
+        },
+        Screen::AskCampaignDeadline {
+            title: "<Garment> & footwear ".repeat(5),
+            activities: 15,
+            options: [7u8, 14, 28]
+                .iter()
+                .map(|d| {
+                    (
+                        *d,
+                        chrono::Utc::now() + chrono::Duration::days(i64::from(*d)),
+                    )
+                })
+                .collect(),
+        },
         Screen::GroupCampaignCard {
             cards: (0..MAX_GROUP_CARDS)
                 .map(|_| dwcp_feedback::conversation::CampaignCard {
@@ -419,6 +436,11 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Remind(i64::MAX),
         Callback::RemindSend(i64::MAX),
         Callback::Campaigns,
+        Callback::NewCampaign,
+        Callback::CampaignScope(None),
+        Callback::CampaignScope(Some(PriorityCode::parse("ABCDEFGHIJKL").unwrap())),
+        Callback::CampaignDays(1),
+        Callback::CampaignDays(90),
         Callback::Reminders(true),
         Callback::Reminders(false),
         Callback::Noop,
@@ -451,6 +473,11 @@ fn every_callback_round_trips_within_64_bytes() {
         "a: P1.1",
         "sk:1",
         "c:yes",
+        "cq:",
+        "cq:P 1",
+        "cd:0",
+        "cd:91",
+        "cd:07",
     ] {
         assert_eq!(Callback::decode(forged), None, "{forged:?} must not decode");
     }

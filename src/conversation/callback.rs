@@ -9,6 +9,9 @@ use crate::domain::{
 /// Telegram's limit on `callback_data`.
 pub const MAX_CALLBACK_BYTES: usize = 64;
 
+/// The longest a campaign made with the buttons may run: about a quarter.
+pub const MAX_CAMPAIGN_DAYS: u8 = 90;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Callback {
     Lang(Lang),
@@ -57,6 +60,12 @@ pub enum Callback {
     RemindSend(i64),
     /// The coordinator's campaigns again.
     Campaigns,
+    /// Coordinators: make a new campaign, step by step…
+    NewCampaign,
+    /// …on every activity (`None`) or one priority's…
+    CampaignScope(Option<PriorityCode>),
+    /// …until the end of the day this many days from today.
+    CampaignDays(u8),
     /// Members: reminders on or off.
     Reminders(bool),
     /// A label-only button (page counter); tapping it changes nothing.
@@ -101,6 +110,10 @@ impl Callback {
             Remind(id) => format!("cr:{id}"),
             RemindSend(id) => format!("cs:{id}"),
             Campaigns => "cp".into(),
+            NewCampaign => "cn".into(),
+            CampaignScope(None) => "cq:*".into(),
+            CampaignScope(Some(p)) => format!("cq:{p}"),
+            CampaignDays(d) => format!("cd:{d}"),
             Reminders(on) => format!("rm:{}", if *on { "y" } else { "n" }),
             Noop => "_".into(),
         }
@@ -170,6 +183,16 @@ impl Callback {
             ("cr", [id]) => C::Remind(campaign_id(id)?),
             ("cs", [id]) => C::RemindSend(campaign_id(id)?),
             ("cp", []) => C::Campaigns,
+            ("cn", []) => C::NewCampaign,
+            ("cq", ["*"]) => C::CampaignScope(None),
+            ("cq", [p]) => C::CampaignScope(Some(
+                PriorityCode::parse(p).ok().filter(|c| c.as_str() == *p)?,
+            )),
+            ("cd", [d]) => C::CampaignDays(
+                d.parse::<u8>()
+                    .ok()
+                    .filter(|d| (1..=MAX_CAMPAIGN_DAYS).contains(d))?,
+            ),
             ("rm", ["y"]) => C::Reminders(true),
             ("rm", ["n"]) => C::Reminders(false),
             ("_", []) => C::Noop,

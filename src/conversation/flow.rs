@@ -10,8 +10,9 @@ use super::effect::{Effect, ProfileField};
 use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
 use super::input::{AdminArg, CampaignArg, Command, DocumentIn, Input, WindowArg};
 use super::reply::*;
-use super::state::{ProfileStep, State};
+use super::state::{CampaignDraft, ProfileStep, State};
 use super::task::Task;
+use crate::domain::window::end_of_day_after;
 use crate::domain::{ActivityCode, Comment, CommentText, Lang, Org, OrgChoice, Rating};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -509,7 +510,10 @@ impl Step<'_> {
             | Callback::Window(_)
             | Callback::Remind(_)
             | Callback::RemindSend(_)
-            | Callback::Campaigns => {}
+            | Callback::Campaigns
+            | Callback::NewCampaign
+            | Callback::CampaignScope(_)
+            | Callback::CampaignDays(_) => {}
             Callback::Reminders(on) => {
                 self.effects.push(Effect::SetReminders(*on));
                 self.state = State::Menu;
@@ -608,28 +612,49 @@ impl Step<'_> {
                 match arg {
                     CampaignArg::List => self.campaigns(),
                     CampaignArg::Usage => self.show(Screen::CampaignUsage),
+                    CampaignArg::Guided => self.draft_campaign(CampaignDraft::default(), now),
                     CampaignArg::New {
                         deadline,
                         scope,
                         title,
-                    } => match self.scope(scope) {
-                        Some(activities)
-                            if *deadline > now && title.chars().count() <= MAX_TITLE_CHARS =>
-                        {
-                            self.notice = Some(Notice::Preparing);
-                            self.tasks.push(Task::CreateCampaign {
-                                org,
-                                title: title.clone(),
-                                activities,
-                                deadline: *deadline,
-                            });
+                    } => match (self.scope(scope), campaign_title(title)) {
+                        (Some(activities), Some(title)) if *deadline > now => {
+                            self.create_campaign(org, title, activities, *deadline)
                         }
                         _ => self.show(Screen::CampaignUsage),
                     },
                 }
             }
+            Input::Text(text) if matches!(self.state, State::NewCampaign { .. }) => {
+                let State::NewCampaign { draft } = self.state.clone() else {
+                    return false;
+                };
+                let Some(org) = org else {
+                    self.state = State::Menu;
+                    self.show_new(Screen::NotCoordinator);
+                    return true;
+                };
+                self.placement = Placement::New;
+                self.campaign_answer(org, draft, text, now);
+            }
             Input::Callback { data, .. } => match data {
                 Callback::Campaigns if org.is_some() => self.campaigns(),
+                Callback::NewCampaign if org.is_some() => {
+                    self.draft_campaign(CampaignDraft::default(), now)
+                }
+                Callback::CampaignScope(_) | Callback::CampaignDays(_) if org.is_some() => {
+                    let (State::NewCampaign { draft }, Some(org)) = (self.state.clone(), org)
+                    else {
+                        // A button of a dialog that is over: its campaign was made or dropped.
+                        self.notice = Some(Notice::Outdated);
+                        self.campaigns();
+                        return true;
+                    };
+                    self.campaign_button(org, draft, data, now);
+                }
+                Callback::NewCampaign | Callback::CampaignScope(_) | Callback::CampaignDays(_) => {
+                    self.refuse()
+                }
                 Callback::Remind(id) => match own(*id) {
                     Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
                         campaign_id: *id,
@@ -685,7 +710,117 @@ impl Step<'_> {
         self.show(Screen::NotCoordinator);
     }
 
+    /// Asks the first question the draft has no answer for.
+    fn draft_campaign(&mut self, draft: CampaignDraft, now: DateTime<Utc>) {
+        let screen = match (&draft.title, &draft.activities) {
+            (None, _) => Screen::AskCampaignTitle,
+            (Some(title), None) => Screen::AskCampaignScope {
+                title: title.clone(),
+            },
+            (Some(title), Some(activities)) => Screen::AskCampaignDeadline {
+                title: title.clone(),
+                activities: activities.len(),
+                options: DEADLINE_CHOICES
+                    .iter()
+                    .filter_map(|d| Some((*d, end_of_day_after(now, *d)?)))
+                    .collect(),
+            },
+        };
+        self.state = State::NewCampaign { draft };
+        self.show(screen);
+    }
+
+    /// A typed answer to the dialog's current question.
+    fn campaign_answer(
+        &mut self,
+        org: String,
+        mut draft: CampaignDraft,
+        text: &str,
+        now: DateTime<Utc>,
+    ) {
+        if draft.title.is_none() {
+            match campaign_title(text) {
+                Some(title) => draft.title = Some(title),
+                None => self.banner = Some(Banner::CampaignTitleInvalid),
+            }
+        } else if draft.activities.is_none() {
+            match self.scope(text.trim()) {
+                Some(activities) => draft.activities = Some(activities),
+                None => self.banner = Some(Banner::CampaignScopeInvalid),
+            }
+        } else {
+            match crate::domain::window::parse_until(text.trim()) {
+                Ok(deadline) if deadline > now => return self.finish_draft(org, draft, deadline),
+                _ => self.banner = Some(Banner::CampaignDateInvalid),
+            }
+        }
+        self.draft_campaign(draft, now);
+    }
+
+    /// A tapped answer: the activities' scope, or the deadline in days.
+    fn campaign_button(
+        &mut self,
+        org: String,
+        mut draft: CampaignDraft,
+        data: &Callback,
+        now: DateTime<Utc>,
+    ) {
+        match (data, &draft.title, &draft.activities) {
+            (Callback::CampaignScope(priority), Some(_), None) => {
+                let plan = self.facts.plan;
+                let activities: Vec<ActivityCode> = match priority {
+                    None => plan.activities.iter().map(|a| a.code.clone()).collect(),
+                    Some(p) => plan.activities_of(p).map(|a| a.code.clone()).collect(),
+                };
+                if activities.is_empty() {
+                    self.notice = Some(Notice::Outdated);
+                } else {
+                    draft.activities = Some(activities);
+                }
+            }
+            (Callback::CampaignDays(days), Some(_), Some(_)) => {
+                if let Some(deadline) = end_of_day_after(now, *days) {
+                    return self.finish_draft(org, draft, deadline);
+                }
+            }
+            // A button of an earlier question: the current one is asked again.
+            _ => self.notice = Some(Notice::Outdated),
+        }
+        self.draft_campaign(draft, now);
+    }
+
+    fn finish_draft(&mut self, org: String, draft: CampaignDraft, deadline: DateTime<Utc>) {
+        self.state = State::Menu;
+        match (draft.title, draft.activities) {
+            (Some(title), Some(activities)) => {
+                self.create_campaign(org, title, activities, deadline)
+            }
+            _ => self.campaigns(),
+        }
+    }
+
+    /// The campaign is made in a task: its random code is not the pure step's business.
+    fn create_campaign(
+        &mut self,
+        org: String,
+        title: String,
+        activities: Vec<ActivityCode>,
+        deadline: DateTime<Utc>,
+    ) {
+        self.notice = Some(Notice::Preparing);
+        self.tasks.push(Task::CreateCampaign {
+            org,
+            title,
+            activities,
+            deadline,
+        });
+    }
+
     fn campaigns(&mut self) {
+        if let State::NewCampaign { .. } = self.state {
+            // Back to the list is how the dialog is left.
+            self.state = State::Menu;
+        }
         self.show(Screen::Campaigns {
             list: self.facts.campaigns.clone().unwrap_or_default(),
         });
@@ -1083,6 +1218,15 @@ impl Step<'_> {
         self.show(Screen::Mine { page, pages, items });
     }
 }
+
+/// A campaign title as typed, trimmed; `None` when empty or longer than [`MAX_TITLE_CHARS`].
+fn campaign_title(raw: &str) -> Option<String> {
+    let title = raw.trim();
+    (!title.is_empty() && title.chars().count() <= MAX_TITLE_CHARS).then(|| title.to_string())
+}
+
+/// The deadlines offered as buttons, in days from today.
+pub const DEADLINE_CHOICES: [u8; 3] = [7, 14, 28];
 
 /// Clamps `page` into range and returns (page, page count, that page's items).
 pub fn paginate<T: Clone>(all: &[T], per_page: usize, page: u8) -> (u8, u8, Vec<T>) {

@@ -34,6 +34,8 @@ pub enum Command {
 pub enum CampaignArg {
     /// The coordinator's campaigns with their progress.
     List,
+    /// `/campaign new` alone: the bot asks title, activities and deadline in turn.
+    Guided,
     /// `/campaign new YYYY-MM-DD SCOPE TITLE…`: SCOPE is `all`, a priority (`P1`) or activity
     /// codes separated by commas (`P1.1,P2.3`), checked against the plan by the step.
     New {
@@ -50,6 +52,7 @@ impl CampaignArg {
         let mut words = payload.split_whitespace();
         match words.next() {
             None => CampaignArg::List,
+            Some("new") if payload.trim() == "new" => CampaignArg::Guided,
             Some("new") => {
                 let deadline = words
                     .next()

@@ -17,5 +17,5 @@ pub use facts::{
 pub use flow::{step, Outcome};
 pub use input::{AdminArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
-pub use state::{ProfileStep, State};
+pub use state::{CampaignDraft, ProfileStep, State};
 pub use task::Task;

@@ -35,6 +35,9 @@ pub enum Banner {
     InviteExpired,
     InviteUnknown,
     RemindersChanged,
+    CampaignTitleInvalid,
+    CampaignScopeInvalid,
+    CampaignDateInvalid,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,6 +182,18 @@ pub enum Screen {
         count: usize,
     },
     CampaignUsage,
+    /// The campaign dialog: its title…
+    AskCampaignTitle,
+    /// …the activities (all, a priority, or typed codes)…
+    AskCampaignScope {
+        title: String,
+    },
+    /// …and the deadline: a few days ahead as buttons, or a typed date.
+    AskCampaignDeadline {
+        title: String,
+        activities: usize,
+        options: Vec<(u8, DateTime<Utc>)>,
+    },
     /// A campaign command or button from someone who does not coordinate its organisation.
     NotCoordinator,
 }

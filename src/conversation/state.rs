@@ -48,6 +48,17 @@ pub enum State {
         code: ActivityCode,
     },
     ConfirmForget,
+    /// A focal point making a campaign step by step: title, then activities, then deadline.
+    NewCampaign {
+        draft: CampaignDraft,
+    },
+}
+
+/// What a focal point has answered so far; the first missing answer is the question asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignDraft {
+    pub title: Option<String>,
+    pub activities: Option<Vec<ActivityCode>>,
 }
 
 impl State {

@@ -52,14 +52,22 @@ pub fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
     }
     let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("`{s}` is not a date like 2027-03-31 (or an RFC 3339 time)"))?;
-    let next = day
-        .succ_opt()
-        .ok_or_else(|| format!("`{s}` is too far in the future"))?;
-    next.and_time(NaiveTime::MIN)
+    end_of(day).ok_or_else(|| format!("`{s}` is too far in the future"))
+}
+
+/// The end of the day `days` days after `now`'s day, in Phnom Penh.
+pub fn end_of_day_after(now: DateTime<Utc>, days: u8) -> Option<DateTime<Utc>> {
+    let today = now.with_timezone(&phnom_penh()).date_naive();
+    end_of(today.checked_add_days(chrono::Days::new(u64::from(days)))?)
+}
+
+/// The midnight after `day` in Phnom Penh (which has no daylight saving: always one).
+fn end_of(day: NaiveDate) -> Option<DateTime<Utc>> {
+    day.succ_opt()?
+        .and_time(NaiveTime::MIN)
         .and_local_timezone(phnom_penh())
         .single()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{s}` has no single local midnight"))
 }
 
 #[cfg(test)]

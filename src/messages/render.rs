@@ -106,6 +106,9 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
             Banner::InviteExpired => "banner.invite_expired",
             Banner::InviteUnknown => "banner.invite_unknown",
             Banner::RemindersChanged => "banner.reminders_changed",
+            Banner::CampaignTitleInvalid => "banner.campaign_title_invalid",
+            Banner::CampaignScopeInvalid => "banner.campaign_scope_invalid",
+            Banner::CampaignDateInvalid => "banner.campaign_date_invalid",
         },
     )
 }
@@ -134,6 +137,12 @@ impl R<'_> {
 
     fn btn(&self, key: &str, cb: Callback) -> Button {
         Button::cb(self.t(key), cb)
+    }
+
+    /// Leaves the campaign dialog for the list of campaigns.
+    fn cancel_campaign_row(&mut self) {
+        let b = self.btn("btn.cancel_campaign", Callback::Campaigns);
+        self.kb.row(vec![b]);
     }
 
     fn menu_row(&mut self) {
@@ -222,8 +231,10 @@ impl R<'_> {
         let org = list
             .first()
             .map_or(String::new(), |p| p.campaign.org_code.clone());
+        let new = self.btn("btn.new_campaign", Callback::NewCampaign);
         if list.is_empty() {
             self.line(&self.t("campaign.usage"));
+            self.kb.row(vec![new]);
             return;
         }
         self.line(&tr_with(
@@ -241,6 +252,7 @@ impl R<'_> {
                 break;
             }
         }
+        self.kb.row(vec![new]);
     }
 
     fn campaign(&mut self, p: &crate::store::CampaignProgress) {
@@ -528,7 +540,71 @@ impl R<'_> {
                 ];
                 self.kb.row(row);
             }
-            Screen::CampaignUsage => self.line(&self.t("campaign.usage")),
+            Screen::CampaignUsage => {
+                self.line(&self.t("campaign.usage"));
+                let b = self.btn("btn.new_campaign", Callback::NewCampaign);
+                self.kb.row(vec![b]);
+            }
+            Screen::AskCampaignTitle => {
+                self.line(&self.t("campaign.ask_title"));
+                self.cancel_campaign_row();
+            }
+            Screen::AskCampaignScope { title } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.ask_scope",
+                    &[("title", &esc(title))],
+                ));
+                let plan = self.plan;
+                let all = tr_with(
+                    self.lang,
+                    "btn.campaign_all",
+                    &[("n", &number(plan.activities.len(), self.lang))],
+                );
+                self.kb
+                    .row(vec![Button::cb(all, Callback::CampaignScope(None))]);
+                for p in &plan.priorities {
+                    let n = plan.activities_of(&p.code).count();
+                    let label = format!(
+                        "{} · {} ({})",
+                        p.code,
+                        p.short.get(self.lang),
+                        number(n, self.lang)
+                    );
+                    self.kb.row(vec![Button::cb(
+                        trim_graphemes(&label, LABEL_GRAPHEMES),
+                        Callback::CampaignScope(Some(p.code.clone())),
+                    )]);
+                }
+                self.cancel_campaign_row();
+            }
+            Screen::AskCampaignDeadline {
+                title,
+                activities,
+                options,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.ask_deadline",
+                    &[
+                        ("title", &esc(title)),
+                        ("n", &number(*activities, self.lang)),
+                    ],
+                ));
+                for (days, end) in options {
+                    let label = tr_with(
+                        self.lang,
+                        "btn.campaign_days",
+                        &[
+                            ("days", &number(*days, self.lang)),
+                            ("date", &last_day(self.lang, *end)),
+                        ],
+                    );
+                    self.kb
+                        .row(vec![Button::cb(label, Callback::CampaignDays(*days))]);
+                }
+                self.cancel_campaign_row();
+            }
             Screen::NotCoordinator => {
                 self.line(&self.t("campaign.not_allowed"));
                 self.menu_row();
