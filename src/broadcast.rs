@@ -1,12 +1,14 @@
-//! Queuing announcements: from the command line (`dwcp-feedback broadcast`) and, later, from
-//! the bot. Each recipient's message is rendered in their own language when queued, so the
+//! Queuing announcements: from the command line (`dwcp-feedback broadcast`) and from the bot
+//! (`/announce`). Each recipient's message is rendered in their own language when queued, so the
 //! outbox holds exactly what Telegram will be sent.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::Audience;
 use crate::messages::outbox::{announcement, MAX_ANNOUNCEMENT_CHARS};
-use crate::store::{Actor, BroadcastKind, NewBroadcast, OutMessage, Store, StoreError};
+use crate::store::{
+    Actor, BroadcastKind, NewBroadcast, OutMessage, StatusMessage, Store, StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BroadcastError {
@@ -38,6 +40,18 @@ pub async fn queue_announcement(
     by: Actor,
     now: DateTime<Utc>,
 ) -> Result<Queued, BroadcastError> {
+    queue_announcement_reporting(store, audience, text, by, now, None).await
+}
+
+/// Like [`queue_announcement`], with the message its progress is shown in.
+pub async fn queue_announcement_reporting(
+    store: &Store,
+    audience: &Audience,
+    text: &str,
+    by: Actor,
+    now: DateTime<Utc>,
+    status: Option<StatusMessage>,
+) -> Result<Queued, BroadcastError> {
     let chars = text.trim().chars().count();
     if chars == 0 {
         return Err(BroadcastError::Empty);
@@ -66,6 +80,7 @@ pub async fn queue_announcement(
         campaign_id: None,
         stage: None,
         by,
+        status,
     };
     let id = store
         .queue_broadcast(&broadcast, &messages, now)

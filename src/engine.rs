@@ -11,7 +11,7 @@ use crate::conversation::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::conversation::{CampaignCard, CampaignFacts, Invite};
+use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, Invite};
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
@@ -195,6 +195,7 @@ impl Engine {
                 campaigns: None,
                 organisations: &[],
                 cards,
+                audience_size: None,
                 reminders: true,
             };
             let outcome = step(&State::Start, &incoming.input, &facts, now);
@@ -304,6 +305,25 @@ impl Engine {
             coordinates: record.coordinates.take(),
             organisations: &added_orgs,
             cards: Vec::new(),
+            // Counted for an admin's announcement preview and its confirmation.
+            audience_size: match (&record.state, &incoming.input, record.is_admin) {
+                (
+                    State::Announce {
+                        draft:
+                            AnnounceDraft {
+                                audience: Some(audience),
+                                ..
+                            },
+                    },
+                    Input::Text(_)
+                    | Input::Callback {
+                        data: Callback::AnnounceSend,
+                        ..
+                    },
+                    true,
+                ) => Some(self.store.audience_size(audience).await?),
+                _ => None,
+            },
             reminders: record.reminders,
         };
         let outcome = step(&record.state, &incoming.input, &facts, now);

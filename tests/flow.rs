@@ -40,6 +40,8 @@ struct Member {
     organisations: Vec<Org>,
     /// In a group: the sender's organisation's open campaigns.
     cards: Vec<CampaignCard>,
+    /// How many members an announcement's audience reaches (the engine counts it).
+    audience_size: Option<u64>,
     reminders: bool,
 }
 
@@ -62,6 +64,7 @@ impl Member {
             campaigns: None,
             organisations: Vec::new(),
             cards: Vec::new(),
+            audience_size: None,
             reminders: true,
         }
     }
@@ -88,6 +91,7 @@ impl Member {
             campaigns: self.campaigns.clone(),
             organisations: &self.organisations,
             cards: self.cards.clone(),
+            audience_size: self.audience_size,
             reminders: self.reminders,
         };
         let out = step(&self.state, &input, &facts, now());
@@ -1074,4 +1078,116 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
         screen(&m.tap(Callback::NewCampaign)),
         &Screen::NotCoordinator
     );
+}
+
+fn admin() -> Member {
+    let mut m = Member::onboarded(Lang::En);
+    m.is_admin = true;
+    m
+}
+
+#[test]
+fn an_admin_announces_with_a_preview_and_a_confirmation() {
+    let mut m = admin();
+    let workers = Audience::Constituency(Constituency::Workers);
+    assert_eq!(
+        screen(&m.command(Command::Announce(AnnounceArg::Ask))),
+        &Screen::AskAnnounceAudience
+    );
+    assert_eq!(
+        screen(&m.tap(Callback::AnnounceTo(Some(Constituency::Workers)))),
+        &Screen::AskAnnounceText {
+            audience: workers.clone()
+        }
+    );
+    for bad in ["  ".to_string(), "x".repeat(3501)] {
+        let again = m.send(Input::Text(bad));
+        assert_eq!(again.replies[0].banner, Some(Banner::AnnounceTextInvalid));
+        assert!(matches!(screen(&again), Screen::AskAnnounceText { .. }));
+    }
+    m.audience_size = Some(42);
+    let preview = m.send(Input::Text(" Meeting on <Friday> & Saturday ".into()));
+    assert_eq!(
+        screen(&preview),
+        &Screen::AnnouncePreview {
+            audience: workers.clone(),
+            text: "Meeting on <Friday> & Saturday".into(),
+            recipients: 42,
+        }
+    );
+    assert!(
+        preview.tasks.is_empty(),
+        "nothing is sent before the confirmation"
+    );
+    // A restart between preview and confirmation keeps both.
+    assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
+
+    assert!(matches!(
+        screen(&m.tap(Callback::AnnounceEdit)),
+        Screen::AskAnnounceText { .. }
+    ));
+    m.send(Input::Text("Meeting on Friday".into()));
+    let sent = m.tap(Callback::AnnounceSend);
+    assert_eq!(
+        sent.tasks,
+        [Task::Announce {
+            audience: workers.clone(),
+            text: "Meeting on Friday".into()
+        }]
+    );
+    assert_eq!(
+        screen(&sent),
+        &Screen::AnnounceQueued {
+            audience: workers,
+            recipients: 42
+        }
+    );
+    assert_eq!(m.state, State::Menu);
+    // A second tap on the same preview sends nothing more.
+    let twice = m.tap(Callback::AnnounceSend);
+    assert!(twice.tasks.is_empty());
+    assert_eq!(twice.notice, Some(Notice::Outdated));
+}
+
+#[test]
+fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
+    let mut m = admin();
+    let to_org = m.command(Command::Announce(AnnounceArg::To(Audience::Organisation(
+        "CCAWDU".into(),
+    ))));
+    assert!(matches!(
+        screen(&to_org),
+        Screen::AskAnnounceText { audience: Audience::Organisation(c) } if c == "CCAWDU"
+    ));
+    let invalid = m.command(Command::Announce(AnnounceArg::Invalid));
+    assert_eq!(
+        invalid.replies[0].banner,
+        Some(Banner::AnnounceAudienceInvalid)
+    );
+    assert_eq!(screen(&invalid), &Screen::AskAnnounceAudience);
+    let typed = m.send(Input::Text("org:BFTU".into()));
+    assert!(matches!(
+        screen(&typed),
+        Screen::AskAnnounceText { audience: Audience::Organisation(c) } if c == "BFTU"
+    ));
+    // The admin loses the role mid-way: what they type next is refused, nothing is queued.
+    m.is_admin = false;
+    let refused = m.send(Input::Text("Hello".into()));
+    assert_eq!(screen(&refused), &Screen::NotAllowed);
+    assert_eq!(m.state, State::Menu);
+
+    let mut member = Member::onboarded(Lang::Km);
+    assert_eq!(
+        screen(&member.command(Command::Announce(AnnounceArg::Ask))),
+        &Screen::NotAllowed
+    );
+    for forged in [
+        Callback::AnnounceTo(None),
+        Callback::AnnounceEdit,
+        Callback::AnnounceSend,
+    ] {
+        let out = member.tap(forged);
+        assert!(out.tasks.is_empty() && out.effects.is_empty());
+        assert_eq!(screen(&out), &Screen::NotAllowed);
+    }
 }

@@ -251,3 +251,66 @@ async fn a_restart_mid_send_sends_nobody_twice() {
     assert!(delivered >= tally.sent && delivered <= tally.sent + tally.uncertain);
     assert_eq!(fake.late_after_429(), 0);
 }
+
+/// The secretariat announces from the bot: audience by button, text typed, a preview with the
+/// number of members, then one tap to send; members get it once, each in their language, and
+/// the admin's status message ends with the tally.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_announces_from_the_bot_after_a_preview() {
+    const ADMIN: i64 = 900_001;
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let ids = members(&store, 12).await;
+    let _bot = support::harness::start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let admin = fake.user(ADMIN, "Secretariat", Some("en"));
+
+    admin.send_text("/announce");
+    let ask = admin.reply().await;
+    let (_, text_prompt) = admin.tap(&ask, "Employers").await;
+    assert!(
+        text_prompt.text.contains("step 2 of 3"),
+        "{}",
+        text_prompt.text
+    );
+    admin.send_text("Tripartite meeting on <Friday> & Saturday");
+    let preview = admin.reply().await;
+    assert!(preview.text.contains("10 members"), "{}", preview.text);
+    assert!(
+        preview
+            .text
+            .contains("Tripartite meeting on <Friday> & Saturday"),
+        "as members will see it: {}",
+        preview.text
+    );
+    assert!(
+        received(&fake, &ids).values().all(Vec::is_empty),
+        "nothing sent before the confirmation"
+    );
+
+    let (notice, queued) = admin.tap(&preview, "Send to 10").await;
+    assert!(notice.is_some());
+    assert!(queued.text.contains("queued for 10"), "{}", queued.text);
+    // The status message, edited until the final tally.
+    let mut status = admin.reply().await;
+
+    while !status.text.contains("finished") {
+        status = admin.reply().await;
+    }
+    assert!(status.text.contains("10 sent"), "{}", status.text);
+    let got = received(&fake, &ids);
+    for (i, id) in ids.iter().enumerate() {
+        let expected = usize::from(i < 10);
+        assert_eq!(got[id].len(), expected, "member {id}");
+    }
+    assert!(got[&ids[1]][0].contains("DWCP"), "{:?}", got[&ids[1]]);
+    // A second tap on the old preview sends nothing more.
+    let again = admin.tap_on(&preview, "Send to 10");
+    assert_eq!(
+        admin.answer(&again).await.as_deref(),
+        Some("This button is out of date")
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(received(&fake, &ids).values().all(Vec::is_empty));
+    support::harness::assert_telegram_happy(&fake);
+}

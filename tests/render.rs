@@ -94,6 +94,25 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::GroupInvite,
         Screen::GroupNoCampaign,
         Screen::AskCampaignTitle,
+        Screen::AskAnnounceAudience,
+        Screen::AskAnnounceText {
+            audience: Audience::Organisation("ABCDEFGHIJ-KLMN.OP_Q".into()),
+        },
+        Screen::AnnouncePreview {
+            audience: Audience::Constituency(Constituency::Employers),
+            // The longest text an admin may write, every character one that HTML escapes.
+            text: "<&>".repeat(3500 / 3),
+            recipients: 50_000,
+        },
+        Screen::AnnouncePreview {
+            audience: Audience::All,
+            text: "ការប្រជុំ".into(),
+            recipients: 0,
+        },
+        Screen::AnnounceQueued {
+            audience: Audience::All,
+            recipients: 12_345,
+        },
         Screen::AskCampaignScope {
             title: "<Garment> & footwear ".repeat(5),
         },
@@ -437,6 +456,10 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::RemindSend(i64::MAX),
         Callback::Campaigns,
         Callback::NewCampaign,
+        Callback::AnnounceTo(None),
+        Callback::AnnounceTo(Some(Constituency::Other)),
+        Callback::AnnounceSend,
+        Callback::AnnounceEdit,
         Callback::CampaignScope(None),
         Callback::CampaignScope(Some(PriorityCode::parse("ABCDEFGHIJKL").unwrap())),
         Callback::CampaignDays(1),
@@ -474,6 +497,10 @@ fn every_callback_round_trips_within_64_bytes() {
         "sk:1",
         "c:yes",
         "cq:",
+        "an:",
+        "an:X",
+        "an:all",
+        "as:1",
         "cq:P 1",
         "cd:0",
         "cd:91",

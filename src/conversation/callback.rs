@@ -66,6 +66,12 @@ pub enum Callback {
     CampaignScope(Option<PriorityCode>),
     /// …until the end of the day this many days from today.
     CampaignDays(u8),
+    /// Admins: announce to everyone (`None`) or one constituency…
+    AnnounceTo(Option<Constituency>),
+    /// …send the announcement previewed…
+    AnnounceSend,
+    /// …or write its text again.
+    AnnounceEdit,
     /// Members: reminders on or off.
     Reminders(bool),
     /// A label-only button (page counter); tapping it changes nothing.
@@ -114,6 +120,10 @@ impl Callback {
             CampaignScope(None) => "cq:*".into(),
             CampaignScope(Some(p)) => format!("cq:{p}"),
             CampaignDays(d) => format!("cd:{d}"),
+            AnnounceTo(None) => "an:*".into(),
+            AnnounceTo(Some(c)) => format!("an:{}", c.code()),
+            AnnounceSend => "as".into(),
+            AnnounceEdit => "ae".into(),
             Reminders(on) => format!("rm:{}", if *on { "y" } else { "n" }),
             Noop => "_".into(),
         }
@@ -193,6 +203,10 @@ impl Callback {
                     .ok()
                     .filter(|d| (1..=MAX_CAMPAIGN_DAYS).contains(d))?,
             ),
+            ("an", ["*"]) => C::AnnounceTo(None),
+            ("an", [c]) => C::AnnounceTo(Some(crate::domain::Constituency::parse(c)?)),
+            ("as", []) => C::AnnounceSend,
+            ("ae", []) => C::AnnounceEdit,
             ("rm", ["y"]) => C::Reminders(true),
             ("rm", ["n"]) => C::Reminders(false),
             ("_", []) => C::Noop,

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use super::callback::Callback;
 use super::effect::{Effect, ProfileField};
 use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
-use super::input::{AdminArg, CampaignArg, Command, DocumentIn, Input, WindowArg};
+use super::input::{AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, Input, WindowArg};
 use super::reply::*;
-use super::state::{CampaignDraft, ProfileStep, State};
+use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 use super::task::Task;
 use crate::domain::window::end_of_day_after;
-use crate::domain::{ActivityCode, Comment, CommentText, Lang, Org, OrgChoice, Rating};
+use crate::domain::{ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Rating};
+use crate::messages::outbox::MAX_ANNOUNCEMENT_CHARS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -239,7 +240,8 @@ impl Step<'_> {
             | Command::Template
             | Command::Window(_)
             | Command::Admin(_)
-            | Command::Campaign(_) => {}
+            | Command::Campaign(_)
+            | Command::Announce(_) => {}
             Command::Start(Some(_)) if self.facts.invite != Invite::None => {
                 self.banner = self.invite_banner();
                 match self.facts.invite.clone() {
@@ -513,7 +515,10 @@ impl Step<'_> {
             | Callback::Campaigns
             | Callback::NewCampaign
             | Callback::CampaignScope(_)
-            | Callback::CampaignDays(_) => {}
+            | Callback::CampaignDays(_)
+            | Callback::AnnounceTo(_)
+            | Callback::AnnounceSend
+            | Callback::AnnounceEdit => {}
             Callback::Reminders(on) => {
                 self.effects.push(Effect::SetReminders(*on));
                 self.state = State::Menu;
@@ -537,11 +542,37 @@ impl Step<'_> {
                 Command::Template if admin => self.tasks.push(Task::Template),
                 Command::Window(arg) if admin => self.window(arg, now),
                 Command::Admin(arg) if admin => self.admin(arg),
-                Command::Export | Command::Template | Command::Window(_) | Command::Admin(_) => {
-                    self.show(Screen::NotAllowed)
-                }
+                Command::Announce(arg) if admin => match arg {
+                    AnnounceArg::Ask => self.announce_draft(AnnounceDraft::default()),
+                    AnnounceArg::To(audience) => self.announce_draft(AnnounceDraft {
+                        audience: Some(audience.clone()),
+                        text: None,
+                    }),
+                    AnnounceArg::Invalid => {
+                        self.banner = Some(Banner::AnnounceAudienceInvalid);
+                        self.announce_draft(AnnounceDraft::default())
+                    }
+                },
+                Command::Export
+                | Command::Template
+                | Command::Window(_)
+                | Command::Admin(_)
+                | Command::Announce(_) => self.show(Screen::NotAllowed),
                 _ => return false,
             },
+            Input::Text(text) if matches!(self.state, State::Announce { .. }) => {
+                let State::Announce { draft } = self.state.clone() else {
+                    return false;
+                };
+                self.placement = Placement::New;
+                if admin {
+                    self.announce_answer(draft, text);
+                } else {
+                    // No longer an admin since the dialog began.
+                    self.state = State::Menu;
+                    self.show(Screen::NotAllowed);
+                }
+            }
             Input::Callback { data, .. } => match data {
                 Callback::Summary(page) => self.summary(*page),
                 Callback::Export(format) if admin => {
@@ -556,7 +587,44 @@ impl Step<'_> {
                     };
                     self.window(&arg, now);
                 }
-                Callback::Export(_) | Callback::Window(_) => {
+                Callback::AnnounceTo(to) if admin => {
+                    let audience = to.map_or(Audience::All, Audience::Constituency);
+                    self.announce_draft(AnnounceDraft {
+                        audience: Some(audience),
+                        text: None,
+                    });
+                }
+                Callback::AnnounceEdit if admin => match self.state.clone() {
+                    State::Announce { draft } => self.announce_draft(AnnounceDraft {
+                        text: None,
+                        ..draft
+                    }),
+                    _ => self.announce_over(),
+                },
+                Callback::AnnounceSend if admin => match self.state.clone() {
+                    State::Announce {
+                        draft:
+                            AnnounceDraft {
+                                audience: Some(audience),
+                                text: Some(text),
+                            },
+                    } => {
+                        self.state = State::Menu;
+                        self.notice = Some(Notice::Preparing);
+                        // Audited when queued, with the audience and the number of members.
+                        self.show(Screen::AnnounceQueued {
+                            audience: audience.clone(),
+                            recipients: self.facts.audience_size.unwrap_or(0),
+                        });
+                        self.tasks.push(Task::Announce { audience, text });
+                    }
+                    _ => self.announce_over(),
+                },
+                Callback::Export(_)
+                | Callback::Window(_)
+                | Callback::AnnounceTo(_)
+                | Callback::AnnounceEdit
+                | Callback::AnnounceSend => {
                     self.notice = Some(Notice::Outdated);
                     self.show(Screen::NotAllowed);
                 }
@@ -565,6 +633,49 @@ impl Step<'_> {
             _ => return false,
         }
         true
+    }
+
+    /// Asks the first question the announcement has no answer for, or shows the preview.
+    fn announce_draft(&mut self, draft: AnnounceDraft) {
+        let screen = match (&draft.audience, &draft.text) {
+            (None, _) => Screen::AskAnnounceAudience,
+            (Some(audience), None) => Screen::AskAnnounceText {
+                audience: audience.clone(),
+            },
+            (Some(audience), Some(text)) => Screen::AnnouncePreview {
+                audience: audience.clone(),
+                text: text.clone(),
+                recipients: self.facts.audience_size.unwrap_or(0),
+            },
+        };
+        self.state = State::Announce { draft };
+        self.show(screen);
+    }
+
+    /// A typed answer: the audience (`org:CODE`), or the text (again, to change it).
+    fn announce_answer(&mut self, mut draft: AnnounceDraft, text: &str) {
+        if draft.audience.is_none() {
+            match Audience::parse(text) {
+                Ok(audience) => draft.audience = Some(audience),
+                Err(_) => self.banner = Some(Banner::AnnounceAudienceInvalid),
+            }
+        } else {
+            let text = text.trim();
+            let chars = text.chars().count();
+            if (1..=MAX_ANNOUNCEMENT_CHARS).contains(&chars) {
+                draft.text = Some(text.to_string());
+            } else {
+                self.banner = Some(Banner::AnnounceTextInvalid);
+            }
+        }
+        self.announce_draft(draft);
+    }
+
+    /// A button of an announcement already sent or dropped: nothing is sent twice.
+    fn announce_over(&mut self) {
+        self.notice = Some(Notice::Outdated);
+        self.state = State::Menu;
+        self.menu();
     }
 
     fn invite_banner(&self) -> Option<Banner> {

@@ -28,6 +28,26 @@ pub enum Command {
     Admin(AdminArg),
     /// Coordinators: their organisation's campaigns, or a new one.
     Campaign(CampaignArg),
+    /// Admins: an announcement to everyone, a constituency or an organisation.
+    Announce(AnnounceArg),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnnounceArg {
+    /// `/announce` alone: the audience is asked with buttons.
+    Ask,
+    /// `/announce org:CCAWDU` (any form `Audience::parse` reads).
+    To(crate::domain::Audience),
+    Invalid,
+}
+
+impl AnnounceArg {
+    fn parse(payload: &str) -> AnnounceArg {
+        if payload.trim().is_empty() {
+            return AnnounceArg::Ask;
+        }
+        crate::domain::Audience::parse(payload).map_or(AnnounceArg::Invalid, AnnounceArg::To)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,6 +161,7 @@ impl Command {
             "window" => Command::Window(WindowArg::parse(payload)),
             "admin" => Command::Admin(AdminArg::parse(payload)),
             "campaign" | "campaigns" => Command::Campaign(CampaignArg::parse(payload)),
+            "announce" => Command::Announce(AnnounceArg::parse(payload)),
             _ => return None,
         })
     }

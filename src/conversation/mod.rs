@@ -15,7 +15,9 @@ pub use facts::{
     CampaignCard, CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite,
 };
 pub use flow::{step, Outcome};
-pub use input::{AdminArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg};
+pub use input::{
+    AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg,
+};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
-pub use state::{CampaignDraft, ProfileStep, State};
+pub use state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 pub use task::Task;

@@ -36,6 +36,8 @@ pub enum Banner {
     InviteUnknown,
     RemindersChanged,
     CampaignTitleInvalid,
+    AnnounceAudienceInvalid,
+    AnnounceTextInvalid,
     CampaignScopeInvalid,
     CampaignDateInvalid,
 }
@@ -182,6 +184,23 @@ pub enum Screen {
         count: usize,
     },
     CampaignUsage,
+    /// An admin's announcement: who to…
+    AskAnnounceAudience,
+    /// …what to say…
+    AskAnnounceText {
+        audience: crate::domain::Audience,
+    },
+    /// …and how members will see it, with how many will get it, to confirm.
+    AnnouncePreview {
+        audience: crate::domain::Audience,
+        text: String,
+        recipients: u64,
+    },
+    /// Confirmed: the preview becomes this, and the progress follows in its own message.
+    AnnounceQueued {
+        audience: crate::domain::Audience,
+        recipients: u64,
+    },
     /// The campaign dialog: its title…
     AskCampaignTitle,
     /// …the activities (all, a priority, or typed codes)…

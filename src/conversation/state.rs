@@ -52,6 +52,16 @@ pub enum State {
     NewCampaign {
         draft: CampaignDraft,
     },
+    /// An admin writing an announcement: audience, then text, then a preview to confirm.
+    Announce {
+        draft: AnnounceDraft,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnounceDraft {
+    pub audience: Option<crate::domain::Audience>,
+    pub text: Option<String>,
 }
 
 /// What a focal point has answered so far; the first missing answer is the question asked.

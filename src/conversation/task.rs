@@ -22,4 +22,9 @@ pub enum Task {
     },
     /// Coordinators: queue a reminder to the campaign's members who have not finished.
     Remind { campaign_id: i64 },
+    /// Admins: queue the announcement they confirmed, and report its progress.
+    Announce {
+        audience: crate::domain::Audience,
+        text: String,
+    },
 }

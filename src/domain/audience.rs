@@ -3,8 +3,10 @@
 use super::{reference, Constituency};
 
 /// Everyone, a constituency, or one organisation's members. Only consented members who have
-/// not blocked the bot are ever sent anything.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// not blocked the bot are ever sent anything. Stored (in a conversation's state) in the form
+/// `describe` writes and `parse` reads.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Audience {
     All,
     Constituency(Constituency),
@@ -46,13 +48,26 @@ impl Audience {
         }
     }
 
-    /// How the audit log and the command line name it: the form `parse` reads.
+    /// How the audit log, the command line and stored states name it: the form `parse` reads.
     pub fn describe(&self) -> String {
         match self {
             Audience::All => "all".into(),
             Audience::Constituency(c) => format!("constituency:{}", c.word()),
             Audience::Organisation(code) => format!("org:{code}"),
         }
+    }
+}
+
+impl TryFrom<String> for Audience {
+    type Error = BadAudience;
+    fn try_from(s: String) -> Result<Audience, BadAudience> {
+        Audience::parse(&s)
+    }
+}
+
+impl From<Audience> for String {
+    fn from(a: Audience) -> String {
+        a.describe()
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::{
     ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
     Sector, Timeframe,
 };
+use crate::messages::outbox::MAX_ANNOUNCEMENT_CHARS;
 use crate::summary::{ActivitySummary, Summary};
 
 /// Button labels longer than this wrap badly on small phones.
@@ -107,6 +108,8 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
             Banner::InviteUnknown => "banner.invite_unknown",
             Banner::RemindersChanged => "banner.reminders_changed",
             Banner::CampaignTitleInvalid => "banner.campaign_title_invalid",
+            Banner::AnnounceAudienceInvalid => "banner.announce_audience_invalid",
+            Banner::AnnounceTextInvalid => "banner.announce_text_invalid",
             Banner::CampaignScopeInvalid => "banner.campaign_scope_invalid",
             Banner::CampaignDateInvalid => "banner.campaign_date_invalid",
         },
@@ -139,10 +142,19 @@ impl R<'_> {
         Button::cb(self.t(key), cb)
     }
 
-    /// Leaves the campaign dialog for the list of campaigns.
-    fn cancel_campaign_row(&mut self) {
-        let b = self.btn("btn.cancel_campaign", Callback::Campaigns);
+    /// Leaves a dialog for `to`: the list of campaigns, or the menu.
+    fn cancel_row(&mut self, to: Callback) {
+        let b = self.btn("btn.cancel", to);
         self.kb.row(vec![b]);
+    }
+
+    /// Who an announcement goes to, in words (organisations by their code).
+    fn audience_name(&self, audience: &crate::domain::Audience) -> String {
+        match audience {
+            crate::domain::Audience::All => self.t("announce.everyone"),
+            crate::domain::Audience::Constituency(c) => self.t(c.key()),
+            crate::domain::Audience::Organisation(code) => code.clone(),
+        }
     }
 
     fn menu_row(&mut self) {
@@ -545,9 +557,73 @@ impl R<'_> {
                 let b = self.btn("btn.new_campaign", Callback::NewCampaign);
                 self.kb.row(vec![b]);
             }
+            Screen::AskAnnounceAudience => {
+                self.line(&self.t("announce.ask_audience"));
+                let everyone = self.btn("announce.everyone", Callback::AnnounceTo(None));
+                self.kb.row(vec![everyone]);
+                let sides = Constituency::ALL
+                    .iter()
+                    .map(|c| self.btn(c.key(), Callback::AnnounceTo(Some(*c))))
+                    .collect();
+                self.kb.grid(sides, 2);
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AskAnnounceText { audience } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "announce.ask_text",
+                    &[
+                        ("audience", &esc(&self.audience_name(audience))),
+                        ("max", &number(MAX_ANNOUNCEMENT_CHARS, self.lang)),
+                    ],
+                ));
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AnnouncePreview {
+                audience,
+                text,
+                recipients,
+            } => {
+                let (audience, n) = (
+                    esc(&self.audience_name(audience)),
+                    number(*recipients, self.lang),
+                );
+                let key = if *recipients == 0 {
+                    "announce.nobody"
+                } else {
+                    "announce.preview"
+                };
+                self.line(&tr_with(
+                    self.lang,
+                    key,
+                    &[("audience", &audience), ("n", &n)],
+                ));
+                self.text.push('\n');
+                self.line(&crate::messages::outbox::announcement(self.lang, text));
+                if *recipients > 0 {
+                    let send = tr_with(self.lang, "btn.announce_send", &[("n", &n)]);
+                    self.kb.row(vec![Button::cb(send, Callback::AnnounceSend)]);
+                }
+                let edit = self.btn("btn.announce_edit", Callback::AnnounceEdit);
+                self.kb.row(vec![edit]);
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AnnounceQueued {
+                audience,
+                recipients,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "announce.queued",
+                    &[
+                        ("audience", &esc(&self.audience_name(audience))),
+                        ("n", &number(*recipients, self.lang)),
+                    ],
+                ));
+            }
             Screen::AskCampaignTitle => {
                 self.line(&self.t("campaign.ask_title"));
-                self.cancel_campaign_row();
+                self.cancel_row(Callback::Campaigns);
             }
             Screen::AskCampaignScope { title } => {
                 self.line(&tr_with(
@@ -576,7 +652,7 @@ impl R<'_> {
                         Callback::CampaignScope(Some(p.code.clone())),
                     )]);
                 }
-                self.cancel_campaign_row();
+                self.cancel_row(Callback::Campaigns);
             }
             Screen::AskCampaignDeadline {
                 title,
@@ -603,7 +679,7 @@ impl R<'_> {
                     self.kb
                         .row(vec![Button::cb(label, Callback::CampaignDays(*days))]);
                 }
-                self.cancel_campaign_row();
+                self.cancel_row(Callback::Campaigns);
             }
             Screen::NotCoordinator => {
                 self.line(&self.t("campaign.not_allowed"));

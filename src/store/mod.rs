@@ -17,7 +17,8 @@ pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
 pub use outbox::{
-    backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled, Tally,
+    backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled,
+    StatusMessage, Tally,
 };
 pub use plans::Imported;
 pub use ratings::Revision;

@@ -34,6 +34,16 @@ pub struct NewBroadcast {
     /// An automatic reminder's stage ('3d', '1d'): queued at most once per campaign.
     pub stage: Option<&'static str>,
     pub by: Actor,
+    /// The message that shows its progress, sent before it is queued: so that even a
+    /// broadcast done within a second ends with its tally there.
+    pub status: Option<StatusMessage>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub chat: i64,
+    pub message: i32,
+    pub lang: Lang,
 }
 
 /// One message to one chat, already rendered in the recipient's language.
@@ -81,6 +91,8 @@ pub struct Tally {
     pub broadcast_id: i64,
     pub status_chat: Option<i64>,
     pub status_message: Option<i64>,
+    /// The language the progress message was started in.
+    pub status_lang: Option<String>,
     pub sent: i64,
     pub blocked: i64,
     pub failed: i64,
@@ -98,7 +110,7 @@ impl Tally {
 
 /// A broadcast's counts by state; callers add the WHERE and GROUP BY.
 const TALLY: &str = "
-    SELECT b.id AS broadcast_id, b.status_chat, b.status_message,
+    SELECT b.id AS broadcast_id, b.status_chat, b.status_message, b.status_lang,
            count(*) FILTER (WHERE o.state = 'sent') AS sent,
            count(*) FILTER (WHERE o.state = 'blocked') AS blocked,
            count(*) FILTER (WHERE o.state = 'failed') AS failed,
@@ -106,20 +118,37 @@ const TALLY: &str = "
            count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS left
     FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id";
 
+/// Who an audience reaches: bound to (constituency code, organisation code), either NULL.
+const AUDIENCE: &str = "FROM members m JOIN chats c ON c.chat_id = m.member_id
+     WHERE m.consent = 'given' AND c.blocked_at IS NULL
+       AND (?1 IS NULL OR m.constituency = ?1) AND (?2 IS NULL OR m.org_code = ?2)";
+
+fn audience_binds(audience: &Audience) -> (Option<&'static str>, Option<&str>) {
+    match audience {
+        Audience::All => (None, None),
+        Audience::Constituency(c) => (Some(c.code()), None),
+        Audience::Organisation(code) => (None, Some(code.as_str())),
+    }
+}
+
 impl Store {
+    /// How many members `audience` reaches now: the number an admin confirms before sending.
+    pub async fn audience_size(&self, audience: &Audience) -> Result<u64, StoreError> {
+        let (constituency, org) = audience_binds(audience);
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT count(*) {AUDIENCE}"))
+            .bind(constituency)
+            .bind(org)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Consented members who have not blocked the bot, in `audience`.
     pub async fn audience(&self, audience: &Audience) -> Result<Vec<Recipient>, StoreError> {
-        let (constituency, org) = match audience {
-            Audience::All => (None, None),
-            Audience::Constituency(c) => (Some(c.code()), None),
-            Audience::Organisation(code) => (None, Some(code.as_str())),
-        };
-        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT m.member_id, c.lang FROM members m JOIN chats c ON c.chat_id = m.member_id
-             WHERE m.consent = 'given' AND c.blocked_at IS NULL
-               AND (?1 IS NULL OR m.constituency = ?1) AND (?2 IS NULL OR m.org_code = ?2)
-             ORDER BY m.member_id",
-        )
+        let (constituency, org) = audience_binds(audience);
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT m.member_id, c.lang {AUDIENCE} ORDER BY m.member_id"
+        ))
         .bind(constituency)
         .bind(org)
         .fetch_all(&self.reader)
@@ -143,8 +172,9 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let id: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO broadcasts (kind, audience, campaign_id, stage, started_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO broadcasts (kind, audience, campaign_id, stage, started_by, created_at,
+                                     status_chat, status_message, status_lang)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (campaign_id, stage) DO NOTHING RETURNING id",
         )
         .bind(broadcast.kind.code())
@@ -153,6 +183,9 @@ impl Store {
         .bind(broadcast.stage)
         .bind(broadcast.by.id())
         .bind(now)
+        .bind(broadcast.status.map(|s| s.chat))
+        .bind(broadcast.status.map(|s| s.message))
+        .bind(broadcast.status.map(|s| s.lang.code()))
         .fetch_optional(&mut *tx)
         .await?;
         let Some((id,)) = id else {
@@ -181,22 +214,6 @@ impl Store {
         super::secretariat::audit(&mut tx, broadcast.by, "broadcast", &detail, now).await?;
         tx.commit().await?;
         Ok(Some(id))
-    }
-
-    /// Where the progress of broadcast `id` is shown and edited.
-    pub async fn set_broadcast_status(
-        &self,
-        id: i64,
-        chat: i64,
-        message: i32,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE broadcasts SET status_chat = ?2, status_message = ?3 WHERE id = ?1")
-            .bind(id)
-            .bind(chat)
-            .bind(message)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
     }
 
     /// At start-up: rows a crash cut off between sending and hearing back. They may have been

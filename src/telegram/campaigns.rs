@@ -12,7 +12,7 @@ use crate::messages::render::last_day;
 use crate::messages::text::esc;
 use crate::messages::{tr, tr_with};
 use crate::store::{
-    Actor, BroadcastKind, Campaign, NewBroadcast, NewCampaign, OutMessage, Recipient,
+    Actor, BroadcastKind, Campaign, NewBroadcast, NewCampaign, OutMessage, Recipient, StatusMessage,
 };
 
 pub(super) struct NewCampaignTask<'a> {
@@ -105,21 +105,22 @@ pub(super) async fn remind<B: TgBot>(
         return Ok(());
     }
     let messages = reminder_messages(engine, &campaign, recipients).await?;
+    let status = say(bot, chat, tr(lang, "campaign.reminding")).await?;
     let broadcast = NewBroadcast {
         kind: BroadcastKind::Reminder,
         audience: format!("campaign #{} members who have not finished", campaign.id),
         campaign_id: Some(campaign.id),
         stage: None,
         by: Actor::User(chat.0),
+        status: Some(StatusMessage {
+            chat: chat.0,
+            message: status.0,
+            lang,
+        }),
     };
-    let Some(id) = store
+    store
         .queue_broadcast(&broadcast, &messages, engine.now())
-        .await?
-    else {
-        return Ok(());
-    };
-    let status = say(bot, chat, tr(lang, "campaign.reminding")).await?;
-    store.set_broadcast_status(id, chat.0, status.0).await?;
+        .await?;
     engine.outbox_wake().notify_one();
     Ok(())
 }
@@ -188,6 +189,7 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
             campaign_id: Some(campaign.id),
             stage: Some(stage),
             by: Actor::Cli,
+            status: None,
         };
         if store
             .queue_broadcast(&broadcast, &messages, now)

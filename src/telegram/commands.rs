@@ -11,7 +11,9 @@ pub const COMMANDS: [&str; 8] = [
 ];
 
 /// Shown, after the members' commands, only in the menus of secretariat admins.
-pub const ADMIN_COMMANDS: [&str; 5] = ["summary", "export", "template", "window", "admin"];
+pub const ADMIN_COMMANDS: [&str; 6] = [
+    "summary", "export", "template", "window", "announce", "admin",
+];
 
 /// Shown only in the menus of organisations' focal points.
 pub const COORDINATOR_COMMANDS: [&str; 1] = ["campaign"];

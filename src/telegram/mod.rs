@@ -1,5 +1,6 @@
 //! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
 
+mod announce;
 mod campaigns;
 pub mod commands;
 pub mod group_budget;

@@ -177,12 +177,15 @@ async fn report<B: TgBot>(bot: &B, engine: &Engine, shown: &mut HashMap<i64, Tal
             continue;
         }
         if let (Some(chat), Some(message)) = (tally.status_chat, tally.status_message) {
-            let lang = store
-                .chat_lang(chat)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or(Lang::Km);
+            let lang = match tally.status_lang.as_deref().and_then(Lang::parse) {
+                Some(lang) => lang,
+                None => store
+                    .chat_lang(chat)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(Lang::Km),
+            };
             let text = if finished {
                 done(lang, &tally)
             } else {

@@ -90,6 +90,9 @@ impl Tasks {
             Task::Remind { campaign_id } => {
                 super::campaigns::remind(&self.engine, bot, chat, lang, *campaign_id).await
             }
+            Task::Announce { audience, text } => {
+                super::announce::announce(&self.engine, bot, chat, lang, audience, text).await
+            }
         };
         if let Err(e) = result {
             tracing::error!(chat = chat_id, ?task, error = %e, "an admin task failed");
