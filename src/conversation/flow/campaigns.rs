@@ -1,0 +1,299 @@
+//! Focal points' side of the step: campaigns (the guided dialog and the one-line command),
+//! reminders, the group card, and what a campaign link fills in for a member. Every action is
+//! checked against the organisation the member coordinates.
+
+use super::*;
+
+impl Step<'_> {
+    pub(super) fn invite_banner(&self) -> Option<Banner> {
+        match self.facts.invite {
+            Invite::None => None,
+            Invite::Unknown => Some(Banner::InviteUnknown),
+            Invite::Expired => Some(Banner::InviteExpired),
+            Invite::Open(_) => Some(Banner::Joined),
+        }
+    }
+
+    /// Sets the constituency and organisation the campaign's organisation implies; `true`
+    /// when the constituency is now known.
+    pub(super) fn fill_from_campaign(&mut self, c: &CampaignFacts) -> bool {
+        let Some(constituency) = c.constituency else {
+            return false;
+        };
+        self.effects
+            .push(Effect::SetProfile(ProfileField::Constituency(constituency)));
+        if let Some(org) = &c.org {
+            self.effects
+                .push(Effect::SetProfile(ProfileField::Organisation(org.clone())));
+        }
+        true
+    }
+
+    /// Coordinators' commands and buttons. Everything is checked against the organisation the
+    /// member coordinates; a campaign of another organisation is refused like a forged button.
+    pub(super) fn coordinator(&mut self, input: &Input, now: DateTime<Utc>) -> bool {
+        let org = self.facts.coordinates.clone();
+        let own = |id: i64| {
+            self.facts
+                .campaigns
+                .iter()
+                .flatten()
+                .find(|p| p.campaign.id == id)
+                .cloned()
+        };
+        match input {
+            Input::Command(Command::Campaign(arg)) => {
+                let Some(org) = org else {
+                    self.show(Screen::NotCoordinator);
+                    return true;
+                };
+                match arg {
+                    CampaignArg::List => self.campaigns(),
+                    CampaignArg::Usage => self.show(Screen::CampaignUsage),
+                    CampaignArg::Guided => self.draft_campaign(CampaignDraft::default(), now),
+                    CampaignArg::New {
+                        deadline,
+                        scope,
+                        title,
+                    } => match (self.scope(scope), campaign_title(title)) {
+                        (Some(activities), Some(title)) if *deadline > now => {
+                            self.create_campaign(org, title, activities, *deadline)
+                        }
+                        _ => self.show(Screen::CampaignUsage),
+                    },
+                }
+            }
+            Input::Text(text) if matches!(self.state, State::NewCampaign { .. }) => {
+                let State::NewCampaign { draft } = self.state.clone() else {
+                    return false;
+                };
+                let Some(org) = org else {
+                    self.state = State::Menu;
+                    self.show_new(Screen::NotCoordinator);
+                    return true;
+                };
+                self.placement = Placement::New;
+                self.campaign_answer(org, draft, text, now);
+            }
+            Input::Callback { data, .. } => match data {
+                Callback::Campaigns if org.is_some() => self.campaigns(),
+                Callback::NewCampaign if org.is_some() => {
+                    self.draft_campaign(CampaignDraft::default(), now)
+                }
+                Callback::CampaignScope(_) | Callback::CampaignDays(_) if org.is_some() => {
+                    let (State::NewCampaign { draft }, Some(org)) = (self.state.clone(), org)
+                    else {
+                        // A button of a dialog that is over: its campaign was made or dropped.
+                        self.notice = Some(Notice::Outdated);
+                        self.campaigns();
+                        return true;
+                    };
+                    self.campaign_button(org, draft, data, now);
+                }
+                Callback::NewCampaign | Callback::CampaignScope(_) | Callback::CampaignDays(_) => {
+                    self.refuse()
+                }
+                Callback::Remind(id) => match own(*id) {
+                    Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
+                        campaign_id: *id,
+                        title: p.campaign.title.clone(),
+                        count: p.unfinished.len(),
+                    }),
+                    _ => self.refuse(),
+                },
+                Callback::RemindSend(id) => match own(*id) {
+                    Some(_) if org.is_some() => {
+                        self.notice = Some(Notice::Preparing);
+                        self.tasks.push(Task::Remind { campaign_id: *id });
+                        self.campaigns();
+                    }
+                    _ => self.refuse(),
+                },
+                Callback::Campaigns => self.refuse(),
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// Feedback is personal: in groups the bot only points to the private chat — with the
+    /// campaign card when the organisation's focal point asks for it — and otherwise keeps
+    /// quiet (a busy group is not answered message by message).
+    pub(super) fn group(&mut self, input: &Input) {
+        let Input::Command(cmd) = input else {
+            return;
+        };
+        match cmd {
+            Command::Start(_) => self.show(Screen::GroupInvite),
+            Command::Campaign(CampaignArg::List) if self.facts.coordinates.is_some() => {
+                match self.facts.cards.len() {
+                    0 => self.show(Screen::GroupNoCampaign),
+                    n => {
+                        let cards = self.facts.cards[..n.min(MAX_GROUP_CARDS)].to_vec();
+                        self.show(Screen::GroupCampaignCard { cards })
+                    }
+                }
+            }
+            // Making a campaign is done in private.
+            Command::Campaign(_) if self.facts.coordinates.is_some() => {
+                self.show(Screen::GroupInvite)
+            }
+            _ => {}
+        }
+    }
+
+    fn refuse(&mut self) {
+        self.notice = Some(Notice::Outdated);
+        self.show(Screen::NotCoordinator);
+    }
+
+    /// Asks the first question the draft has no answer for.
+    fn draft_campaign(&mut self, draft: CampaignDraft, now: DateTime<Utc>) {
+        let screen = match (&draft.title, &draft.activities) {
+            (None, _) => Screen::AskCampaignTitle,
+            (Some(title), None) => Screen::AskCampaignScope {
+                title: title.clone(),
+            },
+            (Some(title), Some(activities)) => Screen::AskCampaignDeadline {
+                title: title.clone(),
+                activities: activities.len(),
+                options: DEADLINE_CHOICES
+                    .iter()
+                    .filter_map(|d| Some((*d, end_of_day_after(now, *d)?)))
+                    .collect(),
+            },
+        };
+        self.state = State::NewCampaign { draft };
+        self.show(screen);
+    }
+
+    /// A typed answer to the dialog's current question.
+    fn campaign_answer(
+        &mut self,
+        org: String,
+        mut draft: CampaignDraft,
+        text: &str,
+        now: DateTime<Utc>,
+    ) {
+        if draft.title.is_none() {
+            match campaign_title(text) {
+                Some(title) => draft.title = Some(title),
+                None => self.banner = Some(Banner::CampaignTitleInvalid),
+            }
+        } else if draft.activities.is_none() {
+            match self.scope(text.trim()) {
+                Some(activities) => draft.activities = Some(activities),
+                None => self.banner = Some(Banner::CampaignScopeInvalid),
+            }
+        } else {
+            match crate::domain::window::parse_until(text.trim()) {
+                Ok(deadline) if deadline > now => return self.finish_draft(org, draft, deadline),
+                _ => self.banner = Some(Banner::CampaignDateInvalid),
+            }
+        }
+        self.draft_campaign(draft, now);
+    }
+
+    /// A tapped answer: the activities' scope, or the deadline in days.
+    fn campaign_button(
+        &mut self,
+        org: String,
+        mut draft: CampaignDraft,
+        data: &Callback,
+        now: DateTime<Utc>,
+    ) {
+        match (data, &draft.title, &draft.activities) {
+            (Callback::CampaignScope(priority), Some(_), None) => {
+                let plan = self.facts.plan;
+                let activities: Vec<ActivityCode> = match priority {
+                    None => plan.activities.iter().map(|a| a.code.clone()).collect(),
+                    Some(p) => plan.activities_of(p).map(|a| a.code.clone()).collect(),
+                };
+                if activities.is_empty() {
+                    self.notice = Some(Notice::Outdated);
+                } else {
+                    draft.activities = Some(activities);
+                }
+            }
+            (Callback::CampaignDays(days), Some(_), Some(_)) => {
+                if let Some(deadline) = end_of_day_after(now, *days) {
+                    return self.finish_draft(org, draft, deadline);
+                }
+            }
+            // A button of an earlier question: the current one is asked again.
+            _ => self.notice = Some(Notice::Outdated),
+        }
+        self.draft_campaign(draft, now);
+    }
+
+    fn finish_draft(&mut self, org: String, draft: CampaignDraft, deadline: DateTime<Utc>) {
+        self.state = State::Menu;
+        match (draft.title, draft.activities) {
+            (Some(title), Some(activities)) => {
+                self.create_campaign(org, title, activities, deadline)
+            }
+            _ => self.campaigns(),
+        }
+    }
+
+    /// The campaign is made in a task: its random code is not the pure step's business.
+    fn create_campaign(
+        &mut self,
+        org: String,
+        title: String,
+        activities: Vec<ActivityCode>,
+        deadline: DateTime<Utc>,
+    ) {
+        self.notice = Some(Notice::Preparing);
+        self.tasks.push(Task::CreateCampaign {
+            org,
+            title,
+            activities,
+            deadline,
+        });
+    }
+
+    fn campaigns(&mut self) {
+        if let State::NewCampaign { .. } = self.state {
+            // Back to the list is how the dialog is left.
+            self.state = State::Menu;
+        }
+        self.show(Screen::Campaigns {
+            list: self.facts.campaigns.clone().unwrap_or_default(),
+        });
+    }
+
+    /// `all`, a priority code, or activity codes separated by commas, in the active plan.
+    fn scope(&self, scope: &str) -> Option<Vec<ActivityCode>> {
+        let plan = self.facts.plan;
+        if scope.eq_ignore_ascii_case("all") {
+            return Some(plan.activities.iter().map(|a| a.code.clone()).collect());
+        }
+        if let Some(p) = plan.priorities.iter().find(|p| p.code.as_str() == scope) {
+            return Some(
+                plan.activities_of(&p.code)
+                    .map(|a| a.code.clone())
+                    .collect(),
+            );
+        }
+        let codes: Option<Vec<ActivityCode>> = scope
+            .split(',')
+            .map(|c| {
+                ActivityCode::parse(c.trim())
+                    .ok()
+                    .filter(|c| plan.activity(c).is_some())
+            })
+            .collect();
+        codes.filter(|c| !c.is_empty())
+    }
+}
+
+/// A campaign title as typed, trimmed; `None` when empty or longer than [`MAX_TITLE_CHARS`].
+fn campaign_title(raw: &str) -> Option<String> {
+    let title = raw.trim();
+    (!title.is_empty() && title.chars().count() <= MAX_TITLE_CHARS).then(|| title.to_string())
+}
+
+/// The deadlines offered as buttons, in days from today.
+pub const DEADLINE_CHOICES: [u8; 3] = [7, 14, 28];

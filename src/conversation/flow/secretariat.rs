@@ -1,0 +1,238 @@
+//! The secretariat's side of the step: summary, export, plan files, the consultation window,
+//! admins and announcements. Every action is checked against `facts.is_admin`.
+
+use super::*;
+
+impl Step<'_> {
+    /// The secretariat's commands, buttons and plan uploads; `false` for anything else.
+    /// Every one is checked here, on the server: a member who types an admin command or
+    /// forges an admin button gets a polite refusal and nothing happens.
+    pub(super) fn secretariat(&mut self, input: &Input, now: DateTime<Utc>) -> bool {
+        let admin = self.facts.is_admin;
+        match input {
+            Input::Document(doc) if admin => self.plan_upload(doc),
+            Input::Command(cmd) => match cmd {
+                Command::Summary => self.summary(0),
+                Command::Export if admin => self.show(Screen::ChooseExport),
+                Command::Template if admin => self.tasks.push(Task::Template),
+                Command::Window(arg) if admin => self.window(arg, now),
+                Command::Admin(arg) if admin => self.admin(arg),
+                Command::Announce(arg) if admin => match arg {
+                    AnnounceArg::Ask => self.announce_draft(AnnounceDraft::default()),
+                    AnnounceArg::To(audience) => self.announce_draft(AnnounceDraft {
+                        audience: Some(audience.clone()),
+                        text: None,
+                    }),
+                    AnnounceArg::Invalid => {
+                        self.banner = Some(Banner::AnnounceAudienceInvalid);
+                        self.announce_draft(AnnounceDraft::default())
+                    }
+                },
+                Command::Export
+                | Command::Template
+                | Command::Window(_)
+                | Command::Admin(_)
+                | Command::Announce(_) => self.show(Screen::NotAllowed),
+                _ => return false,
+            },
+            Input::Text(text) if matches!(self.state, State::Announce { .. }) => {
+                let State::Announce { draft } = self.state.clone() else {
+                    return false;
+                };
+                self.placement = Placement::New;
+                if admin {
+                    self.announce_answer(draft, text);
+                } else {
+                    // No longer an admin since the dialog began.
+                    self.state = State::Menu;
+                    self.show(Screen::NotAllowed);
+                }
+            }
+            Input::Callback { data, .. } => match data {
+                Callback::Summary(page) => self.summary(*page),
+                Callback::Export(format) if admin => {
+                    self.notice = Some(Notice::Preparing);
+                    self.tasks.push(Task::Export(*format));
+                }
+                Callback::Window(open) if admin => {
+                    let arg = if *open {
+                        WindowArg::Open(None)
+                    } else {
+                        WindowArg::Close
+                    };
+                    self.window(&arg, now);
+                }
+                Callback::AnnounceTo(to) if admin => {
+                    let audience = to.map_or(Audience::All, Audience::Constituency);
+                    self.announce_draft(AnnounceDraft {
+                        audience: Some(audience),
+                        text: None,
+                    });
+                }
+                Callback::AnnounceEdit if admin => match self.state.clone() {
+                    State::Announce { draft } => self.announce_draft(AnnounceDraft {
+                        text: None,
+                        ..draft
+                    }),
+                    _ => self.announce_over(),
+                },
+                Callback::AnnounceSend if admin => match self.state.clone() {
+                    State::Announce {
+                        draft:
+                            AnnounceDraft {
+                                audience: Some(audience),
+                                text: Some(text),
+                            },
+                    } => {
+                        self.state = State::Menu;
+                        self.notice = Some(Notice::Preparing);
+                        // Audited when queued, with the audience and the number of members.
+                        self.show(Screen::AnnounceQueued {
+                            audience: audience.clone(),
+                            recipients: self.facts.audience_size.unwrap_or(0),
+                        });
+                        self.tasks.push(Task::Announce { audience, text });
+                    }
+                    _ => self.announce_over(),
+                },
+                Callback::Export(_)
+                | Callback::Window(_)
+                | Callback::AnnounceTo(_)
+                | Callback::AnnounceEdit
+                | Callback::AnnounceSend => {
+                    self.notice = Some(Notice::Outdated);
+                    self.show(Screen::NotAllowed);
+                }
+                _ => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// Asks the first question the announcement has no answer for, or shows the preview.
+    fn announce_draft(&mut self, draft: AnnounceDraft) {
+        let screen = match (&draft.audience, &draft.text) {
+            (None, _) => Screen::AskAnnounceAudience,
+            (Some(audience), None) => Screen::AskAnnounceText {
+                audience: audience.clone(),
+            },
+            (Some(audience), Some(text)) => Screen::AnnouncePreview {
+                audience: audience.clone(),
+                text: text.clone(),
+                recipients: self.facts.audience_size.unwrap_or(0),
+            },
+        };
+        self.state = State::Announce { draft };
+        self.show(screen);
+    }
+
+    /// A typed answer: the audience (`org:CODE`), or the text (again, to change it).
+    fn announce_answer(&mut self, mut draft: AnnounceDraft, text: &str) {
+        if draft.audience.is_none() {
+            match Audience::parse(text) {
+                Ok(audience) => draft.audience = Some(audience),
+                Err(_) => self.banner = Some(Banner::AnnounceAudienceInvalid),
+            }
+        } else {
+            let text = text.trim();
+            let chars = text.chars().count();
+            if (1..=MAX_ANNOUNCEMENT_CHARS).contains(&chars) {
+                draft.text = Some(text.to_string());
+            } else {
+                self.banner = Some(Banner::AnnounceTextInvalid);
+            }
+        }
+        self.announce_draft(draft);
+    }
+
+    /// A button of an announcement already sent or dropped: nothing is sent twice.
+    fn announce_over(&mut self) {
+        self.notice = Some(Notice::Outdated);
+        self.state = State::Menu;
+        self.menu();
+    }
+
+    /// Admins only: everyone else gets a polite refusal and nothing happens.
+    fn summary(&mut self, page: u8) {
+        match (&self.facts.summary, self.facts.is_admin) {
+            (Some(summary), true) => {
+                let pages = self.facts.plan.priorities.len() as u8 + 1;
+                let page = page.min(pages - 1);
+                self.effects.push(Effect::Audit {
+                    action: "summary",
+                    detail: format!("page {page}"),
+                });
+                if page == 0 && self.placement == Placement::New {
+                    // The chart comes with the summary asked for, not with every page turn.
+                    self.tasks.push(Task::Chart(summary.clone()));
+                }
+                self.show(Screen::Summary {
+                    summary: summary.clone(),
+                    page,
+                });
+            }
+            _ => {
+                self.notice = Some(Notice::Outdated);
+                self.show(Screen::NotAllowed);
+            }
+        }
+    }
+
+    fn window(&mut self, arg: &WindowArg, now: DateTime<Utc>) {
+        let window = match arg {
+            WindowArg::Show => self.facts.window,
+            WindowArg::Invalid => return self.show(Screen::WindowUsage),
+            WindowArg::Open(Some(until)) if *until <= now => return self.show(Screen::WindowUsage),
+            WindowArg::Open(until) => crate::domain::Window {
+                open: true,
+                until: *until,
+                changed_at: now,
+            },
+            WindowArg::Close => crate::domain::Window {
+                open: false,
+                until: None,
+                changed_at: now,
+            },
+        };
+        if *arg != WindowArg::Show {
+            self.effects.push(Effect::SetWindow(window));
+            self.effects.push(Effect::Audit {
+                action: "window",
+                detail: window.audit_detail(),
+            });
+        }
+        self.show(Screen::WindowAdmin { window, now });
+    }
+
+    fn admin(&mut self, arg: &AdminArg) {
+        match *arg {
+            AdminArg::Usage => self.show(Screen::AdminUsage),
+            AdminArg::Remove(id) if id == self.facts.chat_id => self.show(Screen::AdminNotSelf),
+            AdminArg::Add(user_id) | AdminArg::Remove(user_id) => {
+                let added = matches!(arg, AdminArg::Add(_));
+                self.effects.push(if added {
+                    Effect::AddAdmin(user_id)
+                } else {
+                    Effect::RemoveAdmin(user_id)
+                });
+                self.effects.push(Effect::Audit {
+                    action: if added { "admin-add" } else { "admin-remove" },
+                    detail: user_id.to_string(),
+                });
+                self.show(Screen::AdminChanged { user_id, added });
+            }
+        }
+    }
+
+    fn plan_upload(&mut self, doc: &DocumentIn) {
+        if doc.size_bytes as usize > crate::plan_io::MAX_PLAN_FILE_BYTES {
+            self.show(Screen::FileTooLarge);
+        } else {
+            self.tasks.push(Task::ImportPlan {
+                file_id: doc.file_id.clone(),
+                file_name: doc.file_name.clone(),
+            });
+        }
+    }
+}
