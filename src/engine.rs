@@ -291,6 +291,7 @@ impl Engine {
                     | Input::Callback {
                         data:
                             Callback::Campaigns
+                            | Callback::AutoRemind(..)
                             | Callback::Remind(_)
                             | Callback::RemindSend(_)
                             // A button of a finished dialog shows the list again.

@@ -162,6 +162,36 @@ async fn a_union_polls_its_members_through_a_link_and_reminds_who_has_not_finish
         sokha.silence(Duration::from_millis(500)).await,
         "no reminder from a stranger"
     );
+    // Nor turn its automatic reminders off.
+    let campaign_id: i64 = remind.trim_start_matches("cr:").parse().unwrap();
+    let id = employer.tap_data(theirs.id, &format!("ca:{campaign_id}:n"));
+    assert_eq!(
+        employer.answer(&id).await.as_deref(),
+        Some("This button is out of date")
+    );
+    let auto = |bot: &support::harness::Bot| {
+        let store = bot.engine.store().clone();
+        async move {
+            store
+                .campaign(campaign_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .auto_remind
+        }
+    };
+    assert!(auto(&bot).await, "still on");
+    // Its own focal point can: the button says how it stands.
+    let (_, off) = focal.tap(&list, "Auto-reminders: on").await;
+    assert!(
+        off.button("Auto-reminders: off").is_some(),
+        "{:?}",
+        off.labels()
+    );
+    assert!(!auto(&bot).await);
+    let (_, on) = focal.tap(&off, "Auto-reminders: off").await;
+    assert!(on.button("Auto-reminders: on").is_some());
+    assert!(auto(&bot).await);
 
     // The union's focal point reminds: a preview, then the reminder reaches Sokha once.
     let id = focal.tap_data(list.id, &remind);

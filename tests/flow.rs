@@ -146,6 +146,13 @@ impl Member {
                     }
                 }
                 Effect::SetReminders(on) => self.reminders = *on,
+                Effect::SetAutoRemind { campaign_id, on } => {
+                    for p in self.campaigns.iter_mut().flatten() {
+                        if p.campaign.id == *campaign_id {
+                            p.campaign.auto_remind = *on;
+                        }
+                    }
+                }
                 Effect::Audit { .. } | Effect::AddAdmin(_) | Effect::RemoveAdmin(_) => {}
             }
         }
@@ -957,6 +964,7 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
         Callback::Remind(3),
         Callback::RemindSend(3),
         Callback::Campaigns,
+        Callback::AutoRemind(3, false),
     ] {
         let out = m.tap(cb);
         assert!(out.effects.is_empty() && out.tasks.is_empty());
@@ -967,6 +975,9 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     m.campaigns = Some(vec![]);
     let out = m.tap(Callback::RemindSend(3));
     assert!(out.tasks.is_empty());
+    assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+    let out = m.tap(Callback::AutoRemind(3, false));
+    assert!(out.effects.is_empty());
     assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
 }
 

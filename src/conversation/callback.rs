@@ -60,6 +60,8 @@ pub enum Callback {
     RemindSend(i64),
     /// The coordinator's campaigns again.
     Campaigns,
+    /// Coordinators: a campaign's automatic reminders (3 days and 1 day before) on or off.
+    AutoRemind(i64, bool),
     /// Coordinators: make a new campaign, step by step…
     NewCampaign,
     /// …on every activity (`None`) or one priority's…
@@ -116,6 +118,7 @@ impl Callback {
             Remind(id) => format!("cr:{id}"),
             RemindSend(id) => format!("cs:{id}"),
             Campaigns => "cp".into(),
+            AutoRemind(id, on) => format!("ca:{id}:{}", if *on { "y" } else { "n" }),
             NewCampaign => "cn".into(),
             CampaignScope(None) => "cq:*".into(),
             CampaignScope(Some(p)) => format!("cq:{p}"),
@@ -193,6 +196,8 @@ impl Callback {
             ("cr", [id]) => C::Remind(campaign_id(id)?),
             ("cs", [id]) => C::RemindSend(campaign_id(id)?),
             ("cp", []) => C::Campaigns,
+            ("ca", [id, "y"]) => C::AutoRemind(campaign_id(id)?, true),
+            ("ca", [id, "n"]) => C::AutoRemind(campaign_id(id)?, false),
             ("cn", []) => C::NewCampaign,
             ("cq", ["*"]) => C::CampaignScope(None),
             ("cq", [p]) => C::CampaignScope(Some(

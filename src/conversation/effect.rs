@@ -34,6 +34,12 @@ pub enum Effect {
     JoinCampaign(i64),
     /// Campaign reminders on or off.
     SetReminders(bool),
+    /// A coordinator turns a campaign's automatic reminders on or off (the store applies it
+    /// only to a campaign of the organisation they coordinate).
+    SetAutoRemind {
+        campaign_id: i64,
+        on: bool,
+    },
     /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
     Erase,
     /// Admins: open or close the consultation (audited with an `Audit` effect alongside).

@@ -328,6 +328,21 @@ impl R<'_> {
                 self.kb.row(vec![button]);
             }
         }
+        // A tap turns it the other way; the label says how it stands now.
+        let (key, turn) = if p.campaign.auto_remind {
+            ("btn.auto_remind_on", false)
+        } else {
+            ("btn.auto_remind_off", true)
+        };
+        let toggle = Button::cb(
+            format!(
+                "{} · {}",
+                self.t(key),
+                trim_graphemes(&p.campaign.title, 24)
+            ),
+            Callback::AutoRemind(p.campaign.id, turn),
+        );
+        self.kb.row(vec![toggle]);
     }
 
     fn closed_line(&mut self, since: DateTime<Utc>) {

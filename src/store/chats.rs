@@ -321,6 +321,11 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
              ON CONFLICT DO NOTHING",
             &[(*id).into(), chat_id.into(), now.into()],
         ),
+        Effect::SetAutoRemind { campaign_id, on } => b.stmt(
+            "UPDATE campaigns SET auto_remind = $2
+             WHERE id = $1 AND org_code = (SELECT org_code FROM coordinators WHERE member_id = $3)",
+            &[(*campaign_id).into(), (*on).into(), chat_id.into()],
+        ),
         Effect::SetReminders(on) => b.stmt(
             "UPDATE members SET reminders = $2, updated_at = $3 WHERE member_id = $1",
             &[chat_id.into(), (*on).into(), now.into()],

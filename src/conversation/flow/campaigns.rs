@@ -93,6 +93,21 @@ impl Step<'_> {
                 Callback::NewCampaign | Callback::CampaignScope(_) | Callback::CampaignDays(_) => {
                     self.refuse()
                 }
+                Callback::AutoRemind(id, on) => match own(*id) {
+                    Some(_) if org.is_some() => {
+                        self.effects.push(Effect::SetAutoRemind {
+                            campaign_id: *id,
+                            on: *on,
+                        });
+                        self.notice = Some(Notice::Saved);
+                        let mut list = self.facts.campaigns.clone().unwrap_or_default();
+                        for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
+                            p.campaign.auto_remind = *on;
+                        }
+                        self.show(Screen::Campaigns { list });
+                    }
+                    _ => self.refuse(),
+                },
                 Callback::Remind(id) => match own(*id) {
                     Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
                         campaign_id: *id,

@@ -518,6 +518,7 @@ impl Step<'_> {
             | Callback::Remind(_)
             | Callback::RemindSend(_)
             | Callback::Campaigns
+            | Callback::AutoRemind(..)
             | Callback::NewCampaign
             | Callback::CampaignScope(_)
             | Callback::CampaignDays(_)
