@@ -452,3 +452,19 @@ pub async fn coordinator_add(
     )?;
     Ok(())
 }
+
+pub async fn coordinator_remove(
+    store: &Store,
+    user_id: i64,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    if !store.remove_coordinator(user_id, Actor::Cli, now).await? {
+        anyhow::bail!("{user_id} is not a focal point (see `dwcp-feedback org list`)");
+    }
+    writeln!(
+        out,
+        "{user_id} is no longer a focal point; their campaigns stay, with their links."
+    )?;
+    Ok(())
+}

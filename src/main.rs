@@ -191,6 +191,8 @@ enum OrgAction {
 enum CoordinatorAction {
     /// Make a Telegram user the focal point of an organisation.
     Add { org: String, user_id: i64 },
+    /// A Telegram user is no longer a focal point.
+    Remove { user_id: i64 },
 }
 
 fn parse_audience(s: &str) -> Result<dwcp_feedback::domain::Audience, String> {
@@ -386,6 +388,9 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         Task::Org(OrgAction::Coordinator {
             action: CoordinatorAction::Add { org, user_id },
         }) => cli::coordinator_add(&store, &org, user_id, now, &mut out).await,
+        Task::Org(OrgAction::Coordinator {
+            action: CoordinatorAction::Remove { user_id },
+        }) => cli::coordinator_remove(&store, user_id, now, &mut out).await,
         Task::Export(format, path, filter, voice) => {
             cli::export(&store, format, &path, filter, voice, now, &mut out).await
         }

@@ -565,3 +565,59 @@ async fn a_focal_point_makes_a_campaign_with_buttons() {
     let _forward = focal.reply().await;
     assert_telegram_happy(&fake);
 }
+
+/// The secretariat names a focal point from the bot: their menu gains /campaign at once and
+/// they can run campaigns; removed, the menu and the right go again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_names_a_focal_point_from_the_bot_and_removes_them() {
+    const ADMIN: i64 = 9001;
+    const FOCAL: i64 = 7003;
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let _store = with_plan(&url).await;
+    let _bot = support::harness::start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let admin = fake.user(ADMIN, "Secretariat", Some("en"));
+    let focal = fake.user(FOCAL, "Dara", Some("en"));
+    let menu_lists_campaign = |fake: &FakeTelegram| {
+        let menus: Vec<_> = fake
+            .commands()
+            .into_iter()
+            .filter(|c| c["scope"]["chat_id"].as_i64() == Some(FOCAL))
+            .collect();
+        menus.last().map(|m| {
+            m["commands"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["command"] == "campaign")
+        })
+    };
+    assert_eq!(menu_lists_campaign(&fake), None);
+
+    admin.send_text("/focal add ccawdu 7003");
+    let added = admin.reply().await;
+    assert!(added.text.contains("focal point of"), "{}", added.text);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while menu_lists_campaign(&fake) != Some(true) {
+        assert!(tokio::time::Instant::now() < deadline, "no focal menu");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    assert!(list.button("New campaign").is_some(), "{:?}", list.labels());
+
+    admin.send_text("/focal remove 7003");
+    let removed = admin.reply().await;
+    assert!(removed.text.contains("no longer"), "{}", removed.text);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while menu_lists_campaign(&fake) != Some(false) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the focal menu stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    focal.send_text("/campaign");
+    assert!(focal.reply().await.text.contains("focal point only"));
+    assert_telegram_happy(&fake);
+}

@@ -329,6 +329,19 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
         store.coordinated_org(7001).await.unwrap().as_deref(),
         Some("BFTU")
     );
+    cli::coordinator_add(&store, "CCAWDU", 7003, at(3), &mut out)
+        .await
+        .unwrap();
+    cli::coordinator_remove(&store, 7003, at(4), &mut out)
+        .await
+        .unwrap();
+    assert_eq!(store.coordinated_org(7003).await.unwrap(), None);
+    assert!(
+        cli::coordinator_remove(&store, 7003, at(5), &mut out)
+            .await
+            .is_err(),
+        "not a focal point any more"
+    );
     let mut list = Vec::new();
     cli::org_list(&store, &mut list).await.unwrap();
     let list = String::from_utf8(list).unwrap();

@@ -153,7 +153,11 @@ impl Member {
                         }
                     }
                 }
-                Effect::Audit { .. } | Effect::AddAdmin(_) | Effect::RemoveAdmin(_) => {}
+                Effect::Audit { .. }
+                | Effect::AddAdmin(_)
+                | Effect::RemoveAdmin(_)
+                | Effect::AddCoordinator { .. }
+                | Effect::RemoveCoordinator(_) => {}
             }
         }
         if !out.effects.contains(&Effect::Erase) {
@@ -878,9 +882,73 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
             }
         ]
     );
+    assert_eq!(added.tasks, [Task::RefreshMenu(7)], "their menu follows");
     let myself = admin.command(Command::Admin(AdminArg::Remove(42)));
     assert_eq!(screen(&myself), &Screen::AdminNotSelf);
     assert!(myself.effects.is_empty());
+}
+
+#[test]
+fn an_admin_names_and_removes_focal_points() {
+    let mut admin = admin();
+    // Built-in codes whatever their case; added organisations as added.
+    admin.organisations = vec![Org {
+        code: "BFTU".into(),
+        abbr: "BFTU".into(),
+        name_en: "Building Federation".into(),
+        name_km: "សហព័ន្ធសំណង់".into(),
+        constituency: Constituency::Workers,
+        added: true,
+    }];
+    for (typed, code) in [("ccawdu", "CCAWDU"), ("BFTU", "BFTU")] {
+        let out = admin.command(Command::Focal(FocalArg::Add {
+            org: typed.into(),
+            user_id: 77,
+        }));
+        assert_eq!(
+            out.effects[0],
+            Effect::AddCoordinator {
+                org: code.into(),
+                user_id: 77
+            }
+        );
+        assert_eq!(out.tasks, [Task::RefreshMenu(77)]);
+        assert!(
+            matches!(screen(&out), Screen::FocalChanged { org: Some(o), .. } if o.code == code)
+        );
+    }
+    let unknown = admin.command(Command::Focal(FocalArg::Add {
+        org: "NOPE".into(),
+        user_id: 77,
+    }));
+    assert!(unknown.effects.is_empty());
+    assert_eq!(screen(&unknown), &Screen::FocalUsage);
+    let removed = admin.command(Command::Focal(FocalArg::Remove(77)));
+    assert_eq!(removed.effects[0], Effect::RemoveCoordinator(77));
+
+    let mut member = Member::onboarded(Lang::En);
+    let refused = member.command(Command::Focal(FocalArg::Remove(77)));
+    assert!(refused.effects.is_empty() && refused.tasks.is_empty());
+    assert_eq!(screen(&refused), &Screen::NotAllowed);
+    assert_eq!(
+        Command::parse("/focal add CCAWDU 123"),
+        Some(Command::Focal(FocalArg::Add {
+            org: "CCAWDU".into(),
+            user_id: 123
+        }))
+    );
+    for usage in [
+        "/focal",
+        "/focal add CCAWDU",
+        "/focal add CC/AWDU 1",
+        "/focal remove x",
+    ] {
+        assert_eq!(
+            Command::parse(usage),
+            Some(Command::Focal(FocalArg::Usage)),
+            "{usage}"
+        );
+    }
 }
 
 #[test]

@@ -95,6 +95,15 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::GroupNoCampaign,
         Screen::AskCampaignTitle,
         Screen::AskAnnounceAudience,
+        Screen::FocalUsage,
+        Screen::FocalChanged {
+            user_id: i64::MAX,
+            org: Some(Org::built_in(reference::organisation("CCAWDU").unwrap())),
+        },
+        Screen::FocalChanged {
+            user_id: 1,
+            org: None,
+        },
         Screen::AskAnnounceText {
             audience: Audience::Organisation("ABCDEFGHIJ-KLMN.OP_Q".into()),
         },

@@ -46,6 +46,12 @@ pub enum Effect {
     SetWindow(Window),
     AddAdmin(i64),
     RemoveAdmin(i64),
+    /// Admins: `user_id` becomes the focal point of `org` (replacing any organisation before).
+    AddCoordinator {
+        org: String,
+        user_id: i64,
+    },
+    RemoveCoordinator(i64),
     /// Note an admin action in the audit log, with the member as the actor.
     Audit {
         action: &'static str,

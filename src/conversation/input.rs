@@ -30,6 +30,36 @@ pub enum Command {
     Campaign(CampaignArg),
     /// Admins: an announcement to everyone, a constituency or an organisation.
     Announce(AnnounceArg),
+    /// Admins: make someone an organisation's focal point, or no longer one.
+    Focal(FocalArg),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FocalArg {
+    /// `/focal add CCAWDU 123456789`: the code is looked up by the step.
+    Add {
+        org: String,
+        user_id: i64,
+    },
+    Remove(i64),
+    Usage,
+}
+
+impl FocalArg {
+    fn parse(payload: &str) -> FocalArg {
+        let words: Vec<&str> = payload.split_whitespace().collect();
+        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        match words.as_slice() {
+            ["add", org, n] if crate::domain::audience::is_org_code(org) => {
+                id(n).map_or(FocalArg::Usage, |user_id| FocalArg::Add {
+                    org: org.to_string(),
+                    user_id,
+                })
+            }
+            ["remove", n] => id(n).map_or(FocalArg::Usage, FocalArg::Remove),
+            _ => FocalArg::Usage,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +192,7 @@ impl Command {
             "admin" => Command::Admin(AdminArg::parse(payload)),
             "campaign" | "campaigns" => Command::Campaign(CampaignArg::parse(payload)),
             "announce" => Command::Announce(AnnounceArg::parse(payload)),
+            "focal" => Command::Focal(FocalArg::parse(payload)),
             _ => return None,
         })
     }

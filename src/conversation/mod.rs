@@ -16,7 +16,7 @@ pub use facts::{
 };
 pub use flow::{step, Outcome};
 pub use input::{
-    AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, Input, OtherKind, WindowArg,
+    AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, OtherKind, WindowArg,
 };
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use state::{AnnounceDraft, CampaignDraft, ProfileStep, State};

@@ -170,6 +170,12 @@ pub enum Screen {
         added: bool,
     },
     AdminUsage,
+    /// Admins: who is now (or no longer) an organisation's focal point.
+    FocalChanged {
+        user_id: i64,
+        org: Option<crate::domain::Org>,
+    },
+    FocalUsage,
     /// An admin may not remove themself: someone must remain who can add admins back.
     AdminNotSelf,
     /// A document too large to be a plan file.

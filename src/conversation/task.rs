@@ -22,6 +22,8 @@ pub enum Task {
     },
     /// Coordinators: queue a reminder to the campaign's members who have not finished.
     Remind { campaign_id: i64 },
+    /// Someone became or stopped being an admin or a focal point: their command menu follows.
+    RefreshMenu(i64),
     /// Admins: queue the announcement they confirmed, and report its progress.
     Announce {
         audience: crate::domain::Audience,

@@ -548,6 +548,19 @@ impl R<'_> {
                 self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
             }
             Screen::AdminUsage => self.line(&self.t("admin.usage")),
+            Screen::FocalChanged { user_id, org } => {
+                let id = user_id.to_string();
+                let line = match org {
+                    Some(org) => tr_with(
+                        self.lang,
+                        "admin.focal_added",
+                        &[("id", &id), ("org", &esc(&org.full_name(self.lang)))],
+                    ),
+                    None => tr_with(self.lang, "admin.focal_removed", &[("id", &id)]),
+                };
+                self.line(&line);
+            }
+            Screen::FocalUsage => self.line(&self.t("admin.focal_usage")),
             Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
             Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
             Screen::Campaigns { list } => self.campaigns(list),

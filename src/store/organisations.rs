@@ -123,6 +123,28 @@ impl Store {
         Ok(())
     }
 
+    /// `member` is no longer a focal point; `false` when they were not one.
+    pub async fn remove_coordinator(
+        &self,
+        member: i64,
+        by: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let removed = sqlx::query("DELETE FROM coordinators WHERE member_id = ?1")
+            .bind(member)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if removed {
+            let detail = member.to_string();
+            super::secretariat::audit(&mut tx, by, "coordinator-remove", &detail, now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     /// The organisation `member` coordinates, if any. Every coordinator action checks this.
     pub async fn coordinated_org(&self, member: i64) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> =

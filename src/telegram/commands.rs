@@ -11,8 +11,8 @@ pub const COMMANDS: [&str; 8] = [
 ];
 
 /// Shown, after the members' commands, only in the menus of secretariat admins.
-pub const ADMIN_COMMANDS: [&str; 6] = [
-    "summary", "export", "template", "window", "announce", "admin",
+pub const ADMIN_COMMANDS: [&str; 7] = [
+    "summary", "export", "template", "window", "announce", "admin", "focal",
 ];
 
 /// Shown only in the menus of organisations' focal points.
@@ -30,31 +30,36 @@ fn named(names: &[&str], lang: Lang) -> Vec<BotCommand> {
 }
 
 /// Gives each admin's and focal point's private chat a menu with their own commands too (a
-/// per-chat command scope; everyone else keeps the members' menu). Those named later get
-/// theirs at the next start.
+/// per-chat command scope; everyone else keeps the members' menu).
 pub async fn register_staff<B: Requester>(bot: &B, admins: &[i64], coordinators: &[i64]) {
     let mut staff: Vec<i64> = admins.iter().chain(coordinators).copied().collect();
     staff.sort_unstable();
     staff.dedup();
     for id in staff {
-        let scope = BotCommandScope::Chat {
-            chat_id: Recipient::Id(ChatId(id)),
-        };
-        for lang in Lang::ALL {
-            let mut all = commands(lang);
-            if coordinators.contains(&id) {
-                all.extend(named(&COORDINATOR_COMMANDS, lang));
-            }
-            if admins.contains(&id) {
-                all.extend(named(&ADMIN_COMMANDS, lang));
-            }
-            let mut req = bot.set_my_commands(all).scope(scope.clone());
-            if lang == Lang::En {
-                req = req.language_code("en");
-            }
-            if let Err(e) = req.await {
-                tracing::warn!(chat = id, error = %e, "could not register a staff member's commands");
-            }
+        register_chat(bot, id, admins.contains(&id), coordinators.contains(&id)).await;
+    }
+}
+
+/// One private chat's menu in both languages: the members' commands, then the focal point's
+/// and the admin's when they are one. Also how a role taken away leaves the menu.
+pub async fn register_chat<B: Requester>(bot: &B, id: i64, admin: bool, coordinator: bool) {
+    let scope = BotCommandScope::Chat {
+        chat_id: Recipient::Id(ChatId(id)),
+    };
+    for lang in Lang::ALL {
+        let mut all = commands(lang);
+        if coordinator {
+            all.extend(named(&COORDINATOR_COMMANDS, lang));
+        }
+        if admin {
+            all.extend(named(&ADMIN_COMMANDS, lang));
+        }
+        let mut req = bot.set_my_commands(all).scope(scope.clone());
+        if lang == Lang::En {
+            req = req.language_code("en");
+        }
+        if let Err(e) = req.await {
+            tracing::warn!(chat = id, error = %e, "could not register a staff member's commands");
         }
     }
 }

@@ -40,6 +40,7 @@ pub trait TgBot:
         SendDocument: Send + Sync,
         SendPhoto: Send + Sync,
         GetFile: Send + Sync,
+        SetMyCommands: Send + Sync,
     > + Clone
     + Send
     + Sync
@@ -59,6 +60,7 @@ impl<T> TgBot for T where
             SendDocument: Send + Sync,
             SendPhoto: Send + Sync,
             GetFile: Send + Sync,
+            SetMyCommands: Send + Sync,
         > + Clone
         + Send
         + Sync

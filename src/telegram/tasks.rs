@@ -90,6 +90,7 @@ impl Tasks {
             Task::Remind { campaign_id } => {
                 super::campaigns::remind(&self.engine, bot, chat, lang, *campaign_id).await
             }
+            Task::RefreshMenu(user_id) => self.refresh_menu(bot, *user_id).await,
             Task::Announce { audience, text } => {
                 super::announce::announce(&self.engine, bot, chat, lang, audience, text).await
             }
@@ -98,6 +99,15 @@ impl Tasks {
             tracing::error!(chat = chat_id, ?task, error = %e, "an admin task failed");
             let _ = say(bot, chat, tr(lang, "task.failed")).await;
         }
+    }
+
+    /// The person's command menu as their roles now stand.
+    async fn refresh_menu<B: TgBot>(&self, bot: &B, user_id: i64) -> Result<(), TaskError> {
+        let store = self.engine.store();
+        let admin = store.is_admin(user_id).await?;
+        let coordinator = store.coordinated_org(user_id).await?.is_some();
+        super::commands::register_chat(bot, user_id, admin, coordinator).await;
+        Ok(())
     }
 
     async fn chart<B: TgBot>(

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use super::callback::Callback;
 use super::effect::{Effect, ProfileField};
 use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
-use super::input::{AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, Input, WindowArg};
+use super::input::{
+    AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, WindowArg,
+};
 use super::reply::*;
 use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 use super::task::Task;
@@ -246,7 +248,8 @@ impl Step<'_> {
             | Command::Window(_)
             | Command::Admin(_)
             | Command::Campaign(_)
-            | Command::Announce(_) => {}
+            | Command::Announce(_)
+            | Command::Focal(_) => {}
             Command::Start(Some(_)) if self.facts.invite != Invite::None => {
                 self.banner = self.invite_banner();
                 match self.facts.invite.clone() {

@@ -17,6 +17,7 @@ impl Step<'_> {
                 Command::Template if admin => self.tasks.push(Task::Template),
                 Command::Window(arg) if admin => self.window(arg, now),
                 Command::Admin(arg) if admin => self.admin(arg),
+                Command::Focal(arg) if admin => self.focal(arg),
                 Command::Announce(arg) if admin => match arg {
                     AnnounceArg::Ask => self.announce_draft(AnnounceDraft::default()),
                     AnnounceArg::To(audience) => self.announce_draft(AnnounceDraft {
@@ -32,7 +33,8 @@ impl Step<'_> {
                 | Command::Template
                 | Command::Window(_)
                 | Command::Admin(_)
-                | Command::Announce(_) => self.show(Screen::NotAllowed),
+                | Command::Announce(_)
+                | Command::Focal(_) => self.show(Screen::NotAllowed),
                 _ => return false,
             },
             Input::Text(text) if matches!(self.state, State::Announce { .. }) => {
@@ -220,7 +222,51 @@ impl Step<'_> {
                     action: if added { "admin-add" } else { "admin-remove" },
                     detail: user_id.to_string(),
                 });
+                self.tasks.push(Task::RefreshMenu(user_id));
                 self.show(Screen::AdminChanged { user_id, added });
+            }
+        }
+    }
+
+    fn focal(&mut self, arg: &FocalArg) {
+        match arg {
+            FocalArg::Usage => self.show(Screen::FocalUsage),
+            FocalArg::Add { org, user_id } => {
+                // Built-in codes whatever their case (as `--to org:` reads them); added ones as added.
+                let found = Org::find(org, self.facts.organisations).or_else(|| {
+                    crate::domain::reference::ORGANISATIONS
+                        .iter()
+                        .find(|o| o.code.eq_ignore_ascii_case(org))
+                        .map(Org::built_in)
+                });
+                let Some(found) = found else {
+                    return self.show(Screen::FocalUsage);
+                };
+                self.effects.push(Effect::AddCoordinator {
+                    org: found.code.clone(),
+                    user_id: *user_id,
+                });
+                self.effects.push(Effect::Audit {
+                    action: "coordinator-add",
+                    detail: format!("{user_id} for {}", found.code),
+                });
+                self.tasks.push(Task::RefreshMenu(*user_id));
+                self.show(Screen::FocalChanged {
+                    user_id: *user_id,
+                    org: Some(found),
+                });
+            }
+            FocalArg::Remove(user_id) => {
+                self.effects.push(Effect::RemoveCoordinator(*user_id));
+                self.effects.push(Effect::Audit {
+                    action: "coordinator-remove",
+                    detail: user_id.to_string(),
+                });
+                self.tasks.push(Task::RefreshMenu(*user_id));
+                self.show(Screen::FocalChanged {
+                    user_id: *user_id,
+                    org: None,
+                });
             }
         }
     }
