@@ -38,9 +38,7 @@ impl Audience {
                 .ok_or_else(bad),
             "org" | "organisation" if is_org_code(value) => {
                 // Reference codes are matched whatever the case; others as typed.
-                let code = reference::ORGANISATIONS
-                    .iter()
-                    .find(|o| o.code.eq_ignore_ascii_case(value))
+                let code = reference::organisation_any_case(value)
                     .map_or(value.to_string(), |o| o.code.to_string());
                 Ok(Audience::Organisation(code))
             }

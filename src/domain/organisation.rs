@@ -72,9 +72,9 @@ impl Org {
             .collect()
     }
 
-    /// The organisation with this code: built in, else one of `added`.
+    /// The organisation with this code: built in (in any case), else one of `added`.
     pub fn find(code: &str, added: &[Org]) -> Option<Org> {
-        reference::organisation(code)
+        reference::organisation_any_case(code)
             .map(Org::built_in)
             .or_else(|| added.iter().find(|o| o.code == code).cloned())
     }

@@ -374,6 +374,13 @@ pub fn organisation(code: &str) -> Option<&'static Organisation> {
     ORGANISATIONS.iter().find(|o| o.code == code)
 }
 
+/// A built-in organisation by its code typed in any case (`ccawdu`), as admins type them.
+pub fn organisation_any_case(code: &str) -> Option<&'static Organisation> {
+    ORGANISATIONS
+        .iter()
+        .find(|o| o.code.eq_ignore_ascii_case(code))
+}
+
 pub fn organisations_of(constituency: Constituency) -> Vec<&'static Organisation> {
     ORGANISATIONS
         .iter()

@@ -232,14 +232,7 @@ impl Step<'_> {
         match arg {
             FocalArg::Usage => self.show(Screen::FocalUsage),
             FocalArg::Add { org, user_id } => {
-                // Built-in codes whatever their case (as `--to org:` reads them); added ones as added.
-                let found = Org::find(org, self.facts.organisations).or_else(|| {
-                    crate::domain::reference::ORGANISATIONS
-                        .iter()
-                        .find(|o| o.code.eq_ignore_ascii_case(org))
-                        .map(Org::built_in)
-                });
-                let Some(found) = found else {
+                let Some(found) = Org::find(org, self.facts.organisations) else {
                     return self.show(Screen::FocalUsage);
                 };
                 self.effects.push(Effect::AddCoordinator {
