@@ -293,10 +293,7 @@ impl Engine {
                             Callback::Campaigns
                             | Callback::AutoRemind(..)
                             | Callback::Remind(_)
-                            | Callback::RemindSend(_)
-                            // A button of a finished dialog shows the list again.
-                            | Callback::CampaignScope(_)
-                            | Callback::CampaignDays(_),
+                            | Callback::RemindSend(_),
                         ..
                     },
                     Some(org),

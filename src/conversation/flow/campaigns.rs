@@ -85,7 +85,7 @@ impl Step<'_> {
                     else {
                         // A button of a dialog that is over: its campaign was made or dropped.
                         self.notice = Some(Notice::Outdated);
-                        self.campaigns();
+                        self.show(Screen::Outdated);
                         return true;
                     };
                     self.campaign_button(org, draft, data, now);
