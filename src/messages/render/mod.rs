@@ -1,4 +1,11 @@
+//! A reply in one language: Telegram HTML (escaped, within 4096 characters) and buttons whose
+//! callback data fits 64 bytes. The members' screens are here; the focal points' and the
+//! secretariat's have their own files.
+
 use chrono::{DateTime, Datelike, Utc};
+
+mod campaigns;
+mod secretariat;
 
 use super::keyboard::{Button, Keyboard};
 use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
@@ -31,13 +38,6 @@ struct R<'a> {
     text: String,
     kb: Keyboard,
 }
-
-/// Campaigns, activities and names a coordinator's screen lists; the message stays short.
-const CAMPAIGNS_SHOWN: usize = 5;
-const ACTIVITIES_SHOWN: usize = 12;
-const NAMES_SHOWN: usize = 30;
-/// Room for the campaigns in one message (Telegram's limit is 4096), HTML tags included.
-const CAMPAIGNS_BUDGET: usize = 3800;
 
 pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Rendered {
     let mut r = R {
@@ -148,15 +148,6 @@ impl R<'_> {
         self.kb.row(vec![b]);
     }
 
-    /// Who an announcement goes to, in words (organisations by their code).
-    fn audience_name(&self, audience: &crate::domain::Audience) -> String {
-        match audience {
-            crate::domain::Audience::All => self.t("announce.everyone"),
-            crate::domain::Audience::Constituency(c) => self.t(c.key()),
-            crate::domain::Audience::Organisation(code) => code.clone(),
-        }
-    }
-
     fn menu_row(&mut self) {
         let b = self.btn("btn.menu", Callback::Menu);
         self.kb.row(vec![b]);
@@ -208,141 +199,8 @@ impl R<'_> {
             .unwrap_or_default()
     }
 
-    fn window_admin(&mut self, window: crate::domain::Window, now: DateTime<Utc>) {
-        let status = match (window.is_open(now), window.until, window.closed_since(now)) {
-            (true, Some(until), _) => tr_with(
-                self.lang,
-                "admin.window_open_until",
-                &[("date", &last_day(self.lang, until))],
-            ),
-            (true, None, _) => self.t("admin.window_open"),
-            (false, _, Some(since)) => tr_with(
-                self.lang,
-                "admin.window_closed_since",
-                &[("date", &self.date(since))],
-            ),
-            (false, _, None) => self.t("admin.window_closed"),
-        };
-        self.line(&status);
-        self.line(&self.t("admin.window_hint"));
-        let button = if window.is_open(now) {
-            self.btn("btn.window_close", Callback::Window(false))
-        } else {
-            self.btn("btn.window_open", Callback::Window(true))
-        };
-        self.kb.row(vec![button]);
-    }
-
     fn date(&self, t: DateTime<Utc>) -> String {
         day(self.lang, t)
-    }
-
-    /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
-    /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
-    fn campaigns(&mut self, list: &[crate::store::CampaignProgress]) {
-        let org = list
-            .first()
-            .map_or(String::new(), |p| p.campaign.org_code.clone());
-        let new = self.btn("btn.new_campaign", Callback::NewCampaign);
-        if list.is_empty() {
-            self.line(&self.t("campaign.usage"));
-            self.kb.row(vec![new]);
-            return;
-        }
-        self.line(&tr_with(
-            self.lang,
-            "campaign.header",
-            &[("org", &esc(&org))],
-        ));
-        for p in list.iter().take(CAMPAIGNS_SHOWN) {
-            let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());
-            self.campaign(p);
-            // Whole campaigns only, as many as fit one message; the newest come first.
-            if utf16_len(&self.text) > CAMPAIGNS_BUDGET {
-                self.text.truncate(text_before);
-                self.kb.rows.truncate(rows_before);
-                break;
-            }
-        }
-        self.kb.row(vec![new]);
-    }
-
-    fn campaign(&mut self, p: &crate::store::CampaignProgress) {
-        let lang = self.lang;
-        let n = move |v: u64| number(v, lang);
-        {
-            self.text.push('\n');
-            let item = tr_with(
-                self.lang,
-                "campaign.item",
-                &[
-                    ("title", &esc(&p.campaign.title)),
-                    ("date", &last_day(self.lang, p.campaign.deadline)),
-                    ("joined", &n(p.joined)),
-                    ("finished", &n(p.finished)),
-                    ("ratings", &n(p.ratings)),
-                    ("comments", &n(p.comments)),
-                ],
-            );
-            self.line(&item);
-            for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
-                let line = tr_with(
-                    self.lang,
-                    "campaign.activity",
-                    &[
-                        ("code", code.as_str()),
-                        ("n", &n(*ratings)),
-                        ("c", &n(*comments)),
-                    ],
-                );
-                self.line(&line);
-            }
-            if p.unfinished.is_empty() {
-                self.line(&self.t("campaign.all_finished"));
-            } else {
-                let mut names: Vec<String> = p
-                    .unfinished
-                    .iter()
-                    .take(NAMES_SHOWN)
-                    .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
-                    .collect();
-                if p.unfinished.len() > NAMES_SHOWN {
-                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
-                    names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
-                }
-                let line = tr_with(
-                    self.lang,
-                    "campaign.unfinished",
-                    &[("names", &names.join(", "))],
-                );
-                self.line(&line);
-                let label = tr_with(
-                    self.lang,
-                    "btn.remind",
-                    &[("n", &n(p.unfinished.len() as u64))],
-                );
-                let button = Button::cb(
-                    format!("{label} · {}", trim_graphemes(&p.campaign.title, 24)),
-                    Callback::Remind(p.campaign.id),
-                );
-                self.kb.row(vec![button]);
-            }
-        }
-        // A tap turns it the other way; the label says how it stands now.
-        let (key, turn) = if p.campaign.auto_remind {
-            ("btn.auto_remind_on", false)
-        } else {
-            ("btn.auto_remind_off", true)
-        };
-        let toggle = Button::cb(
-            format!(
-                "{} · {}",
-                self.t(key),
-                trim_graphemes(&p.campaign.title, 24)
-            ),
-            Callback::AutoRemind(p.campaign.id, turn),
-        );
-        self.kb.row(vec![toggle]);
     }
 
     fn closed_line(&mut self, since: DateTime<Utc>) {
@@ -527,192 +385,30 @@ impl R<'_> {
                 draft,
                 closed_since,
             } => self.card(code, *given, *progress, *draft, *closed_since),
-            Screen::Summary { summary, page } => self.summary(summary, *page),
-            Screen::WindowAdmin { window, now } => self.window_admin(*window, *now),
-            Screen::WindowUsage => self.line(&self.t("admin.window_usage")),
-            Screen::ChooseExport => {
-                self.line(&self.t("admin.export_choose"));
-                use crate::export::ExportFormat as F;
-                let row = [("XLSX", F::Xlsx), ("CSV", F::Csv), ("JSON", F::Json)]
-                    .into_iter()
-                    .map(|(label, f)| Button::cb(label, Callback::Export(f)))
-                    .collect();
-                self.kb.row(row);
-            }
-            Screen::AdminChanged { user_id, added } => {
-                let key = if *added {
-                    "admin.added"
-                } else {
-                    "admin.removed"
-                };
-                self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
-            }
-            Screen::AdminUsage => self.line(&self.t("admin.usage")),
-            Screen::FocalChanged { user_id, org } => {
-                let id = user_id.to_string();
-                let line = match org {
-                    Some(org) => tr_with(
-                        self.lang,
-                        "admin.focal_added",
-                        &[("id", &id), ("org", &esc(&org.full_name(self.lang)))],
-                    ),
-                    None => tr_with(self.lang, "admin.focal_removed", &[("id", &id)]),
-                };
-                self.line(&line);
-            }
-            Screen::FocalUsage => self.line(&self.t("admin.focal_usage")),
-            Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
-            Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
-            Screen::Campaigns { list } => self.campaigns(list),
-            Screen::ConfirmRemind {
-                campaign_id,
-                title,
-                count,
-            } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "campaign.confirm_remind",
-                    &[("n", &number(count, self.lang)), ("title", &esc(title))],
-                ));
-                let row = vec![
-                    self.btn("btn.send_reminder", Callback::RemindSend(*campaign_id)),
-                    self.btn("btn.no", Callback::Campaigns),
-                ];
-                self.kb.row(row);
-            }
-            Screen::CampaignUsage => {
-                self.line(&self.t("campaign.usage"));
-                let b = self.btn("btn.new_campaign", Callback::NewCampaign);
-                self.kb.row(vec![b]);
-            }
-            Screen::AskAnnounceAudience => {
-                self.line(&self.t("announce.ask_audience"));
-                let everyone = self.btn("announce.everyone", Callback::AnnounceTo(None));
-                self.kb.row(vec![everyone]);
-                let sides = Constituency::ALL
-                    .iter()
-                    .map(|c| self.btn(c.key(), Callback::AnnounceTo(Some(*c))))
-                    .collect();
-                self.kb.grid(sides, 2);
-                self.cancel_row(Callback::Menu);
-            }
-            Screen::AskAnnounceText { audience } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "announce.ask_text",
-                    &[
-                        ("audience", &esc(&self.audience_name(audience))),
-                        ("max", &number(MAX_ANNOUNCEMENT_CHARS, self.lang)),
-                    ],
-                ));
-                self.cancel_row(Callback::Menu);
-            }
-            Screen::AnnouncePreview {
-                audience,
-                text,
-                recipients,
-            } => {
-                let (audience, n) = (
-                    esc(&self.audience_name(audience)),
-                    number(*recipients, self.lang),
-                );
-                let key = if *recipients == 0 {
-                    "announce.nobody"
-                } else {
-                    "announce.preview"
-                };
-                self.line(&tr_with(
-                    self.lang,
-                    key,
-                    &[("audience", &audience), ("n", &n)],
-                ));
-                self.text.push('\n');
-                self.line(&crate::messages::outbox::announcement(self.lang, text));
-                if *recipients > 0 {
-                    let send = tr_with(self.lang, "btn.announce_send", &[("n", &n)]);
-                    self.kb.row(vec![Button::cb(send, Callback::AnnounceSend)]);
-                }
-                let edit = self.btn("btn.announce_edit", Callback::AnnounceEdit);
-                self.kb.row(vec![edit]);
-                self.cancel_row(Callback::Menu);
-            }
-            Screen::AnnounceQueued {
-                audience,
-                recipients,
-            } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "announce.queued",
-                    &[
-                        ("audience", &esc(&self.audience_name(audience))),
-                        ("n", &number(*recipients, self.lang)),
-                    ],
-                ));
-            }
-            Screen::AskCampaignTitle => {
-                self.line(&self.t("campaign.ask_title"));
-                self.cancel_row(Callback::Campaigns);
-            }
-            Screen::AskCampaignScope { title } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "campaign.ask_scope",
-                    &[("title", &esc(title))],
-                ));
-                let plan = self.plan;
-                let all = tr_with(
-                    self.lang,
-                    "btn.campaign_all",
-                    &[("n", &number(plan.activities.len(), self.lang))],
-                );
-                self.kb
-                    .row(vec![Button::cb(all, Callback::CampaignScope(None))]);
-                for p in &plan.priorities {
-                    let n = plan.activities_of(&p.code).count();
-                    let label = format!(
-                        "{} · {} ({})",
-                        p.code,
-                        p.short.get(self.lang),
-                        number(n, self.lang)
-                    );
-                    self.kb.row(vec![Button::cb(
-                        trim_graphemes(&label, LABEL_GRAPHEMES),
-                        Callback::CampaignScope(Some(p.code.clone())),
-                    )]);
-                }
-                self.cancel_row(Callback::Campaigns);
-            }
-            Screen::AskCampaignDeadline {
-                title,
-                activities,
-                options,
-            } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "campaign.ask_deadline",
-                    &[
-                        ("title", &esc(title)),
-                        ("n", &number(*activities, self.lang)),
-                    ],
-                ));
-                for (days, end) in options {
-                    let label = tr_with(
-                        self.lang,
-                        "btn.campaign_days",
-                        &[
-                            ("days", &number(*days, self.lang)),
-                            ("date", &last_day(self.lang, *end)),
-                        ],
-                    );
-                    self.kb
-                        .row(vec![Button::cb(label, Callback::CampaignDays(*days))]);
-                }
-                self.cancel_row(Callback::Campaigns);
-            }
-            Screen::NotCoordinator => {
-                self.line(&self.t("campaign.not_allowed"));
-                self.menu_row();
-            }
+            // Their own files: the focal points' screens and the secretariat's.
+            Screen::Campaigns { .. }
+            | Screen::ConfirmRemind { .. }
+            | Screen::CampaignUsage
+            | Screen::AskCampaignTitle
+            | Screen::AskCampaignScope { .. }
+            | Screen::AskCampaignDeadline { .. }
+            | Screen::NotCoordinator
+            | Screen::GroupCampaignCard { .. }
+            | Screen::GroupNoCampaign => self.campaign_screen(screen),
+            Screen::Summary { .. }
+            | Screen::WindowAdmin { .. }
+            | Screen::WindowUsage
+            | Screen::ChooseExport
+            | Screen::AdminChanged { .. }
+            | Screen::AdminUsage
+            | Screen::FocalChanged { .. }
+            | Screen::FocalUsage
+            | Screen::AdminNotSelf
+            | Screen::FileTooLarge
+            | Screen::AskAnnounceAudience
+            | Screen::AskAnnounceText { .. }
+            | Screen::AnnouncePreview { .. }
+            | Screen::AnnounceQueued { .. } => self.secretariat_screen(screen),
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();
@@ -871,34 +567,6 @@ impl R<'_> {
                 self.kb
                     .row(vec![Button::url(tr(Lang::En, "btn.open_private"), url)]);
             }
-            Screen::GroupCampaignCard { cards } => {
-                // Group members read either language: each campaign in both, Khmer first.
-                let mut blocks = Vec::new();
-                for card in cards {
-                    for l in [Lang::Km, Lang::En] {
-                        blocks.push(tr_with(
-                            l,
-                            "group.card",
-                            &[
-                                ("title", &esc(&card.title)),
-                                ("org", &esc(&card.org.full_name(l))),
-                                ("date", &last_day(l, card.deadline)),
-                            ],
-                        ));
-                    }
-                    let label = tr_with(self.lang, "btn.campaign", &[("title", &card.title)]);
-                    self.kb.row(vec![Button::url(
-                        trim_graphemes(&label, LABEL_GRAPHEMES),
-                        card.code.link(self.bot_username),
-                    )]);
-                }
-                self.line(&blocks.join("\n\n"));
-            }
-            Screen::GroupNoCampaign => {
-                self.text.push_str(&tr(Lang::Km, "group.none_open"));
-                self.text.push_str("\n\n");
-                self.line(&tr(Lang::En, "group.none_open"));
-            }
             Screen::Outdated => {
                 self.line(&self.t("outdated.body"));
                 self.menu_row();
@@ -907,128 +575,6 @@ impl R<'_> {
         while self.text.ends_with('\n') {
             self.text.pop();
         }
-    }
-
-    fn summary(&mut self, s: &Summary, page: u8) {
-        let lang = self.lang;
-        let num = |n: u64| number(n, lang);
-        let mean =
-            |m: Option<f64>| m.map_or("—".to_string(), |m| number(format!("{m:.2}"), lang));
-        let title = |a: &ActivitySummary| {
-            let code = a.code.as_ref();
-            let t = code
-                .and_then(|c| self.plan.activity(c))
-                .map_or("", |x| x.title.get(lang));
-            (
-                code.map_or(String::new(), |c| c.to_string()),
-                esc(&trim_graphemes(t, LABEL_GRAPHEMES)),
-            )
-        };
-        self.line(&tr_with(
-            lang,
-            "summary.title",
-            &[("version", &num(self.plan.version as u64))],
-        ));
-        if page == 0 {
-            let count = |c: Option<Constituency>| num(s.members.get(&c).copied().unwrap_or(0));
-            self.line(&tr_with(
-                lang,
-                "summary.members",
-                &[
-                    ("total", &num(s.member_total())),
-                    ("workers", &count(Some(Constituency::Workers))),
-                    ("employers", &count(Some(Constituency::Employers))),
-                    ("government", &count(Some(Constituency::Government))),
-                    ("other", &count(Some(Constituency::Other))),
-                ],
-            ));
-            self.line(&tr_with(
-                lang,
-                "summary.totals",
-                &[
-                    ("ratings", &num(s.ratings())),
-                    ("texts", &num(s.texts())),
-                    ("voices", &num(s.voices())),
-                ],
-            ));
-            match s.lowest_rated() {
-                Some(low) => {
-                    let (code, t) = title(low);
-                    self.line(&tr_with(
-                        lang,
-                        "summary.lowest",
-                        &[("code", &code), ("title", &t), ("mean", &mean(low.mean()))],
-                    ));
-                }
-                None => self.line(&self.t("summary.nothing")),
-            }
-            if let Some(most) = s.most_commented() {
-                let (code, t) = title(most);
-                self.line(&tr_with(
-                    lang,
-                    "summary.most_commented",
-                    &[
-                        ("code", &code),
-                        ("title", &t),
-                        ("count", &num(most.comments())),
-                    ],
-                ));
-            }
-            self.text.push('\n');
-            self.line(&self.t("summary.choose"));
-            for (i, p) in self.plan.priorities.iter().enumerate() {
-                let label = format!(
-                    "{} · {}",
-                    p.code,
-                    trim_graphemes(p.short.get(lang), LABEL_GRAPHEMES)
-                );
-                self.kb
-                    .row(vec![Button::cb(label, Callback::Summary(i as u8 + 1))]);
-            }
-        } else if let Some(p) = self.plan.priorities.get(page as usize - 1) {
-            self.line(&format!("<b>{} · {}</b>", p.code, esc(p.short.get(lang))));
-            for a in s.activities.iter().filter(|a| {
-                a.code
-                    .as_ref()
-                    .and_then(|c| self.plan.activity(c))
-                    .is_some_and(|x| x.priority == p.code)
-            }) {
-                let (code, t) = title(a);
-                let dist = a
-                    .distribution
-                    .iter()
-                    .map(|c| num(*c))
-                    .collect::<Vec<_>>()
-                    .join("/");
-                self.text.push('\n');
-                self.line(&format!("<b>{code}</b> {t}"));
-                self.line(&tr_with(
-                    lang,
-                    "summary.activity",
-                    &[
-                        ("n", &num(a.n)),
-                        ("mean", &mean(a.mean())),
-                        ("median", &mean(a.median())),
-                        ("dist", &dist),
-                    ],
-                ));
-                self.line(&tr_with(
-                    lang,
-                    "summary.by_side",
-                    &[
-                        ("workers", &mean(a.mean_of(Constituency::Workers))),
-                        ("employers", &mean(a.mean_of(Constituency::Employers))),
-                        ("government", &mean(a.mean_of(Constituency::Government))),
-                        ("comments", &num(a.comments())),
-                    ],
-                ));
-            }
-            let pages = self.plan.priorities.len() as u8 + 1;
-            self.nav(page - 1, pages - 1, |p| Callback::Summary(p + 1));
-            let row = vec![self.btn("btn.totals", Callback::Summary(0))];
-            self.kb.row(row);
-        }
-        self.menu_row();
     }
 
     fn lang_row(&mut self, selected: Lang) {

@@ -1,0 +1,241 @@
+//! The focal points' screens: their campaigns with progress, the campaign dialog, the
+//! reminder's confirmation and the group card.
+
+use super::*;
+
+/// Campaigns, activities and names a coordinator's screen lists; the message stays short.
+const CAMPAIGNS_SHOWN: usize = 5;
+const ACTIVITIES_SHOWN: usize = 12;
+const NAMES_SHOWN: usize = 30;
+/// Room for the campaigns in one message (Telegram's limit is 4096), HTML tags included.
+const CAMPAIGNS_BUDGET: usize = 3800;
+
+impl R<'_> {
+    pub(super) fn campaign_screen(&mut self, screen: &Screen) {
+        match screen {
+            Screen::Campaigns { list } => self.campaigns(list),
+            Screen::ConfirmRemind {
+                campaign_id,
+                title,
+                count,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.confirm_remind",
+                    &[("n", &number(count, self.lang)), ("title", &esc(title))],
+                ));
+                let row = vec![
+                    self.btn("btn.send_reminder", Callback::RemindSend(*campaign_id)),
+                    self.btn("btn.no", Callback::Campaigns),
+                ];
+                self.kb.row(row);
+            }
+            Screen::CampaignUsage => {
+                self.line(&self.t("campaign.usage"));
+                let b = self.btn("btn.new_campaign", Callback::NewCampaign);
+                self.kb.row(vec![b]);
+            }
+            Screen::AskCampaignTitle => {
+                self.line(&self.t("campaign.ask_title"));
+                self.cancel_row(Callback::Campaigns);
+            }
+            Screen::AskCampaignScope { title } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.ask_scope",
+                    &[("title", &esc(title))],
+                ));
+                let plan = self.plan;
+                let all = tr_with(
+                    self.lang,
+                    "btn.campaign_all",
+                    &[("n", &number(plan.activities.len(), self.lang))],
+                );
+                self.kb
+                    .row(vec![Button::cb(all, Callback::CampaignScope(None))]);
+                for p in &plan.priorities {
+                    let n = plan.activities_of(&p.code).count();
+                    let label = format!(
+                        "{} · {} ({})",
+                        p.code,
+                        p.short.get(self.lang),
+                        number(n, self.lang)
+                    );
+                    self.kb.row(vec![Button::cb(
+                        trim_graphemes(&label, LABEL_GRAPHEMES),
+                        Callback::CampaignScope(Some(p.code.clone())),
+                    )]);
+                }
+                self.cancel_row(Callback::Campaigns);
+            }
+            Screen::AskCampaignDeadline {
+                title,
+                activities,
+                options,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.ask_deadline",
+                    &[
+                        ("title", &esc(title)),
+                        ("n", &number(*activities, self.lang)),
+                    ],
+                ));
+                for (days, end) in options {
+                    let label = tr_with(
+                        self.lang,
+                        "btn.campaign_days",
+                        &[
+                            ("days", &number(*days, self.lang)),
+                            ("date", &last_day(self.lang, *end)),
+                        ],
+                    );
+                    self.kb
+                        .row(vec![Button::cb(label, Callback::CampaignDays(*days))]);
+                }
+                self.cancel_row(Callback::Campaigns);
+            }
+            Screen::NotCoordinator => {
+                self.line(&self.t("campaign.not_allowed"));
+                self.menu_row();
+            }
+            Screen::GroupCampaignCard { cards } => {
+                // Group members read either language: each campaign in both, Khmer first.
+                let mut blocks = Vec::new();
+                for card in cards {
+                    for l in [Lang::Km, Lang::En] {
+                        blocks.push(tr_with(
+                            l,
+                            "group.card",
+                            &[
+                                ("title", &esc(&card.title)),
+                                ("org", &esc(&card.org.full_name(l))),
+                                ("date", &last_day(l, card.deadline)),
+                            ],
+                        ));
+                    }
+                    let label = tr_with(self.lang, "btn.campaign", &[("title", &card.title)]);
+                    self.kb.row(vec![Button::url(
+                        trim_graphemes(&label, LABEL_GRAPHEMES),
+                        card.code.link(self.bot_username),
+                    )]);
+                }
+                self.line(&blocks.join("\n\n"));
+            }
+            Screen::GroupNoCampaign => {
+                self.text.push_str(&tr(Lang::Km, "group.none_open"));
+                self.text.push_str("\n\n");
+                self.line(&tr(Lang::En, "group.none_open"));
+            }
+            // Only the screens above are sent here (see `screen` in mod.rs).
+            _ => {}
+        }
+    }
+
+    /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
+    /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
+    fn campaigns(&mut self, list: &[crate::store::CampaignProgress]) {
+        let org = list
+            .first()
+            .map_or(String::new(), |p| p.campaign.org_code.clone());
+        let new = self.btn("btn.new_campaign", Callback::NewCampaign);
+        if list.is_empty() {
+            self.line(&self.t("campaign.usage"));
+            self.kb.row(vec![new]);
+            return;
+        }
+        self.line(&tr_with(
+            self.lang,
+            "campaign.header",
+            &[("org", &esc(&org))],
+        ));
+        for p in list.iter().take(CAMPAIGNS_SHOWN) {
+            let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());
+            self.campaign(p);
+            // Whole campaigns only, as many as fit one message; the newest come first.
+            if utf16_len(&self.text) > CAMPAIGNS_BUDGET {
+                self.text.truncate(text_before);
+                self.kb.rows.truncate(rows_before);
+                break;
+            }
+        }
+        self.kb.row(vec![new]);
+    }
+    fn campaign(&mut self, p: &crate::store::CampaignProgress) {
+        let lang = self.lang;
+        let n = move |v: u64| number(v, lang);
+        {
+            self.text.push('\n');
+            let item = tr_with(
+                self.lang,
+                "campaign.item",
+                &[
+                    ("title", &esc(&p.campaign.title)),
+                    ("date", &last_day(self.lang, p.campaign.deadline)),
+                    ("joined", &n(p.joined)),
+                    ("finished", &n(p.finished)),
+                    ("ratings", &n(p.ratings)),
+                    ("comments", &n(p.comments)),
+                ],
+            );
+            self.line(&item);
+            for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
+                let line = tr_with(
+                    self.lang,
+                    "campaign.activity",
+                    &[
+                        ("code", code.as_str()),
+                        ("n", &n(*ratings)),
+                        ("c", &n(*comments)),
+                    ],
+                );
+                self.line(&line);
+            }
+            if p.unfinished.is_empty() {
+                self.line(&self.t("campaign.all_finished"));
+            } else {
+                let mut names: Vec<String> = p
+                    .unfinished
+                    .iter()
+                    .take(NAMES_SHOWN)
+                    .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
+                    .collect();
+                if p.unfinished.len() > NAMES_SHOWN {
+                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
+                    names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
+                }
+                let line = tr_with(
+                    self.lang,
+                    "campaign.unfinished",
+                    &[("names", &names.join(", "))],
+                );
+                self.line(&line);
+                let label = tr_with(
+                    self.lang,
+                    "btn.remind",
+                    &[("n", &n(p.unfinished.len() as u64))],
+                );
+                let button = Button::cb(
+                    format!("{label} · {}", trim_graphemes(&p.campaign.title, 24)),
+                    Callback::Remind(p.campaign.id),
+                );
+                self.kb.row(vec![button]);
+            }
+        }
+        // A tap turns it the other way; the label says how it stands now.
+        let (key, turn) = if p.campaign.auto_remind {
+            ("btn.auto_remind_on", false)
+        } else {
+            ("btn.auto_remind_off", true)
+        };
+        let toggle = Button::cb(
+            format!(
+                "{} · {}",
+                self.t(key),
+                trim_graphemes(&p.campaign.title, 24)
+            ),
+            Callback::AutoRemind(p.campaign.id, turn),
+        );
+        self.kb.row(vec![toggle]);
+    }
+}

@@ -1,0 +1,267 @@
+//! The secretariat's screens: the summary, the consultation window, exports, admins and
+//! focal points, and the announcement dialog.
+
+use super::*;
+
+impl R<'_> {
+    pub(super) fn secretariat_screen(&mut self, screen: &Screen) {
+        match screen {
+            Screen::Summary { summary, page } => self.summary(summary, *page),
+            Screen::WindowAdmin { window, now } => self.window_admin(*window, *now),
+            Screen::WindowUsage => self.line(&self.t("admin.window_usage")),
+            Screen::ChooseExport => {
+                self.line(&self.t("admin.export_choose"));
+                use crate::export::ExportFormat as F;
+                let row = [("XLSX", F::Xlsx), ("CSV", F::Csv), ("JSON", F::Json)]
+                    .into_iter()
+                    .map(|(label, f)| Button::cb(label, Callback::Export(f)))
+                    .collect();
+                self.kb.row(row);
+            }
+            Screen::AdminChanged { user_id, added } => {
+                let key = if *added {
+                    "admin.added"
+                } else {
+                    "admin.removed"
+                };
+                self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
+            }
+            Screen::AdminUsage => self.line(&self.t("admin.usage")),
+            Screen::FocalChanged { user_id, org } => {
+                let id = user_id.to_string();
+                let line = match org {
+                    Some(org) => tr_with(
+                        self.lang,
+                        "admin.focal_added",
+                        &[("id", &id), ("org", &esc(&org.full_name(self.lang)))],
+                    ),
+                    None => tr_with(self.lang, "admin.focal_removed", &[("id", &id)]),
+                };
+                self.line(&line);
+            }
+            Screen::FocalUsage => self.line(&self.t("admin.focal_usage")),
+            Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
+            Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
+            Screen::AskAnnounceAudience => {
+                self.line(&self.t("announce.ask_audience"));
+                let everyone = self.btn("announce.everyone", Callback::AnnounceTo(None));
+                self.kb.row(vec![everyone]);
+                let sides = Constituency::ALL
+                    .iter()
+                    .map(|c| self.btn(c.key(), Callback::AnnounceTo(Some(*c))))
+                    .collect();
+                self.kb.grid(sides, 2);
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AskAnnounceText { audience } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "announce.ask_text",
+                    &[
+                        ("audience", &esc(&self.audience_name(audience))),
+                        ("max", &number(MAX_ANNOUNCEMENT_CHARS, self.lang)),
+                    ],
+                ));
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AnnouncePreview {
+                audience,
+                text,
+                recipients,
+            } => {
+                let (audience, n) = (
+                    esc(&self.audience_name(audience)),
+                    number(*recipients, self.lang),
+                );
+                let key = if *recipients == 0 {
+                    "announce.nobody"
+                } else {
+                    "announce.preview"
+                };
+                self.line(&tr_with(
+                    self.lang,
+                    key,
+                    &[("audience", &audience), ("n", &n)],
+                ));
+                self.text.push('\n');
+                self.line(&crate::messages::outbox::announcement(self.lang, text));
+                if *recipients > 0 {
+                    let send = tr_with(self.lang, "btn.announce_send", &[("n", &n)]);
+                    self.kb.row(vec![Button::cb(send, Callback::AnnounceSend)]);
+                }
+                let edit = self.btn("btn.announce_edit", Callback::AnnounceEdit);
+                self.kb.row(vec![edit]);
+                self.cancel_row(Callback::Menu);
+            }
+            Screen::AnnounceQueued {
+                audience,
+                recipients,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "announce.queued",
+                    &[
+                        ("audience", &esc(&self.audience_name(audience))),
+                        ("n", &number(*recipients, self.lang)),
+                    ],
+                ));
+            }
+            // Only the screens above are sent here (see `screen` in mod.rs).
+            _ => {}
+        }
+    }
+
+    fn summary(&mut self, s: &Summary, page: u8) {
+        let lang = self.lang;
+        let num = |n: u64| number(n, lang);
+        let mean =
+            |m: Option<f64>| m.map_or("—".to_string(), |m| number(format!("{m:.2}"), lang));
+        let title = |a: &ActivitySummary| {
+            let code = a.code.as_ref();
+            let t = code
+                .and_then(|c| self.plan.activity(c))
+                .map_or("", |x| x.title.get(lang));
+            (
+                code.map_or(String::new(), |c| c.to_string()),
+                esc(&trim_graphemes(t, LABEL_GRAPHEMES)),
+            )
+        };
+        self.line(&tr_with(
+            lang,
+            "summary.title",
+            &[("version", &num(self.plan.version as u64))],
+        ));
+        if page == 0 {
+            let count = |c: Option<Constituency>| num(s.members.get(&c).copied().unwrap_or(0));
+            self.line(&tr_with(
+                lang,
+                "summary.members",
+                &[
+                    ("total", &num(s.member_total())),
+                    ("workers", &count(Some(Constituency::Workers))),
+                    ("employers", &count(Some(Constituency::Employers))),
+                    ("government", &count(Some(Constituency::Government))),
+                    ("other", &count(Some(Constituency::Other))),
+                ],
+            ));
+            self.line(&tr_with(
+                lang,
+                "summary.totals",
+                &[
+                    ("ratings", &num(s.ratings())),
+                    ("texts", &num(s.texts())),
+                    ("voices", &num(s.voices())),
+                ],
+            ));
+            match s.lowest_rated() {
+                Some(low) => {
+                    let (code, t) = title(low);
+                    self.line(&tr_with(
+                        lang,
+                        "summary.lowest",
+                        &[("code", &code), ("title", &t), ("mean", &mean(low.mean()))],
+                    ));
+                }
+                None => self.line(&self.t("summary.nothing")),
+            }
+            if let Some(most) = s.most_commented() {
+                let (code, t) = title(most);
+                self.line(&tr_with(
+                    lang,
+                    "summary.most_commented",
+                    &[
+                        ("code", &code),
+                        ("title", &t),
+                        ("count", &num(most.comments())),
+                    ],
+                ));
+            }
+            self.text.push('\n');
+            self.line(&self.t("summary.choose"));
+            for (i, p) in self.plan.priorities.iter().enumerate() {
+                let label = format!(
+                    "{} · {}",
+                    p.code,
+                    trim_graphemes(p.short.get(lang), LABEL_GRAPHEMES)
+                );
+                self.kb
+                    .row(vec![Button::cb(label, Callback::Summary(i as u8 + 1))]);
+            }
+        } else if let Some(p) = self.plan.priorities.get(page as usize - 1) {
+            self.line(&format!("<b>{} · {}</b>", p.code, esc(p.short.get(lang))));
+            for a in s.activities.iter().filter(|a| {
+                a.code
+                    .as_ref()
+                    .and_then(|c| self.plan.activity(c))
+                    .is_some_and(|x| x.priority == p.code)
+            }) {
+                let (code, t) = title(a);
+                let dist = a
+                    .distribution
+                    .iter()
+                    .map(|c| num(*c))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                self.text.push('\n');
+                self.line(&format!("<b>{code}</b> {t}"));
+                self.line(&tr_with(
+                    lang,
+                    "summary.activity",
+                    &[
+                        ("n", &num(a.n)),
+                        ("mean", &mean(a.mean())),
+                        ("median", &mean(a.median())),
+                        ("dist", &dist),
+                    ],
+                ));
+                self.line(&tr_with(
+                    lang,
+                    "summary.by_side",
+                    &[
+                        ("workers", &mean(a.mean_of(Constituency::Workers))),
+                        ("employers", &mean(a.mean_of(Constituency::Employers))),
+                        ("government", &mean(a.mean_of(Constituency::Government))),
+                        ("comments", &num(a.comments())),
+                    ],
+                ));
+            }
+            let pages = self.plan.priorities.len() as u8 + 1;
+            self.nav(page - 1, pages - 1, |p| Callback::Summary(p + 1));
+            let row = vec![self.btn("btn.totals", Callback::Summary(0))];
+            self.kb.row(row);
+        }
+        self.menu_row();
+    }
+    fn window_admin(&mut self, window: crate::domain::Window, now: DateTime<Utc>) {
+        let status = match (window.is_open(now), window.until, window.closed_since(now)) {
+            (true, Some(until), _) => tr_with(
+                self.lang,
+                "admin.window_open_until",
+                &[("date", &last_day(self.lang, until))],
+            ),
+            (true, None, _) => self.t("admin.window_open"),
+            (false, _, Some(since)) => tr_with(
+                self.lang,
+                "admin.window_closed_since",
+                &[("date", &self.date(since))],
+            ),
+            (false, _, None) => self.t("admin.window_closed"),
+        };
+        self.line(&status);
+        self.line(&self.t("admin.window_hint"));
+        let button = if window.is_open(now) {
+            self.btn("btn.window_close", Callback::Window(false))
+        } else {
+            self.btn("btn.window_open", Callback::Window(true))
+        };
+        self.kb.row(vec![button]);
+    }
+    /// Who an announcement goes to, in words (organisations by their code).
+    fn audience_name(&self, audience: &crate::domain::Audience) -> String {
+        match audience {
+            crate::domain::Audience::All => self.t("announce.everyone"),
+            crate::domain::Audience::Constituency(c) => self.t(c.key()),
+            crate::domain::Audience::Organisation(code) => code.clone(),
+        }
+    }
+}
