@@ -506,6 +506,9 @@ async fn a_focal_point_posts_the_campaign_card_in_the_group_within_the_group_lim
         from_member.silence(Duration::from_millis(400)).await,
         "members get no answer to /campaign in the group"
     );
+    // A command for another bot in the same group is not ours to answer.
+    from_focal.send_text("/campaign@another_bot");
+    assert!(from_focal.silence(Duration::from_millis(400)).await);
 
     for _ in 0..25 {
         from_member.send_text("/start");

@@ -715,6 +715,20 @@ fn commands_parse_with_bot_names_and_payloads() {
     assert_eq!(Command::parse("/HELP"), Some(Command::Help));
     assert_eq!(Command::parse("/unknown"), None);
     assert_eq!(Command::parse("start"), None);
+    assert_eq!(
+        Command::addressee("/start@dwcp_bot camp_42"),
+        Some("dwcp_bot")
+    );
+    assert_eq!(
+        Command::addressee("  /campaign@other_bot"),
+        Some("other_bot")
+    );
+    assert_eq!(
+        Command::addressee("/start camp@42"),
+        None,
+        "only the command's own name"
+    );
+    assert_eq!(Command::addressee("mail me@example.org"), None);
 }
 
 #[test]

@@ -169,6 +169,13 @@ impl AdminArg {
 }
 
 impl Command {
+    /// The bot a `/name@bot …` command names, if it names one. In a group several bots may
+    /// read the same commands: one addressed to another bot is not ours to answer.
+    pub fn addressee(text: &str) -> Option<&str> {
+        let head = text.trim().strip_prefix('/')?.split_whitespace().next()?;
+        head.split_once('@').map(|(_, bot)| bot)
+    }
+
     /// Parses `/name[@bot] [payload]`. Unknown commands are `None` (the text is then a hint case).
     pub fn parse(text: &str) -> Option<Command> {
         let text = text.trim();

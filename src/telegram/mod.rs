@@ -250,7 +250,7 @@ async fn on_message<B: TgBot>(
     tasks: Arc<tasks::Tasks>,
     groups: Arc<group_budget::GroupBudget>,
 ) -> HandlerResult {
-    let Some((chat, input)) = parse::message_input(&msg) else {
+    let Some((chat, input)) = parse::message_input(&msg, engine.bot_username()) else {
         return Ok(());
     };
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());

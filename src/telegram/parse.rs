@@ -6,14 +6,17 @@ use crate::conversation::{Callback, ChatKind, Command, DocumentIn, Input, OtherK
 use crate::domain::VoiceNote;
 
 /// What a message means to the conversation, or `None` for messages the bot ignores
-/// (service messages, and in groups anything but a command).
-pub fn message_input(msg: &Message) -> Option<(ChatKind, Input)> {
+/// (service messages, commands addressed to another bot, and in groups anything but a command).
+pub fn message_input(msg: &Message, bot_username: &str) -> Option<(ChatKind, Input)> {
     let chat = if msg.chat.is_private() {
         ChatKind::Private
     } else {
         ChatKind::Group
     };
     if let Some(text) = msg.text() {
+        if Command::addressee(text).is_some_and(|bot| !bot.eq_ignore_ascii_case(bot_username)) {
+            return None;
+        }
         return match Command::parse(text) {
             Some(cmd) => Some((chat, Input::Command(cmd))),
             None if chat == ChatKind::Group => None,
