@@ -161,6 +161,7 @@ impl R<'_> {
         }
         self.kb.row(vec![new]);
     }
+
     fn campaign(&mut self, p: &crate::store::CampaignProgress) {
         let lang = self.lang;
         let n = move |v: u64| number(v, lang);

@@ -232,6 +232,7 @@ impl R<'_> {
         }
         self.menu_row();
     }
+
     fn window_admin(&mut self, window: crate::domain::Window, now: DateTime<Utc>) {
         let status = match (window.is_open(now), window.until, window.closed_since(now)) {
             (true, Some(until), _) => tr_with(
@@ -256,12 +257,18 @@ impl R<'_> {
         };
         self.kb.row(vec![button]);
     }
-    /// Who an announcement goes to, in words (organisations by their code).
+
+    /// Who an announcement goes to, in words: built-in organisations with their name, added
+    /// ones by their code (which is their abbreviation).
     fn audience_name(&self, audience: &crate::domain::Audience) -> String {
         match audience {
             crate::domain::Audience::All => self.t("announce.everyone"),
             crate::domain::Audience::Constituency(c) => self.t(c.key()),
-            crate::domain::Audience::Organisation(code) => code.clone(),
+            crate::domain::Audience::Organisation(code) => {
+                crate::domain::reference::organisation(code).map_or(code.clone(), |o| {
+                    crate::domain::Org::built_in(o).label(self.lang)
+                })
+            }
         }
     }
 }
