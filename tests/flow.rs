@@ -1284,3 +1284,45 @@ fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
         assert_eq!(screen(&out), &Screen::NotAllowed);
     }
 }
+
+#[test]
+fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
+    use dwcp_feedback::store::{Campaign, CampaignProgress};
+    let mut m = Member::onboarded(Lang::En);
+    m.coordinates = Some("CCAWDU".into());
+    let progress = |id: i64, deadline| CampaignProgress {
+        campaign: Campaign {
+            id,
+            code: CampaignCode::generate().unwrap(),
+            org_code: "CCAWDU".into(),
+            title: format!("Campaign {id}"),
+            activities: vec![code("P1.1")],
+            plan_version: 1,
+            deadline,
+            auto_remind: true,
+        },
+        joined: 2,
+        finished: 1,
+        ratings: 3,
+        comments: 0,
+        per_activity: vec![(code("P1.1"), 3, 0)],
+        unfinished: vec![(601, Some("Sokha".into()))],
+    };
+    m.campaigns = Some(vec![
+        progress(1, now() - chrono::Duration::days(1)),
+        progress(2, now() + chrono::Duration::days(1)),
+    ]);
+    for cb in [
+        Callback::Remind(1),
+        Callback::RemindSend(1),
+        Callback::AutoRemind(1, false),
+    ] {
+        let out = m.tap(cb);
+        assert!(out.effects.is_empty() && out.tasks.is_empty(), "{out:?}");
+        assert_eq!(out.notice, Some(Notice::Closed));
+        assert!(matches!(screen(&out), Screen::Campaigns { .. }));
+    }
+    // The open one still works.
+    let open = m.tap(Callback::RemindSend(2));
+    assert_eq!(open.tasks, [Task::Remind { campaign_id: 2 }]);
+}

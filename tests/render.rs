@@ -76,9 +76,19 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::AdminUsage,
         Screen::CampaignUsage,
         Screen::NotCoordinator,
-        Screen::Campaigns { list: vec![] },
+        Screen::Campaigns {
+            list: vec![],
+            now: chrono::Utc::now(),
+        },
+        // Open campaigns, with their buttons…
         Screen::Campaigns {
             list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
+            now: chrono::Utc::now() - chrono::Duration::days(1),
+        },
+        // …and closed ones.
+        Screen::Campaigns {
+            list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
+            now: chrono::Utc::now() + chrono::Duration::days(1),
         },
         Screen::ConfirmRemind {
             campaign_id: 7,
@@ -648,4 +658,37 @@ fn periods_end_on_the_day_that_was_typed() {
         dwcp_feedback::messages::render::last_day(Lang::En, until),
         "31 Mar 2027"
     );
+}
+
+/// A closed campaign keeps its figures but loses its Remind and Auto-reminders buttons.
+#[test]
+fn closed_campaigns_have_no_buttons_but_new_campaign() {
+    let plan = Plan::default_plan();
+    let campaigns = |now| Reply {
+        placement: Placement::New,
+        banner: None,
+        screen: Screen::Campaigns {
+            list: vec![busy_campaign(&plan, 1)],
+            now,
+        },
+    };
+    let deadline = busy_campaign(&plan, 1).campaign.deadline;
+    let callbacks = |now| -> Vec<String> {
+        render(&campaigns(now), Lang::En, &plan, "bot")
+            .keyboard
+            .rows
+            .iter()
+            .flatten()
+            .filter_map(|b| match &b.action {
+                Action::Callback(cb) => Some(cb.encode()),
+                Action::Url(_) => None,
+            })
+            .collect()
+    };
+    let open = callbacks(deadline - chrono::Duration::days(1));
+    assert!(open.iter().any(|c| c.starts_with("cr:")) && open.iter().any(|c| c.starts_with("ca:")));
+    let after = deadline + chrono::Duration::days(1);
+    let closed = render(&campaigns(after), Lang::En, &plan, "bot");
+    assert!(closed.text.contains("closed on"), "{}", closed.text);
+    assert_eq!(callbacks(after), ["cn"]);
 }

@@ -183,6 +183,8 @@ pub enum Screen {
     /// A coordinator's campaigns with their progress.
     Campaigns {
         list: Vec<crate::store::CampaignProgress>,
+        /// Campaigns past their deadline are shown as closed, without buttons.
+        now: DateTime<Utc>,
     },
     ConfirmRemind {
         campaign_id: i64,

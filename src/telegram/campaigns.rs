@@ -99,6 +99,10 @@ pub(super) async fn remind<B: TgBot>(
         say(bot, chat, tr(lang, "campaign.not_allowed")).await?;
         return Ok(());
     };
+    if campaign.deadline <= engine.now() {
+        say(bot, chat, tr(lang, "campaign.closed_no_remind")).await?;
+        return Ok(());
+    }
     let recipients = store.to_remind(&campaign).await?;
     if recipients.is_empty() {
         say(bot, chat, tr(lang, "campaign.nobody_to_remind")).await?;

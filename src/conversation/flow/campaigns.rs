@@ -75,6 +75,14 @@ impl Step<'_> {
                 self.placement = Placement::New;
                 self.campaign_answer(org, draft, text, now);
             }
+            // A campaign past its deadline: nothing more is sent or changed for it.
+            Input::Callback {
+                data: Callback::Remind(id) | Callback::RemindSend(id) | Callback::AutoRemind(id, _),
+                ..
+            } if org.is_some() && own(*id).is_some_and(|p| p.campaign.deadline <= now) => {
+                self.notice = Some(Notice::Closed);
+                self.campaigns();
+            }
             Input::Callback { data, .. } => match data {
                 Callback::Campaigns if org.is_some() => self.campaigns(),
                 Callback::NewCampaign if org.is_some() => {
@@ -104,7 +112,10 @@ impl Step<'_> {
                         for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
                             p.campaign.auto_remind = *on;
                         }
-                        self.show(Screen::Campaigns { list });
+                        self.show(Screen::Campaigns {
+                            list,
+                            now: self.now,
+                        });
                     }
                     _ => self.refuse(),
                 },
@@ -276,6 +287,7 @@ impl Step<'_> {
         }
         self.show(Screen::Campaigns {
             list: self.facts.campaigns.clone().unwrap_or_default(),
+            now: self.now,
         });
     }
 

@@ -57,6 +57,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         },
         banner: None,
         closed_since: facts.window.closed_since(now),
+        now,
     };
     if facts.chat == ChatKind::Group {
         s.group(input);
@@ -91,6 +92,7 @@ struct Step<'a> {
     banner: Option<Banner>,
     /// When the consultation closed, if it has: then nothing may change.
     closed_since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 }
 
 impl Step<'_> {

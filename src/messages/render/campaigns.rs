@@ -13,7 +13,7 @@ const CAMPAIGNS_BUDGET: usize = 3800;
 impl R<'_> {
     pub(super) fn campaign_screen(&mut self, screen: &Screen) {
         match screen {
-            Screen::Campaigns { list } => self.campaigns(list),
+            Screen::Campaigns { list, now } => self.campaigns(list, *now),
             Screen::ConfirmRemind {
                 campaign_id,
                 title,
@@ -134,7 +134,7 @@ impl R<'_> {
 
     /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
     /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
-    fn campaigns(&mut self, list: &[crate::store::CampaignProgress]) {
+    fn campaigns(&mut self, list: &[crate::store::CampaignProgress], now: DateTime<Utc>) {
         let org = list
             .first()
             .map_or(String::new(), |p| p.campaign.org_code.clone());
@@ -151,7 +151,7 @@ impl R<'_> {
         ));
         for p in list.iter().take(CAMPAIGNS_SHOWN) {
             let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());
-            self.campaign(p);
+            self.campaign(p, p.campaign.deadline > now);
             // Whole campaigns only, as many as fit one message; the newest come first.
             if utf16_len(&self.text) > CAMPAIGNS_BUDGET {
                 self.text.truncate(text_before);
@@ -162,66 +162,75 @@ impl R<'_> {
         self.kb.row(vec![new]);
     }
 
-    fn campaign(&mut self, p: &crate::store::CampaignProgress) {
+    /// One campaign's progress; an open one also gets its Remind and Auto-reminders buttons.
+    fn campaign(&mut self, p: &crate::store::CampaignProgress, open: bool) {
         let lang = self.lang;
         let n = move |v: u64| number(v, lang);
-        {
-            self.text.push('\n');
-            let item = tr_with(
+        self.text.push('\n');
+        let item = tr_with(
+            self.lang,
+            if open {
+                "campaign.item"
+            } else {
+                "campaign.item_closed"
+            },
+            &[
+                ("title", &esc(&p.campaign.title)),
+                ("date", &last_day(self.lang, p.campaign.deadline)),
+                ("joined", &n(p.joined)),
+                ("finished", &n(p.finished)),
+                ("ratings", &n(p.ratings)),
+                ("comments", &n(p.comments)),
+            ],
+        );
+        self.line(&item);
+        for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
+            let line = tr_with(
                 self.lang,
-                "campaign.item",
+                "campaign.activity",
                 &[
-                    ("title", &esc(&p.campaign.title)),
-                    ("date", &last_day(self.lang, p.campaign.deadline)),
-                    ("joined", &n(p.joined)),
-                    ("finished", &n(p.finished)),
-                    ("ratings", &n(p.ratings)),
-                    ("comments", &n(p.comments)),
+                    ("code", code.as_str()),
+                    ("n", &n(*ratings)),
+                    ("c", &n(*comments)),
                 ],
             );
-            self.line(&item);
-            for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
-                let line = tr_with(
-                    self.lang,
-                    "campaign.activity",
-                    &[
-                        ("code", code.as_str()),
-                        ("n", &n(*ratings)),
-                        ("c", &n(*comments)),
-                    ],
-                );
-                self.line(&line);
+            self.line(&line);
+        }
+        if p.unfinished.is_empty() {
+            self.line(&self.t("campaign.all_finished"));
+        } else {
+            let mut names: Vec<String> = p
+                .unfinished
+                .iter()
+                .take(NAMES_SHOWN)
+                .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
+                .collect();
+            if p.unfinished.len() > NAMES_SHOWN {
+                let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
+                names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
             }
-            if p.unfinished.is_empty() {
-                self.line(&self.t("campaign.all_finished"));
-            } else {
-                let mut names: Vec<String> = p
-                    .unfinished
-                    .iter()
-                    .take(NAMES_SHOWN)
-                    .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
-                    .collect();
-                if p.unfinished.len() > NAMES_SHOWN {
-                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
-                    names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
-                }
-                let line = tr_with(
-                    self.lang,
-                    "campaign.unfinished",
-                    &[("names", &names.join(", "))],
-                );
-                self.line(&line);
-                let label = tr_with(
-                    self.lang,
-                    "btn.remind",
-                    &[("n", &n(p.unfinished.len() as u64))],
-                );
-                let button = Button::cb(
-                    format!("{label} · {}", trim_graphemes(&p.campaign.title, 24)),
-                    Callback::Remind(p.campaign.id),
-                );
-                self.kb.row(vec![button]);
-            }
+            let line = tr_with(
+                self.lang,
+                "campaign.unfinished",
+                &[("names", &names.join(", "))],
+            );
+            self.line(&line);
+        }
+        if !open {
+            return;
+        }
+        let title = trim_graphemes(&p.campaign.title, 24);
+        if !p.unfinished.is_empty() {
+            let label = tr_with(
+                self.lang,
+                "btn.remind",
+                &[("n", &n(p.unfinished.len() as u64))],
+            );
+            let button = Button::cb(
+                format!("{label} · {title}"),
+                Callback::Remind(p.campaign.id),
+            );
+            self.kb.row(vec![button]);
         }
         // A tap turns it the other way; the label says how it stands now.
         let (key, turn) = if p.campaign.auto_remind {
@@ -230,11 +239,7 @@ impl R<'_> {
             ("btn.auto_remind_off", true)
         };
         let toggle = Button::cb(
-            format!(
-                "{} · {}",
-                self.t(key),
-                trim_graphemes(&p.campaign.title, 24)
-            ),
+            format!("{} · {title}", self.t(key)),
             Callback::AutoRemind(p.campaign.id, turn),
         );
         self.kb.row(vec![toggle]);
