@@ -333,6 +333,10 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
             .await
             .unwrap();
     }
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, now)
+        .await
+        .unwrap();
     let config = support::harness::config(&fake, &url, None);
     for _restart in 0..2 {
         let app = dwcp_feedback::telegram::App::build(&config, std::sync::Arc::new(At(now)))
@@ -352,6 +356,27 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
             .filter(|e| matches!(e, support::fake_telegram::Event::Sent(_)))
             .count()
     };
+    // The focal point is told once, in a message that ends with the tally.
+    let told: Vec<_> = fake.drain(UNION_FOCAL);
+    let texts: Vec<(bool, String)> = told
+        .into_iter()
+        .filter_map(|e| match e {
+            support::fake_telegram::Event::Sent(m) => Some((true, m.text)),
+            support::fake_telegram::Event::Edited(m) => Some((false, m.text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|(sent, _)| *sent).count(),
+        1,
+        "{texts:?}"
+    );
+    // In Khmer: the focal point never chose a language.
+    assert!(texts[0].1.starts_with("⏰ ការរំលឹកស្វ័យប្រវត្តិ"), "{texts:?}");
+    assert!(
+        texts.last().is_some_and(|(_, t)| t.contains("បានផ្ញើ ១")),
+        "{texts:?}"
+    );
     assert_eq!(got(801), 1, "one reminder, across two starts");
     assert_eq!(got(802), 0, "finished");
     assert_eq!(got(803), 0, "opted out");

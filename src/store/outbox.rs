@@ -216,6 +216,23 @@ impl Store {
         Ok(Some(id))
     }
 
+    /// Whether this automatic reminder stage of the campaign was queued already: checked
+    /// before anything is prepared for it (the unique index stays the last word).
+    pub async fn reminder_stage_queued(
+        &self,
+        campaign_id: i64,
+        stage: &str,
+    ) -> Result<bool, StoreError> {
+        let (queued,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM broadcasts WHERE campaign_id = ?1 AND stage = ?2)",
+        )
+        .bind(campaign_id)
+        .bind(stage)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(queued)
+    }
+
     /// At start-up: rows a crash cut off between sending and hearing back. They may have been
     /// delivered, so they are not sent again; the tally counts them as uncertain.
     pub async fn recover_outbox(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -9,7 +9,7 @@ use crate::domain::campaign::due_reminder;
 use crate::domain::{ActivityCode, CampaignCode, Lang};
 use crate::engine::Engine;
 use crate::messages::render::last_day;
-use crate::messages::text::esc;
+use crate::messages::text::{esc, number};
 use crate::messages::{tr, tr_with};
 use crate::store::{
     Actor, BroadcastKind, Campaign, NewBroadcast, NewCampaign, OutMessage, Recipient, StatusMessage,
@@ -173,7 +173,10 @@ async fn reminder_messages(
 /// Queues the automatic reminders that are due (3 days and 1 day before each open campaign's
 /// deadline, in the daytime in Phnom Penh). Each stage is queued once per campaign, however
 /// often this runs and however many times the bot restarts.
-pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskError> {
+pub(super) async fn queue_due_reminders<B: TgBot>(
+    engine: &Engine,
+    bot: &B,
+) -> Result<usize, TaskError> {
     let now = engine.now();
     let store = engine.store();
     let mut queued = 0;
@@ -182,8 +185,16 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
         else {
             continue;
         };
+        if store.reminder_stage_queued(campaign.id, stage).await? {
+            continue;
+        }
         let recipients = store.to_remind(&campaign).await?;
         let messages = reminder_messages(engine, &campaign, recipients).await?;
+        let status = if messages.is_empty() {
+            None
+        } else {
+            tell_focal_point(engine, bot, &campaign, messages.len()).await
+        };
         let broadcast = NewBroadcast {
             kind: BroadcastKind::Reminder,
             audience: format!(
@@ -193,7 +204,7 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
             campaign_id: Some(campaign.id),
             stage: Some(stage),
             by: Actor::Cli,
-            status: None,
+            status,
         };
         if store
             .queue_broadcast(&broadcast, &messages, now)
@@ -204,4 +215,52 @@ pub(super) async fn queue_due_reminders(engine: &Engine) -> Result<usize, TaskEr
         }
     }
     Ok(queued)
+}
+
+/// Tells the organisation's focal point that an automatic reminder is going out, in a message
+/// the outbox then edits with its progress and final tally. `None` when the organisation has no
+/// focal point or the message cannot be sent (the reminder goes out all the same).
+async fn tell_focal_point<B: TgBot>(
+    engine: &Engine,
+    bot: &B,
+    campaign: &Campaign,
+    recipients: usize,
+) -> Option<StatusMessage> {
+    let store = engine.store();
+    let focal = match store.coordinators().await {
+        Ok(all) => {
+            all.into_iter()
+                .find(|(org, _)| *org == campaign.org_code)?
+                .1
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look up a focal point");
+            return None;
+        }
+    };
+    let lang = store
+        .chat_lang(focal)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(Lang::Km);
+    let text = tr_with(
+        lang,
+        "campaign.auto_reminding",
+        &[
+            ("title", &esc(&campaign.title)),
+            ("n", &number(recipients, lang)),
+        ],
+    );
+    match say(bot, ChatId(focal), text).await {
+        Ok(message) => Some(StatusMessage {
+            chat: focal,
+            message: message.0,
+            lang,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not tell a focal point about an automatic reminder");
+            None
+        }
+    }
 }

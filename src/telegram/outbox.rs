@@ -61,7 +61,7 @@ pub async fn run<B: TgBot>(
     loop {
         if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
             last_schedule = Some(tokio::time::Instant::now());
-            match super::campaigns::queue_due_reminders(&engine).await {
+            match super::campaigns::queue_due_reminders(&engine, &bot).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "outbox: automatic reminders queued"),
                 Err(e) => tracing::warn!(error = %e, "outbox: could not queue automatic reminders"),
