@@ -147,7 +147,7 @@ impl R<'_> {
         self.line(&tr_with(
             self.lang,
             "campaign.header",
-            &[("org", &esc(&org))],
+            &[("org", &esc(&self.org_label(&org)))],
         ));
         for p in list.iter().take(CAMPAIGNS_SHOWN) {
             let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());

@@ -148,6 +148,14 @@ impl R<'_> {
         self.kb.row(vec![b]);
     }
 
+    /// An organisation by its code: a built-in one with its name, an added one by its code
+    /// (which is its abbreviation).
+    fn org_label(&self, code: &str) -> String {
+        crate::domain::reference::organisation(code).map_or(code.to_string(), |o| {
+            crate::domain::Org::built_in(o).label(self.lang)
+        })
+    }
+
     fn menu_row(&mut self) {
         let b = self.btn("btn.menu", Callback::Menu);
         self.kb.row(vec![b]);

@@ -258,17 +258,12 @@ impl R<'_> {
         self.kb.row(vec![button]);
     }
 
-    /// Who an announcement goes to, in words: built-in organisations with their name, added
-    /// ones by their code (which is their abbreviation).
+    /// Who an announcement goes to, in words.
     fn audience_name(&self, audience: &crate::domain::Audience) -> String {
         match audience {
             crate::domain::Audience::All => self.t("announce.everyone"),
             crate::domain::Audience::Constituency(c) => self.t(c.key()),
-            crate::domain::Audience::Organisation(code) => {
-                crate::domain::reference::organisation(code).map_or(code.clone(), |o| {
-                    crate::domain::Org::built_in(o).label(self.lang)
-                })
-            }
+            crate::domain::Audience::Organisation(code) => self.org_label(code),
         }
     }
 }
