@@ -385,8 +385,8 @@ pub async fn org_list(store: &Store, out: &mut impl Write) -> CliResult {
     for org in store.organisations().await? {
         let focal: Vec<String> = coordinators
             .iter()
-            .filter(|(code, _)| *code == org.code)
-            .map(|(_, id)| id.to_string())
+            .filter(|f| f.org_code == org.code)
+            .map(|f| f.member_id.to_string())
             .collect();
         writeln!(
             out,

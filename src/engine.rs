@@ -11,7 +11,7 @@ use crate::conversation::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, Invite};
+use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, FocalArg, Invite};
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
@@ -195,6 +195,7 @@ impl Engine {
                 campaigns: None,
                 organisations: &[],
                 cards,
+                focal_points: None,
                 audience_size: None,
                 reminders: true,
             };
@@ -303,6 +304,12 @@ impl Engine {
             coordinates: record.coordinates.take(),
             organisations: &added_orgs,
             cards: Vec::new(),
+            focal_points: match (&incoming.input, record.is_admin) {
+                (Input::Command(Command::Focal(FocalArg::List)), true) => {
+                    Some(self.store.coordinators().await?)
+                }
+                _ => None,
+            },
             // Counted for an admin's announcement preview and its confirmation.
             audience_size: match (&record.state, &incoming.input, record.is_admin) {
                 (

@@ -633,6 +633,13 @@ async fn an_admin_names_a_focal_point_from_the_bot_and_removes_them() {
     focal.send_text("/campaign");
     let list = focal.reply().await;
     assert!(list.button("New campaign").is_some(), "{:?}", list.labels());
+    admin.send_text("/focal");
+    let all = admin.reply().await;
+    assert!(
+        all.text.contains("CCAWDU") && all.text.contains("7003"),
+        "{}",
+        all.text
+    );
 
     admin.send_text("/focal remove 7003");
     let removed = admin.reply().await;

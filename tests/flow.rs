@@ -92,6 +92,7 @@ impl Member {
             organisations: &self.organisations,
             cards: self.cards.clone(),
             audience_size: self.audience_size,
+            focal_points: self.is_admin.then(Vec::new),
             reminders: self.reminders,
         };
         let out = step(&self.state, &input, &facts, now());
@@ -951,8 +952,16 @@ fn an_admin_names_and_removes_focal_points() {
             user_id: 123
         }))
     );
+    assert_eq!(
+        Command::parse("/focal"),
+        Some(Command::Focal(FocalArg::List))
+    );
+    assert_eq!(
+        screen(&admin.command(Command::Focal(FocalArg::List))),
+        &Screen::FocalPoints { list: vec![] }
+    );
     for usage in [
-        "/focal",
+        "/focal x",
         "/focal add CCAWDU",
         "/focal add CC/AWDU 1",
         "/focal remove x",

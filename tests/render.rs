@@ -106,6 +106,21 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::AskCampaignTitle,
         Screen::AskAnnounceAudience,
         Screen::FocalUsage,
+        Screen::FocalPoints { list: vec![] },
+        // More focal points than one message holds: cut, whole lines only.
+        Screen::FocalPoints {
+            list: (0..400)
+                .map(|i| dwcp_feedback::store::FocalPoint {
+                    org_code: if i % 2 == 0 {
+                        "CCAWDU".into()
+                    } else {
+                        format!("ADDED-{i}")
+                    },
+                    member_id: i64::MAX - i,
+                    first_name: Some("<Sokha> & ស្រីមុំ".repeat(3)),
+                })
+                .collect(),
+        },
         Screen::FocalChanged {
             user_id: i64::MAX,
             org: Some(Org::built_in(reference::organisation("CCAWDU").unwrap())),

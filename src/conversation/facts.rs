@@ -65,6 +65,8 @@ pub struct Facts<'a> {
     pub organisations: &'a [crate::domain::Org],
     /// In a group, for a focal point's `/campaign`: their organisation's open campaigns.
     pub cards: Vec<CampaignCard>,
+    /// Loaded only for an admin's `/focal`: every focal point.
+    pub focal_points: Option<Vec<crate::store::FocalPoint>>,
     /// For an admin's announcement text: how many members its audience reaches.
     pub audience_size: Option<u64>,
     /// The member wants campaign reminders (they can opt out in /settings).

@@ -42,6 +42,8 @@ pub enum FocalArg {
         user_id: i64,
     },
     Remove(i64),
+    /// `/focal` alone: who is focal point of what.
+    List,
     Usage,
 }
 
@@ -57,6 +59,7 @@ impl FocalArg {
                 })
             }
             ["remove", n] => id(n).map_or(FocalArg::Usage, FocalArg::Remove),
+            [] => FocalArg::List,
             _ => FocalArg::Usage,
         }
     }

@@ -176,6 +176,10 @@ pub enum Screen {
         org: Option<crate::domain::Org>,
     },
     FocalUsage,
+    /// Admins: every focal point, by organisation, and how to change them.
+    FocalPoints {
+        list: Vec<crate::store::FocalPoint>,
+    },
     /// An admin may not remove themself: someone must remain who can add admins back.
     AdminNotSelf,
     /// A document too large to be a plan file.

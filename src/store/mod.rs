@@ -16,6 +16,7 @@ pub use crate::domain::Org;
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, Shown, StepWrite};
 pub use export::{ExportFilter, RatingRow};
+pub use organisations::FocalPoint;
 pub use outbox::{
     backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled,
     StatusMessage, Tally,

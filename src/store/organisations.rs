@@ -6,6 +6,15 @@ use sqlx::FromRow;
 use super::{Actor, Store, StoreError};
 use crate::domain::{reference, Constituency, Org};
 
+/// A focal point: who, for which organisation.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct FocalPoint {
+    pub org_code: String,
+    pub member_id: i64,
+    /// As Telegram shows it, once they have opened the bot.
+    pub first_name: Option<String>,
+}
+
 #[derive(FromRow)]
 pub(super) struct OrgRow {
     pub(super) code: String,
@@ -155,10 +164,12 @@ impl Store {
         Ok(row.map(|(c,)| c))
     }
 
-    /// Coordinators with their organisation, by organisation.
-    pub async fn coordinators(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    /// Coordinators with their organisation and first name, by organisation.
+    pub async fn coordinators(&self) -> Result<Vec<FocalPoint>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT org_code, member_id FROM coordinators ORDER BY org_code, member_id",
+            "SELECT k.org_code, k.member_id, c.first_name FROM coordinators k
+             LEFT JOIN chats c ON c.chat_id = k.member_id
+             ORDER BY k.org_code, k.member_id",
         )
         .fetch_all(&self.reader)
         .await?)

@@ -230,8 +230,8 @@ async fn tell_focal_point<B: TgBot>(
     let focal = match store.coordinators().await {
         Ok(all) => {
             all.into_iter()
-                .find(|(org, _)| *org == campaign.org_code)?
-                .1
+                .find(|f| f.org_code == campaign.org_code)?
+                .member_id
         }
         Err(e) => {
             tracing::warn!(error = %e, "could not look up a focal point");

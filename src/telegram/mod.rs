@@ -107,7 +107,12 @@ impl App {
         );
         commands::register(&bot).await;
         let admins: Vec<i64> = store.admins().await?.iter().map(|a| a.user_id).collect();
-        let coordinators: Vec<i64> = store.coordinators().await?.iter().map(|c| c.1).collect();
+        let coordinators: Vec<i64> = store
+            .coordinators()
+            .await?
+            .iter()
+            .map(|c| c.member_id)
+            .collect();
         commands::register_staff(&bot, &admins, &coordinators).await;
         let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {

@@ -231,6 +231,9 @@ impl Step<'_> {
     fn focal(&mut self, arg: &FocalArg) {
         match arg {
             FocalArg::Usage => self.show(Screen::FocalUsage),
+            FocalArg::List => self.show(Screen::FocalPoints {
+                list: self.facts.focal_points.clone().unwrap_or_default(),
+            }),
             FocalArg::Add { org, user_id } => {
                 let Some(found) = Org::find(org, self.facts.organisations) else {
                     return self.show(Screen::FocalUsage);

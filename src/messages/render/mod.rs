@@ -411,6 +411,7 @@ impl R<'_> {
             | Screen::AdminUsage
             | Screen::FocalChanged { .. }
             | Screen::FocalUsage
+            | Screen::FocalPoints { .. }
             | Screen::AdminNotSelf
             | Screen::FileTooLarge
             | Screen::AskAnnounceAudience

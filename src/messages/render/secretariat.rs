@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Room for the list of focal points, leaving the usage line inside Telegram's 4096.
+const FOCAL_BUDGET: usize = 3600;
+
 impl R<'_> {
     pub(super) fn secretariat_screen(&mut self, screen: &Screen) {
         match screen {
@@ -40,6 +43,7 @@ impl R<'_> {
                 self.line(&line);
             }
             Screen::FocalUsage => self.line(&self.t("admin.focal_usage")),
+            Screen::FocalPoints { list } => self.focal_points(list),
             Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
             Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
             Screen::AskAnnounceAudience => {
@@ -256,6 +260,31 @@ impl R<'_> {
             self.btn("btn.window_open", Callback::Window(true))
         };
         self.kb.row(vec![button]);
+    }
+
+    /// Every focal point (the longest lists are cut, whole lines only), then how to change them.
+    fn focal_points(&mut self, list: &[crate::store::FocalPoint]) {
+        if list.is_empty() {
+            self.line(&self.t("admin.focal_none"));
+        } else {
+            self.line(&self.t("admin.focal_header"));
+            for (i, f) in list.iter().enumerate() {
+                let line = format!(
+                    "• {} — {} (<code>{}</code>)",
+                    esc(&self.org_label(&f.org_code)),
+                    esc(&trim_graphemes(f.first_name.as_deref().unwrap_or("?"), 24)),
+                    f.member_id
+                );
+                if utf16_len(&self.text) + utf16_len(&line) > FOCAL_BUDGET {
+                    let more = number(list.len() - i, self.lang);
+                    self.line(&tr_with(self.lang, "campaign.more", &[("n", &more)]));
+                    break;
+                }
+                self.line(&line);
+            }
+        }
+        self.text.push('\n');
+        self.line(&self.t("admin.focal_usage"));
     }
 
     /// Who an announcement goes to, in words.
