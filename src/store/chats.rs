@@ -340,13 +340,16 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             &[(*user_id).into()],
         ),
         Effect::AddCoordinator { org, user_id } => b.stmt(
-            "INSERT INTO coordinators (member_id, org_code, added_by, added_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (member_id) DO UPDATE SET org_code = excluded.org_code,
-                 added_by = excluded.added_by, added_at = excluded.added_at",
-            &[(*user_id).into(), org.clone().into(), chat_id.into(), now.into()],
+            super::organisations::ADD_COORDINATOR,
+            &[
+                (*user_id).into(),
+                org.clone().into(),
+                chat_id.into(),
+                now.into(),
+            ],
         ),
         Effect::RemoveCoordinator(user_id) => b.stmt(
-            "DELETE FROM coordinators WHERE member_id = $1",
+            super::organisations::REMOVE_COORDINATOR,
             &[(*user_id).into()],
         ),
         Effect::Audit { action, detail } => b.stmt(

@@ -6,6 +6,14 @@ use sqlx::FromRow;
 use super::{Actor, Store, StoreError};
 use crate::domain::{reference, Constituency, Org};
 
+/// Makes member $1 the focal point of organisation $2 (replacing any they had), named by $3 at
+/// $4. Shared by the command line and the bot's `/focal` (applied with a step's other writes).
+pub(super) const ADD_COORDINATOR: &str =
+    "INSERT INTO coordinators (member_id, org_code, added_by, added_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (member_id) DO UPDATE SET org_code = excluded.org_code,
+         added_by = excluded.added_by, added_at = excluded.added_at";
+pub(super) const REMOVE_COORDINATOR: &str = "DELETE FROM coordinators WHERE member_id = $1";
+
 /// A focal point: who, for which organisation.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct FocalPoint {
@@ -115,17 +123,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO coordinators (member_id, org_code, added_by, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (member_id) DO UPDATE SET org_code = excluded.org_code,
-                 added_by = excluded.added_by, added_at = excluded.added_at",
-        )
-        .bind(member)
-        .bind(org)
-        .bind(by.id())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(ADD_COORDINATOR)
+            .bind(member)
+            .bind(org)
+            .bind(by.id())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         let detail = format!("{member} for {org}");
         super::secretariat::audit(&mut tx, by, "coordinator-add", &detail, now).await?;
         tx.commit().await?;
@@ -140,7 +144,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let removed = sqlx::query("DELETE FROM coordinators WHERE member_id = ?1")
+        let removed = sqlx::query(REMOVE_COORDINATOR)
             .bind(member)
             .execute(&mut *tx)
             .await?
