@@ -122,11 +122,7 @@ impl R<'_> {
                 }
                 self.line(&blocks.join("\n\n"));
             }
-            Screen::GroupNoCampaign => {
-                self.text.push_str(&tr(Lang::Km, "group.none_open"));
-                self.text.push_str("\n\n");
-                self.line(&tr(Lang::En, "group.none_open"));
-            }
+            Screen::GroupNoCampaign => self.in_both_languages("group.none_open"),
             // Only the screens above are sent here (see `screen` in mod.rs).
             _ => {}
         }

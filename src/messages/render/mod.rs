@@ -156,6 +156,13 @@ impl R<'_> {
         })
     }
 
+    /// Group members read either language: a group hears everything in both, Khmer first.
+    fn in_both_languages(&mut self, key: &str) {
+        self.text.push_str(&tr(Lang::Km, key));
+        self.text.push_str("\n\n");
+        self.line(&tr(Lang::En, key));
+    }
+
     fn menu_row(&mut self) {
         let b = self.btn("btn.menu", Callback::Menu);
         self.kb.row(vec![b]);
@@ -564,10 +571,7 @@ impl R<'_> {
                 }));
             }
             Screen::GroupInvite => {
-                // Group members read either language: say it in both, Khmer first.
-                self.text.push_str(&tr(Lang::Km, "group.invite"));
-                self.text.push_str("\n\n");
-                self.line(&tr(Lang::En, "group.invite"));
+                self.in_both_languages("group.invite");
                 let url = format!("https://t.me/{}?start=group", self.bot_username);
                 self.kb.row(vec![Button::url(
                     tr(Lang::Km, "btn.open_private"),
