@@ -1335,3 +1335,68 @@ fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
     let open = m.tap(Callback::RemindSend(2));
     assert_eq!(open.tasks, [Task::Remind { campaign_id: 2 }]);
 }
+
+#[test]
+fn a_focal_point_ticks_activities_one_by_one() {
+    let mut m = Member::onboarded(Lang::En);
+    m.coordinates = Some("CCAWDU".into());
+    m.campaigns = Some(vec![]);
+    m.command(Command::Campaign(CampaignArg::Guided));
+    m.send(Input::Text("Hand-picked".into()));
+    let first = m.tap(Callback::CampaignPick(0));
+    let Screen::PickCampaignActivities {
+        items,
+        chosen: 0,
+        pages,
+        ..
+    } = screen(&first)
+    else {
+        panic!("{first:?}");
+    };
+    assert!(items.iter().all(|(_, ticked)| !ticked));
+    assert!(*pages > 1);
+    // Done with nothing ticked: nothing happens.
+    assert_eq!(
+        m.tap(Callback::CampaignPicked).notice,
+        Some(Notice::NothingToDo)
+    );
+
+    m.tap(Callback::CampaignToggle(code("P3.1")));
+    m.tap(Callback::CampaignToggle(code("P2.1")));
+    let ticked = m.tap(Callback::CampaignToggle(code("P1.2")));
+    assert!(matches!(
+        screen(&ticked),
+        Screen::PickCampaignActivities { chosen: 3, .. }
+    ));
+    let unticked = m.tap(Callback::CampaignToggle(code("P2.1")));
+    assert!(matches!(
+        screen(&unticked),
+        Screen::PickCampaignActivities {
+            chosen: 2,
+            page: 0,
+            ..
+        }
+    ));
+    let second = m.tap(Callback::CampaignPick(1));
+    assert!(matches!(
+        screen(&second),
+        Screen::PickCampaignActivities { page: 1, .. }
+    ));
+    // A restart while ticking keeps the ticks.
+    assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
+
+    let deadline = m.tap(Callback::CampaignPicked);
+    assert!(matches!(
+        screen(&deadline),
+        Screen::AskCampaignDeadline { activities: 2, .. }
+    ));
+    let made = m.tap(Callback::CampaignDays(7));
+    let [Task::CreateCampaign { activities, .. }] = &made.tasks[..] else {
+        panic!("{made:?}");
+    };
+    assert_eq!(
+        activities,
+        &[code("P1.2"), code("P3.1")],
+        "in the plan's order"
+    );
+}

@@ -150,6 +150,19 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::AskCampaignScope {
             title: "<Garment> & footwear ".repeat(5),
         },
+        Screen::PickCampaignActivities {
+            title: "<Garment> & footwear ".repeat(5),
+            page: 1,
+            pages: 3,
+            items: plan
+                .activities
+                .iter()
+                .take(6)
+                .enumerate()
+                .map(|(i, a)| (a.code.clone(), i % 2 == 0))
+                .collect(),
+            chosen: 3,
+        },
         Screen::AskCampaignDeadline {
             title: "<Garment> & footwear ".repeat(5),
             activities: 15,
@@ -490,6 +503,9 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::RemindSend(i64::MAX),
         Callback::Campaigns,
         Callback::NewCampaign,
+        Callback::CampaignPick(99),
+        Callback::CampaignToggle(ActivityCode::parse("ABCDEFGHIJKL").unwrap()),
+        Callback::CampaignPicked,
         Callback::AutoRemind(i64::MAX, true),
         Callback::AutoRemind(1, false),
         Callback::AnnounceTo(None),

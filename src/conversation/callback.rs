@@ -66,6 +66,12 @@ pub enum Callback {
     NewCampaign,
     /// …on every activity (`None`) or one priority's…
     CampaignScope(Option<PriorityCode>),
+    /// …or activities ticked one by one: a page of them…
+    CampaignPick(u8),
+    /// …one ticked or unticked…
+    CampaignToggle(ActivityCode),
+    /// …and done with ticking…
+    CampaignPicked,
     /// …until the end of the day this many days from today.
     CampaignDays(u8),
     /// Admins: announce to everyone (`None`) or one constituency…
@@ -122,6 +128,9 @@ impl Callback {
             NewCampaign => "cn".into(),
             CampaignScope(None) => "cq:*".into(),
             CampaignScope(Some(p)) => format!("cq:{p}"),
+            CampaignPick(p) => format!("ck:{p}"),
+            CampaignToggle(code) => format!("ct:{code}"),
+            CampaignPicked => "cz".into(),
             CampaignDays(d) => format!("cd:{d}"),
             AnnounceTo(None) => "an:*".into(),
             AnnounceTo(Some(c)) => format!("an:{}", c.code()),
@@ -203,6 +212,9 @@ impl Callback {
             ("cq", [p]) => C::CampaignScope(Some(
                 PriorityCode::parse(p).ok().filter(|c| c.as_str() == *p)?,
             )),
+            ("ck", [p]) => C::CampaignPick(page(p)?),
+            ("ct", [code]) => C::CampaignToggle(activity(code)?),
+            ("cz", []) => C::CampaignPicked,
             ("cd", [d]) => C::CampaignDays(
                 d.parse::<u8>()
                     .ok()

@@ -219,6 +219,15 @@ pub enum Screen {
     AskCampaignScope {
         title: String,
     },
+    /// …or ticked one by one, a page at a time…
+    PickCampaignActivities {
+        title: String,
+        page: u8,
+        pages: u8,
+        /// This page's activities, and whether each is ticked.
+        items: Vec<(ActivityCode, bool)>,
+        chosen: usize,
+    },
     /// …and the deadline: a few days ahead as buttons, or a typed date.
     AskCampaignDeadline {
         title: String,

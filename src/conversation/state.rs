@@ -69,6 +69,11 @@ pub struct AnnounceDraft {
 pub struct CampaignDraft {
     pub title: Option<String>,
     pub activities: Option<Vec<ActivityCode>>,
+    /// Choosing activities one by one: the page shown, and those ticked so far.
+    #[serde(default)]
+    pub picking: Option<u8>,
+    #[serde(default)]
+    pub picked: Vec<ActivityCode>,
 }
 
 impl State {

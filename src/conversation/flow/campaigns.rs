@@ -88,7 +88,13 @@ impl Step<'_> {
                 Callback::NewCampaign if org.is_some() => {
                     self.draft_campaign(CampaignDraft::default(), now)
                 }
-                Callback::CampaignScope(_) | Callback::CampaignDays(_) if org.is_some() => {
+                Callback::CampaignScope(_)
+                | Callback::CampaignPick(_)
+                | Callback::CampaignToggle(_)
+                | Callback::CampaignPicked
+                | Callback::CampaignDays(_)
+                    if org.is_some() =>
+                {
                     let (State::NewCampaign { draft }, Some(org)) = (self.state.clone(), org)
                     else {
                         // A button of a dialog that is over: its campaign was made or dropped.
@@ -98,9 +104,12 @@ impl Step<'_> {
                     };
                     self.campaign_button(org, draft, data, now);
                 }
-                Callback::NewCampaign | Callback::CampaignScope(_) | Callback::CampaignDays(_) => {
-                    self.refuse()
-                }
+                Callback::NewCampaign
+                | Callback::CampaignScope(_)
+                | Callback::CampaignPick(_)
+                | Callback::CampaignToggle(_)
+                | Callback::CampaignPicked
+                | Callback::CampaignDays(_) => self.refuse(),
                 Callback::AutoRemind(id, on) => match own(*id) {
                     Some(_) if org.is_some() => {
                         self.effects.push(Effect::SetAutoRemind {
@@ -178,8 +187,27 @@ impl Step<'_> {
     fn draft_campaign(&mut self, draft: CampaignDraft, now: DateTime<Utc>) {
         let screen = match (&draft.title, &draft.activities) {
             (None, _) => Screen::AskCampaignTitle,
-            (Some(title), None) => Screen::AskCampaignScope {
-                title: title.clone(),
+            (Some(title), None) => match draft.picking {
+                None => Screen::AskCampaignScope {
+                    title: title.clone(),
+                },
+                Some(page) => {
+                    let all: Vec<(ActivityCode, bool)> = self
+                        .facts
+                        .plan
+                        .activities
+                        .iter()
+                        .map(|a| (a.code.clone(), draft.picked.contains(&a.code)))
+                        .collect();
+                    let (page, pages, items) = paginate(&all, ACTIVITY_PAGE, page);
+                    Screen::PickCampaignActivities {
+                        title: title.clone(),
+                        page,
+                        pages,
+                        items,
+                        chosen: draft.picked.len(),
+                    }
+                }
             },
             (Some(title), Some(activities)) => Screen::AskCampaignDeadline {
                 title: title.clone(),
@@ -240,6 +268,30 @@ impl Step<'_> {
                     self.notice = Some(Notice::Outdated);
                 } else {
                     draft.activities = Some(activities);
+                }
+            }
+            (Callback::CampaignPick(page), Some(_), None) => draft.picking = Some(*page),
+            (Callback::CampaignToggle(code), Some(_), None) if draft.picking.is_some() => {
+                if let Some(at) = draft.picked.iter().position(|c| c == code) {
+                    draft.picked.remove(at);
+                } else if self.facts.plan.activity(code).is_some() {
+                    draft.picked.push(code.clone());
+                }
+            }
+            (Callback::CampaignPicked, Some(_), None) if draft.picking.is_some() => {
+                // Asked in the plan's order, whatever the order they were ticked in.
+                let picked: Vec<ActivityCode> = self
+                    .facts
+                    .plan
+                    .activities
+                    .iter()
+                    .filter(|a| draft.picked.contains(&a.code))
+                    .map(|a| a.code.clone())
+                    .collect();
+                if picked.is_empty() {
+                    self.notice = Some(Notice::NothingToDo);
+                } else {
+                    draft.activities = Some(picked);
                 }
             }
             (Callback::CampaignDays(days), Some(_), Some(_)) => {

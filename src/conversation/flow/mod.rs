@@ -526,6 +526,9 @@ impl Step<'_> {
             | Callback::AutoRemind(..)
             | Callback::NewCampaign
             | Callback::CampaignScope(_)
+            | Callback::CampaignPick(_)
+            | Callback::CampaignToggle(_)
+            | Callback::CampaignPicked
             | Callback::CampaignDays(_)
             | Callback::AnnounceTo(_)
             | Callback::AnnounceSend

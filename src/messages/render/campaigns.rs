@@ -66,6 +66,38 @@ impl R<'_> {
                         Callback::CampaignScope(Some(p.code.clone())),
                     )]);
                 }
+                let pick = self.btn("btn.campaign_pick", Callback::CampaignPick(0));
+                self.kb.row(vec![pick]);
+                self.cancel_row(Callback::Campaigns);
+            }
+            Screen::PickCampaignActivities {
+                title,
+                page,
+                pages,
+                items,
+                chosen,
+            } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.pick",
+                    &[("title", &esc(title)), ("n", &number(*chosen, self.lang))],
+                ));
+                for (code, ticked) in items {
+                    let mark = if *ticked { "☑" } else { "☐" };
+                    let label = format!("{mark} {code} · {}", self.activity_title(code));
+                    self.kb.row(vec![Button::cb(
+                        trim_graphemes(&label, LABEL_GRAPHEMES),
+                        Callback::CampaignToggle(code.clone()),
+                    )]);
+                }
+                self.nav(*page, *pages, Callback::CampaignPick);
+                let done = tr_with(
+                    self.lang,
+                    "btn.campaign_picked",
+                    &[("n", &number(*chosen, self.lang))],
+                );
+                self.kb
+                    .row(vec![Button::cb(done, Callback::CampaignPicked)]);
                 self.cancel_row(Callback::Campaigns);
             }
             Screen::AskCampaignDeadline {

@@ -406,6 +406,7 @@ impl R<'_> {
             | Screen::CampaignUsage
             | Screen::AskCampaignTitle
             | Screen::AskCampaignScope { .. }
+            | Screen::PickCampaignActivities { .. }
             | Screen::AskCampaignDeadline { .. }
             | Screen::NotCoordinator
             | Screen::GroupCampaignCard { .. }
