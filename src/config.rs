@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-/// Telegram's published limits, which teloxide's Throttle keeps the bot under. Overall pacing
-/// stays one message a second below Telegram's 30: Throttle counts when it sends and Telegram
-/// when it receives, and network jitter can squeeze a 31st message into Telegram's second.
+/// Telegram's published limits, which teloxide's Throttle keeps the bot under. Throttle counts a
+/// message when it lets it go and Telegram when it arrives, so network jitter can still squeeze a
+/// 31st into Telegram's second: the rare 429 that follows is obeyed like any other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pacing {
     pub per_chat_per_sec: u32,
