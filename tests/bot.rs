@@ -594,3 +594,53 @@ async fn the_summary_reaches_admins_and_is_refused_to_members() {
     );
     assert_telegram_happy(&fake);
 }
+
+/// At start-up, Telegram out of reach is waited for (a server often boots before its network),
+/// while a token Telegram does not know ends the start at once with a message saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_waits_for_telegram_but_not_for_a_wrong_token() {
+    use dwcp_feedback::telegram::{App, StartError};
+    use std::sync::Arc;
+
+    // A port with nothing behind it yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_dir, db) = database();
+    let config = dwcp_feedback::config::Config {
+        token: support::fake_telegram::TOKEN.into(),
+        api_url: Some(format!("http://127.0.0.1:{port}/")),
+        database_url: db.clone(),
+        admins: vec![],
+        pacing: None,
+        poll_timeout: Duration::from_secs(5),
+    };
+    let clock = Arc::new(dwcp_feedback::clock::SystemClock);
+    let starting = tokio::spawn({
+        let (config, clock) = (config.clone(), clock.clone());
+        async move { App::build(&config, clock).await.map(|_| ()) }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!starting.is_finished(), "gave up while Telegram was away");
+    let _fake = FakeTelegram::start_on(port).await;
+    tokio::time::timeout(Duration::from_secs(10), starting)
+        .await
+        .expect("started once Telegram answered")
+        .unwrap()
+        .expect("the bot starts");
+
+    let wrong = dwcp_feedback::config::Config {
+        token: "5000000001:wrong".into(),
+        ..config
+    };
+    let refused = tokio::time::timeout(Duration::from_secs(5), App::build(&wrong, clock))
+        .await
+        .expect("a wrong token is not waited on");
+    match refused {
+        Err(e @ StartError::Token) => assert!(e.to_string().contains("TELOXIDE_TOKEN")),
+        Err(other) => panic!("not the token error: {other}"),
+        Ok(_) => panic!("a wrong token was accepted"),
+    }
+}

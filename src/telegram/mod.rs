@@ -10,13 +10,14 @@ pub mod send;
 pub mod tasks;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, ChatMemberUpdated, Message, Update};
+use teloxide::types::{CallbackQuery, ChatMemberUpdated, Me, Message, Update};
 use teloxide::update_listeners::Polling;
-use teloxide::RequestError;
+use teloxide::{ApiError, RequestError};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -75,17 +76,44 @@ pub struct App {
     pub engine: Arc<Engine>,
     bot: Bot,
     pacing: Option<crate::config::Pacing>,
-    poll_timeout: std::time::Duration,
+    poll_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
-    #[error("Telegram did not accept the token ({0}). Check TELOXIDE_TOKEN (from @BotFather).")]
+    #[error("Telegram does not know this token. Check TELOXIDE_TOKEN (from @BotFather).")]
+    Token,
+    #[error("Telegram refused to start the bot: {0}")]
     Telegram(RequestError),
     #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
     ApiUrl(String),
+}
+
+/// The longest pause between two tries to reach Telegram at start-up.
+const START_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// Asks Telegram who the bot is. Not reaching Telegram (a server booting before its network,
+/// Telegram briefly away) is waited out with growing pauses, as polling does later; a token
+/// Telegram does not know, or any other refusal, ends the start with a message saying which.
+async fn who_am_i(bot: &Bot) -> Result<Me, StartError> {
+    let mut pause = Duration::from_secs(1);
+    loop {
+        let wait = match bot.get_me().await {
+            Ok(me) => return Ok(me),
+            Err(RequestError::Api(ApiError::InvalidToken)) => return Err(StartError::Token),
+            Err(RequestError::RetryAfter(after)) => after.duration(),
+            Err(e @ (RequestError::Network(_) | RequestError::Io(_))) => {
+                tracing::warn!(error = %e, retry_in_s = pause.as_secs(), "cannot reach Telegram yet");
+                let wait = pause;
+                pause = (pause * 2).min(START_RETRY_MAX);
+                wait
+            }
+            Err(e) => return Err(StartError::Telegram(e)),
+        };
+        tokio::time::sleep(wait).await;
+    }
 }
 
 impl App {
@@ -96,7 +124,7 @@ impl App {
             bot = bot
                 .set_api_url(url::Url::parse(url).map_err(|e| StartError::ApiUrl(e.to_string()))?);
         }
-        let me = bot.get_me().await.map_err(StartError::Telegram)?;
+        let me = who_am_i(&bot).await?;
         let plan = store
             .active_plan_or(Plan::default_plan, clock.now())
             .await?;
@@ -172,7 +200,7 @@ async fn serve<B: TgBot>(
     bot: B,
     files: Bot,
     engine: Arc<Engine>,
-    poll_timeout: std::time::Duration,
+    poll_timeout: Duration,
     ctrlc: bool,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
@@ -212,7 +240,7 @@ async fn serve<B: TgBot>(
             if shutdown.shutdown().is_ok() {
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     });
     dispatcher
@@ -222,7 +250,7 @@ async fn serve<B: TgBot>(
         )
         .await;
     let _ = stop_outbox.send(true);
-    if tokio::time::timeout(std::time::Duration::from_secs(30), &mut outbox.0)
+    if tokio::time::timeout(Duration::from_secs(30), &mut outbox.0)
         .await
         .is_err()
     {

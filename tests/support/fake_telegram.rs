@@ -185,7 +185,12 @@ fn bot_user() -> Value {
 
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        FakeTelegram::start_on(0).await
+    }
+
+    /// On a chosen port of 127.0.0.1: Telegram coming up where the bot was told to look.
+    pub async fn start_on(port: u16) -> FakeTelegram {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
