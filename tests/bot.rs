@@ -609,14 +609,7 @@ async fn the_bot_waits_for_telegram_but_not_for_a_wrong_token() {
         .unwrap()
         .port();
     let (_dir, db) = database();
-    let config = dwcp_feedback::config::Config {
-        token: support::fake_telegram::TOKEN.into(),
-        api_url: Some(format!("http://127.0.0.1:{port}/")),
-        database_url: db.clone(),
-        admins: vec![],
-        pacing: None,
-        poll_timeout: Duration::from_secs(5),
-    };
+    let config = support::harness::config_at(&format!("http://127.0.0.1:{port}/"), &db, None);
     let clock = Arc::new(dwcp_feedback::clock::SystemClock);
     let starting = tokio::spawn({
         let (config, clock) = (config.clone(), clock.clone());

@@ -47,9 +47,14 @@ impl Drop for Bot {
 }
 
 pub fn config(fake: &FakeTelegram, database_url: &str, pacing: Option<Pacing>) -> Config {
+    config_at(&fake.url(), database_url, pacing)
+}
+
+/// Like [`config`], for a Bot API at `api_url` that may not be up yet.
+pub fn config_at(api_url: &str, database_url: &str, pacing: Option<Pacing>) -> Config {
     Config {
         token: TOKEN.into(),
-        api_url: Some(fake.url()),
+        api_url: Some(api_url.into()),
         database_url: database_url.into(),
         admins: vec![],
         pacing,
