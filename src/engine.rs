@@ -1,8 +1,6 @@
 //! One turn of the conversation, whatever the front end: load → step → render → apply.
 //! The Telegram adapter and `dwcp-feedback try` both drive this.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
@@ -13,9 +11,10 @@ use chrono::{DateTime, Utc};
 
 use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, FocalArg, Invite};
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
+use crate::messages::text::visible_text;
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
-use crate::store::{Shown, StepWrite, Store, StoreError};
+use crate::store::{StepWrite, Store, StoreError};
 use crate::summary::Summary;
 
 /// An update from any front end, parsed.
@@ -29,15 +28,55 @@ pub struct Incoming {
     pub language_code: Option<String>,
     /// Telegram's update id, to skip an update redelivered after a crash.
     pub update_id: Option<i64>,
+    /// For a tap: the message tapped, as the member's phone shows it.
+    pub seen: Option<Seen>,
     pub input: Input,
+}
+
+/// A message as the member sees it, carried by a tap on it (whichever copy was tapped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub message_id: i32,
+    /// The text without formatting.
+    pub text: String,
+    /// Rows of (label, callback data or URL).
+    pub buttons: Vec<Vec<(String, String)>>,
+}
+
+impl Seen {
+    /// Whether the message already shows `r`: then editing it to `r` would change nothing, and
+    /// Telegram would answer "message is not modified".
+    pub fn shows(&self, r: &Rendered) -> bool {
+        let text = if r.fitted {
+            visible_text(&r.text)
+        } else {
+            r.text.clone()
+        };
+        let buttons: Vec<Vec<(String, String)>> = r
+            .keyboard
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|b| {
+                        let target = match &b.action {
+                            Action::Callback(cb) => cb.encode(),
+                            Action::Url(u) => url::Url::parse(u).map_or(u.clone(), String::from),
+                        };
+                        (b.label.clone(), target)
+                    })
+                    .collect()
+            })
+            .filter(|row: &Vec<_>| !row.is_empty())
+            .collect();
+        text.trim() == self.text.trim() && buttons == self.buttons
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Outgoing {
     pub placement: Placement,
     pub rendered: Rendered,
-    /// Hash of text and buttons: equal hashes mean Telegram would see an unchanged edit.
-    pub hash: i64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -346,25 +385,17 @@ impl Engine {
             .unwrap_or(facts.lang());
 
         let mut outgoing = Vec::with_capacity(outcome.replies.len());
-        let mut shown = None;
         for reply in &outcome.replies {
             let out = self.outgoing(reply, lang, &plan);
-            if let Placement::Edit(message_id) = out.placement {
-                if record.shown
-                    == Some(Shown {
-                        message_id,
-                        hash: out.hash,
-                    })
-                {
-                    // Same message, same content: Telegram would answer "message is not modified".
-                    continue;
+            let unchanged = match (out.placement, &incoming.seen) {
+                (Placement::Edit(id), Some(seen)) => {
+                    seen.message_id == id && seen.shows(&out.rendered)
                 }
-                shown = Some(Shown {
-                    message_id,
-                    hash: out.hash,
-                });
+                _ => false,
+            };
+            if !unchanged {
+                outgoing.push(out);
             }
-            outgoing.push(out);
         }
         self.store
             .apply(StepWrite {
@@ -372,7 +403,6 @@ impl Engine {
                 state: &outcome.state,
                 effects: &outcome.effects,
                 plan_version: plan.version,
-                shown,
                 update_id: incoming.update_id,
                 now,
             })
@@ -386,28 +416,9 @@ impl Engine {
     }
 
     fn outgoing(&self, reply: &crate::conversation::Reply, lang: Lang, plan: &Plan) -> Outgoing {
-        let rendered = render(reply, lang, plan, &self.bot_username);
         Outgoing {
             placement: reply.placement,
-            hash: content_hash(&rendered),
-            rendered,
+            rendered: render(reply, lang, plan, &self.bot_username),
         }
     }
-}
-
-/// A stable hash of what the member sees: text, button labels and their actions.
-pub fn content_hash(r: &Rendered) -> i64 {
-    let mut h = DefaultHasher::new();
-    r.text.hash(&mut h);
-    for (i, row) in r.keyboard.rows.iter().enumerate() {
-        i.hash(&mut h);
-        for b in row {
-            b.label.hash(&mut h);
-            match &b.action {
-                Action::Callback(cb) => cb.encode().hash(&mut h),
-                Action::Url(u) => u.hash(&mut h),
-            }
-        }
-    }
-    h.finish() as i64
 }

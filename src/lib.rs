@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conversation;
+pub mod delivery;
 pub mod domain;
 pub mod engine;
 pub mod export;

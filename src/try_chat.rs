@@ -10,7 +10,7 @@ use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind, Placeme
 use crate::domain::{Lang, Plan, VoiceNote};
 use crate::engine::{Engine, Incoming, Outgoing};
 use crate::messages::{text::visible_text, Action, Keyboard};
-use crate::store::{Shown, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 const CHAT_ID: i64 = 1;
 
@@ -64,6 +64,7 @@ where
             sender: Some(CHAT_ID),
             language_code: language_code.clone(),
             update_id: None,
+            seen: None,
             input,
         };
         let handled = engine.handle(incoming).await?;
@@ -73,18 +74,6 @@ where
         for o in &handled.outgoing {
             let shown = screen.show(o);
             let _ = out.write_all(shown.as_bytes()).await;
-            if matches!(o.placement, Placement::New) && !o.rendered.keyboard.rows.is_empty() {
-                engine
-                    .store()
-                    .set_shown(
-                        CHAT_ID,
-                        Some(Shown {
-                            message_id: screen.message_id,
-                            hash: o.hash,
-                        }),
-                    )
-                    .await?;
-            }
         }
     }
     let _ = out.write_all(b"\nbye\n").await;

@@ -326,7 +326,6 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
                 state: &State::Menu,
                 effects: &all,
                 plan_version: 1,
-                shown: None,
                 update_id: None,
                 now,
             })

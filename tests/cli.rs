@@ -41,7 +41,6 @@ async fn member_rates(
             state: &State::Menu,
             effects: &effects,
             plan_version: version,
-            shown: None,
             update_id: None,
             now: at(1),
         })

@@ -29,7 +29,6 @@ async fn step(store: &Store, member: i64, effects: Vec<Effect>, now: chrono::Dat
             state: &State::Menu,
             effects: &effects,
             plan_version: 1,
-            shown: None,
             update_id: None,
             now,
         })

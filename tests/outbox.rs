@@ -39,7 +39,6 @@ async fn members(store: &Store, n: i64) -> Vec<i64> {
                     )),
                 ],
                 plan_version: 1,
-                shown: None,
                 update_id: None,
                 now: Utc::now(),
             })

@@ -9,7 +9,7 @@ use dwcp_feedback::clock::Clock;
 use dwcp_feedback::conversation::{ChatKind, Command, Consent, Effect, Input, ProfileField, State};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::engine::{Engine, Incoming};
-use dwcp_feedback::store::{Shown, StepWrite, Store};
+use dwcp_feedback::store::{StepWrite, Store};
 use support::harness::{database, with_plan};
 
 fn at(minute: u32) -> chrono::DateTime<Utc> {
@@ -33,7 +33,6 @@ async fn write(
             state,
             effects,
             plan_version: 1,
-            shown: None,
             update_id: None,
             now: at(minute),
         })
@@ -255,7 +254,7 @@ async fn erase_leaves_no_row_about_the_member() {
 }
 
 #[tokio::test]
-async fn state_profile_and_shown_message_survive_a_reopen() {
+async fn state_profile_and_last_update_survive_a_reopen() {
     let (_dir, url) = database();
     let store = consented(&url, 10).await;
     let effects = [
@@ -276,10 +275,6 @@ async fn state_profile_and_shown_message_survive_a_reopen() {
             state: &state,
             effects: &effects,
             plan_version: 1,
-            shown: Some(Shown {
-                message_id: 42,
-                hash: -7,
-            }),
             update_id: Some(5001),
             now: at(2),
         })
@@ -291,13 +286,6 @@ async fn state_profile_and_shown_message_survive_a_reopen() {
     let chat = store.load_chat(10, 1).await.unwrap();
     assert_eq!(chat.state, state);
     assert_eq!(chat.lang, Some(Lang::Km));
-    assert_eq!(
-        chat.shown,
-        Some(Shown {
-            message_id: 42,
-            hash: -7
-        })
-    );
     assert_eq!(chat.last_update_id, Some(5001));
     assert_eq!(chat.profile.constituency, Some(Constituency::Workers));
     assert!(matches!(chat.profile.organisation, Some(OrgChoice::Known(o)) if o.code == "BWTUC"));
@@ -343,6 +331,7 @@ async fn the_engine_skips_an_update_telegram_redelivers() {
         sender: Some(11),
         language_code: Some("km".into()),
         update_id: Some(id),
+        seen: None,
         input: Input::Command(Command::Start(None)),
     };
     assert_eq!(engine.handle(start(700)).await.unwrap().outgoing.len(), 1);

@@ -12,19 +12,11 @@ use crate::domain::{
     Sector, Window,
 };
 
-/// The message that carries the member's current buttons, and a hash of what it shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shown {
-    pub message_id: i32,
-    pub hash: i64,
-}
-
 /// Everything a step needs to know about one chat.
 #[derive(Clone, Debug)]
 pub struct ChatRecord {
     pub lang: Option<Lang>,
     pub state: State,
-    pub shown: Option<Shown>,
     pub last_update_id: Option<i64>,
     pub blocked: bool,
     pub consent: Consent,
@@ -48,8 +40,6 @@ pub struct ChatRecord {
 struct ChatRow {
     lang: Option<String>,
     state: Option<String>,
-    shown_message_id: Option<i64>,
-    shown_hash: Option<i64>,
     last_update_id: Option<i64>,
     blocked: bool,
     consent: Option<String>,
@@ -83,8 +73,6 @@ pub struct StepWrite<'a> {
     pub state: &'a State,
     pub effects: &'a [Effect],
     pub plan_version: i64,
-    /// `Some` when this step edited the buttons' message: the new content hash.
-    pub shown: Option<Shown>,
     pub update_id: Option<i64>,
     pub now: DateTime<Utc>,
 }
@@ -96,7 +84,7 @@ impl Store {
         plan_version: i64,
     ) -> Result<ChatRecord, StoreError> {
         let row: ChatRow = sqlx::query_as(
-            "SELECT c.lang, c.state, c.shown_message_id, c.shown_hash, c.last_update_id,
+            "SELECT c.lang, c.state, c.last_update_id,
                     c.blocked_at IS NOT NULL AS blocked,
                     m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
                     o.name_en AS added_org_en, o.name_km AS added_org_km,
@@ -182,12 +170,6 @@ impl Store {
         Ok(ChatRecord {
             lang: row.lang.as_deref().and_then(Lang::parse),
             state,
-            shown: match (row.shown_message_id, row.shown_hash) {
-                (Some(id), Some(hash)) => i32::try_from(id)
-                    .ok()
-                    .map(|message_id| Shown { message_id, hash }),
-                _ => None,
-            },
             last_update_id: row.last_update_id,
             blocked: row.blocked,
             consent,
@@ -216,16 +198,14 @@ impl Store {
         // After /forget nothing about the chat remains, not even where it was.
         if !w.effects.contains(&Effect::Erase) {
             b.stmt(
-                "INSERT INTO chats (chat_id, state, shown_message_id, shown_hash, last_update_id, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO chats (chat_id, state, last_update_id, updated_at)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT (chat_id) DO UPDATE SET
                     state = excluded.state,
-                    shown_message_id = coalesce(excluded.shown_message_id, chats.shown_message_id),
-                    shown_hash = coalesce(excluded.shown_hash, chats.shown_hash),
                     last_update_id = coalesce(excluded.last_update_id, chats.last_update_id),
                     blocked_at = NULL,
                     updated_at = excluded.updated_at",
-            &[w.chat_id.into(), w.state.to_json().into(), w.shown.map(|s| s.message_id).into(), w.shown.map(|s| s.hash).into(), w.update_id.into(), w.now.into()]);
+            &[w.chat_id.into(), w.state.to_json().into(), w.update_id.into(), w.now.into()]);
         }
         b.commit(&self.writer).await
     }
@@ -236,17 +216,6 @@ impl Store {
         sqlx::query("UPDATE chats SET first_name = ?2 WHERE chat_id = ?1 AND first_name IS NOT ?2")
             .bind(chat_id)
             .bind(name)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    /// Records the message that now carries the member's buttons (after a successful send).
-    pub async fn set_shown(&self, chat_id: i64, shown: Option<Shown>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chats SET shown_message_id = ?2, shown_hash = ?3 WHERE chat_id = ?1")
-            .bind(chat_id)
-            .bind(shown.map(|s| s.message_id))
-            .bind(shown.map(|s| s.hash))
             .execute(&self.writer)
             .await?;
         Ok(())

@@ -14,7 +14,7 @@ mod secretariat;
 
 pub use crate::domain::Org;
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
-pub use chats::{ChatRecord, Shown, StepWrite};
+pub use chats::{ChatRecord, StepWrite};
 pub use export::{ExportFilter, RatingRow};
 pub use organisations::FocalPoint;
 pub use outbox::{

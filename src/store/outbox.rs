@@ -245,27 +245,43 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Claims up to `limit` rows that are due, oldest first, skipping chats Telegram asked us
-    /// to leave alone for now.
-    pub async fn claim_outbox(
+    /// Up to `limit` rows that are due, oldest first, leaving out `handed` (rows already given
+    /// to delivery) and chats Telegram asked us to leave alone for now. Reading changes nothing:
+    /// a row is marked as leaving only by [`Store::mark_sending`].
+    pub async fn due_outbox(
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        handed: &[i64],
     ) -> Result<Vec<OutboxItem>, StoreError> {
+        let handed = serde_json::to_string(handed).unwrap_or_else(|_| "[]".into());
         Ok(sqlx::query_as(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1
-             WHERE id IN (
-                 SELECT id FROM outbox
-                 WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?1)
-                   AND chat_id NOT IN (SELECT chat_id FROM outbox
-                                       WHERE state = 'pending' AND not_before > ?1)
-                 ORDER BY id LIMIT ?2)
-             RETURNING id, broadcast_id, chat_id, text, button_label, button_url, attempts",
+            "SELECT id, broadcast_id, chat_id, text, button_label, button_url, attempts
+             FROM outbox
+             WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?1)
+               AND chat_id NOT IN (SELECT chat_id FROM outbox
+                                   WHERE state = 'pending' AND not_before > ?1)
+               AND id NOT IN (SELECT value FROM json_each(?3))
+             ORDER BY id LIMIT ?2",
         )
         .bind(now)
         .bind(limit as i64)
+        .bind(handed)
         .fetch_all(&self.writer)
         .await?)
+    }
+
+    /// Records that the row's request is leaving now, just before it does. `false` when the
+    /// row is no longer pending (erased with its member, or settled by another process).
+    pub async fn mark_sending(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1
+             WHERE id = ?1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn settle(

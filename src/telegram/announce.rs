@@ -4,16 +4,16 @@
 use teloxide::types::ChatId;
 
 use super::tasks::{edit, say, TaskError};
-use super::TgBot;
+use crate::delivery::Delivery;
 use crate::broadcast::{queue_announcement_reporting, BroadcastError};
 use crate::domain::{Audience, Lang};
 use crate::engine::Engine;
 use crate::messages::tr;
 use crate::store::{Actor, StatusMessage};
 
-pub(super) async fn announce<B: TgBot>(
+pub(super) async fn announce(
     engine: &Engine,
-    bot: &B,
+    out: &Delivery,
     chat: ChatId,
     lang: Lang,
     audience: &Audience,
@@ -22,11 +22,11 @@ pub(super) async fn announce<B: TgBot>(
     let store = engine.store();
     // The step checked this admin; checked again here, as the queue is what reaches everyone.
     if !store.is_admin(chat.0).await? {
-        say(bot, chat, tr(lang, "not_allowed.body")).await?;
+        say(out, chat, tr(lang, "not_allowed.body")).await?;
         return Ok(());
     }
     // Shown first, so that the outbox has somewhere to report however fast it finishes.
-    let status = say(bot, chat, tr(lang, "announce.sending")).await?;
+    let status = say(out, chat, tr(lang, "announce.sending")).await?;
     let shown = StatusMessage {
         chat: chat.0,
         message: status.0,
@@ -39,7 +39,7 @@ pub(super) async fn announce<B: TgBot>(
         // Checked by the step already; a store changed in between still gets a clear answer.
         Err(e) => {
             tracing::warn!(error = %e, "an announcement was refused");
-            edit(bot, chat, status, tr(lang, "announce.refused")).await?;
+            edit(out, chat, status, tr(lang, "announce.refused")).await?;
         }
     }
     Ok(())

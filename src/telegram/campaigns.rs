@@ -4,7 +4,7 @@
 use teloxide::types::ChatId;
 
 use super::tasks::{say, TaskError};
-use super::TgBot;
+use crate::delivery::Delivery;
 use crate::domain::campaign::due_reminder;
 use crate::domain::{ActivityCode, CampaignCode, Lang};
 use crate::engine::Engine;
@@ -33,9 +33,9 @@ async fn org_name(engine: &Engine, code: &str, lang: Lang) -> Result<String, Tas
     })
 }
 
-pub(super) async fn create<B: TgBot>(
+pub(super) async fn create(
     engine: &Engine,
-    bot: &B,
+    out: &Delivery,
     chat: ChatId,
     lang: Lang,
     task: NewCampaignTask<'_>,
@@ -64,7 +64,7 @@ pub(super) async fn create<B: TgBot>(
             ("link", &esc(&link)),
         ],
     );
-    say(bot, chat, created).await?;
+    say(out, chat, created).await?;
     // Ready to forward to the union's group: Khmer first, then English.
     let mut forward = Vec::new();
     for l in [Lang::Km, Lang::En] {
@@ -79,15 +79,15 @@ pub(super) async fn create<B: TgBot>(
             ],
         ));
     }
-    say(bot, chat, forward.join("\n\n")).await?;
+    say(out, chat, forward.join("\n\n")).await?;
     Ok(())
 }
 
 /// Queues the reminder for the campaign's members who have not finished. The step checked
 /// the campaign is the coordinator's; checked again here against the store.
-pub(super) async fn remind<B: TgBot>(
+pub(super) async fn remind(
     engine: &Engine,
-    bot: &B,
+    out: &Delivery,
     chat: ChatId,
     lang: Lang,
     campaign_id: i64,
@@ -96,20 +96,20 @@ pub(super) async fn remind<B: TgBot>(
     let campaign = store.campaign(campaign_id).await?;
     let mine = store.coordinated_org(chat.0).await?;
     let Some(campaign) = campaign.filter(|c| Some(&c.org_code) == mine.as_ref()) else {
-        say(bot, chat, tr(lang, "campaign.not_allowed")).await?;
+        say(out, chat, tr(lang, "campaign.not_allowed")).await?;
         return Ok(());
     };
     if campaign.deadline <= engine.now() {
-        say(bot, chat, tr(lang, "campaign.closed_no_remind")).await?;
+        say(out, chat, tr(lang, "campaign.closed_no_remind")).await?;
         return Ok(());
     }
     let recipients = store.to_remind(&campaign).await?;
     if recipients.is_empty() {
-        say(bot, chat, tr(lang, "campaign.nobody_to_remind")).await?;
+        say(out, chat, tr(lang, "campaign.nobody_to_remind")).await?;
         return Ok(());
     }
     let messages = reminder_messages(engine, &campaign, recipients).await?;
-    let status = say(bot, chat, tr(lang, "campaign.reminding")).await?;
+    let status = say(out, chat, tr(lang, "campaign.reminding")).await?;
     let broadcast = NewBroadcast {
         kind: BroadcastKind::Reminder,
         audience: format!("campaign #{} members who have not finished", campaign.id),
@@ -173,9 +173,9 @@ async fn reminder_messages(
 /// Queues the automatic reminders that are due (3 days and 1 day before each open campaign's
 /// deadline, in the daytime in Phnom Penh). Each stage is queued once per campaign, however
 /// often this runs and however many times the bot restarts.
-pub(super) async fn queue_due_reminders<B: TgBot>(
+pub(super) async fn queue_due_reminders(
     engine: &Engine,
-    bot: &B,
+    out: &Delivery,
 ) -> Result<usize, TaskError> {
     let now = engine.now();
     let store = engine.store();
@@ -193,7 +193,7 @@ pub(super) async fn queue_due_reminders<B: TgBot>(
         let status = if messages.is_empty() {
             None
         } else {
-            tell_focal_point(engine, bot, &campaign, messages.len()).await
+            tell_focal_point(engine, out, &campaign, messages.len()).await
         };
         let broadcast = NewBroadcast {
             kind: BroadcastKind::Reminder,
@@ -220,9 +220,9 @@ pub(super) async fn queue_due_reminders<B: TgBot>(
 /// Tells the organisation's focal point that an automatic reminder is going out, in a message
 /// the outbox then edits with its progress and final tally. `None` when the organisation has no
 /// focal point or the message cannot be sent (the reminder goes out all the same).
-async fn tell_focal_point<B: TgBot>(
+async fn tell_focal_point(
     engine: &Engine,
-    bot: &B,
+    out: &Delivery,
     campaign: &Campaign,
     recipients: usize,
 ) -> Option<StatusMessage> {
@@ -252,7 +252,7 @@ async fn tell_focal_point<B: TgBot>(
             ("n", &number(recipients, lang)),
         ],
     );
-    match say(bot, ChatId(focal), text).await {
+    match say(out, ChatId(focal), text).await {
         Ok(message) => Some(StatusMessage {
             chat: focal,
             message: message.0,

@@ -12,7 +12,6 @@ pub mod tasks;
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, ChatMemberUpdated, Me, Message, Update};
@@ -22,52 +21,18 @@ use teloxide::{ApiError, RequestError};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::{ChatKind, Command, Input};
+use crate::delivery::{Class, Delivery, Job, Request};
 use crate::domain::{Lang, Plan};
 use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
 use crate::store::Store;
 
-/// The bot as the handlers see it: `Throttle<Bot>` in production, a plain `Bot` when pacing
-/// is off (benchmarks). The bounds say that requests may cross threads.
-pub trait TgBot:
-    Requester<
-        Err = RequestError,
-        GetUpdates: Send,
-        GetWebhookInfo: Send,
-        DeleteWebhook: Send,
-        SendMessage: Send + Sync,
-        EditMessageText: Send + Sync,
-        AnswerCallbackQuery: Send + Sync,
-        SendDocument: Send + Sync,
-        SendPhoto: Send + Sync,
-        GetFile: Send + Sync,
-        SetMyCommands: Send + Sync,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<T> TgBot for T where
-    T: Requester<
-            Err = RequestError,
-            GetUpdates: Send,
-            GetWebhookInfo: Send,
-            DeleteWebhook: Send,
-            SendMessage: Send + Sync,
-            EditMessageText: Send + Sync,
-            AnswerCallbackQuery: Send + Sync,
-            SendDocument: Send + Sync,
-            SendPhoto: Send + Sync,
-            GetFile: Send + Sync,
-            SetMyCommands: Send + Sync,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
+/// Updates of one chat waiting for its handler. Handlers only queue their sends, so this fills
+/// only when a member forwards hundreds of messages at once; were it full, the dispatcher
+/// would wait for that chat, so it is far above what one person sends in a burst.
+const CHAT_UPDATES_QUEUED: usize = 512;
+/// On a stop, how long the replies and task output already queued may take to go out.
+const STOP_SENDING_WITHIN: Duration = Duration::from_secs(10);
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -75,7 +40,7 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 pub struct App {
     pub engine: Arc<Engine>,
     bot: Bot,
-    pacing: Option<crate::config::Pacing>,
+    delivery: Delivery,
     poll_timeout: Duration,
 }
 
@@ -142,13 +107,32 @@ impl App {
             .map(|c| c.member_id)
             .collect();
         commands::register_staff(&bot, &admins, &coordinators).await;
+        let delivery = {
+            let (store, clock) = (store.clone(), clock.clone());
+            Delivery::new(bot.clone(), config.pacing, move |chat| {
+                if chat > 0 {
+                    let (store, now) = (store.clone(), clock.now());
+                    tokio::spawn(async move {
+                        tracing::info!(chat, "member blocked the bot; marking inactive");
+                        if let Err(e) = store.set_blocked(chat, true, now).await {
+                            tracing::warn!(chat, error = %e, "could not record a block");
+                        }
+                    });
+                }
+            })
+        };
         let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {
             engine,
             bot,
-            pacing: config.pacing,
+            delivery,
             poll_timeout: config.poll_timeout,
         })
+    }
+
+    /// Everything the bot sends goes through this.
+    pub fn delivery(&self) -> &Delivery {
+        &self.delivery
     }
 
     /// Long-polls until stopped (Ctrl-C when `ctrlc`, or the task being dropped).
@@ -156,105 +140,87 @@ impl App {
         self.run_until(ctrlc, std::future::pending()).await
     }
 
-    /// Like [`App::run`], stopping gracefully when `stop` completes: polling ends, and the
-    /// outbox finishes the messages on their way, so none is left uncertain.
+    /// Like [`App::run`], stopping gracefully when `stop` completes: polling ends, the outbox
+    /// waits for the requests on the wire (the rest stay pending), and what the members and
+    /// staff were already sent goes out within [`STOP_SENDING_WITHIN`].
     pub async fn run_until(
         self,
         ctrlc: bool,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) {
-        match self.pacing {
-            Some(p) => {
-                let limits = Limits {
-                    messages_per_sec_chat: p.per_chat_per_sec,
-                    messages_per_min_chat: 20,
-                    messages_per_min_channel_or_supergroup: p.per_group_per_min,
-                    messages_per_sec_overall: p.overall_per_sec,
-                };
-                serve(
-                    Throttle::new_spawn(self.bot.clone(), limits),
-                    self.bot,
-                    self.engine,
-                    self.poll_timeout,
-                    ctrlc,
-                    stop,
-                )
-                .await
-            }
-            None => {
-                serve(
-                    self.bot.clone(),
-                    self.bot,
-                    self.engine,
-                    self.poll_timeout,
-                    ctrlc,
-                    stop,
-                )
-                .await
-            }
-        }
-    }
-}
-
-async fn serve<B: TgBot>(
-    bot: B,
-    files: Bot,
-    engine: Arc<Engine>,
-    poll_timeout: Duration,
-    ctrlc: bool,
-    stop: impl std::future::Future<Output = ()> + Send + 'static,
-) {
-    let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
-    // Aborted with the bot (a crash, or the task being dropped), never left running alone.
-    let mut outbox = AbortOnDrop(tokio::spawn(outbox::run(
-        bot.clone(),
-        engine.clone(),
-        engine.outbox_wake(),
-        outbox_stopped,
-    )));
-    let handler = dptree::entry()
-        .branch(Update::filter_message().endpoint(on_message::<B>))
-        .branch(Update::filter_callback_query().endpoint(on_callback::<B>))
-        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
-    let polling = Polling::builder(bot.clone())
-        .timeout(poll_timeout)
-        .delete_webhook()
-        .await
-        .build();
-    let mut builder = Dispatcher::builder(bot, handler)
-        .dependencies(dptree::deps![
+        let App {
+            engine,
+            bot,
+            delivery,
+            poll_timeout,
+        } = self;
+        // Aborted with the bot (a crash, or the task being dropped), never left running alone.
+        let mut sending = AbortOnDrop(tokio::spawn({
+            let delivery = delivery.clone();
+            async move { delivery.run().await }
+        }));
+        let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
+        let mut outbox = AbortOnDrop(tokio::spawn(outbox::run(
+            delivery.clone(),
             engine.clone(),
-            Arc::new(tasks::Tasks::new(engine, files)),
-            Arc::new(group_budget::GroupBudget::default())
-        ])
-        .default_handler(|_| async {});
-    if ctrlc {
-        builder = builder.enable_ctrlc_handler();
-    }
-    let mut dispatcher = builder.build();
-    let shutdown = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        stop.await;
-        // Refused only while the dispatcher is not running: not started yet, or finished.
-        for _ in 0..100 {
-            if shutdown.shutdown().is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            engine.outbox_wake(),
+            outbox_stopped,
+        )));
+        let handler = dptree::entry()
+            .branch(Update::filter_message().endpoint(on_message))
+            .branch(Update::filter_callback_query().endpoint(on_callback))
+            .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
+        let polling = Polling::builder(bot.clone())
+            .timeout(poll_timeout)
+            .delete_webhook()
+            .await
+            .build();
+        let tasks = Arc::new(tasks::Tasks::new(
+            engine.clone(),
+            delivery.clone(),
+            bot.clone(),
+        ));
+        let mut builder = Dispatcher::builder(bot, handler)
+            .dependencies(dptree::deps![
+                engine,
+                tasks,
+                delivery.clone(),
+                Arc::new(group_budget::GroupBudget::default())
+            ])
+            .default_handler(|_| async {})
+            .worker_queue_size(CHAT_UPDATES_QUEUED);
+        if ctrlc {
+            builder = builder.enable_ctrlc_handler();
         }
-    });
-    dispatcher
-        .dispatch_with_listener(
-            polling,
-            teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
-        )
-        .await;
-    let _ = stop_outbox.send(true);
-    if tokio::time::timeout(Duration::from_secs(30), &mut outbox.0)
-        .await
-        .is_err()
-    {
-        tracing::warn!("outbox: stopped before all messages on their way were answered");
+        let mut dispatcher = builder.build();
+        let shutdown = dispatcher.shutdown_token();
+        tokio::spawn(async move {
+            stop.await;
+            // Refused only while the dispatcher is not running: not started yet, or finished.
+            for _ in 0..100 {
+                if shutdown.shutdown().is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        dispatcher
+            .dispatch_with_listener(
+                polling,
+                teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
+            )
+            .await;
+        let _ = stop_outbox.send(true);
+        if tokio::time::timeout(Duration::from_secs(30), &mut outbox.0)
+            .await
+            .is_err()
+        {
+            tracing::warn!("outbox: stopped before all messages on their way were answered");
+        }
+        delivery.close();
+        delivery
+            .finish(&mut sending.0, STOP_SENDING_WITHIN)
+            .await;
     }
 }
 
@@ -266,26 +232,56 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Runs the admin tasks a step asked for, each in its own task so the admin's chat stays
-/// responsive while an export is built.
-fn spawn_tasks<B: TgBot>(bot: &B, tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) {
+/// Starts the staff work a step asked for, each in its own task so the chat stays responsive
+/// while a file is built. A file asked for while another is being prepared for the same chat is
+/// not started: `true` then, so the caller can say so.
+fn start_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) -> bool {
+    let mut refused = false;
     for task in std::mem::take(&mut handled.tasks) {
-        let (bot, tasks, lang) = (bot.clone(), tasks.clone(), handled.lang);
-        tokio::spawn(async move { tasks.run(&bot, chat_id, lang, task).await });
+        let held = if tasks::is_long(&task) {
+            match tasks.start_long(chat_id) {
+                Some(held) => Some(held),
+                None => {
+                    refused = true;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let (tasks, lang) = (tasks.clone(), handled.lang);
+        tokio::spawn(async move {
+            let _held = held;
+            tasks.run(chat_id, lang, task).await
+        });
     }
+    refused
 }
 
-async fn on_message<B: TgBot>(
-    bot: B,
+fn plain(chat_id: i64, text: String) -> Job {
+    Job::new(
+        chat_id,
+        Class::Reply,
+        Request::Message {
+            text,
+            html: false,
+            keyboard: None,
+        },
+    )
+}
+
+async fn on_message(
     update: Update,
     msg: Message,
     engine: Arc<Engine>,
     tasks: Arc<tasks::Tasks>,
+    out: Delivery,
     groups: Arc<group_budget::GroupBudget>,
 ) -> HandlerResult {
     let Some((chat, input)) = parse::message_input(&msg, engine.bot_username()) else {
         return Ok(());
     };
+    let chat_id = msg.chat.id.0;
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
     // The name a coordinator sees in the list of members who have not finished.
     let first_name = match (&input, &msg.from, chat) {
@@ -295,52 +291,49 @@ async fn on_message<B: TgBot>(
         _ => None,
     };
     let incoming = Incoming {
-        chat_id: msg.chat.id.0,
+        chat_id,
         chat,
         sender: msg.from.as_ref().map(|u| u.id.0 as i64),
         language_code: language_code.clone(),
         update_id: Some(i64::from(update.id.0)),
+        seen: None,
         input,
     };
     match engine.handle(incoming).await {
         Ok(mut handled) => {
             if let Some(name) = first_name {
-                if let Err(e) = engine.store().note_first_name(msg.chat.id.0, &name).await {
+                if let Err(e) = engine.store().note_first_name(chat_id, &name).await {
                     tracing::warn!(error = %e, "could not note a first name");
                 }
             }
             let mut outgoing = std::mem::take(&mut handled.outgoing);
             if chat == ChatKind::Group
                 && !outgoing.is_empty()
-                && !groups.allow(msg.chat.id.0, std::time::Instant::now())
+                && !groups.allow(chat_id, std::time::Instant::now())
             {
-                tracing::debug!(
-                    chat = msg.chat.id.0,
-                    "group reply budget spent: staying quiet"
-                );
+                tracing::debug!(chat = chat_id, "group reply budget spent: staying quiet");
                 outgoing.clear();
             }
-            send::deliver(&bot, &engine, msg.chat.id.0, outgoing).await;
-            // After the replies, so the summary's text comes before its chart.
-            spawn_tasks(&bot, &tasks, msg.chat.id.0, &mut handled);
+            send::submit(&out, chat_id, outgoing);
+            if start_tasks(&tasks, chat_id, &mut handled) {
+                out.submit(plain(chat_id, tr(handled.lang, "task.busy")));
+            }
         }
         Err(e) => {
-            tracing::error!(chat = msg.chat.id.0, error = %e, "could not handle a message");
+            tracing::error!(chat = chat_id, error = %e, "could not handle a message");
             let lang = Lang::from_telegram(language_code.as_deref());
-            let _ = bot
-                .send_message(msg.chat.id, tr(lang, "error.internal"))
-                .await;
+            out.submit(plain(chat_id, tr(lang, "error.internal")));
         }
     }
     Ok(())
 }
 
-async fn on_callback<B: TgBot>(
-    bot: B,
+async fn on_callback(
     update: Update,
     q: CallbackQuery,
     engine: Arc<Engine>,
     tasks: Arc<tasks::Tasks>,
+    out: Delivery,
 ) -> HandlerResult {
     let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
     let chat_id = q
@@ -355,40 +348,29 @@ async fn on_callback<B: TgBot>(
             sender: Some(q.from.id.0 as i64),
             language_code: language_code.clone(),
             update_id: Some(i64::from(update.id.0)),
+            seen: parse::seen(&q),
             input: parse::callback_input(&q),
         };
         engine.handle(incoming).await
     } else {
         Ok(Default::default())
     };
-    // Answer first: the spinner on the member's button stops as soon as possible.
-    let mut later = Handled::default();
-    let (notice, outgoing) = match result {
-        Ok(mut h) => {
-            let (notice, outgoing) = (h.notice.take(), std::mem::take(&mut h.outgoing));
-            later = h;
-            (notice, outgoing)
+    match result {
+        Ok(mut handled) => {
+            let mut notice = handled.notice.take();
+            if start_tasks(&tasks, chat_id, &mut handled) {
+                notice = Some(tr(handled.lang, "task.busy"));
+            }
+            // The tap first: its spinner stops now, whatever waits to be sent in this chat.
+            out.answer(q.id, notice);
+            send::submit(&out, chat_id, std::mem::take(&mut handled.outgoing));
         }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a button");
-            (
-                Some(tr(
-                    Lang::from_telegram(language_code.as_deref()),
-                    "error.internal",
-                )),
-                Vec::new(),
-            )
+            let lang = Lang::from_telegram(language_code.as_deref());
+            out.answer(q.id, Some(tr(lang, "error.internal")));
         }
-    };
-    let mut answer = bot.answer_callback_query(q.id.clone());
-    if let Some(text) = notice {
-        answer = answer.text(text);
     }
-    if let Err(e) = answer.await {
-        tracing::debug!(error = %e, "callback answer failed (it may have expired)");
-    }
-    send::deliver(&bot, &engine, chat_id, outgoing).await;
-    spawn_tasks(&bot, &tasks, chat_id, &mut later);
     Ok(())
 }
 

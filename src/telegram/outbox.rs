@@ -1,33 +1,36 @@
 //! The outbox worker: delivers queued broadcasts, reports their progress, survives restarts.
 //!
-//! Pace: requests go through the same bot as the conversation's replies — teloxide's Throttle
-//! in production, which keeps all of them together under ≈30 messages/s overall and 1/s per
-//! chat — so a broadcast uses what the conversation leaves. At most [`IN_FLIGHT`] rows are
-//! claimed at once, which also bounds how many a crash can leave uncertain.
+//! Pace: rows go through delivery as its lowest class, so reminders and announcements use only
+//! the budget members' replies and staff work leave. At most [`QUEUED`] rows are handed over at
+//! once, about a second of Telegram's overall budget.
+//!
+//! Accounting: a row handed to delivery stays `pending`; it becomes `sending` in the gate that
+//! runs just before its request leaves, and is settled when Telegram answers. So after a crash
+//! only requests that were on the wire are `uncertain`; the rest are still pending and go out
+//! after the restart.
 //!
 //! Telegram's answers: 429 puts the row back with `not_before` = now + retry_after, and no
-//! other row to that chat is claimed before then; 403 marks the member as having blocked the
-//! bot; a network fault is retried with back-off, five times; anything else fails the row.
+//! other row to that chat is handed over before then; 403 marks the member as having blocked
+//! the bot; a network fault is retried with back-off, five times; anything else fails the row.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode};
-use teloxide::{ApiError, RequestError};
-use tokio::sync::{watch, Notify};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
+use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinSet;
 
-use super::TgBot;
+use crate::delivery::{Class, Delivered, Delivery, Gate, Job, Request, Undelivered};
 use crate::domain::Lang;
 use crate::engine::Engine;
 use crate::messages::outbox::{done, progress};
-use crate::store::{backoff, OutboxItem, Settled, Tally};
+use crate::store::{backoff, OutboxItem, Settled, Store, Tally};
 
-/// Rows claimed and not yet settled, at most. Enough to keep 30/s flowing with Telegram's
-/// round trip of a few hundred milliseconds; few, because a crash leaves them uncertain.
-pub const IN_FLIGHT: usize = 12;
+/// Rows handed to delivery and not yet settled, at most: about a second of the overall budget,
+/// so a broadcast keeps Telegram's pace without holding much in memory.
+pub const QUEUED: usize = 30;
 /// How often the progress messages are brought up to date.
 const REPORT_EVERY: Duration = Duration::from_secs(3);
 /// With nothing to send, how often to look for work queued from elsewhere (the CLI) or
@@ -38,9 +41,11 @@ const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 /// A network fault is retried this many times before the row fails.
 const MAX_ATTEMPTS: i64 = 5;
 
-/// Runs until `stop` turns true; then finishes the sends on their way and returns.
-pub async fn run<B: TgBot>(
-    bot: B,
+type Handed = (OutboxItem, Result<Delivered, Undelivered>);
+
+/// Runs until `stop` turns true; then waits for the requests on the wire and returns.
+pub async fn run(
+    out: Delivery,
     engine: Arc<Engine>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
@@ -54,45 +59,60 @@ pub async fn run<B: TgBot>(
         ),
         Err(e) => tracing::error!(error = %e, "outbox: could not recover after a restart"),
     }
-    let mut sending: JoinSet<(OutboxItem, Result<(), RequestError>)> = JoinSet::new();
+    let stopping = Arc::new(AtomicBool::new(false));
+    let mut handed: JoinSet<Handed> = JoinSet::new();
+    let mut handed_ids: HashSet<i64> = HashSet::new();
     let mut shown: HashMap<i64, Tally> = HashMap::new();
     let mut last_report = tokio::time::Instant::now();
     let mut last_schedule: Option<tokio::time::Instant> = None;
     loop {
         if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
             last_schedule = Some(tokio::time::Instant::now());
-            match super::campaigns::queue_due_reminders(&engine, &bot).await {
+            match super::campaigns::queue_due_reminders(&engine, &out).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "outbox: automatic reminders queued"),
                 Err(e) => tracing::warn!(error = %e, "outbox: could not queue automatic reminders"),
             }
         }
-        let stopping = *stop.borrow();
-        if stopping && sending.is_empty() {
+        if *stop.borrow() && !stopping.swap(true, Ordering::Relaxed) {
+            // Rows not yet on the wire stay pending and go out after the restart.
+            out.withdraw(Class::Outbox);
+        }
+        let is_stopping = stopping.load(Ordering::Relaxed);
+        if is_stopping && handed.is_empty() {
             break;
         }
-        if !stopping && sending.len() < IN_FLIGHT {
+        if !is_stopping && handed.len() < QUEUED {
+            let exclude: Vec<i64> = handed_ids.iter().copied().collect();
             match store
-                .claim_outbox(engine.now(), IN_FLIGHT - sending.len())
+                .due_outbox(engine.now(), QUEUED - handed.len(), &exclude)
                 .await
             {
                 Ok(items) => {
                     for item in items {
-                        let bot = bot.clone();
-                        sending.spawn(async move {
-                            let result = send(&bot, &item).await;
-                            (item, result)
+                        handed_ids.insert(item.id);
+                        let report = hand_over(&out, store, &stopping, &item);
+                        handed.spawn(async move {
+                            let outcome = report.await.unwrap_or(Err(Undelivered::Dropped));
+                            (item, outcome)
                         });
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "outbox: could not claim messages"),
+                Err(e) => tracing::error!(error = %e, "outbox: could not read the queue"),
             }
         }
         tokio::select! {
-            Some(joined) = sending.join_next(), if !sending.is_empty() => {
-                settle(&engine, joined).await;
-                while let Some(joined) = sending.try_join_next() {
-                    settle(&engine, joined).await;
+            Some(joined) = handed.join_next(), if !handed.is_empty() => {
+                for joined in std::iter::once(joined).chain(std::iter::from_fn(|| handed.try_join_next())) {
+                    match joined {
+                        Ok((item, outcome)) => {
+                            handed_ids.remove(&item.id);
+                            settle(&engine, &item, outcome).await;
+                        }
+                        // A report task cannot panic; were it to, its row is still pending or
+                        // sending, and the next start says which.
+                        Err(e) => tracing::error!(error = %e, "outbox: a report was lost"),
+                    }
                 }
             }
             _ = wake.notified() => {}
@@ -101,68 +121,87 @@ pub async fn run<B: TgBot>(
         }
         if last_report.elapsed() >= REPORT_EVERY {
             last_report = tokio::time::Instant::now();
-            report(&bot, &engine, &mut shown).await;
+            report(&out, &engine, &mut shown).await;
         }
     }
-    report(&bot, &engine, &mut shown).await;
+    report(&out, &engine, &mut shown).await;
 }
 
-async fn send<B: TgBot>(bot: &B, item: &OutboxItem) -> Result<(), RequestError> {
-    let mut req = bot
-        .send_message(ChatId(item.chat_id), item.text.clone())
-        .parse_mode(ParseMode::Html);
-    if let (Some(label), Some(url)) = (&item.button_label, &item.button_url) {
-        if let Ok(url) = url::Url::parse(url) {
-            req = req.reply_markup(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
-                label.clone(),
-                url,
-            )]]));
-        }
-    }
-    req.await.map(|_| ())
-}
-
-async fn settle(
-    engine: &Engine,
-    joined: Result<(OutboxItem, Result<(), RequestError>), tokio::task::JoinError>,
-) {
-    let Ok((item, result)) = joined else {
-        // A send that panicked leaves its row claimed: uncertain at the next start.
-        tracing::error!("outbox: a send task failed");
-        return;
+/// Gives one row to delivery, with a gate that records it as on the wire just before it leaves.
+fn hand_over(
+    out: &Delivery,
+    store: &Store,
+    stopping: &Arc<AtomicBool>,
+    item: &OutboxItem,
+) -> oneshot::Receiver<Result<Delivered, Undelivered>> {
+    let keyboard = match (&item.button_label, &item.button_url) {
+        (Some(label), Some(url)) => url::Url::parse(url).ok().map(|url| {
+            InlineKeyboardMarkup::new([[InlineKeyboardButton::url(label.clone(), url)]])
+        }),
+        _ => None,
     };
+    let gate: Gate = {
+        let (store, stopping, id) = (store.clone(), stopping.clone(), item.id);
+        Box::new(move || {
+            Box::pin(async move {
+                if stopping.load(Ordering::Relaxed) {
+                    return false;
+                }
+                match store.mark_sending(id).await {
+                    Ok(go) => go,
+                    Err(e) => {
+                        tracing::error!(error = %e, "outbox: could not record a send; holding it back");
+                        false
+                    }
+                }
+            })
+        })
+    };
+    let (report, outcome) = oneshot::channel();
+    out.submit(Job {
+        report: Some(report),
+        gate: Some(gate),
+        ..Job::new(
+            item.chat_id,
+            Class::Outbox,
+            Request::Message {
+                text: item.text.clone(),
+                html: true,
+                keyboard,
+            },
+        )
+    });
+    outcome
+}
+
+async fn settle(engine: &Engine, item: &OutboxItem, outcome: Result<Delivered, Undelivered>) {
     let now = engine.now();
-    let settled = match result {
-        Ok(()) => Settled::Sent,
-        Err(RequestError::RetryAfter(wait)) => {
-            Settled::RetryAt(now + chrono::Duration::from_std(wait.duration()).unwrap_or_default())
+    let settled = match outcome {
+        Ok(_) => Settled::Sent,
+        // Never left (the bot is stopping, or the row went with its member): still pending.
+        Err(Undelivered::Dropped) => return,
+        Err(Undelivered::RetryAfter(wait)) => {
+            Settled::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
         }
-        Err(RequestError::Api(
-            ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::BotKicked,
-        )) => Settled::Blocked,
-        Err(RequestError::Api(ApiError::Unknown(ref text))) if text.starts_with("Forbidden") => {
-            Settled::Blocked
-        }
-        Err(e @ (RequestError::Network(_) | RequestError::Io(_)))
-            if item.attempts < MAX_ATTEMPTS =>
-        {
+        Err(Undelivered::Blocked) => Settled::Blocked,
+        Err(Undelivered::Network(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
             tracing::warn!(chat = item.chat_id, error = %e, "outbox: will retry");
-            Settled::RetryAt(now + backoff(item.attempts))
+            Settled::RetryAt(now + backoff(item.attempts + 1))
         }
-        Err(e) => {
+        Err(Undelivered::Network(e) | Undelivered::Failed(e)) => {
             tracing::warn!(chat = item.chat_id, error = %e, "outbox: message not delivered");
             Settled::Failed
         }
     };
-    if let Err(e) = engine.store().settle(&item, settled, now).await {
-        // The row stays claimed; at the next start it is counted uncertain, never resent.
+    if let Err(e) = engine.store().settle(item, settled, now).await {
+        // The row stays `sending`; at the next start it is counted uncertain, never resent.
         tracing::error!(error = %e, "outbox: could not record a send");
     }
 }
 
 /// Edits each open broadcast's progress message when its counts moved; at the end, shows the
 /// final tally and closes the broadcast.
-async fn report<B: TgBot>(bot: &B, engine: &Engine, shown: &mut HashMap<i64, Tally>) {
+async fn report(out: &Delivery, engine: &Engine, shown: &mut HashMap<i64, Tally>) {
     let store = engine.store();
     let tallies = match store.open_tallies().await {
         Ok(t) => t,
@@ -192,7 +231,7 @@ async fn report<B: TgBot>(bot: &B, engine: &Engine, shown: &mut HashMap<i64, Tal
                 progress(lang, &tally)
             };
             let id = MessageId(message as i32);
-            if let Err(e) = super::tasks::edit(bot, ChatId(chat), id, text).await {
+            if let Err(e) = super::tasks::edit(out, ChatId(chat), id, text).await {
                 tracing::warn!(error = %e, "outbox: could not show the progress");
             }
         }

@@ -1,9 +1,10 @@
 //! Telegram updates → typed `Input`, once, at the edge.
 
-use teloxide::types::{CallbackQuery, Message};
+use teloxide::types::{CallbackQuery, InlineKeyboardButtonKind, Message};
 
 use crate::conversation::{Callback, ChatKind, Command, DocumentIn, Input, OtherKind};
 use crate::domain::VoiceNote;
+use crate::engine::Seen;
 
 /// What a message means to the conversation, or `None` for messages the bot ignores
 /// (service messages, commands addressed to another bot, and in groups anything but a command).
@@ -69,4 +70,36 @@ pub fn callback_input(q: &CallbackQuery) -> Input {
         Some(data) => Input::Callback { data, message_id },
         None => Input::BadCallback { message_id },
     }
+}
+
+/// The tapped message as the member sees it; `None` when Telegram no longer says (too old).
+pub fn seen(q: &CallbackQuery) -> Option<Seen> {
+    let msg = q.regular_message()?;
+    let buttons = msg
+        .reply_markup()
+        .map(|markup| {
+            markup
+                .inline_keyboard
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|b| {
+                            let target = match &b.kind {
+                                InlineKeyboardButtonKind::CallbackData(data) => data.clone(),
+                                InlineKeyboardButtonKind::Url(url) => url.to_string(),
+                                _ => String::new(),
+                            };
+                            (b.text.clone(), target)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .filter(|row| !row.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Seen {
+        message_id: msg.id.0,
+        text: msg.text()?.to_string(),
+        buttons,
+    })
 }

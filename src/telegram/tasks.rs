@@ -2,18 +2,18 @@
 //! sent as documents, the summary chart as a picture, plan files downloaded and imported.
 //! Each reports back to the admin in their language; a failure says so without detail.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InputFile, MessageId, ParseMode};
+use teloxide::types::{ChatId, MessageId};
 use teloxide::RequestError;
 
-use super::send::with_retry;
-use super::TgBot;
 use crate::chart::ChartMaker;
+use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::conversation::Task;
 use crate::domain::{Lang, Plan};
 use crate::engine::Engine;
@@ -28,18 +28,47 @@ const PROBLEMS_SHOWN: usize = 25;
 /// How often the export's progress message is edited: well under Telegram's edit limits.
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 
-/// What the tasks need besides the bot that sends: built once, shared by every handler.
+/// What the tasks need: built once, shared by every handler.
 pub struct Tasks {
     engine: Arc<Engine>,
+    out: Delivery,
     charts: ChartMaker,
     /// Downloads go to the Bot API's file endpoint directly; they are not paced messages.
     files: Bot,
+    /// Chats with a file being prepared: one at a time each, so a second tap makes no second file.
+    preparing: Mutex<HashSet<i64>>,
+}
+
+/// Holds a chat's place among those preparing a file; gives it up when dropped.
+pub struct Preparing {
+    tasks: Arc<Tasks>,
+    chat: i64,
+}
+
+impl Drop for Preparing {
+    fn drop(&mut self) {
+        self.tasks
+            .preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.chat);
+    }
+}
+
+/// Work that builds or reads a file: slow, so one at a time per admin.
+pub fn is_long(task: &Task) -> bool {
+    matches!(
+        task,
+        Task::Export(_) | Task::Template | Task::Chart(_) | Task::ImportPlan { .. }
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TaskError {
     #[error(transparent)]
     Telegram(#[from] RequestError),
+    #[error("not delivered: {0:?}")]
+    Undelivered(Undelivered),
     #[error(transparent)]
     Download(#[from] teloxide::DownloadError),
     #[error(transparent)]
@@ -55,23 +84,38 @@ pub(super) enum TaskError {
 }
 
 impl Tasks {
-    pub fn new(engine: Arc<Engine>, files: Bot) -> Tasks {
+    pub fn new(engine: Arc<Engine>, out: Delivery, files: Bot) -> Tasks {
         Tasks {
             engine,
+            out,
             charts: ChartMaker::new(),
             files,
+            preparing: Mutex::new(HashSet::new()),
         }
     }
 
+    /// Takes `chat`'s place for a long task, unless one is already running there.
+    pub fn start_long(self: &Arc<Self>, chat: i64) -> Option<Preparing> {
+        self.preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(chat)
+            .then(|| Preparing {
+                tasks: self.clone(),
+                chat,
+            })
+    }
+
     /// Runs one task to the end. Never fails: a failure is logged and the admin told.
-    pub async fn run<B: TgBot>(&self, bot: &B, chat_id: i64, lang: Lang, task: Task) {
+    pub async fn run(&self, chat_id: i64, lang: Lang, task: Task) {
         let chat = ChatId(chat_id);
+        let out = &self.out;
         let result = match &task {
-            Task::Chart(summary) => self.chart(bot, chat, lang, summary.clone()).await,
-            Task::Template => self.template(bot, chat, lang).await,
-            Task::Export(format) => self.export(bot, chat, lang, *format).await,
+            Task::Chart(summary) => self.chart(chat, lang, summary.clone()).await,
+            Task::Template => self.template(chat, lang).await,
+            Task::Export(format) => self.export(chat, lang, *format).await,
             Task::ImportPlan { file_id, file_name } => {
-                self.import(bot, chat, lang, file_id, file_name).await
+                self.import(chat, lang, file_id, file_name).await
             }
             Task::CreateCampaign {
                 org,
@@ -85,34 +129,38 @@ impl Tasks {
                     activities,
                     deadline: *deadline,
                 };
-                super::campaigns::create(&self.engine, bot, chat, lang, task).await
+                super::campaigns::create(&self.engine, out, chat, lang, task).await
             }
             Task::Remind { campaign_id } => {
-                super::campaigns::remind(&self.engine, bot, chat, lang, *campaign_id).await
+                super::campaigns::remind(&self.engine, out, chat, lang, *campaign_id).await
             }
-            Task::RefreshMenu(user_id) => self.refresh_menu(bot, *user_id).await,
+            Task::RefreshMenu(user_id) => self.refresh_menu(*user_id).await,
             Task::Announce { audience, text } => {
-                super::announce::announce(&self.engine, bot, chat, lang, audience, text).await
+                super::announce::announce(&self.engine, out, chat, lang, audience, text).await
             }
         };
-        if let Err(e) = result {
-            tracing::error!(chat = chat_id, ?task, error = %e, "an admin task failed");
-            let _ = say(bot, chat, tr(lang, "task.failed")).await;
+        match result {
+            Ok(()) => {}
+            // The admin blocked the bot, or it is stopping: nobody to tell.
+            Err(TaskError::Undelivered(Undelivered::Blocked | Undelivered::Dropped)) => {}
+            Err(e) => {
+                tracing::error!(chat = chat_id, ?task, error = %e, "an admin task failed");
+                let _ = say(out, chat, tr(lang, "task.failed")).await;
+            }
         }
     }
 
     /// The person's command menu as their roles now stand.
-    async fn refresh_menu<B: TgBot>(&self, bot: &B, user_id: i64) -> Result<(), TaskError> {
+    async fn refresh_menu(&self, user_id: i64) -> Result<(), TaskError> {
         let store = self.engine.store();
         let admin = store.is_admin(user_id).await?;
         let coordinator = store.coordinated_org(user_id).await?.is_some();
-        super::commands::register_chat(bot, user_id, admin, coordinator).await;
+        super::commands::register_chat(&self.files, user_id, admin, coordinator).await;
         Ok(())
     }
 
-    async fn chart<B: TgBot>(
+    async fn chart(
         &self,
-        bot: &B,
         chat: ChatId,
         lang: Lang,
         summary: Summary,
@@ -125,21 +173,18 @@ impl Tasks {
                 .await
                 .map_err(|e| std::io::Error::other(e.to_string()))??
         };
-        let caption = tr(lang, "task.chart_caption");
-        with_retry(|| {
-            let req = bot
-                .send_photo(
-                    chat,
-                    InputFile::memory(png.clone()).file_name("dwcp-summary.png"),
-                )
-                .caption(caption.clone());
-            async move { req.await.map(|_| ()) }
-        })
-        .await?;
+        let photo = Request::Photo {
+            file: Upload::Memory {
+                bytes: png,
+                name: "dwcp-summary.png".into(),
+            },
+            caption: tr(lang, "task.chart_caption"),
+        };
+        sent(self.out.send(chat.0, Class::Task, photo).await)?;
         Ok(())
     }
 
-    async fn template<B: TgBot>(&self, bot: &B, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
+    async fn template(&self, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
         let plan = self.engine.plan();
         let dir = tempfile::tempdir()?;
         let path = dir
@@ -158,12 +203,11 @@ impl Tasks {
             "task.template_caption",
             &[("version", &number(plan.version, lang))],
         );
-        send_file(bot, chat, &path, caption).await
+        send_file(&self.out, chat, &path, caption).await
     }
 
-    async fn export<B: TgBot>(
+    async fn export(
         &self,
-        bot: &B,
         chat: ChatId,
         lang: Lang,
         format: ExportFormat,
@@ -177,7 +221,7 @@ impl Tasks {
                 &[("format", &label), ("n", &number(n, lang))],
             )
         };
-        let status = say(bot, chat, progress_text(0)).await?;
+        let status = say(&self.out, chat, progress_text(0)).await?;
         let dir = tempfile::tempdir()?;
         let path = dir.path().join(file_name(
             &plan,
@@ -211,7 +255,7 @@ impl Tasks {
                     let n = count.load(Ordering::Relaxed);
                     if n != shown {
                         shown = n;
-                        let _ = edit(bot, chat, status, progress_text(n)).await;
+                        let _ = edit(&self.out, chat, status, progress_text(n)).await;
                     }
                 }
             }
@@ -224,15 +268,14 @@ impl Tasks {
                 ("version", &number(plan.version, lang)),
             ],
         );
-        send_file(bot, chat, &path, caption).await?;
+        send_file(&self.out, chat, &path, caption).await?;
         let done = tr_with(lang, "task.export_done", &[("n", &number(n, lang))]);
-        let _ = edit(bot, chat, status, done).await;
+        let _ = edit(&self.out, chat, status, done).await;
         Ok(())
     }
 
-    async fn import<B: TgBot>(
+    async fn import(
         &self,
-        bot: &B,
         chat: ChatId,
         lang: Lang,
         file_id: &str,
@@ -240,7 +283,7 @@ impl Tasks {
     ) -> Result<(), TaskError> {
         let name = esc(file_name);
         let status = say(
-            bot,
+            &self.out,
             chat,
             tr_with(lang, "task.import_checking", &[("name", &name)]),
         )
@@ -274,7 +317,7 @@ impl Tasks {
                 )
             }
         };
-        edit(bot, chat, status, text).await?;
+        edit(&self.out, chat, status, text).await?;
         Ok(())
     }
 }
@@ -292,53 +335,53 @@ fn file_name(
     format!("dwcp-v{}-{what}-{day}.{extension}", plan.version)
 }
 
-pub(super) async fn say<B: TgBot>(
-    bot: &B,
-    chat: ChatId,
-    html: String,
-) -> Result<MessageId, RequestError> {
-    with_retry(|| {
-        let req = bot
-            .send_message(chat, html.clone())
-            .parse_mode(ParseMode::Html);
-        async move { req.await.map(|m| m.id) }
-    })
-    .await
-}
-
-/// Edits a status message; an edit that would change nothing counts as done.
-pub(super) async fn edit<B: TgBot>(
-    bot: &B,
-    chat: ChatId,
-    id: MessageId,
-    html: String,
-) -> Result<(), RequestError> {
-    let result = with_retry(|| {
-        let req = bot
-            .edit_message_text(chat, id, html.clone())
-            .parse_mode(ParseMode::Html);
-        async move { req.await.map(|_| ()) }
-    })
-    .await;
-    match result {
-        Err(RequestError::Api(teloxide::ApiError::MessageNotModified)) => Ok(()),
-        other => other,
+/// What a task needs from a send: it happened (or had nothing to do), or why not.
+fn sent(outcome: Result<Delivered, Undelivered>) -> Result<Option<i32>, TaskError> {
+    match outcome {
+        Ok(Delivered::Sent(id)) => Ok(id),
+        Ok(Delivered::Unchanged) => Ok(None),
+        Err(e) => Err(TaskError::Undelivered(e)),
     }
 }
 
-async fn send_file<B: TgBot>(
-    bot: &B,
+/// Sends a new HTML message as task output; its id, to edit it later.
+pub(super) async fn say(out: &Delivery, chat: ChatId, html: String) -> Result<MessageId, TaskError> {
+    let request = Request::Message {
+        text: html,
+        html: true,
+        keyboard: None,
+    };
+    match sent(out.send(chat.0, Class::Task, request).await)? {
+        Some(id) => Ok(MessageId(id)),
+        None => Err(TaskError::Undelivered(Undelivered::Dropped)),
+    }
+}
+
+/// Edits a status message; an edit that would change nothing counts as done.
+pub(super) async fn edit(
+    out: &Delivery,
+    chat: ChatId,
+    id: MessageId,
+    html: String,
+) -> Result<(), TaskError> {
+    let request = Request::Edit {
+        message_id: id.0,
+        text: html,
+        html: true,
+        keyboard: None,
+    };
+    sent(out.send(chat.0, Class::Task, request).await).map(|_| ())
+}
+
+async fn send_file(
+    out: &Delivery,
     chat: ChatId,
     path: &std::path::Path,
     caption: String,
 ) -> Result<(), TaskError> {
-    with_retry(|| {
-        let req = bot
-            .send_document(chat, InputFile::file(path.to_path_buf()))
-            .caption(caption.clone())
-            .parse_mode(ParseMode::Html);
-        async move { req.await.map(|_| ()) }
-    })
-    .await?;
-    Ok(())
+    let document = Request::Document {
+        file: Upload::Path(path.to_path_buf()),
+        caption,
+    };
+    sent(out.send(chat.0, Class::Task, document).await).map(|_| ())
 }

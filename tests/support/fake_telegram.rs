@@ -319,6 +319,19 @@ impl FakeTelegram {
 
     /// Waits for the next event in `chat`'s inbox.
     pub async fn next_event(&self, chat: i64, timeout: Duration) -> Option<Event> {
+        self.take_event(chat, timeout, Skip::Nothing, |_| true).await
+    }
+
+    /// Waits for the first event in `chat`'s inbox that `wanted` accepts and takes it; with
+    /// `Skip::Before`, the events before it go too. (A tap's answer and the edit it causes
+    /// travel apart, as in Telegram, so either may come first: the answer is taken alone.)
+    pub async fn take_event(
+        &self,
+        chat: i64,
+        timeout: Duration,
+        skip: Skip,
+        wanted: impl Fn(&Event) -> bool,
+    ) -> Option<Event> {
         let deadline = Instant::now() + timeout;
         let ready = self
             .world
@@ -332,15 +345,17 @@ impl FakeTelegram {
             let notified = ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(e) = self
-                .world
-                .lock()
-                .unwrap()
-                .inboxes
-                .get_mut(&chat)
-                .and_then(|q| q.pop_front())
             {
-                return Some(e);
+                let mut w = self.world.lock().unwrap();
+                if let Some(inbox) = w.inboxes.get_mut(&chat) {
+                    if let Some(at) = inbox.iter().position(&wanted) {
+                        if skip == Skip::Before {
+                            inbox.drain(..at);
+                            return inbox.pop_front();
+                        }
+                        return inbox.remove(at);
+                    }
+                }
             }
             let left = deadline.checked_duration_since(Instant::now())?;
             let _ = tokio::time::timeout(left, notified).await;
@@ -357,6 +372,13 @@ impl FakeTelegram {
             .map(|q| q.drain(..).collect())
             .unwrap_or_default()
     }
+}
+
+/// What [`FakeTelegram::take_event`] does with the events before the one it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    Nothing,
+    Before,
 }
 
 /// A Telegram user (or group) talking to the bot through the fake.
@@ -432,12 +454,13 @@ impl FakeUser {
 
     /// The next file the bot sent in this chat; messages and answers before it are skipped.
     pub async fn file(&self) -> SentFile {
-        loop {
-            match self.next_event().await {
-                Some(Event::File(f)) => return f,
-                Some(_) => continue,
-                None => panic!("chat {}: no file from the bot within {WAIT:?}", self.id),
-            }
+        match self
+            .fake
+            .take_event(self.id, WAIT, Skip::Before, |e| matches!(e, Event::File(_)))
+            .await
+        {
+            Some(Event::File(f)) => f,
+            _ => panic!("chat {}: no file from the bot within {WAIT:?}", self.id),
         }
     }
 
@@ -497,25 +520,32 @@ impl FakeUser {
         self.fake.next_event(self.id, WAIT).await
     }
 
-    /// The next message the bot sent or edited in this chat (answers to callbacks are skipped).
+    /// The next message the bot sent or edited in this chat (answers and files before it are
+    /// skipped).
     pub async fn reply(&self) -> Shown {
-        loop {
-            match self.next_event().await {
-                Some(Event::Sent(m)) | Some(Event::Edited(m)) => return m,
-                Some(Event::Answered { .. }) | Some(Event::File(_)) => continue,
-                None => panic!("chat {}: no reply from the bot within {WAIT:?}", self.id),
-            }
+        match self
+            .fake
+            .take_event(self.id, WAIT, Skip::Before, |e| {
+                matches!(e, Event::Sent(_) | Event::Edited(_))
+            })
+            .await
+        {
+            Some(Event::Sent(m) | Event::Edited(m)) => m,
+            _ => panic!("chat {}: no reply from the bot within {WAIT:?}", self.id),
         }
     }
 
     /// Waits for the answer to callback `id`, returning its text.
     pub async fn answer(&self, id: &str) -> Option<String> {
-        loop {
-            match self.next_event().await {
-                Some(Event::Answered { callback_id, text }) if callback_id == id => return text,
-                Some(_) => continue,
-                None => panic!("chat {}: callback {id} never answered", self.id),
-            }
+        match self
+            .fake
+            .take_event(self.id, WAIT, Skip::Nothing, |e| {
+                matches!(e, Event::Answered { callback_id, .. } if callback_id == id)
+            })
+            .await
+        {
+            Some(Event::Answered { text, .. }) => text,
+            _ => panic!("chat {}: callback {id} never answered", self.id),
         }
     }
 
@@ -526,9 +556,14 @@ impl FakeUser {
         (answer, self.reply().await)
     }
 
-    /// Nothing more arrives within `quiet`.
+    /// No message or file arrives within `quiet` (answers to taps do not count).
     pub async fn silence(&self, quiet: Duration) -> bool {
-        self.fake.next_event(self.id, quiet).await.is_none()
+        self.fake
+            .take_event(self.id, quiet, Skip::Nothing, |e| {
+                !matches!(e, Event::Answered { .. })
+            })
+            .await
+            .is_none()
     }
 }
 
