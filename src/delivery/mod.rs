@@ -21,6 +21,8 @@ mod http;
 mod job;
 mod pace;
 pub mod queues;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -133,6 +135,11 @@ impl Delivery {
         self.inner.queues().depth()
     }
 
+    /// Requests waiting to be sent to `chat` (at most [`queues::CHAT_CAP`]).
+    pub fn waiting_in(&self, chat: i64) -> usize {
+        self.inner.queues().waiting_in(chat)
+    }
+
     /// Queues `job`; never waits. Its report (if it has one) says what became of it.
     pub fn submit(&self, job: Job) {
         if self.inner.closing.load(Ordering::Relaxed) && job.class != Class::Task {
@@ -172,7 +179,9 @@ impl Delivery {
                 Ok(_) => {
                     inner.stats.answered.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(e) => tracing::debug!(error = %e, "callback answer failed (it may have expired)"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "callback answer failed (it may have expired)")
+                }
             }
         });
     }
@@ -218,7 +227,9 @@ impl Delivery {
                     inner.wake.notify_one();
                 });
             }
-            let wake_at = wake_at.map_or(last_sweep + SWEEP_EVERY, |t| t.min(last_sweep + SWEEP_EVERY));
+            let wake_at = wake_at.map_or(last_sweep + SWEEP_EVERY, |t| {
+                t.min(last_sweep + SWEEP_EVERY)
+            });
             tokio::select! {
                 _ = inner.wake.notified() => {}
                 _ = tokio::time::sleep_until(wake_at) => {}
@@ -247,7 +258,10 @@ impl Delivery {
             run.abort();
             let settled = self.inner.queues().drain();
             if !settled.is_empty() {
-                tracing::warn!(requests = settled.len(), "delivery: stopped before everything was sent");
+                tracing::warn!(
+                    requests = settled.len(),
+                    "delivery: stopped before everything was sent"
+                );
             }
             self.inner.settle(settled);
         }

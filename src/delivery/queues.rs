@@ -335,7 +335,12 @@ impl Queues {
         while out.len() < room {
             // The best of each kind; an edit needs no overall cell, a new message does.
             let edit = self.index.ready_edits.first().copied();
-            let new = self.index.ready_new.first().copied().filter(|_| !overall_spent);
+            let new = self
+                .index
+                .ready_new
+                .first()
+                .copied()
+                .filter(|_| !overall_spent);
             let pick = match (edit, new) {
                 (None, None) => break,
                 (Some(e), None) => e,
@@ -358,10 +363,7 @@ impl Queues {
     }
 
     fn start(&mut self, chat_id: i64, now: Instant) -> Queued {
-        let chat = self
-            .chats
-            .get_mut(&chat_id)
-            .expect("a ready chat is known");
+        let chat = self.chats.get_mut(&chat_id).expect("a ready chat is known");
         self.index.place(chat_id, chat, Slot::Idle);
         let q = chat.jobs.pop_front().expect("a ready chat has a request");
         chat.in_flight = true;

@@ -205,7 +205,13 @@ impl Store {
                     last_update_id = coalesce(excluded.last_update_id, chats.last_update_id),
                     blocked_at = NULL,
                     updated_at = excluded.updated_at",
-            &[w.chat_id.into(), w.state.to_json().into(), w.update_id.into(), w.now.into()]);
+                &[
+                    w.chat_id.into(),
+                    w.state.to_json().into(),
+                    w.update_id.into(),
+                    w.now.into(),
+                ],
+            );
         }
         b.commit(&self.writer).await
     }

@@ -4,8 +4,8 @@
 use teloxide::types::ChatId;
 
 use super::tasks::{edit, say, TaskError};
-use crate::delivery::Delivery;
 use crate::broadcast::{queue_announcement_reporting, BroadcastError};
+use crate::delivery::Delivery;
 use crate::domain::{Audience, Lang};
 use crate::engine::Engine;
 use crate::messages::tr;

@@ -218,9 +218,7 @@ impl App {
             tracing::warn!("outbox: stopped before all messages on their way were answered");
         }
         delivery.close();
-        delivery
-            .finish(&mut sending.0, STOP_SENDING_WITHIN)
-            .await;
+        delivery.finish(&mut sending.0, STOP_SENDING_WITHIN).await;
     }
 }
 
@@ -232,30 +230,41 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Starts the staff work a step asked for, each in its own task so the chat stays responsive
-/// while a file is built. A file asked for while another is being prepared for the same chat is
-/// not started: `true` then, so the caller can say so.
-fn start_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) -> bool {
-    let mut refused = false;
+/// The staff work a step asked for, each with its place held if it builds a file. A file asked
+/// for while another is being prepared for the same chat is left out: `refused` says so, so the
+/// caller can tell the admin.
+struct Prepared {
+    tasks: Vec<(crate::conversation::Task, Option<tasks::Preparing>)>,
+    refused: bool,
+}
+
+fn prepare_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) -> Prepared {
+    let mut prepared = Prepared {
+        tasks: Vec::new(),
+        refused: false,
+    };
     for task in std::mem::take(&mut handled.tasks) {
-        let held = if tasks::is_long(&task) {
-            match tasks.start_long(chat_id) {
-                Some(held) => Some(held),
-                None => {
-                    refused = true;
-                    continue;
-                }
-            }
+        if !tasks::is_long(&task) {
+            prepared.tasks.push((task, None));
+        } else if let Some(held) = tasks.start_long(chat_id) {
+            prepared.tasks.push((task, Some(held)));
         } else {
-            None
-        };
-        let (tasks, lang) = (tasks.clone(), handled.lang);
+            prepared.refused = true;
+        }
+    }
+    prepared
+}
+
+/// Runs each task in its own task, so the chat stays responsive while a file is built. Called
+/// after the step's replies are queued, so that they come first.
+fn spawn_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, lang: Lang, prepared: Prepared) {
+    for (task, held) in prepared.tasks {
+        let tasks = tasks.clone();
         tokio::spawn(async move {
             let _held = held;
             tasks.run(chat_id, lang, task).await
         });
     }
-    refused
 }
 
 fn plain(chat_id: i64, text: String) -> Job {
@@ -314,10 +323,12 @@ async fn on_message(
                 tracing::debug!(chat = chat_id, "group reply budget spent: staying quiet");
                 outgoing.clear();
             }
+            let prepared = prepare_tasks(&tasks, chat_id, &mut handled);
             send::submit(&out, chat_id, outgoing);
-            if start_tasks(&tasks, chat_id, &mut handled) {
+            if prepared.refused {
                 out.submit(plain(chat_id, tr(handled.lang, "task.busy")));
             }
+            spawn_tasks(&tasks, chat_id, handled.lang, prepared);
         }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a message");
@@ -358,12 +369,14 @@ async fn on_callback(
     match result {
         Ok(mut handled) => {
             let mut notice = handled.notice.take();
-            if start_tasks(&tasks, chat_id, &mut handled) {
+            let prepared = prepare_tasks(&tasks, chat_id, &mut handled);
+            if prepared.refused {
                 notice = Some(tr(handled.lang, "task.busy"));
             }
             // The tap first: its spinner stops now, whatever waits to be sent in this chat.
             out.answer(q.id, notice);
             send::submit(&out, chat_id, std::mem::take(&mut handled.outgoing));
+            spawn_tasks(&tasks, chat_id, handled.lang, prepared);
         }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a button");

@@ -13,8 +13,8 @@ use teloxide::types::{ChatId, MessageId};
 use teloxide::RequestError;
 
 use crate::chart::ChartMaker;
-use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::conversation::Task;
+use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::domain::{Lang, Plan};
 use crate::engine::Engine;
 use crate::export::ExportFormat;
@@ -55,12 +55,11 @@ impl Drop for Preparing {
     }
 }
 
-/// Work that builds or reads a file: slow, so one at a time per admin.
+/// Work that builds a file on a tap: slow, so one at a time per admin (a second tap while it
+/// runs would only make a second copy). A plan file the admin uploads is always checked: it is
+/// something they sent, not a repeated tap.
 pub fn is_long(task: &Task) -> bool {
-    matches!(
-        task,
-        Task::Export(_) | Task::Template | Task::Chart(_) | Task::ImportPlan { .. }
-    )
+    matches!(task, Task::Export(_) | Task::Template | Task::Chart(_))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,12 +158,7 @@ impl Tasks {
         Ok(())
     }
 
-    async fn chart(
-        &self,
-        chat: ChatId,
-        lang: Lang,
-        summary: Summary,
-    ) -> Result<(), TaskError> {
+    async fn chart(&self, chat: ChatId, lang: Lang, summary: Summary) -> Result<(), TaskError> {
         let plan = self.engine.plan();
         let charts = self.charts.clone();
         let png = {
@@ -345,7 +339,11 @@ fn sent(outcome: Result<Delivered, Undelivered>) -> Result<Option<i32>, TaskErro
 }
 
 /// Sends a new HTML message as task output; its id, to edit it later.
-pub(super) async fn say(out: &Delivery, chat: ChatId, html: String) -> Result<MessageId, TaskError> {
+pub(super) async fn say(
+    out: &Delivery,
+    chat: ChatId,
+    html: String,
+) -> Result<MessageId, TaskError> {
     let request = Request::Message {
         text: html,
         html: true,

@@ -25,10 +25,13 @@ pub const BOT_ID: i64 = 5_000_000_001;
 pub const BOT_USERNAME: &str = "dwcp_test_bot";
 pub const TOKEN: &str = "5000000001:TEST-token";
 
-/// Telegram's pacing, enforced when set.
+/// Telegram's pacing, enforced when set: a private chat takes about one message (or edit) a
+/// second with short bursts (a bucket of `per_chat_burst`), a group 20 a minute, and the bot
+/// 30 new messages a second in all (edits do not count there).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub per_chat_per_sec: usize,
+    pub per_chat_burst: usize,
     pub per_group_per_min: usize,
     pub overall_per_sec: usize,
 }
@@ -36,10 +39,14 @@ pub struct Limits {
 impl Limits {
     pub const TELEGRAM: Limits = Limits {
         per_chat_per_sec: 1,
+        per_chat_burst: 3,
         per_group_per_min: 20,
         overall_per_sec: 30,
     };
 }
+
+/// A callback query answered later than this is refused, as Telegram does ("query is too old").
+pub const CALLBACK_EXPIRES: Duration = Duration::from_secs(15);
 
 /// A message as the member's phone shows it.
 #[derive(Clone, Debug)]
@@ -118,7 +125,12 @@ struct World {
     callback_chats: HashMap<String, i64>,
     blocked: HashSet<i64>,
     limits: Option<Limits>,
+    /// A group's sends in the last minute.
     sends: HashMap<i64, VecDeque<Instant>>,
+    /// A private chat's bucket: tokens left, when last counted.
+    buckets: HashMap<i64, (f64, Instant)>,
+    /// When each callback query was made, for its expiry.
+    callback_at: HashMap<String, Instant>,
     all_sends: VecDeque<Instant>,
     rejections: Vec<Rejection>,
     too_many: usize,
@@ -319,7 +331,8 @@ impl FakeTelegram {
 
     /// Waits for the next event in `chat`'s inbox.
     pub async fn next_event(&self, chat: i64, timeout: Duration) -> Option<Event> {
-        self.take_event(chat, timeout, Skip::Nothing, |_| true).await
+        self.take_event(chat, timeout, Skip::Nothing, |_| true)
+            .await
     }
 
     /// Waits for the first event in `chat`'s inbox that `wanted` accepts and takes it; with
@@ -488,6 +501,7 @@ impl FakeUser {
             w.next_callback += 1;
             let id = format!("cb{}", w.next_callback);
             w.unanswered.insert(id.clone());
+            w.callback_at.insert(id.clone(), Instant::now());
             w.callback_chats.insert(id.clone(), self.id);
             let message = w
                 .messages
@@ -539,9 +553,12 @@ impl FakeUser {
     pub async fn answer(&self, id: &str) -> Option<String> {
         match self
             .fake
-            .take_event(self.id, WAIT, Skip::Nothing, |e| {
-                matches!(e, Event::Answered { callback_id, .. } if callback_id == id)
-            })
+            .take_event(
+                self.id,
+                WAIT,
+                Skip::Nothing,
+                |e| matches!(e, Event::Answered { callback_id, .. } if callback_id == id),
+            )
             .await
         {
             Some(Event::Answered { text, .. }) => text,
@@ -906,40 +923,76 @@ fn is_group(chat: i64) -> bool {
     chat < 0
 }
 
-/// Telegram's pacing: `Some(retry_after)` when this send would exceed a limit.
-fn over_limit(w: &mut World, chat: i64) -> Option<u64> {
+/// Telegram's pacing: `Some(retry_after)` when this send (a new message when `new`, else an
+/// edit) would exceed a limit. Counted only when it does not.
+fn over_limit(w: &mut World, chat: i64, new: bool) -> Option<u64> {
     let limits = w.limits?;
     let now = Instant::now();
-    let (window, cap) = if is_group(chat) {
-        (Duration::from_secs(60), limits.per_group_per_min)
+    if is_group(chat) {
+        let window = Duration::from_secs(60);
+        let chat_sends = w.sends.entry(chat).or_default();
+        while chat_sends
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            chat_sends.pop_front();
+        }
+        if chat_sends.len() >= limits.per_group_per_min {
+            let wait = window.saturating_sub(now.duration_since(chat_sends[0]));
+            return Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+        }
     } else {
-        (Duration::from_secs(1), limits.per_chat_per_sec)
-    };
-    let chat_sends = w.sends.entry(chat).or_default();
-    while chat_sends
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
-        chat_sends.pop_front();
+        let burst = limits.per_chat_burst as f64;
+        let (tokens, at) = w.buckets.get(&chat).copied().unwrap_or((burst, now));
+        let tokens = (tokens
+            + now.duration_since(at).as_secs_f64() * limits.per_chat_per_sec as f64)
+            .min(burst);
+        if tokens < 1.0 {
+            w.buckets.insert(chat, (tokens, now));
+            let wait = (1.0 - tokens) / limits.per_chat_per_sec as f64;
+            return Some(wait.ceil().max(1.0) as u64);
+        }
+        w.buckets.insert(chat, (tokens, now));
     }
-    if chat_sends.len() >= cap {
-        let wait = window.saturating_sub(now.duration_since(chat_sends[0]));
-        return Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+    if new {
+        while w
+            .all_sends
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            w.all_sends.pop_front();
+        }
+        if w.all_sends.len() >= limits.overall_per_sec {
+            w.too_many_overall += 1;
+            return Some(1);
+        }
+        w.all_sends.push_back(now);
     }
-    while w
-        .all_sends
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-    {
-        w.all_sends.pop_front();
+    if is_group(chat) {
+        w.sends.entry(chat).or_default().push_back(now);
+    } else if let Some((tokens, _)) = w.buckets.get_mut(&chat) {
+        *tokens -= 1.0;
     }
-    if w.all_sends.len() >= limits.overall_per_sec {
-        w.too_many_overall += 1;
-        return Some(1);
-    }
-    w.sends.entry(chat).or_default().push_back(now);
-    w.all_sends.push_back(now);
     None
+}
+
+/// A 429 as Telegram sends it, remembered so that a send before `retry_after` is counted late.
+fn too_many(w: &mut World, chat: i64, retry_after: u64) -> Reply {
+    w.too_many += 1;
+    w.hold_until
+        .insert(chat, Instant::now() + Duration::from_secs(retry_after));
+    let (status, Json(mut body)) = err(
+        429,
+        &format!("Too Many Requests: retry after {retry_after}"),
+    );
+    body["parameters"] = json!({ "retry_after": retry_after });
+    (status, Json(body))
+}
+
+fn note_early(w: &mut World, chat: i64) {
+    if w.hold_until.get(&chat).is_some_and(|t| Instant::now() < *t) {
+        w.late_after_429 += 1;
+    }
 }
 
 fn push_event(w: &mut World, chat: i64, event: Event) {
@@ -955,19 +1008,9 @@ fn record_latency(w: &mut World, chat: i64) {
 
 /// The id of a new message in `chat`, or 429 when the chat or the bot is over Telegram's pace.
 fn next_message(w: &mut World, chat: i64) -> Result<i32, Reply> {
-    if w.hold_until.get(&chat).is_some_and(|t| Instant::now() < *t) {
-        w.late_after_429 += 1;
-    }
-    if let Some(retry_after) = over_limit(w, chat) {
-        w.too_many += 1;
-        w.hold_until
-            .insert(chat, Instant::now() + Duration::from_secs(retry_after));
-        let (status, Json(mut body)) = err(
-            429,
-            &format!("Too Many Requests: retry after {retry_after}"),
-        );
-        body["parameters"] = json!({ "retry_after": retry_after });
-        return Err((status, Json(body)));
+    note_early(w, chat);
+    if let Some(retry_after) = over_limit(w, chat, true) {
+        return Err(too_many(w, chat, retry_after));
     }
     let next = w.next_message_id.entry(chat).or_insert(0);
     *next += 1;
@@ -1106,6 +1149,13 @@ fn edit_message_text(w: &mut World, p: &Value) -> Reply {
             "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
         );
     }
+    note_early(w, chat);
+    if let Some(retry_after) = over_limit(w, chat, false) {
+        return too_many(w, chat, retry_after);
+    }
+    let Some(stored) = w.messages.get_mut(&(chat, id)) else {
+        return err(400, "Bad Request: message to edit not found");
+    };
     stored.text = text.clone();
     stored.html = html.clone();
     stored.buttons = buttons.clone();
@@ -1131,7 +1181,11 @@ fn answer_callback(w: &mut World, p: &Value) -> Reply {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if !w.unanswered.remove(&id) {
+    let expired = w
+        .callback_at
+        .remove(&id)
+        .is_some_and(|t| t.elapsed() > CALLBACK_EXPIRES);
+    if !w.unanswered.remove(&id) || expired {
         return err(
             400,
             "Bad Request: query is too old and response timeout expired or query ID is invalid",

@@ -12,6 +12,7 @@ use super::fake_telegram::{FakeTelegram, FakeUser, Shown, TOKEN};
 
 pub struct Bot {
     pub engine: Arc<Engine>,
+    pub delivery: dwcp_feedback::delivery::Delivery,
     task: Option<tokio::task::JoinHandle<()>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -81,12 +82,14 @@ pub async fn start_with_admins(
         .await
         .expect("the bot starts");
     let engine = app.engine.clone();
+    let delivery = app.delivery().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let run = app.run_until(false, async move {
         let _ = stopped.await;
     });
     Bot {
         engine,
+        delivery,
         task: Some(tokio::spawn(run)),
         stop: Some(stop),
     }
