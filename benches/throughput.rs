@@ -7,7 +7,7 @@
 //! - throughput: 50 members in closed loops, pacing off: the bot's saturation rate.
 //! - latency: 1,000 members at a human pace (a tap every 0.5-1.5 s), pacing off: p50/p99.
 //! - idle: 10,000 members brought to the middle of the conversation, then the bot's RSS.
-//! - pacing: 300 members with Throttle on and a fake that answers 429 beyond Telegram's limits.
+//! - pacing: 300 members with pacing on and a fake that answers 429 beyond Telegram's limits.
 //!
 //! The bot runs as its own process (the release binary, exactly as deployed) so that its peak
 //! RSS is its own; the fake Telegram and the simulated members run in this process. Members are
@@ -16,121 +16,13 @@
 //! moment an update is queued for getUpdates to the first sendMessage/editMessageText for that
 //! chat. Both processes share the machine's cores.
 
-#[path = "../tests/support/fake_telegram.rs"]
-mod fake_telegram;
+mod common;
 
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use fake_telegram::{FakeTelegram, FakeUser, Limits, Shown, TOKEN};
-
-/// Peak and current resident memory of a process, in MiB, from /proc.
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn data_of<'a>(m: &'a Shown, prefix: &str) -> Option<&'a str> {
-    m.buttons
-        .iter()
-        .flatten()
-        .map(|(_, d)| d.as_str())
-        .find(|d| d.starts_with(prefix))
-}
-
-/// One step of a member who rates everything, sometimes with a comment, then starts again.
-fn next_action(user: &FakeUser, shown: &Shown, turn: usize) {
-    if let Some(d) = data_of(shown, "c:y") {
-        user.tap_data(shown.id, d);
-    } else if data_of(shown, "k:").is_some() {
-        user.tap_data(shown.id, "k:W");
-    } else if let Some(d) = data_of(shown, "sr") {
-        user.tap_data(shown.id, d);
-    } else if let Some(card) = data_of(shown, "r:") {
-        let code = card.split(':').nth(1).unwrap_or("P1.1");
-        user.tap_data(shown.id, &format!("r:{code}:{}", 1 + turn % 5));
-    } else if let Some(d) = data_of(shown, "nc:") {
-        if turn % 5 == 0 {
-            user.send_text("ត្រូវការការគាំទ្របន្ថែមសម្រាប់កម្មករ");
-        } else {
-            user.tap_data(shown.id, d);
-        }
-    } else {
-        // The end of the plan (or a hint): back to a card.
-        user.tap_data(shown.id, "a:P1.1");
-    }
-}
-
-async fn member(
-    user: FakeUser,
-    stop: Arc<AtomicBool>,
-    done: Arc<AtomicUsize>,
-    think: Option<(u64, u64)>,
-) {
-    user.send_text("/start");
-    let mut turn = user.id as usize;
-    while !stop.load(Ordering::Relaxed) {
-        let Some(shown) = next_reply(&user).await else {
-            break;
-        };
-        done.fetch_add(1, Ordering::Relaxed);
-        turn += 1;
-        if let Some((low, high)) = think {
-            // A person reads, thinks, taps: pauses spread evenly so members do not march in step.
-            let pause = low + (turn as u64).wrapping_mul(2_654_435_761) % (high - low);
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-        }
-        next_action(&user, &shown, turn);
-    }
-}
-
-async fn next_reply(user: &FakeUser) -> Option<Shown> {
-    loop {
-        match user
-            .fake
-            .next_event(user.id, Duration::from_secs(30))
-            .await?
-        {
-            fake_telegram::Event::Sent(m) | fake_telegram::Event::Edited(m) => return Some(m),
-            fake_telegram::Event::Answered { .. } | fake_telegram::Event::File(_) => continue,
-        }
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+use common::fake_telegram::{FakeTelegram, Limits};
+use common::{cpu_seconds, memory_mib, next_reply, percentile, start_bot};
 
 struct Run {
     fake: FakeTelegram,
@@ -146,26 +38,9 @@ async fn start(pacing: bool) -> Run {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let bot = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
-        .arg("run")
-        .env_clear()
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
-        .env("DATABASE_URL", &db)
-        .env("DWCP_PACING", if pacing { "on" } else { "off" })
-        .env("RUST_LOG", "error")
-        .envs(
-            std::env::var("DWCP_WORKER_THREADS")
-                .ok()
-                .map(|v| ("DWCP_WORKER_THREADS", v)),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the release binary starts");
+    let bot = start_bot(&fake, &db, pacing, &[]);
     let pid = bot.id();
-    while fake.calls("getUpdates") == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::polling(&fake).await;
     Run {
         fake,
         bot,
@@ -188,22 +63,11 @@ async fn drive(
     seconds: u64,
     think: Option<(u64, u64)>,
 ) -> (usize, Duration, f64, f64, Vec<Duration>) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for i in 0..members {
-        let user = run.fake.user(
-            1_000_000 + i as i64,
-            "member",
-            Some(if i % 4 == 0 { "en" } else { "km" }),
-        );
-        tasks.push(tokio::spawn(member(
-            user,
-            stop.clone(),
-            done.clone(),
-            think,
-        )));
-    }
+    let habit = common::Habit {
+        think,
+        comments: true,
+    };
+    let (stop, done, tasks) = common::members(&run.fake, 1_000_000, members as i64, habit);
     tokio::time::sleep(Duration::from_secs(3)).await;
     run.fake.take_latencies();
     let (count0, bot0, own0) = (
@@ -220,10 +84,7 @@ async fn drive(
         cpu_seconds(std::process::id()) - own0,
     );
     let mut lat = run.fake.take_latencies();
-    stop.store(true, Ordering::Relaxed);
-    for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(35), t).await;
-    }
+    common::stop_members(&stop, tasks).await;
     lat.sort();
     (handled, elapsed, bot_cpu, own_cpu, lat)
 }
@@ -334,7 +195,7 @@ async fn main() {
                 println!("  requests rejected {}", run.fake.rejections().len());
             }
             "pacing" => {
-                println!("\npacing: 300 members, Throttle on, fake enforcing 1/s per chat and 30/s overall, 20 s");
+                println!("\npacing: 300 members, pacing on, fake enforcing Telegram's limits, 20 s");
                 let run = start(true).await;
                 let (h, e, b, o, l) = drive(&run, 300, 20, None).await;
                 report(&run, h, e, b, o, &l);

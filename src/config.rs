@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-/// Telegram's published limits, which teloxide's Throttle keeps the bot under. Throttle counts a
-/// message when it lets it go and Telegram when it arrives, so network jitter can still squeeze a
-/// 31st into Telegram's second: the rare 429 that follows is obeyed like any other.
+/// Telegram's published limits. The delivery layer keeps under them with margins (see
+/// `delivery::pace`); a 429 that still comes is obeyed like any other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pacing {
     pub per_chat_per_sec: u32,

@@ -1,7 +1,8 @@
 //! How many replies the bot allows itself in one group. Telegram lets a bot send about 20
-//! messages a minute to a group; the Throttle adaptor paces sends under that, but would queue
-//! without end if a busy group kept typing `/start`. Past the budget the bot stays quiet
-//! instead: the group already has a recent answer with the button to the private chat.
+//! messages a minute to a group; delivery paces sends under that, but would keep a busy group's
+//! replies waiting (up to its cap) if the group kept typing `/start`. Past the budget the bot
+//! stays quiet instead: the group already has a recent answer with the button to the private
+//! chat.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;

@@ -3,6 +3,7 @@
 mod announce;
 mod campaigns;
 pub mod commands;
+pub mod flood;
 pub mod group_budget;
 pub mod outbox;
 pub mod parse;
@@ -27,10 +28,11 @@ use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
 use crate::store::Store;
 
-/// Updates of one chat waiting for its handler. Handlers only queue their sends, so this fills
-/// only when a member forwards hundreds of messages at once; were it full, the dispatcher
-/// would wait for that chat, so it is far above what one person sends in a burst.
-const CHAT_UPDATES_QUEUED: usize = 512;
+/// Updates of one chat waiting for its handler. Handlers only queue their sends and a flooding
+/// chat is handled at 200 updates a second (`flood`), so this fills only if one member sends
+/// well over a thousand messages at once; were it full, the dispatcher would wait for that
+/// chat, so it is far above what a person sends in a burst.
+const CHAT_UPDATES_QUEUED: usize = 1024;
 /// On a stop, how long the replies and task output already queued may take to go out.
 const STOP_SENDING_WITHIN: Duration = Duration::from_secs(10);
 
@@ -185,7 +187,8 @@ impl App {
                 engine,
                 tasks,
                 delivery.clone(),
-                Arc::new(group_budget::GroupBudget::default())
+                Arc::new(group_budget::GroupBudget::default()),
+                Arc::new(flood::Floods::default())
             ])
             .default_handler(|_| async {})
             .worker_queue_size(CHAT_UPDATES_QUEUED);
@@ -286,11 +289,13 @@ async fn on_message(
     tasks: Arc<tasks::Tasks>,
     out: Delivery,
     groups: Arc<group_budget::GroupBudget>,
+    floods: Arc<flood::Floods>,
 ) -> HandlerResult {
     let Some((chat, input)) = parse::message_input(&msg, engine.bot_username()) else {
         return Ok(());
     };
     let chat_id = msg.chat.id.0;
+    floods.pace(chat_id).await;
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
     // The name a coordinator sees in the list of members who have not finished.
     let first_name = match (&input, &msg.from, chat) {
@@ -345,12 +350,14 @@ async fn on_callback(
     engine: Arc<Engine>,
     tasks: Arc<tasks::Tasks>,
     out: Delivery,
+    floods: Arc<flood::Floods>,
 ) -> HandlerResult {
     let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
     let chat_id = q
         .message
         .as_ref()
         .map_or(q.from.id.0 as i64, |m| m.chat().id.0);
+    floods.pace(chat_id).await;
     let language_code = q.from.language_code.clone();
     let result = if private {
         let incoming = Incoming {

@@ -143,7 +143,9 @@ struct World {
     calls: HashMap<String, usize>,
     /// When each chat's latest update was queued, for latency measurement.
     queued_at: HashMap<i64, Instant>,
-    latencies: Vec<Duration>,
+    latencies: Vec<(i64, Duration)>,
+    /// How long each tap waited for its answer (the spinner on the member's button).
+    answer_latencies: Vec<Duration>,
     sent_count: usize,
     next_callback: u64,
     /// Files members sent, by file id: (file path, bytes), for getFile and downloads.
@@ -288,8 +290,23 @@ impl FakeTelegram {
         self.world.lock().unwrap().sent_count
     }
 
+    /// Update → first reaction (a message or edit in its chat), for every chat.
     pub fn take_latencies(&self) -> Vec<Duration> {
+        self.take_latencies_without(&[])
+    }
+
+    /// Like [`FakeTelegram::take_latencies`], leaving out the chats in `except`.
+    pub fn take_latencies_without(&self, except: &[i64]) -> Vec<Duration> {
         std::mem::take(&mut self.world.lock().unwrap().latencies)
+            .into_iter()
+            .filter(|(chat, _)| !except.contains(chat))
+            .map(|(_, d)| d)
+            .collect()
+    }
+
+    /// How long each tap answered since the last call waited for its answer.
+    pub fn take_answer_latencies(&self) -> Vec<Duration> {
+        std::mem::take(&mut self.world.lock().unwrap().answer_latencies)
     }
 
     /// Updates queued that the bot has not yet confirmed with a later offset.
@@ -1002,7 +1019,7 @@ fn push_event(w: &mut World, chat: i64, event: Event) {
 
 fn record_latency(w: &mut World, chat: i64) {
     if let Some(t) = w.queued_at.remove(&chat) {
-        w.latencies.push(t.elapsed());
+        w.latencies.push((chat, t.elapsed()));
     }
 }
 
@@ -1181,10 +1198,11 @@ fn answer_callback(w: &mut World, p: &Value) -> Reply {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let expired = w
-        .callback_at
-        .remove(&id)
-        .is_some_and(|t| t.elapsed() > CALLBACK_EXPIRES);
+    let waited = w.callback_at.remove(&id).map(|t| t.elapsed());
+    let expired = waited.is_some_and(|t| t > CALLBACK_EXPIRES);
+    if let Some(waited) = waited {
+        w.answer_latencies.push(waited);
+    }
     if !w.unanswered.remove(&id) || expired {
         return err(
             400,
