@@ -9,7 +9,7 @@
 //!
 //! - herd: 1,000 members send /start within one second, then rate (taps only) as fast as the
 //!   bot answers.
-//! - flood: 100 members rating at a person's pace (a tap 0.5-1.5 s after each screen, no typed
+//! - flood: 100 members rating at a person's pace (a tap 1-2 s after each screen, no typed
 //!   comments); then one more member sends 200 messages at once. Their reactions with and
 //!   without the flood.
 //! - storm: the same 100 members; then two admins tap export (XLSX) 20 times each in 10 s.
@@ -29,12 +29,14 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::fake_telegram::{Event, FakeTelegram, Limits};
 use common::{
-    act, memory_mib, members, ms, next_reply, next_reply_within, percentile, start_bot, Habit,
+    act, members, memory_mib, ms, next_reply, next_reply_within, percentile, start_bot, Habit,
 };
 
-/// Members who rate at a person's pace: a tap 0.5-1.5 s after each screen, no typed comments.
+/// Members who rate at a person's pace: a tap 1-2 s after each screen (reading a card takes
+/// that), no typed comments. Faster, a member would meet their own chat's pace now and then,
+/// and that wait, not anyone else's doing, would make the tail of their latencies.
 const RATING: Habit = Habit {
-    think: Some((500, 1500)),
+    think: Some((1000, 2000)),
     comments: false,
 };
 use dwcp_feedback::domain::{Audience, Plan};
@@ -143,10 +145,7 @@ async fn herd() {
             }
         }));
     }
-    println!(
-        "  all /start sent in   {:.2} s",
-        t0.elapsed().as_secs_f64()
-    );
+    println!("  all /start sent in   {:.2} s", t0.elapsed().as_secs_f64());
     let mut firsts = Vec::new();
     for w in walks {
         if let Ok(Some(first)) = w.await {
@@ -202,16 +201,10 @@ where
     run.fake.take_latencies();
     run.fake.take_answer_latencies();
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let quiet = spread(
-        "alone: reaction",
-        run.fake.take_latencies_without(staff),
-    );
+    let quiet = spread("alone: reaction", run.fake.take_latencies_without(staff));
     spread("alone: tap → answer", run.fake.take_answer_latencies());
     disturb().await;
-    let busy = spread(
-        "beside: reaction",
-        run.fake.take_latencies_without(staff),
-    );
+    let busy = spread("beside: reaction", run.fake.take_latencies_without(staff));
     spread("beside: tap → answer", run.fake.take_answer_latencies());
     common::stop_members(&stop, tasks).await;
     (quiet, busy)
@@ -219,7 +212,7 @@ where
 
 async fn flood() {
     const FLOODER: i64 = 3_000_000;
-    println!("\nflood: 100 members rating at a human pace; one more sends 200 messages at once");
+    println!("\nflood: 100 members rating at a person's pace; one more sends 200 messages at once");
     let run = Run::start(&[]).await;
     let flooder = run.fake.user(FLOODER, "flood", Some("km"));
     let (quiet, busy) = beside_members(&run, &[FLOODER], || async {
@@ -247,7 +240,7 @@ async fn flood() {
 
 async fn storm() {
     const ADMINS: [i64; 2] = [900_001, 900_002];
-    println!("\nstorm: 100 members rating at a human pace; two admins tap export (XLSX) 20 times each in 10 s");
+    println!("\nstorm: 100 members rating at a person's pace; two admins tap export (XLSX) 20 times each in 10 s");
     let run = Run::start(&ADMINS).await;
     let admins: Vec<_> = ADMINS
         .iter()
@@ -286,7 +279,10 @@ async fn storm() {
             .iter()
             .filter(|e| matches!(e, Event::File(_)))
             .count();
-        println!("  admin {}: 20 taps, {started} exports started, {files} documents", admin.id);
+        println!(
+            "  admin {}: 20 taps, {started} exports started, {files} documents",
+            admin.id
+        );
     }
     println!(
         "  members' p99         {:.2}× without the storm",
@@ -323,7 +319,7 @@ async fn seed_members(db: &str, count: i64) {
 }
 
 async fn broadcast(recipients: i64) {
-    println!("\nbroadcast: an announcement to {recipients} members while 200 rate at a human pace; SIGKILL at 40%, restart");
+    println!("\nbroadcast: an announcement to {recipients} members while 200 rate at a person's pace; SIGKILL at 40%, restart");
     let mut run = Run::start(&[]).await;
     let store = Store::open(&run.db).await.unwrap();
     store
@@ -412,10 +408,7 @@ async fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let recipients = args
-        .iter()
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let recipients = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10_000);
     let chosen = |name: &str| {
         args.iter().all(|a| a.parse::<i64>().is_ok()) || args.iter().any(|a| a == name)
     };

@@ -195,7 +195,9 @@ async fn main() {
                 println!("  requests rejected {}", run.fake.rejections().len());
             }
             "pacing" => {
-                println!("\npacing: 300 members, pacing on, fake enforcing Telegram's limits, 20 s");
+                println!(
+                    "\npacing: 300 members, pacing on, fake enforcing Telegram's limits, 20 s"
+                );
                 let run = start(true).await;
                 let (h, e, b, o, l) = drive(&run, 300, 20, None).await;
                 report(&run, h, e, b, o, &l);

@@ -180,7 +180,11 @@ mod tests {
                 }
             }
         }
-        assert!(sent.len() >= 880, "lateness was lost: {} in 30 s", sent.len());
+        assert!(
+            sent.len() >= 880,
+            "lateness was lost: {} in 30 s",
+            sent.len()
+        );
         for (i, t) in sent.iter().enumerate() {
             let in_a_second = sent[i..]
                 .iter()

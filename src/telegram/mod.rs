@@ -33,6 +33,9 @@ use crate::store::Store;
 /// well over a thousand messages at once; were it full, the dispatcher would wait for that
 /// chat, so it is far above what a person sends in a burst.
 const CHAT_UPDATES_QUEUED: usize = 1024;
+/// Connections to Telegram kept open between bursts. A crowd may open up to a few hundred at
+/// once (see `delivery`); keeping them all would hold their buffers for nothing once it passes.
+const IDLE_CONNECTIONS: usize = 32;
 /// On a stop, how long the replies and task output already queued may take to go out.
 const STOP_SENDING_WITHIN: Duration = Duration::from_secs(10);
 
@@ -56,6 +59,8 @@ pub enum StartError {
     Telegram(RequestError),
     #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
     ApiUrl(String),
+    #[error("could not set up HTTP: {0}")]
+    Client(String),
 }
 
 /// The longest pause between two tries to reach Telegram at start-up.
@@ -86,7 +91,11 @@ async fn who_am_i(bot: &Bot) -> Result<Me, StartError> {
 impl App {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
         let store = Store::open(&config.database_url).await?;
-        let mut bot = Bot::new(&config.token);
+        let client = teloxide::net::default_reqwest_settings()
+            .pool_max_idle_per_host(IDLE_CONNECTIONS)
+            .build()
+            .map_err(|e| StartError::Client(e.to_string()))?;
+        let mut bot = Bot::with_client(&config.token, client);
         if let Some(url) = &config.api_url {
             bot = bot
                 .set_api_url(url::Url::parse(url).map_err(|e| StartError::ApiUrl(e.to_string()))?);
