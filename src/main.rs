@@ -302,8 +302,39 @@ async fn async_main() -> ExitCode {
 async fn run() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let app = App::build(&config, Arc::new(SystemClock)).await?;
-    app.run(true).await;
+    app.run_until(stop_signal()).await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// SIGTERM (`systemctl stop`, `docker stop`) or SIGINT (Ctrl-C): either stops the bot the same
+/// graceful way, so that a deployment's stop never cuts a broadcast in the middle of a send.
+async fn stop_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => tracing::info!("Ctrl-C: stopping once the messages on their way are sent"),
+        _ = terminate => tracing::info!("SIGTERM: stopping once the messages on their way are sent"),
+    }
 }
 
 async fn try_chat(lang: Option<Lang>, db: Option<PathBuf>) -> anyhow::Result<()> {

@@ -342,7 +342,7 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
             .await
             .unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = tokio::spawn(app.run_until(false, async move {
+        let running = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
         tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -317,3 +317,51 @@ async fn an_admin_announces_from_the_bot_after_a_preview() {
     assert!(received(&fake, &ids).values().all(Vec::is_empty));
     support::harness::assert_telegram_happy(&fake);
 }
+
+/// `systemctl stop` sends SIGTERM: the bot stops as gracefully as on Ctrl-C, in the middle of a
+/// broadcast. It exits cleanly, nothing is left uncertain, and the rest goes out after the next
+/// start, nobody twice.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_broadcast_stops_cleanly_and_leaves_nothing_uncertain() {
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Some(Limits::TELEGRAM));
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let ids = members(&store, 120).await;
+    let queued = queue_announcement(&store, &Audience::All, "stop test", Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let mut bot = support::harness::spawn_binary(&fake, &url, true);
+    while store.tally(queued.broadcast_id).await.unwrap().sent < 30 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = bot.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+    let midway = store.tally(queued.broadcast_id).await.unwrap();
+    assert!(midway.left > 0, "stopped before the end: {midway:?}");
+    assert_eq!(midway.uncertain, 0, "{midway:?}");
+
+    let mut bot = support::harness::spawn_binary(&fake, &url, true);
+    let tally = finished(&store, queued.broadcast_id, Duration::from_secs(30)).await;
+    bot.kill().unwrap();
+    bot.wait().unwrap();
+    assert_eq!((tally.sent, tally.uncertain), (120, 0));
+    let got = received(&fake, &ids);
+    assert!(ids.iter().all(|id| got[id].len() == 1), "one message each");
+}

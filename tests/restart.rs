@@ -3,24 +3,11 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use support::fake_telegram::FakeTelegram;
+use support::harness::{assert_telegram_happy, database, spawn_binary};
 
-use support::fake_telegram::{FakeTelegram, TOKEN};
-use support::harness::{assert_telegram_happy, database};
-
-fn spawn_bot(fake: &FakeTelegram, db: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
-        .arg("run")
-        .env_clear()
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", fake.url())
-        .env("DATABASE_URL", db)
-        .env("DWCP_POLL_TIMEOUT_SECS", "2")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the binary starts")
+fn spawn_bot(fake: &FakeTelegram, db: &str) -> std::process::Child {
+    spawn_binary(fake, db, true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -146,19 +146,10 @@ impl App {
         &self.delivery
     }
 
-    /// Long-polls until stopped (Ctrl-C when `ctrlc`, or the task being dropped).
-    pub async fn run(self, ctrlc: bool) {
-        self.run_until(ctrlc, std::future::pending()).await
-    }
-
-    /// Like [`App::run`], stopping gracefully when `stop` completes: polling ends, the outbox
+    /// Long-polls until `stop` completes, then stops gracefully: polling ends, the outbox
     /// waits for the requests on the wire (the rest stay pending), and what the members and
     /// staff were already sent goes out within [`STOP_SENDING_WITHIN`].
-    pub async fn run_until(
-        self,
-        ctrlc: bool,
-        stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) {
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) {
         let App {
             engine,
             bot,
@@ -191,7 +182,7 @@ impl App {
             delivery.clone(),
             bot.clone(),
         ));
-        let mut builder = Dispatcher::builder(bot, handler)
+        let mut dispatcher = Dispatcher::builder(bot, handler)
             .dependencies(dptree::deps![
                 engine,
                 tasks,
@@ -200,11 +191,8 @@ impl App {
                 Arc::new(flood::Floods::default())
             ])
             .default_handler(|_| async {})
-            .worker_queue_size(CHAT_UPDATES_QUEUED);
-        if ctrlc {
-            builder = builder.enable_ctrlc_handler();
-        }
-        let mut dispatcher = builder.build();
+            .worker_queue_size(CHAT_UPDATES_QUEUED)
+            .build();
         let shutdown = dispatcher.shutdown_token();
         tokio::spawn(async move {
             stop.await;

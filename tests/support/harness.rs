@@ -84,7 +84,7 @@ pub async fn start_with_admins(
     let engine = app.engine.clone();
     let delivery = app.delivery().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let run = app.run_until(false, async move {
+    let run = app.run_until(async move {
         let _ = stopped.await;
     });
     Bot {
@@ -93,6 +93,24 @@ pub async fn start_with_admins(
         task: Some(tokio::spawn(run)),
         stop: Some(stop),
     }
+}
+
+/// The release-or-debug binary itself (`dwcp-feedback run`) on `db`, as a separate process: for
+/// what only a real process shows (SIGKILL, SIGTERM).
+pub fn spawn_binary(fake: &FakeTelegram, db: &str, pacing: bool) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .arg("run")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", fake.url())
+        .env("DATABASE_URL", db)
+        .env("DWCP_POLL_TIMEOUT_SECS", "2")
+        .env("DWCP_PACING", if pacing { "on" } else { "off" })
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("the binary starts")
 }
 
 /// A fresh database file in its own directory, removed when the guard drops.
