@@ -32,6 +32,8 @@ pub struct Config {
     pub pacing: Option<Pacing>,
     /// Long-polling timeout for getUpdates.
     pub poll_timeout: Duration,
+    /// Automatic daily backups (`DWCP_BACKUP_DIR`, `DWCP_BACKUP_KEEP`), when asked for.
+    pub backups: Option<crate::backups::Schedule>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dwcp-feedback.db";
@@ -100,7 +102,30 @@ impl Config {
                 why: "expected a whole number of seconds".into(),
             })?),
         };
+        let backups = match get("DWCP_BACKUP_DIR").filter(|d| !d.trim().is_empty()) {
+            None => None,
+            Some(dir) => {
+                let keep = match get("DWCP_BACKUP_KEEP") {
+                    None => 7,
+                    Some(k) => k
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|k| *k >= 1)
+                        .ok_or_else(|| ConfigError::Invalid {
+                            name: "DWCP_BACKUP_KEEP",
+                            value: k.clone(),
+                            why: "expected how many daily backups to keep (1 or more)".into(),
+                        })?,
+                };
+                Some(crate::backups::Schedule {
+                    dir: dir.trim().into(),
+                    keep,
+                })
+            }
+        };
         Ok(Config {
+            backups,
             token,
             api_url,
             database_url: get("DATABASE_URL")
@@ -150,5 +175,20 @@ mod tests {
             .unwrap()
             .pacing
             .is_none());
+        assert_eq!(c.backups, None);
+        let b = config(&[
+            ("TELOXIDE_TOKEN", "1:x"),
+            ("DWCP_BACKUP_DIR", "/var/backups/dwcp"),
+        ])
+        .unwrap()
+        .backups
+        .unwrap();
+        assert_eq!((b.dir.to_str(), b.keep), (Some("/var/backups/dwcp"), 7));
+        assert!(config(&[
+            ("TELOXIDE_TOKEN", "1:x"),
+            ("DWCP_BACKUP_DIR", "/b"),
+            ("DWCP_BACKUP_KEEP", "0")
+        ])
+        .is_err());
     }
 }

@@ -198,6 +198,10 @@ impl Engine {
         self.clock.now()
     }
 
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
         let plan = self.plan();
         let now = self.clock.now();

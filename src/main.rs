@@ -55,6 +55,16 @@ enum Cmd {
     },
     /// Totals and per-activity figures of the feedback on the active plan.
     Stats,
+    /// A consistent copy of the database, also while the bot runs, checked before it is named.
+    ///
+    /// The copy holds Telegram ids and the pseudonymisation key: it is personal data, keep it
+    /// as safe as the database. To restore: stop the bot, put the copy in the database's place
+    /// (and remove any `-wal`/`-shm` files beside it), start the bot.
+    Backup {
+        /// Where to write it; must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Queue an announcement; the running bot delivers it at Telegram's pace.
     Broadcast {
         /// The announcement, as plain text (UTF-8; Khmer welcome).
@@ -253,6 +263,7 @@ async fn async_main() -> ExitCode {
         }
         Cmd::Plan { action } => secretariat(&cli.database_url, Task::Plan(action)).await,
         Cmd::Stats => secretariat(&cli.database_url, Task::Stats).await,
+        Cmd::Backup { out } => secretariat(&cli.database_url, Task::Backup(out)).await,
         Cmd::Broadcast { text_file, to } => match std::fs::read_to_string(&text_file) {
             Ok(text) => secretariat(&cli.database_url, Task::Broadcast(to, text)).await,
             Err(e) => Err(anyhow::anyhow!(
@@ -359,6 +370,7 @@ enum Task {
     Window(WindowAction),
     Plan(PlanAction),
     Stats,
+    Backup(PathBuf),
     Broadcast(dwcp_feedback::domain::Audience, String),
     Org(OrgAction),
     Export(
@@ -401,6 +413,7 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
             filled,
         }) => cli::plan_template(&store, format, &path, filled, &mut out).await,
         Task::Stats => cli::stats(&store, &mut out).await,
+        Task::Backup(path) => cli::backup(&store, &path, &mut out).await,
         Task::Broadcast(to, text) => cli::broadcast(&store, &to, &text, now, &mut out).await,
         Task::Org(OrgAction::List) => cli::org_list(&store, &mut out).await,
         Task::Org(OrgAction::Add {

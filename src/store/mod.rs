@@ -2,6 +2,7 @@
 //! anyway; queuing in the pool is cheaper than SQLITE_BUSY retries) and a few readers, which WAL
 //! lets run beside it. Migrations are embedded and forward only.
 
+mod backup;
 mod batch;
 mod campaigns;
 mod chats;
@@ -13,6 +14,7 @@ mod ratings;
 mod secretariat;
 
 pub use crate::domain::Org;
+pub use backup::{BackupError, BackupSummary};
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, StepWrite};
 pub use export::{ExportFilter, RatingRow};

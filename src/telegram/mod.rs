@@ -47,6 +47,7 @@ pub struct App {
     bot: Bot,
     delivery: Delivery,
     poll_timeout: Duration,
+    backups: Option<crate::backups::Schedule>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +139,7 @@ impl App {
             bot,
             delivery,
             poll_timeout: config.poll_timeout,
+            backups: config.backups.clone(),
         })
     }
 
@@ -155,7 +157,15 @@ impl App {
             bot,
             delivery,
             poll_timeout,
+            backups,
         } = self;
+        let _backups = backups.map(|schedule| {
+            AbortOnDrop(tokio::spawn(crate::backups::run(
+                engine.store().clone(),
+                engine.clock(),
+                schedule,
+            )))
+        });
         // Aborted with the bot (a crash, or the task being dropped), never left running alone.
         let mut sending = AbortOnDrop(tokio::spawn({
             let delivery = delivery.clone();

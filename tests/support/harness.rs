@@ -60,6 +60,7 @@ pub fn config_at(api_url: &str, database_url: &str, pacing: Option<Pacing>) -> C
         admins: vec![],
         pacing,
         poll_timeout: Duration::from_secs(5),
+        backups: None,
     }
 }
 
