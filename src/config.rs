@@ -34,6 +34,8 @@ pub struct Config {
     pub poll_timeout: Duration,
     /// Automatic daily backups (`DWCP_BACKUP_DIR`, `DWCP_BACKUP_KEEP`), when asked for.
     pub backups: Option<crate::backups::Schedule>,
+    /// Where to serve /healthz and /metrics (`DWCP_METRICS_ADDR`), when asked for.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dwcp-feedback.db";
@@ -124,8 +126,17 @@ impl Config {
                 })
             }
         };
+        let metrics_addr = match get("DWCP_METRICS_ADDR").filter(|a| !a.trim().is_empty()) {
+            None => None,
+            Some(a) => Some(a.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "DWCP_METRICS_ADDR",
+                value: a.clone(),
+                why: "expected an address and port, such as 127.0.0.1:9464".into(),
+            })?),
+        };
         Ok(Config {
             backups,
+            metrics_addr,
             token,
             api_url,
             database_url: get("DATABASE_URL")

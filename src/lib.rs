@@ -18,6 +18,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod messages;
+pub mod observe;
 pub mod plan_io;
 pub mod store;
 pub mod summary;

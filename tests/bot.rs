@@ -2,9 +2,11 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dwcp_feedback::domain::ActivityCode;
+use dwcp_feedback::telegram::App;
 use support::fake_telegram::{FakeTelegram, Limits, BOT_USERNAME};
 use support::harness::{assert_telegram_happy, database, onboard, rate, start};
 
@@ -644,4 +646,127 @@ async fn the_bot_waits_for_telegram_but_not_for_a_wrong_token() {
         Err(other) => panic!("not the token error: {other}"),
         Ok(_) => panic!("a wrong token was accepted"),
     }
+}
+
+/// Sends one HTTP/1.1 GET to `addr` and returns the status code and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+/// The value of the Prometheus sample `name{labels}` (exactly as exposed), if present; and a
+/// check that every sample line of the exposition is `name[{labels}] number`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (name, value) = line.rsplit_once(' ').expect("a sample line: name value");
+        let value: f64 = value.parse().expect("a number");
+        assert!(
+            name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()),
+            "{line}"
+        );
+        if name == series {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// /healthz says whether the database and Telegram answer; /metrics counts what happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_follow_the_bot_and_telegram() {
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    };
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let metrics_addr = free_port();
+    let config = dwcp_feedback::config::Config {
+        metrics_addr: Some(metrics_addr),
+        poll_timeout: Duration::from_secs(1),
+        ..support::harness::config(&fake, &db, None)
+    };
+    let app = App::build(&config, Arc::new(dwcp_feedback::SystemClock))
+        .await
+        .expect("the bot starts");
+    let running = tokio::spawn(app.run_until(std::future::pending()));
+
+    let healthy = |want: u16| async move {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = http_get(metrics_addr, "/healthz").await;
+            if status == want {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/healthz stayed {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(healthy(200).await, "ok\n");
+
+    let member = fake.user(31, "Vanna", Some("en"));
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    member.tap(&welcome, "I agree").await;
+    let (status, text) = http_get(metrics_addr, "/metrics").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        sample(&text, r#"dwcp_updates_total{kind="message"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&text, r#"dwcp_updates_total{kind="callback"}"#),
+        Some(1.0)
+    );
+    assert_eq!(sample(&text, "dwcp_members"), Some(1.0));
+    assert_eq!(
+        sample(&text, r#"dwcp_telegram_answers_total{outcome="answered"}"#),
+        Some(fake.calls("answerCallbackQuery") as f64)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"dwcp_telegram_answers_total{outcome="retry_after"}"#
+        ),
+        Some(fake.too_many_requests() as f64)
+    );
+    assert_eq!(
+        sample(&text, r#"dwcp_outbox_rows{state="uncertain"}"#),
+        Some(0.0)
+    );
+    assert!(
+        text.contains("dwcp_update_handling_seconds_bucket"),
+        "{text}"
+    );
+
+    fake.set_answering(false);
+    let why = healthy(503).await;
+    assert!(why.contains("Telegram"), "{why}");
+    fake.set_answering(true);
+    assert_eq!(healthy(200).await, "ok\n");
+    running.abort();
 }

@@ -7,6 +7,7 @@ mod batch;
 mod campaigns;
 mod chats;
 mod export;
+mod figures;
 mod organisations;
 mod outbox;
 mod plans;
@@ -18,6 +19,7 @@ pub use backup::{BackupError, BackupSummary};
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, StepWrite};
 pub use export::{ExportFilter, RatingRow};
+pub use figures::Figures;
 pub use organisations::FocalPoint;
 pub use outbox::{
     backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled,

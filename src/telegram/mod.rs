@@ -26,6 +26,7 @@ use crate::delivery::{Class, Delivery, Job, Request};
 use crate::domain::{Lang, Plan};
 use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
+use crate::observe::{Health, Metrics, UpdateKind};
 use crate::store::Store;
 
 /// Updates of one chat waiting for its handler. Handlers only queue their sends and a flooding
@@ -48,6 +49,9 @@ pub struct App {
     delivery: Delivery,
     poll_timeout: Duration,
     backups: Option<crate::backups::Schedule>,
+    metrics: Arc<Metrics>,
+    /// Bound at build time, so that a wrong or taken address stops the start with a message.
+    metrics_listener: Option<tokio::net::TcpListener>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,13 @@ pub enum StartError {
     ApiUrl(String),
     #[error("could not set up HTTP: {0}")]
     Client(String),
+    #[error("DWCP_METRICS_ADDR {addr}: {error}")]
+    MetricsAddr {
+        addr: std::net::SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// The longest pause between two tries to reach Telegram at start-up.
@@ -133,6 +144,14 @@ impl App {
                 }
             })
         };
+        let metrics_listener = match config.metrics_addr {
+            None => None,
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|error| StartError::MetricsAddr { addr, error })?,
+            ),
+        };
         let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {
             engine,
@@ -140,6 +159,8 @@ impl App {
             delivery,
             poll_timeout: config.poll_timeout,
             backups: config.backups.clone(),
+            metrics: Arc::new(Metrics::new()?),
+            metrics_listener,
         })
     }
 
@@ -158,7 +179,22 @@ impl App {
             delivery,
             poll_timeout,
             backups,
+            metrics,
+            metrics_listener,
         } = self;
+        let _observed = metrics_listener.map(|listener| {
+            let health = Arc::new(Health::new(poll_timeout));
+            (
+                AbortOnDrop(tokio::spawn(health.clone().heartbeat(bot.clone()))),
+                AbortOnDrop(tokio::spawn(crate::observe::serve(
+                    listener,
+                    metrics.clone(),
+                    health,
+                    engine.store().clone(),
+                    delivery.clone(),
+                ))),
+            )
+        });
         let _backups = backups.map(|schedule| {
             AbortOnDrop(tokio::spawn(crate::backups::run(
                 engine.store().clone(),
@@ -192,14 +228,16 @@ impl App {
             delivery.clone(),
             bot.clone(),
         ));
+        let context = Arc::new(Context {
+            engine,
+            tasks,
+            out: delivery.clone(),
+            groups: group_budget::GroupBudget::default(),
+            floods: flood::Floods::default(),
+            metrics,
+        });
         let mut dispatcher = Dispatcher::builder(bot, handler)
-            .dependencies(dptree::deps![
-                engine,
-                tasks,
-                delivery.clone(),
-                Arc::new(group_budget::GroupBudget::default()),
-                Arc::new(flood::Floods::default())
-            ])
+            .dependencies(dptree::deps![context])
             .default_handler(|_| async {})
             .worker_queue_size(CHAT_UPDATES_QUEUED)
             .build();
@@ -289,20 +327,31 @@ fn plain(chat_id: i64, text: String) -> Job {
     )
 }
 
-async fn on_message(
-    update: Update,
-    msg: Message,
+/// What the update handlers need, built once for the whole run.
+struct Context {
     engine: Arc<Engine>,
     tasks: Arc<tasks::Tasks>,
     out: Delivery,
-    groups: Arc<group_budget::GroupBudget>,
-    floods: Arc<flood::Floods>,
-) -> HandlerResult {
+    groups: group_budget::GroupBudget,
+    floods: flood::Floods,
+    metrics: Arc<Metrics>,
+}
+
+async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerResult {
+    let Context {
+        engine,
+        tasks,
+        out,
+        groups,
+        floods,
+        metrics,
+    } = &*cx;
     let Some((chat, input)) = parse::message_input(&msg, engine.bot_username()) else {
         return Ok(());
     };
     let chat_id = msg.chat.id.0;
     floods.pace(chat_id).await;
+    let started = std::time::Instant::now();
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
     // The name a coordinator sees in the list of members who have not finished.
     let first_name = match (&input, &msg.from, chat) {
@@ -335,36 +384,40 @@ async fn on_message(
                 tracing::debug!(chat = chat_id, "group reply budget spent: staying quiet");
                 outgoing.clear();
             }
-            let prepared = prepare_tasks(&tasks, chat_id, &mut handled);
-            send::submit(&out, chat_id, outgoing);
+            let prepared = prepare_tasks(tasks, chat_id, &mut handled);
+            send::submit(out, chat_id, outgoing);
             if prepared.refused {
                 out.submit(plain(chat_id, tr(handled.lang, "task.busy")));
             }
-            spawn_tasks(&tasks, chat_id, handled.lang, prepared);
+            spawn_tasks(tasks, chat_id, handled.lang, prepared);
+            metrics.handled(UpdateKind::Message, started.elapsed(), false);
         }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a message");
             let lang = Lang::from_telegram(language_code.as_deref());
             out.submit(plain(chat_id, tr(lang, "error.internal")));
+            metrics.handled(UpdateKind::Message, started.elapsed(), true);
         }
     }
     Ok(())
 }
 
-async fn on_callback(
-    update: Update,
-    q: CallbackQuery,
-    engine: Arc<Engine>,
-    tasks: Arc<tasks::Tasks>,
-    out: Delivery,
-    floods: Arc<flood::Floods>,
-) -> HandlerResult {
+async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> HandlerResult {
+    let Context {
+        engine,
+        tasks,
+        out,
+        floods,
+        metrics,
+        ..
+    } = &*cx;
     let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
     let chat_id = q
         .message
         .as_ref()
         .map_or(q.from.id.0 as i64, |m| m.chat().id.0);
     floods.pace(chat_id).await;
+    let started = std::time::Instant::now();
     let language_code = q.from.language_code.clone();
     let result = if private {
         let incoming = Incoming {
@@ -383,26 +436,29 @@ async fn on_callback(
     match result {
         Ok(mut handled) => {
             let mut notice = handled.notice.take();
-            let prepared = prepare_tasks(&tasks, chat_id, &mut handled);
+            let prepared = prepare_tasks(tasks, chat_id, &mut handled);
             if prepared.refused {
                 notice = Some(tr(handled.lang, "task.busy"));
             }
             // The tap first: its spinner stops now, whatever waits to be sent in this chat.
             out.answer(q.id, notice);
-            send::submit(&out, chat_id, std::mem::take(&mut handled.outgoing));
-            spawn_tasks(&tasks, chat_id, handled.lang, prepared);
+            send::submit(out, chat_id, std::mem::take(&mut handled.outgoing));
+            spawn_tasks(tasks, chat_id, handled.lang, prepared);
+            metrics.handled(UpdateKind::Callback, started.elapsed(), false);
         }
         Err(e) => {
             tracing::error!(chat = chat_id, error = %e, "could not handle a button");
             let lang = Lang::from_telegram(language_code.as_deref());
             out.answer(q.id, Some(tr(lang, "error.internal")));
+            metrics.handled(UpdateKind::Callback, started.elapsed(), true);
         }
     }
     Ok(())
 }
 
 /// A member blocking or unblocking the bot arrives as a change of the bot's membership.
-async fn on_my_chat_member(update: ChatMemberUpdated, engine: Arc<Engine>) -> HandlerResult {
+async fn on_my_chat_member(update: ChatMemberUpdated, cx: Arc<Context>) -> HandlerResult {
+    let engine = &cx.engine;
     if update.chat.is_private() {
         let blocked = !update.new_chat_member.is_present();
         if let Err(e) = engine

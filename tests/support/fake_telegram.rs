@@ -157,6 +157,8 @@ pub struct FakeTelegram {
     pub addr: SocketAddr,
     world: Arc<Mutex<World>>,
     updates: Arc<Notify>,
+    /// False while Telegram is "away": every request waits, unanswered, until it is back.
+    answering: Arc<tokio::sync::watch::Sender<bool>>,
     server: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -213,7 +215,8 @@ impl FakeTelegram {
             ..World::default()
         }));
         let updates = Arc::new(Notify::new());
-        let shared = (world.clone(), updates.clone());
+        let answering = Arc::new(tokio::sync::watch::Sender::new(true));
+        let shared = (world.clone(), updates.clone(), answering.clone());
         let app = Router::new()
             .route("/{bot}/{method}", post(handle))
             .route("/file/{bot}/{*path}", get(download))
@@ -225,12 +228,18 @@ impl FakeTelegram {
             addr,
             world,
             updates,
+            answering,
             server: Arc::new(server),
         }
     }
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Telegram out of reach (`false`: requests hang unanswered) or back (`true`).
+    pub fn set_answering(&self, answering: bool) {
+        self.answering.send_replace(answering);
     }
 
     pub fn set_limits(&self, limits: Option<Limits>) {
@@ -609,10 +618,14 @@ fn message_json(id: i32, chat: &Value, text: &str, markup: &Value) -> Value {
     m
 }
 
-type Shared = (Arc<Mutex<World>>, Arc<Notify>);
+type Shared = (
+    Arc<Mutex<World>>,
+    Arc<Notify>,
+    Arc<tokio::sync::watch::Sender<bool>>,
+);
 
 async fn download(
-    State((world, _)): State<Shared>,
+    State((world, _, _)): State<Shared>,
     Path((bot, path)): Path<(String, String)>,
 ) -> (StatusCode, Vec<u8>) {
     if bot != format!("bot{TOKEN}") {
@@ -656,11 +669,13 @@ async fn multipart(
 }
 
 async fn handle(
-    State((world, updates)): State<Shared>,
+    State((world, updates, answering)): State<Shared>,
     Path((bot, method)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
+    let mut up = answering.subscribe();
+    let _ = up.wait_for(|answering| *answering).await;
     if bot != format!("bot{TOKEN}") {
         return err(401, "Unauthorized");
     }

@@ -61,6 +61,7 @@ pub fn config_at(api_url: &str, database_url: &str, pacing: Option<Pacing>) -> C
         pacing,
         poll_timeout: Duration::from_secs(5),
         backups: None,
+        metrics_addr: None,
     }
 }
 
