@@ -9,8 +9,11 @@ use dwcp_feedback::{telegram::App, Config, Store, SystemClock};
 
 /// Telegram bot and tools for tripartite feedback on Cambodia's DWCP 2026-2027 work plan.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(about, long_about = None, disable_version_flag = true)]
 struct Cli {
+    /// Print the version, and the migration level of the database it would open.
+    #[arg(short = 'V', long)]
+    version: bool,
     #[command(subcommand)]
     command: Option<Cmd>,
     /// SQLite database the secretariat commands work on (the bot's own, by default).
@@ -250,6 +253,15 @@ async fn async_main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
+    if cli.version {
+        return match version(&cli.database_url).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let result = match cli.command.unwrap_or(Cmd::Run) {
         Cmd::Run => run().await,
         Cmd::Try { lang, db } => try_chat(lang, db).await,
@@ -308,6 +320,23 @@ async fn async_main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--version`: this binary, and where the database stands against its migrations (without
+/// creating or changing it).
+async fn version(database_url: &str) -> anyhow::Result<()> {
+    println!("dwcp-feedback {}", env!("CARGO_PKG_VERSION"));
+    let latest = dwcp_feedback::store::latest_migration();
+    let state = match dwcp_feedback::store::applied_migration(database_url).await? {
+        None => format!("not created yet (the first start creates it at migration {latest})"),
+        Some(n) if n == latest => format!("migration {n} of {latest}, up to date"),
+        Some(n) if n < latest => {
+            format!("migration {n} of {latest}: the next start brings it up to date")
+        }
+        Some(n) => format!("migration {n}: newer than this binary ({latest}); use a newer binary"),
+    };
+    println!("database {database_url}: {state}");
+    Ok(())
 }
 
 async fn run() -> anyhow::Result<()> {

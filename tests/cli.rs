@@ -367,3 +367,37 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
         "an empty announcement is refused"
     );
 }
+
+/// `--version` says where the database stands, without creating or changing it.
+#[tokio::test]
+async fn version_names_the_database_migration_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("v.db").display());
+    let version = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+            .arg("--version")
+            .env("DATABASE_URL", &db)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = version();
+    assert!(
+        before.starts_with(&format!("dwcp-feedback {}\n", env!("CARGO_PKG_VERSION"))),
+        "{before}"
+    );
+    assert!(before.contains("not created yet"), "{before}");
+    assert!(
+        !dir.path().join("v.db").exists(),
+        "--version creates nothing"
+    );
+    Store::open(&db).await.unwrap().close().await;
+    let latest = dwcp_feedback::store::latest_migration();
+    assert!(latest >= 7);
+    let after = version();
+    assert!(
+        after.contains(&format!("migration {latest} of {latest}, up to date")),
+        "{after}"
+    );
+}

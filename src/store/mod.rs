@@ -48,6 +48,42 @@ pub enum StoreError {
     NoRandomness(String),
 }
 
+/// The newest migration this binary carries.
+pub fn latest_migration() -> i64 {
+    sqlx::migrate!("./migrations")
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The newest migration applied to the database at `url`, read without creating or changing
+/// anything: `None` when there is no database there yet.
+pub async fn applied_migration(url: &str) -> Result<Option<i64>, StoreError> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let options = SqliteConnectOptions::from_str(url)?;
+    if !options.get_filename().exists() {
+        return Ok(None);
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.read_only(true))
+        .await?;
+    let applied: Result<(Option<i64>,), sqlx::Error> =
+        sqlx::query_as("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&pool)
+            .await;
+    pool.close().await;
+    match applied {
+        Ok((version,)) => Ok(Some(version.unwrap_or(0))),
+        // A database file without the migrations table: nothing applied yet.
+        Err(sqlx::Error::Database(e)) if e.message().contains("no such table") => Ok(Some(0)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     writer: SqlitePool,
