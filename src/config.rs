@@ -21,6 +21,16 @@ impl Default for Pacing {
     }
 }
 
+/// Webhook mode: Telegram posts updates to `url` (an HTTPS address of a reverse proxy in front
+/// of the bot), which the bot receives on `listen`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: url::Url,
+    pub listen: std::net::SocketAddr,
+}
+
+pub const DEFAULT_WEBHOOK_LISTEN: &str = "127.0.0.1:8443";
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub token: String,
@@ -36,6 +46,8 @@ pub struct Config {
     pub backups: Option<crate::backups::Schedule>,
     /// Where to serve /healthz and /metrics (`DWCP_METRICS_ADDR`), when asked for.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Webhook mode (`DWCP_WEBHOOK_URL`, `DWCP_WEBHOOK_LISTEN`); long polling when `None`.
+    pub webhook: Option<Webhook>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dwcp-feedback.db";
@@ -134,9 +146,14 @@ impl Config {
                 why: "expected an address and port, such as 127.0.0.1:9464".into(),
             })?),
         };
+        let webhook = match get("DWCP_WEBHOOK_URL").filter(|u| !u.trim().is_empty()) {
+            None => None,
+            Some(u) => Some(webhook(u.trim(), get("DWCP_WEBHOOK_LISTEN"))?),
+        };
         Ok(Config {
             backups,
             metrics_addr,
+            webhook,
             token,
             api_url,
             database_url: get("DATABASE_URL")
@@ -151,6 +168,38 @@ impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
+}
+
+/// Telegram posts only to HTTPS addresses; plain HTTP is accepted on this machine alone, for a
+/// local Bot API server or a test.
+fn webhook(url: &str, listen: Option<String>) -> Result<Webhook, ConfigError> {
+    let invalid = |why: &str| ConfigError::Invalid {
+        name: "DWCP_WEBHOOK_URL",
+        value: url.into(),
+        why: why.into(),
+    };
+    let parsed = url::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    let local = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && local) {
+        return Err(invalid(
+            "Telegram sends updates only to https:// addresses (ports 443, 80, 88 or 8443)",
+        ));
+    }
+    let listen = listen.filter(|l| !l.trim().is_empty());
+    let listen = listen
+        .as_deref()
+        .unwrap_or(DEFAULT_WEBHOOK_LISTEN)
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::Invalid {
+            name: "DWCP_WEBHOOK_LISTEN",
+            value: listen.clone().unwrap_or_default(),
+            why: "expected an address and port, such as 127.0.0.1:8443".into(),
+        })?;
+    Ok(Webhook {
+        url: parsed,
+        listen,
+    })
 }
 
 #[cfg(test)]
@@ -187,6 +236,21 @@ mod tests {
             .pacing
             .is_none());
         assert_eq!(c.backups, None);
+        assert_eq!(c.webhook, None);
+        let w = config(&[
+            ("TELOXIDE_TOKEN", "1:x"),
+            ("DWCP_WEBHOOK_URL", "https://bot.example.org/telegram"),
+        ])
+        .unwrap()
+        .webhook
+        .unwrap();
+        assert_eq!(w.listen.to_string(), DEFAULT_WEBHOOK_LISTEN);
+        assert_eq!(w.url.path(), "/telegram");
+        assert!(config(&[
+            ("TELOXIDE_TOKEN", "1:x"),
+            ("DWCP_WEBHOOK_URL", "http://bot.example.org/telegram")
+        ])
+        .is_err());
         let b = config(&[
             ("TELOXIDE_TOKEN", "1:x"),
             ("DWCP_BACKUP_DIR", "/var/backups/dwcp"),

@@ -23,12 +23,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run the bot (long polling). The default when no command is given.
+    /// Run the bot (long polling, or a webhook). The default when no command is given.
     ///
     /// Reads TELOXIDE_TOKEN (from @BotFather), and optionally TELOXIDE_API_URL, DATABASE_URL
     /// (default sqlite://dwcp-feedback.db, created on first run), DWCP_ADMINS (comma-separated
-    /// Telegram user ids), DWCP_PACING (on|off) and RUST_LOG.
-    Run,
+    /// Telegram user ids), DWCP_PACING (on|off), DWCP_WEBHOOK_URL and DWCP_WEBHOOK_LISTEN,
+    /// DWCP_METRICS_ADDR, DWCP_BACKUP_DIR and DWCP_BACKUP_KEEP, and RUST_LOG.
+    Run {
+        /// Receive updates by webhook at this https:// address (a reverse proxy in front of
+        /// the bot) instead of long polling; overrides DWCP_WEBHOOK_URL.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// Where the webhook listens, for the reverse proxy (default 127.0.0.1:8443);
+        /// overrides DWCP_WEBHOOK_LISTEN.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Chat with the bot in this terminal, without Telegram or a token.
     ///
     /// Uses a temporary database unless --db is given. Buttons are numbered: type the number
@@ -262,8 +272,15 @@ async fn async_main() -> ExitCode {
             }
         };
     }
-    let result = match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run => run().await,
+    let command = cli.command.unwrap_or(Cmd::Run {
+        webhook_url: None,
+        listen: None,
+    });
+    let result = match command {
+        Cmd::Run {
+            webhook_url,
+            listen,
+        } => run(webhook_url, listen).await,
         Cmd::Try { lang, db } => try_chat(lang, db).await,
         Cmd::Admin { action } => secretariat(&cli.database_url, Task::Admin(action)).await,
         Cmd::Window { action } => {
@@ -339,10 +356,15 @@ async fn version(database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run() -> anyhow::Result<()> {
-    let config = Config::from_env()?;
+async fn run(webhook_url: Option<String>, listen: Option<String>) -> anyhow::Result<()> {
+    // The command line's flags, where given, take the place of their environment variables.
+    let config = Config::from_lookup(|name| match name {
+        "DWCP_WEBHOOK_URL" if webhook_url.is_some() => webhook_url.clone(),
+        "DWCP_WEBHOOK_LISTEN" if listen.is_some() => listen.clone(),
+        _ => std::env::var(name).ok(),
+    })?;
     let app = App::build(&config, Arc::new(SystemClock)).await?;
-    app.run_until(stop_signal()).await;
+    app.run_until(stop_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -732,8 +732,18 @@ async fn health_and_metrics_follow_the_bot_and_telegram() {
     member.send_text("/start");
     let welcome = member.reply().await;
     member.tap(&welcome, "I agree").await;
-    let (status, text) = http_get(metrics_addr, "/metrics").await;
-    assert_eq!(status, 200);
+    // The bot counts an answer once Telegram has acknowledged it, a moment after the fake saw it.
+    let answered = r#"dwcp_telegram_answers_total{outcome="answered"}"#;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        let (status, text) = http_get(metrics_addr, "/metrics").await;
+        assert_eq!(status, 200);
+        if sample(&text, answered) == Some(fake.calls("answerCallbackQuery") as f64) {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(
         sample(&text, r#"dwcp_updates_total{kind="message"}"#),
         Some(1.0)
@@ -743,10 +753,6 @@ async fn health_and_metrics_follow_the_bot_and_telegram() {
         Some(1.0)
     );
     assert_eq!(sample(&text, "dwcp_members"), Some(1.0));
-    assert_eq!(
-        sample(&text, r#"dwcp_telegram_answers_total{outcome="answered"}"#),
-        Some(fake.calls("answerCallbackQuery") as f64)
-    );
     assert_eq!(
         sample(
             &text,
@@ -769,4 +775,62 @@ async fn health_and_metrics_follow_the_bot_and_telegram() {
     fake.set_answering(true);
     assert_eq!(healthy(200).await, "ok\n");
     running.abort();
+}
+
+/// Webhook mode: Telegram posts updates to the bot, with the secret token it was given; the
+/// whole member flow works so, and a post with a wrong or no secret is refused and changes
+/// nothing. A graceful stop deletes the webhook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_carries_the_member_flow_and_refuses_a_wrong_secret() {
+    use support::fake_telegram::post_update;
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{listen}/telegram");
+    let config = dwcp_feedback::config::Config {
+        webhook: Some(dwcp_feedback::config::Webhook {
+            url: url.parse().unwrap(),
+            listen,
+        }),
+        ..support::harness::config(&fake, &db, None)
+    };
+    let app = App::build(&config, Arc::new(dwcp_feedback::SystemClock))
+        .await
+        .expect("the bot starts");
+    let engine = app.engine.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+
+    let member = fake.user(51, "Kosal", Some("en"));
+    let card = onboard(&member).await;
+    rate(&member, &card, "P1.1", 5).await;
+    let (set_url, secret) = fake.webhook().expect("the webhook is set");
+    assert_eq!(set_url, url, "the path holds no token");
+    let secret = secret.expect("a secret token");
+    assert!(secret.len() >= 32, "{secret}");
+    assert_eq!(fake.calls("getUpdates"), 0, "no polling");
+
+    let forged = r#"{"update_id": 99999999, "message": {"message_id": 1, "date": 0,
+        "chat": {"id": 666, "type": "private", "first_name": "x"},
+        "from": {"id": 666, "is_bot": false, "first_name": "x"}, "text": "/start"}}"#;
+    for wrong in [None, Some("not-the-secret")] {
+        assert_eq!(post_update(&url, wrong, forged).await.unwrap(), 401);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        engine.store().rows_about(666).await.unwrap(),
+        0,
+        "nothing changed"
+    );
+    assert!(fake.drain(666).is_empty(), "no answer to a forged update");
+
+    let _ = stop.send(());
+    running.await.unwrap().expect("the bot ran");
+    assert_eq!(fake.webhook(), None, "a graceful stop deletes the webhook");
+    assert_telegram_happy(&fake);
 }

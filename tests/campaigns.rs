@@ -347,7 +347,7 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
         }));
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let _ = stop.send(());
-        running.await.unwrap();
+        running.await.unwrap().expect("the bot runs");
     }
     let got = |chat: i64| {
         fake.drain(chat)

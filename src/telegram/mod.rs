@@ -16,7 +16,7 @@ use std::time::Duration;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, ChatMemberUpdated, Me, Message, Update};
-use teloxide::update_listeners::Polling;
+use teloxide::update_listeners::{webhooks, Polling};
 use teloxide::{ApiError, RequestError};
 
 use crate::clock::Clock;
@@ -52,6 +52,8 @@ pub struct App {
     metrics: Arc<Metrics>,
     /// Bound at build time, so that a wrong or taken address stops the start with a message.
     metrics_listener: Option<tokio::net::TcpListener>,
+    /// Webhook mode, with its address bound likewise; long polling when `None`.
+    webhook: Option<(crate::config::Webhook, tokio::net::TcpListener)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +75,13 @@ pub enum StartError {
     },
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error("DWCP_WEBHOOK_LISTEN {addr}: {error}")]
+    WebhookListen {
+        addr: std::net::SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("Telegram refused the webhook {url}: {error}")]
+    Webhook { url: String, error: RequestError },
 }
 
 /// The longest pause between two tries to reach Telegram at start-up.
@@ -152,8 +161,21 @@ impl App {
                     .map_err(|error| StartError::MetricsAddr { addr, error })?,
             ),
         };
+        let webhook = match &config.webhook {
+            None => None,
+            Some(hook) => Some((
+                hook.clone(),
+                tokio::net::TcpListener::bind(hook.listen)
+                    .await
+                    .map_err(|error| StartError::WebhookListen {
+                        addr: hook.listen,
+                        error,
+                    })?,
+            )),
+        };
         let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {
+            webhook,
             engine,
             bot,
             delivery,
@@ -172,7 +194,10 @@ impl App {
     /// Long-polls until `stop` completes, then stops gracefully: polling ends, the outbox
     /// waits for the requests on the wire (the rest stay pending), and what the members and
     /// staff were already sent goes out within [`STOP_SENDING_WITHIN`].
-    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) {
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
         let App {
             engine,
             bot,
@@ -181,6 +206,7 @@ impl App {
             backups,
             metrics,
             metrics_listener,
+            webhook,
         } = self;
         let _observed = metrics_listener.map(|listener| {
             let health = Arc::new(Health::new(poll_timeout));
@@ -218,11 +244,6 @@ impl App {
             .branch(Update::filter_message().endpoint(on_message))
             .branch(Update::filter_callback_query().endpoint(on_callback))
             .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
-        let polling = Polling::builder(bot.clone())
-            .timeout(poll_timeout)
-            .delete_webhook()
-            .await
-            .build();
         let tasks = Arc::new(tasks::Tasks::new(
             engine.clone(),
             delivery.clone(),
@@ -236,7 +257,7 @@ impl App {
             floods: flood::Floods::default(),
             metrics,
         });
-        let mut dispatcher = Dispatcher::builder(bot, handler)
+        let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
             .dependencies(dptree::deps![context])
             .default_handler(|_| async {})
             .worker_queue_size(CHAT_UPDATES_QUEUED)
@@ -252,12 +273,49 @@ impl App {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
-        dispatcher
-            .dispatch_with_listener(
-                polling,
-                teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
-            )
-            .await;
+        match webhook {
+            // Updates as Telegram posts them; requests without the secret token get 401 and
+            // never reach the dispatcher. A graceful stop deletes the webhook again.
+            Some((hook, listener)) => {
+                let options = webhooks::Options::new(hook.listen, hook.url.clone());
+                let (updates, stopped, router) = webhooks::axum_to_router(bot.clone(), options)
+                    .await
+                    .map_err(|error| StartError::Webhook {
+                        url: hook.url.to_string(),
+                        error,
+                    })?;
+                tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
+                let mut server = AbortOnDrop(tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, router)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                    {
+                        tracing::error!(error = %e, "the webhook address stopped serving");
+                    }
+                }));
+                dispatcher
+                    .dispatch_with_listener(
+                        updates,
+                        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("webhook"),
+                    )
+                    .await;
+                let _ = tokio::time::timeout(Duration::from_secs(5), &mut server.0).await;
+            }
+            // Switching back to polling deletes a webhook left from before.
+            None => {
+                let polling = Polling::builder(bot.clone())
+                    .timeout(poll_timeout)
+                    .delete_webhook()
+                    .await
+                    .build();
+                dispatcher
+                    .dispatch_with_listener(
+                        polling,
+                        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
+                    )
+                    .await;
+            }
+        }
         let _ = stop_outbox.send(true);
         if tokio::time::timeout(Duration::from_secs(30), &mut outbox.0)
             .await
@@ -267,6 +325,7 @@ impl App {
         }
         delivery.close();
         delivery.finish(&mut sending.0, STOP_SENDING_WITHIN).await;
+        Ok(())
     }
 }
 

@@ -150,6 +150,9 @@ struct World {
     next_callback: u64,
     /// Files members sent, by file id: (file path, bytes), for getFile and downloads.
     files: HashMap<String, (String, Vec<u8>)>,
+    /// The webhook set with setWebhook: its URL and secret token. While set, updates are posted
+    /// there instead of being handed out by getUpdates.
+    webhook: Option<(String, Option<String>)>,
 }
 
 #[derive(Clone)]
@@ -221,9 +224,13 @@ impl FakeTelegram {
             .route("/{bot}/{method}", post(handle))
             .route("/file/{bot}/{*path}", get(download))
             .with_state(shared);
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = {
+            let (world, updates) = (world.clone(), updates.clone());
+            tokio::spawn(async move {
+                tokio::spawn(post_to_webhook(world, updates));
+                let _ = axum::serve(listener, app).await;
+            })
+        };
         FakeTelegram {
             addr,
             world,
@@ -235,6 +242,11 @@ impl FakeTelegram {
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// The webhook the bot set (URL and secret token), if any.
+    pub fn webhook(&self) -> Option<(String, Option<String>)> {
+        self.world.lock().unwrap().webhook.clone()
     }
 
     /// Telegram out of reach (`false`: requests hang unanswered) or back (`true`).
@@ -712,6 +724,12 @@ async fn handle(
         .entry(method.clone())
         .or_default() += 1;
     if method == "getupdates" {
+        if world.lock().unwrap().webhook.is_some() {
+            return err(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+            );
+        }
         return get_updates(&world, &updates, &params).await;
     }
     let reply = {
@@ -719,9 +737,29 @@ async fn handle(
         let reply = match method.as_str() {
             "getme" => ok(bot_user()),
             "getwebhookinfo" => {
-                ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
+                let url = w
+                    .webhook
+                    .as_ref()
+                    .map_or("", |(u, _)| u.as_str())
+                    .to_string();
+                ok(json!({ "url": url, "has_custom_certificate": false,
+                           "pending_update_count": w.pending.len() }))
             }
-            "deletewebhook" => ok(json!(true)),
+            "setwebhook" => match params["url"].as_str() {
+                Some(url) if url.starts_with("http") => {
+                    let secret = params["secret_token"].as_str().map(str::to_string);
+                    w.webhook = Some((url.to_string(), secret));
+                    ok(json!(true))
+                }
+                _ => err(
+                    400,
+                    "Bad Request: bad webhook: an HTTPS URL must be provided",
+                ),
+            },
+            "deletewebhook" => {
+                w.webhook = None;
+                ok(json!(true))
+            }
             "setmycommands" => set_my_commands(&mut w, &params),
             "sendmessage" => send_message(&mut w, &params),
             "editmessagetext" => edit_message_text(&mut w, &params),
@@ -782,6 +820,61 @@ async fn get_updates(world: &Mutex<World>, updates: &Notify, params: &Value) -> 
             _ => return ok(json!([])),
         }
     }
+}
+
+/// Posts queued updates, in order, to the webhook while one is set, as Telegram does: with the
+/// secret token in `X-Telegram-Bot-Api-Secret-Token`, an update taken off the queue only once
+/// the bot answered 200, tried again a little later otherwise.
+async fn post_to_webhook(world: Arc<Mutex<World>>, updates: Arc<Notify>) {
+    loop {
+        let notified = updates.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let next = {
+            let w = world.lock().unwrap();
+            w.webhook
+                .clone()
+                .and_then(|hook| w.pending.front().map(|(id, u)| (hook, *id, u.clone())))
+        };
+        let Some(((url, secret), id, update)) = next else {
+            let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
+            continue;
+        };
+        match post_update(&url, secret.as_deref(), &update.to_string()).await {
+            Ok(200) => {
+                let mut w = world.lock().unwrap();
+                if w.pending.front().is_some_and(|(first, _)| *first == id) {
+                    w.pending.pop_front();
+                }
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// One POST of a JSON update to `url` (http://host:port/path), with the secret token when
+/// given; the status code the server answered.
+pub async fn post_update(url: &str, secret: Option<&str>, json: &str) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut stream = tokio::net::TcpStream::connect(host).await?;
+    let secret = secret.map_or(String::new(), |s| {
+        format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n")
+    });
+    let request = format!(
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n{secret}Connection: close\r\n\r\n{json}",
+        json.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    Ok(response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0))
 }
 
 fn set_my_commands(w: &mut World, p: &Value) -> Reply {

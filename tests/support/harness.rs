@@ -62,6 +62,7 @@ pub fn config_at(api_url: &str, database_url: &str, pacing: Option<Pacing>) -> C
         poll_timeout: Duration::from_secs(5),
         backups: None,
         metrics_addr: None,
+        webhook: None,
     }
 }
 
@@ -92,7 +93,9 @@ pub async fn start_with_admins(
     Bot {
         engine,
         delivery,
-        task: Some(tokio::spawn(run)),
+        task: Some(tokio::spawn(
+            async move { run.await.expect("the bot runs") },
+        )),
         stop: Some(stop),
     }
 }
