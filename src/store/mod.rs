@@ -88,6 +88,8 @@ pub async fn applied_migration(url: &str) -> Result<Option<i64>, StoreError> {
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The background checkpointer's connection (the writer's, for an in-memory database).
+    checkpointer: SqlitePool,
 }
 
 impl Store {
@@ -120,23 +122,34 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         // An in-memory database exists per connection: readers must share the writer's.
-        let reader = if memory {
-            writer.clone()
+        let (reader, checkpointer) = if memory {
+            (writer.clone(), writer.clone())
         } else {
             let checkpointer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())
                 .await?;
-            tokio::spawn(checkpoint_every(checkpointer, Duration::from_secs(1)));
-            SqlitePoolOptions::new()
+            tokio::spawn(checkpoint_every(
+                checkpointer.clone(),
+                Duration::from_secs(1),
+            ));
+            let reader = SqlitePoolOptions::new()
                 .max_connections(2)
                 .connect_with(options.read_only(true))
-                .await?
+                .await?;
+            (reader, checkpointer)
         };
-        Ok(Store { writer, reader })
+        Ok(Store {
+            writer,
+            reader,
+            checkpointer,
+        })
     }
 
+    /// Closes every connection: the last one to close checkpoints the WAL into the database
+    /// file, as a clean shutdown should leave it.
     pub async fn close(&self) {
+        self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;
     }

@@ -249,6 +249,7 @@ impl App {
             delivery.clone(),
             bot.clone(),
         ));
+        let store = engine.store().clone();
         let context = Arc::new(Context {
             engine,
             tasks,
@@ -325,6 +326,7 @@ impl App {
         }
         delivery.close();
         delivery.finish(&mut sending.0, STOP_SENDING_WITHIN).await;
+        store.close().await;
         Ok(())
     }
 }
