@@ -206,14 +206,14 @@ impl Health {
 }
 
 #[derive(Clone)]
-struct Seen {
+struct Observed {
     metrics: Arc<Metrics>,
     health: Arc<Health>,
     store: Store,
     delivery: Delivery,
 }
 
-async fn healthz(State(s): State<Seen>) -> impl IntoResponse {
+async fn healthz(State(s): State<Observed>) -> impl IntoResponse {
     let database = match tokio::time::timeout(Duration::from_secs(2), s.store.ping()).await {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(format!("database: {e}")),
@@ -225,7 +225,7 @@ async fn healthz(State(s): State<Seen>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(s): State<Seen>) -> impl IntoResponse {
+async fn metrics(State(s): State<Observed>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(&s.store, &s.delivery).await,
@@ -243,7 +243,7 @@ pub async fn serve(
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(self::metrics))
-        .with_state(Seen {
+        .with_state(Observed {
             metrics,
             health,
             store,

@@ -94,12 +94,7 @@ impl Request {
                 html,
                 keyboard,
                 ..
-            } => {
-                (text, html).hash(&mut h);
-                if let Some(k) = keyboard {
-                    serde_json::to_string(k).unwrap_or_default().hash(&mut h);
-                }
-            }
+            } => (text, html, keyboard).hash(&mut h),
             Request::Document { caption, .. } | Request::Photo { caption, .. } => {
                 caption.hash(&mut h)
             }

@@ -71,12 +71,12 @@ impl Grid {
     }
 }
 
-/// The quotas, and the grid all new messages share.
+/// The quotas, and the grid all new messages share. Used under delivery's own lock.
 pub struct Pace {
     clock: TokioClock,
     private: Quota,
     group: Quota,
-    overall: std::sync::Mutex<Grid>,
+    overall: Grid,
 }
 
 fn quota(period: Duration, burst: NonZeroU32) -> Quota {
@@ -106,11 +106,11 @@ impl Pace {
                 NonZeroU32::MIN,
             ),
             // 98% of the overall limit.
-            overall: std::sync::Mutex::new(Grid {
+            overall: Grid {
                 period: per(Duration::from_secs(1), pacing.overall_per_sec) * 51 / 50,
                 slack: Duration::from_millis(5),
                 next: None,
-            }),
+            },
         }
     }
 
@@ -128,11 +128,8 @@ impl Pace {
     }
 
     /// Takes a slot of the overall budget for one new message, or says when one will be free.
-    pub fn take_overall(&self) -> Result<(), Instant> {
-        self.overall
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(Instant::now())
+    pub fn take_overall(&mut self) -> Result<(), Instant> {
+        self.overall.take(Instant::now())
     }
 }
 
@@ -142,7 +139,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_a_second_per_chat_and_thirty_a_second_overall() {
-        let pace = Pace::new(Pacing::default());
+        let mut pace = Pace::new(Pacing::default());
         let chat = pace.chat_limiter(7);
         assert!(pace.take(&chat).is_ok());
         assert!(pace.take(&chat).is_ok(), "a burst of two");
@@ -167,7 +164,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn late_sends_keep_the_grid_and_no_second_holds_more_than_thirty() {
-        let pace = Pace::new(Pacing::default());
+        let mut pace = Pace::new(Pacing::default());
         let start = Instant::now();
         let mut sent = Vec::new();
         while Instant::now() - start < Duration::from_secs(30) {

@@ -224,8 +224,11 @@ impl Queues {
             last_dispatch: None,
             previous_dispatch: None,
         });
-        if let Some(message) = job.request.edited_message() {
-            let key = job.request.content_key();
+        let edit = job
+            .request
+            .edited_message()
+            .map(|message| (message, job.request.content_key()));
+        if let Some((message, key)) = edit {
             // Pending edits of one message collapse into the latest, in the earlier one's place.
             if let Some(pending) = chat
                 .jobs
@@ -269,8 +272,8 @@ impl Queues {
             settled.push((job, Err(Undelivered::Dropped)));
             return settled;
         }
-        if let Some(message) = job.request.edited_message() {
-            chat.remember(message, Some(job.request.content_key()));
+        if let Some((message, key)) = edit {
+            chat.remember(message, Some(key));
         }
         self.seq += 1;
         chat.insert(Queued {
@@ -347,7 +350,7 @@ impl Queues {
                 (Some(e), None) => e,
                 (Some(e), Some(n)) if (e.0, e.1) < (n.0, n.1) => e,
                 (_, Some(n)) => {
-                    match self.pace.as_ref().map(Pace::take_overall) {
+                    match self.pace.as_mut().map(Pace::take_overall) {
                         Some(Err(at)) => {
                             // New messages wait for the budget; edits need none and go on.
                             self.overall_free_at = Some(at);
