@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use dwcp_feedback::config::Pacing;
 use dwcp_feedback::delivery::queues::CHAT_CAP;
 use support::fake_telegram::{Event, FakeTelegram, FakeUser, Limits, Shown};
-use support::harness::{assert_telegram_happy, database, onboard, start, start_with_admins};
+use support::harness::{
+    assert_telegram_happy, database, onboard, onboard_from, start, start_with_admins,
+};
 
 /// The fake Bot API, enforcing Telegram's limits.
 async fn telegram() -> FakeTelegram {
@@ -51,10 +53,7 @@ async fn a_herd_gets_its_first_screens_at_telegrams_pace_and_every_tap_answered(
         walks.push(tokio::spawn(async move {
             let welcome = m.reply().await;
             let first_screen = t0.elapsed();
-            let mut screen = welcome;
-            for data in ["c:y", "k:W", "sr"] {
-                screen = tap(&m, &screen, data).await;
-            }
+            let screen = onboard_from(&m, welcome).await;
             assert!(screen.text.contains("P1.1"), "{}", screen.text);
             let rated = tap(&m, &screen, "r:P1.1:4").await;
             assert!(rated.id == screen.id);
@@ -94,13 +93,7 @@ async fn a_member_forwarding_200_messages_delays_only_their_own_chat() {
     other.send_text("/start");
     let welcome = other.reply().await;
     let waited = t.elapsed();
-    let card = {
-        let mut screen = welcome;
-        for data in ["c:y", "k:W", "sr"] {
-            screen = tap(&other, &screen, data).await;
-        }
-        screen
-    };
+    let card = onboard_from(&other, welcome).await;
     assert!(card.text.contains("P1.1"));
     assert!(
         waited < Duration::from_secs(3),

@@ -154,7 +154,13 @@ pub fn assert_telegram_happy(fake: &FakeTelegram) {
 /// For tests about what comes after; the onboarding itself is tested label by label.
 pub async fn onboard(user: &FakeUser) -> Shown {
     user.send_text("/start");
-    let mut screen = user.reply().await;
+    let welcome = user.reply().await;
+    onboard_from(user, welcome).await
+}
+
+/// Like [`onboard`], from the welcome screen already shown.
+pub async fn onboard_from(user: &FakeUser, welcome: Shown) -> Shown {
+    let mut screen = welcome;
     for data in ["c:y", "k:W", "sr"] {
         let id = user.tap_data(screen.id, data);
         user.answer(&id).await;
