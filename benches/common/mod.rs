@@ -2,7 +2,7 @@
 //! readings of its CPU and memory from /proc, simulated members, percentiles.
 #![allow(dead_code)]
 
-#[path = "../../tests/support/fake_telegram.rs"]
+#[path = "../../tests/it/support/fake_telegram.rs"]
 pub mod fake_telegram;
 
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,5 @@
 //! The scheduler on a paused tokio clock: what goes when, and what becomes of what Telegram
-//! answers. No HTTP here; `tests/delivery.rs` drives the same code through the fake Bot API.
+//! answers. No HTTP here; `tests/it/crowds.rs` drives the same code through the fake Bot API.
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The real binary, killed with SIGKILL in the middle of a conversation and started again:
 //! every confirmed rating and the member's place in the conversation survive.
 
-mod support;
+use crate::support;
 
 use support::fake_telegram::FakeTelegram;
 use support::harness::{assert_telegram_happy, database, spawn_binary};

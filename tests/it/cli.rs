@@ -1,6 +1,6 @@
 //! The secretariat's command-line tools against real SQLite, and their effect on a running bot.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

@@ -1,5 +1,4 @@
 //! Boots the real application (the same `App` the binary runs) against the fake Telegram.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 //! 4096 characters, callback data over 64 bytes, edits that change nothing, edits of unknown
 //! messages — and can enforce Telegram's pacing (429 with `retry_after`) and blocked users (403).
 //! Every rejection is recorded so a test can assert the bot provoked none.
+// Shared with the benchmarks, which read parts (latencies, raw events) no test does.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet, VecDeque};

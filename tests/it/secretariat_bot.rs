@@ -2,7 +2,7 @@
 //! summary with its chart, exports and the plan sheet as documents, plan files imported from
 //! an upload, the window and admins, and members refused all of it.
 
-mod support;
+use crate::support;
 
 use std::io::Cursor;
 

@@ -1,6 +1,6 @@
 //! The store on real SQLite files: migrations, revisions, atomicity, erasure, restarts.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! End to end: the real bot over HTTP (teloxide, reqwest) against a fake Telegram on 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

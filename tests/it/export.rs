@@ -1,7 +1,7 @@
 //! Exports read back and compared with what the members did: Khmer byte for byte, filters,
 //! and no Telegram id anywhere in the bytes.
 
-mod support;
+use crate::support;
 
 use chrono::{TimeZone, Utc};
 use dwcp_feedback::cli::{self, ExportFormat};

@@ -1,7 +1,7 @@
 //! Every screen, in both languages, as Telegram will judge it: valid HTML, within 4096
 //! characters, every button's callback data within 64 bytes and decoding back to itself.
 
-mod support;
+use crate::support;
 
 use dwcp_feedback::conversation::flow::paginate;
 use dwcp_feedback::conversation::reply::{
@@ -567,7 +567,8 @@ fn every_callback_round_trips_within_64_bytes() {
 
 /// Every key of en.yml, dotted, to spot a key shown instead of its text.
 fn locale_keys() -> Vec<String> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(include_str!("../locales/en.yml")).unwrap();
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(include_str!("../../locales/en.yml")).unwrap();
     let mut out = Vec::new();
     flatten("", &yaml, &mut out);
     out.into_iter().map(|(k, _)| k).collect()

@@ -4,7 +4,7 @@
 //! screen. (The speed targets are measured by `cargo bench --bench crowd`; these check that the
 //! behaviour holds.)
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! Telegram: a coordinator makes a campaign, a member joins by its link in three taps, the
 //! coordinator follows progress and reminds; other organisations and forged links get nothing.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! everyone once, blocked members skipped and marked, 429s obeyed, restarts without a
 //! duplicate or a loss.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Duration;

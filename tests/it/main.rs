@@ -1,0 +1,18 @@
+//! The integration tests, as one binary: `support` (the fake Bot API and the harness) and the
+//! whole dependency tree are compiled and linked once, not once per file.
+
+mod support;
+
+mod bot;
+mod campaigns;
+mod cli;
+mod crowds;
+mod export;
+mod flow;
+mod locales;
+mod outbox;
+mod plan_files;
+mod render;
+mod restart;
+mod secretariat_bot;
+mod store;
