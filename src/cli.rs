@@ -129,6 +129,37 @@ pub async fn plan_show(store: &Store, out: &mut impl Write) -> CliResult {
 }
 
 /// Checks a plan file (TOML, CSV or XLSX) and, when every check passes, makes it the active plan.
+/// A terminal shows this many of a plan file's problems; the rest are counted.
+const PROBLEMS_PRINTED: usize = 50;
+
+/// Reads a file from outside only when it is at most `max` bytes: the size is checked before
+/// reading, and the reading stops past `max` in case the file grows meanwhile.
+pub fn read_bounded(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let too_big = |len: u64| {
+        anyhow::anyhow!(
+            "{} is {} KB; a plan file is at most {} KB",
+            path.display(),
+            len.div_ceil(1024),
+            max / 1024
+        )
+    };
+    let len = file.metadata().map_err(cannot)?.len();
+    if len > max as u64 {
+        return Err(too_big(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 pub async fn plan_import(
     store: &Store,
     name: &str,
@@ -144,8 +175,11 @@ pub async fn plan_import(
                 "{name}: {} problem(s); the active plan is unchanged.",
                 problems.len()
             )?;
-            for p in &problems {
+            for p in problems.iter().take(PROBLEMS_PRINTED) {
                 writeln!(out, "  {p}")?;
+            }
+            if problems.len() > PROBLEMS_PRINTED {
+                writeln!(out, "  … and {} more", problems.len() - PROBLEMS_PRINTED)?;
             }
             anyhow::bail!("the plan file has {} problem(s)", problems.len());
         }

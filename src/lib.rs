@@ -20,6 +20,7 @@ pub mod export;
 pub mod messages;
 pub mod observe;
 pub mod plan_io;
+pub mod spreadsheet_text;
 pub mod store;
 pub mod summary;
 pub mod telegram;

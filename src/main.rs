@@ -454,8 +454,7 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         Task::Window(WindowAction::Show) => cli::window_show(&store, now, &mut out).await,
         Task::Plan(PlanAction::Show) => cli::plan_show(&store, &mut out).await,
         Task::Plan(PlanAction::Import { file }) => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let bytes = cli::read_bounded(&file, dwcp_feedback::plan_io::MAX_PLAN_FILE_BYTES)?;
             cli::plan_import(&store, &file.display().to_string(), &bytes, now, &mut out).await
         }
         Task::Plan(PlanAction::Template {

@@ -15,6 +15,12 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_SHORT_CHARS: usize = 60;
 pub const MAX_DESC_CHARS: usize = 1500;
 pub const MAX_LEAD_CHARS: usize = 300;
+/// The priorities screen shows one button per priority, all at once: a DWCP has three or four,
+/// plus tripartite management.
+pub const MAX_PRIORITIES: usize = 12;
+/// A two-year work plan has a few dozen activities; this leaves room for any real one while
+/// keeping every check, screen and export of the plan small.
+pub const MAX_ACTIVITIES: usize = 300;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
@@ -226,6 +232,31 @@ impl PlanDraft {
             ("", "")
         };
         let mut p = Problems::default();
+        // Counted before anything else: a file of 100,000 activities is refused at once, not
+        // after checking each of them.
+        if self.priorities.len() > MAX_PRIORITIES {
+            p.add(
+                &None,
+                None,
+                ProblemKind::TooManyPriorities {
+                    count: self.priorities.len(),
+                    max: MAX_PRIORITIES,
+                },
+            );
+        }
+        if self.activities.len() > MAX_ACTIVITIES {
+            p.add(
+                &None,
+                None,
+                ProblemKind::TooManyActivities {
+                    count: self.activities.len(),
+                    max: MAX_ACTIVITIES,
+                },
+            );
+        }
+        if !p.0.is_empty() {
+            return Err(p.0);
+        }
         let status = PlanStatus::parse(self.status.value.trim()).unwrap_or_else(|| {
             p.add(
                 &self.status.place,

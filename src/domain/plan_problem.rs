@@ -39,6 +39,59 @@ pub enum ProblemKind {
     PriorityDiffers {
         first_row: usize,
     },
+    /// The file is larger than a plan file can be (checked before it is parsed).
+    FileTooBig {
+        kb: usize,
+        max_kb: usize,
+    },
+    /// A workbook whose parts unpack to more than a plan needs (a "zip bomb" or not a plan).
+    UnpacksTooBig {
+        max_mb: usize,
+    },
+    /// A sheet with cells, or a declared size, beyond what a plan sheet can hold.
+    SheetTooBig {
+        rows: usize,
+        columns: usize,
+        max_rows: usize,
+        max_columns: usize,
+    },
+    TooManyPriorities {
+        count: usize,
+        max: usize,
+    },
+    TooManyActivities {
+        count: usize,
+        max: usize,
+    },
+}
+
+/// A value quoted back from the file is cut to this many characters: a problem names the cell,
+/// it does not echo it (a hostile cell may hold megabytes).
+pub const QUOTE_CHARS: usize = 40;
+/// A parser's own message is cut to this many characters.
+pub const DETAIL_CHARS: usize = 200;
+
+fn cut(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s,
+    }
+}
+
+impl ProblemKind {
+    fn with_quotes_cut(self) -> ProblemKind {
+        use ProblemKind::*;
+        let q = |s: String| cut(s, QUOTE_CHARS);
+        match self {
+            Syntax(m) => Syntax(cut(m, DETAIL_CHARS)),
+            BadStatus(v) => BadStatus(q(v)),
+            BadCode(v) => BadCode(q(v)),
+            CodeTwice(v) => CodeTwice(q(v)),
+            UndefinedPriority(v) => UndefinedPriority(q(v)),
+            BadTimeframe(v) => BadTimeframe(q(v)),
+            other => other,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,8 +106,8 @@ impl PlanProblem {
     pub fn new(place: Place, field: Option<&str>, kind: ProblemKind) -> PlanProblem {
         PlanProblem {
             place,
-            field: field.map(str::to_string),
-            kind,
+            field: field.map(|f| cut(f.to_string(), QUOTE_CHARS)),
+            kind: kind.with_quotes_cut(),
         }
     }
 }

@@ -3,23 +3,12 @@ use std::io::Write;
 use futures_util::{Stream, StreamExt};
 
 use super::{Pseudonyms, Record, COLUMNS};
+use crate::spreadsheet_text::inert;
 use crate::store::{RatingRow, StoreError};
 
 /// Excel reads a CSV as the local code page unless it starts with a UTF-8 byte-order mark;
 /// with it, Khmer opens as Khmer.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// A text cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) or that starts with a
-/// tab or carriage return, made inert as OWASP recommends: a leading `'`, which Excel and
-/// LibreOffice read as "this is text" and do not show. Only text columns go through this;
-/// numbers (ratings, seconds, revisions) are written as numbers, so a negative one stays one.
-pub fn inert(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
 
 impl Record {
     /// The record with every text cell made inert, for a file meant for spreadsheets.

@@ -41,6 +41,41 @@ pub fn plan_problem(p: &PlanProblem, lang: Lang) -> String {
             "plan_problem.priority_differs",
             &[("row", &n(*first_row))],
         ),
+        ProblemKind::FileTooBig { kb, max_kb } => tr_with(
+            lang,
+            "plan_problem.file_too_big",
+            &[("kb", &n(*kb)), ("max", &n(*max_kb))],
+        ),
+        ProblemKind::UnpacksTooBig { max_mb } => tr_with(
+            lang,
+            "plan_problem.unpacks_too_big",
+            &[("max", &n(*max_mb))],
+        ),
+        ProblemKind::SheetTooBig {
+            rows,
+            columns,
+            max_rows,
+            max_columns,
+        } => tr_with(
+            lang,
+            "plan_problem.sheet_too_big",
+            &[
+                ("rows", &n(*rows)),
+                ("columns", &n(*columns)),
+                ("max_rows", &n(*max_rows)),
+                ("max_columns", &n(*max_columns)),
+            ],
+        ),
+        ProblemKind::TooManyPriorities { count, max } => tr_with(
+            lang,
+            "plan_problem.too_many_priorities",
+            &[("count", &n(*count)), ("max", &n(*max))],
+        ),
+        ProblemKind::TooManyActivities { count, max } => tr_with(
+            lang,
+            "plan_problem.too_many_activities",
+            &[("count", &n(*count)), ("max", &n(*max))],
+        ),
     };
     let head: Vec<String> = place.into_iter().chain(p.field.clone()).collect();
     if head.is_empty() {

@@ -5,10 +5,12 @@
 mod table;
 mod template;
 mod toml_file;
+mod xlsx;
 
 pub use table::{COLUMNS, PLAN_KEYS};
 pub use template::{write_csv_template, write_xlsx_template};
 pub use toml_file::from_toml;
+pub use xlsx::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_UNPACKED_BYTES};
 
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;
@@ -41,11 +43,10 @@ impl PlanFormat {
 pub fn read_plan(name: &str, bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
     let problem = |kind| vec![PlanProblem::new(Place::File, None, kind)];
     if bytes.len() > MAX_PLAN_FILE_BYTES {
-        return Err(problem(ProblemKind::Syntax(format!(
-            "the file is {} KB; a plan file is at most {} KB",
-            bytes.len() / 1024,
-            MAX_PLAN_FILE_BYTES / 1024
-        ))));
+        return Err(problem(ProblemKind::FileTooBig {
+            kb: bytes.len().div_ceil(1024),
+            max_kb: MAX_PLAN_FILE_BYTES / 1024,
+        }));
     }
     match PlanFormat::detect(name, bytes) {
         Some(PlanFormat::Toml) => match std::str::from_utf8(strip_bom(bytes)) {
@@ -53,7 +54,7 @@ pub fn read_plan(name: &str, bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
             Err(e) => Err(not_utf8(bytes, e)),
         },
         Some(PlanFormat::Csv) => table::from_csv(strip_bom(bytes)),
-        Some(PlanFormat::Xlsx) => table::from_xlsx(bytes),
+        Some(PlanFormat::Xlsx) => xlsx::from_xlsx(bytes),
         None => Err(problem(ProblemKind::UnknownFormat)),
     }
 }

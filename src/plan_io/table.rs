@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use super::xlsx::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 use crate::domain::plan::{ActivityDraft, Located, PlanDraft, PriorityDraft};
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;
@@ -57,7 +58,31 @@ pub fn from_csv(bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
         match record {
             Ok(r) => {
                 let line = r.position().map_or(rows.len() + 1, |p| p.line() as usize);
-                rows.push((line, r.iter().map(str::to_string).collect()));
+                // Bounded like a workbook's sheet: blank rows and trailing blank cells cost
+                // nothing, a cell beyond what a plan sheet holds ends the reading.
+                let used = (0..r.len())
+                    .rev()
+                    .find(|i| !r[*i].trim().is_empty())
+                    .map_or(0, |i| i + 1);
+                if used == 0 {
+                    continue;
+                }
+                // Rows counted, not lines: a cell may span several lines.
+                if rows.len() >= MAX_SHEET_ROWS || used > MAX_SHEET_COLUMNS {
+                    return Err(vec![PlanProblem::new(
+                        Place::File,
+                        None,
+                        ProblemKind::SheetTooBig {
+                            rows: rows.len() + 1,
+                            columns: used,
+                            max_rows: MAX_SHEET_ROWS,
+                            max_columns: MAX_SHEET_COLUMNS,
+                        },
+                    )]);
+                }
+                // The template guards texts a spreadsheet would run with a leading `'`: one is dropped.
+                let text = |c: &str| c.strip_prefix('\'').unwrap_or(c).to_string();
+                rows.push((line, r.iter().take(used).map(text).collect()));
             }
             Err(e) => {
                 let place = e
@@ -77,39 +102,6 @@ pub fn from_csv(bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
             }
         }
     }
-    from_rows(rows)
-}
-
-/// Reads the sheet named "Plan", or the first sheet.
-pub fn from_xlsx(bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
-    use calamine::{Reader, Xlsx};
-    let unreadable = |e: &dyn std::fmt::Display| {
-        vec![PlanProblem::new(
-            Place::File,
-            None,
-            ProblemKind::Syntax(format!("not a readable XLSX workbook: {e}")),
-        )]
-    };
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let names = book.sheet_names();
-    let name = names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case("plan"))
-        .or(names.first())
-        .cloned()
-        .ok_or_else(|| unreadable(&"it has no sheet"))?;
-    let range = book.worksheet_range(&name).map_err(|e| unreadable(&e))?;
-    // The range starts at its first used cell; rows are numbered from the sheet's top.
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            let mut row: Vec<String> = vec![String::new(); left as usize];
-            row.extend(cells.iter().map(|c| c.to_string()));
-            (top as usize + i + 1, row)
-        })
-        .collect();
     from_rows(rows)
 }
 

@@ -86,6 +86,18 @@ fn activity_rows(plan: Option<&Plan>) -> Vec<[String; 13]> {
     rows
 }
 
+/// A plan text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading
+/// `'`, as exports do. Unlike an export, the sheet comes back: so a text that already starts with
+/// `'` gets one too, and the reader (`table::from_csv`) drops exactly one, which gives back every
+/// text byte for byte.
+fn as_text(cell: String) -> String {
+    if cell.starts_with('\'') {
+        format!("'{cell}")
+    } else {
+        crate::spreadsheet_text::inert(cell)
+    }
+}
+
 /// UTF-8 with a BOM, so Excel shows the Khmer; the explanations are `#` rows.
 pub fn write_csv_template(out: impl Write, plan: Option<&Plan>) -> std::io::Result<()> {
     let mut out = out;
@@ -98,11 +110,11 @@ pub fn write_csv_template(out: impl Write, plan: Option<&Plan>) -> std::io::Resu
         w.write_record([format!("# {c}: {help}")])?;
     }
     for ((key, help), value) in PLAN_KEYS.iter().zip(PLAN_KEY_HELP).zip(plan_values(plan)) {
-        w.write_record([key.to_string(), value, format!("# {help}")])?;
+        w.write_record([key.to_string(), as_text(value), format!("# {help}")])?;
     }
     w.write_record(COLUMNS)?;
     for row in activity_rows(plan) {
-        w.write_record(&row)?;
+        w.write_record(row.map(as_text))?;
     }
     w.flush()?;
     Ok(())

@@ -283,9 +283,27 @@ impl Tasks {
         )
         .await?;
         let file = self.files.get_file(file_id.to_string().into()).await?;
-        let mut bytes = Vec::with_capacity(file.size as usize);
-        self.files.download_file(&file.path, &mut bytes).await?;
-        let text = match crate::plan_io::read_plan(file_name, &bytes) {
+        let max = crate::plan_io::MAX_PLAN_FILE_BYTES;
+        let read = if file.size as usize > max {
+            Err(vec![too_big(file.size as usize, max)])
+        } else {
+            // Telegram said how big the file is; the download is held to that bound anyway.
+            let mut bytes = Capped::new(max);
+            match self.files.download_file(&file.path, &mut bytes).await {
+                Err(_) if bytes.overflowed => Err(vec![too_big(max + 1, max)]),
+                Err(e) => return Err(e.into()),
+                Ok(()) => {
+                    // Parsing a workbook is CPU work: off the runtime's threads.
+                    let name = file_name.to_string();
+                    tokio::task::spawn_blocking(move || {
+                        crate::plan_io::read_plan(&name, &bytes.bytes)
+                    })
+                    .await
+                    .map_err(|_| TaskError::Undelivered(Undelivered::Dropped))?
+                }
+            }
+        };
+        let text = match read {
             Err(problems) => tr_with(
                 lang,
                 "task.import_problems",
@@ -313,6 +331,64 @@ impl Tasks {
         };
         edit(&self.out, chat, status, text).await?;
         Ok(())
+    }
+}
+
+fn too_big(bytes: usize, max: usize) -> crate::domain::PlanProblem {
+    crate::domain::PlanProblem::new(
+        crate::domain::Place::File,
+        None,
+        crate::domain::ProblemKind::FileTooBig {
+            kb: bytes.div_ceil(1024),
+            max_kb: max / 1024,
+        },
+    )
+}
+
+/// A download buffer that refuses to grow past `max` bytes.
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+    overflowed: bool,
+}
+
+impl Capped {
+    fn new(max: usize) -> Capped {
+        Capped {
+            bytes: Vec::new(),
+            max,
+            overflowed: false,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Capped {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.bytes.len() + buf.len() > this.max {
+            this.overflowed = true;
+            return std::task::Poll::Ready(Err(std::io::Error::other("file too large")));
+        }
+        this.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
     }
 }
 

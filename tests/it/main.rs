@@ -9,6 +9,7 @@ mod cli;
 mod crowds;
 mod export;
 mod flow;
+mod hostile_files;
 mod locales;
 mod outbox;
 mod plan_files;

@@ -102,7 +102,13 @@ pub async fn start_with_admins(
 /// The release-or-debug binary itself (`dwcp-feedback run`) on `db`, as a separate process: for
 /// what only a real process shows (SIGKILL, SIGTERM).
 pub fn spawn_binary(fake: &FakeTelegram, db: &str, pacing: bool) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+    binary(fake, db, pacing).spawn().expect("the binary starts")
+}
+
+/// The command [`spawn_binary`] runs, for a test to add to (admins, other settings).
+pub fn binary(fake: &FakeTelegram, db: &str, pacing: bool) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"));
+    command
         .arg("run")
         .env_clear()
         .env("TELOXIDE_TOKEN", TOKEN)
@@ -112,9 +118,8 @@ pub fn spawn_binary(fake: &FakeTelegram, db: &str, pacing: bool) -> std::process
         .env("DWCP_PACING", if pacing { "on" } else { "off" })
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("the binary starts")
+        .stderr(std::process::Stdio::inherit());
+    command
 }
 
 /// A fresh database file in its own directory, removed when the guard drops.
