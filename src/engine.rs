@@ -320,7 +320,11 @@ impl Engine {
                 }
                 _ => None,
             },
-            campaign: match record.campaign_id {
+            // The campaign they joined last, or the one whose link waits for their consent.
+            campaign: match record.campaign_id.or(match record.state {
+                State::Consent { invite } => invite,
+                _ => None,
+            }) {
                 Some(id) => match self.store.campaign(id).await? {
                     Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
                     _ => None,

@@ -82,6 +82,12 @@ pub enum Callback {
     AnnounceEdit,
     /// Members: reminders on or off.
     Reminders(bool),
+    /// Members who opened another organisation's campaign link: switch their profile to it
+    /// (true) or keep it (false).
+    SwitchOrg {
+        campaign: i64,
+        switch: bool,
+    },
     /// A label-only button (page counter); tapping it changes nothing.
     Noop,
 }
@@ -136,6 +142,9 @@ impl Callback {
             AnnounceTo(Some(c)) => format!("an:{}", c.code()),
             AnnounceSend => "as".into(),
             AnnounceEdit => "ae".into(),
+            SwitchOrg { campaign, switch } => {
+                format!("so:{campaign}:{}", if *switch { "y" } else { "n" })
+            }
             Reminders(on) => format!("rm:{}", if *on { "y" } else { "n" }),
             Noop => "_".into(),
         }
@@ -224,6 +233,14 @@ impl Callback {
             ("an", [c]) => C::AnnounceTo(Some(crate::domain::Constituency::parse(c)?)),
             ("as", []) => C::AnnounceSend,
             ("ae", []) => C::AnnounceEdit,
+            ("so", [id, "y"]) => C::SwitchOrg {
+                campaign: campaign_id(id)?,
+                switch: true,
+            },
+            ("so", [id, "n"]) => C::SwitchOrg {
+                campaign: campaign_id(id)?,
+                switch: false,
+            },
             ("rm", ["y"]) => C::Reminders(true),
             ("rm", ["n"]) => C::Reminders(false),
             ("_", []) => C::Noop,

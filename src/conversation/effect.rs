@@ -32,6 +32,13 @@ pub enum Effect {
     },
     /// The member opened a campaign's link: they count as its member from now on.
     JoinCampaign(i64),
+    /// They speak for this side and organisation from now on (a campaign link's). Unlike a
+    /// correction (`SetProfile`), the ratings given before keep the profile they were given
+    /// under.
+    MoveTo {
+        constituency: crate::domain::Constituency,
+        organisation: Option<crate::domain::OrgChoice>,
+    },
     /// Campaign reminders on or off.
     SetReminders(bool),
     /// A coordinator turns a campaign's automatic reminders on or off (the store applies it
@@ -56,5 +63,8 @@ pub enum Effect {
     Audit {
         action: &'static str,
         detail: String,
+        /// The person the action is about (an admin or focal point named), so that erasing
+        /// them also clears their mention.
+        subject: Option<i64>,
     },
 }

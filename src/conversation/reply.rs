@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::facts::CommentKind;
 use super::input::OtherKind;
 use crate::domain::{
-    ActivityCode, CommentError, Constituency, Lang, PriorityCode, Profile, Rating,
+    ActivityCode, CommentError, Constituency, Lang, OrgChoice, PriorityCode, Profile, Rating,
 };
 
 /// Rows per page of each paged list: small enough for one phone screen.
@@ -32,6 +32,10 @@ pub enum Banner {
     UseButtons,
     /// The member opened a campaign link and joined it.
     Joined,
+    /// They switched their profile to a campaign's organisation…
+    Switched,
+    /// …or kept their own.
+    KeptProfile,
     InviteExpired,
     InviteUnknown,
     RemindersChanged,
@@ -70,6 +74,15 @@ pub enum Screen {
         draft: bool,
     },
     Declined,
+    /// A member who speaks for one organisation opened another's campaign link: switch?
+    SwitchOrg {
+        campaign: i64,
+        title: String,
+        from_side: Option<Constituency>,
+        from_org: Option<OrgChoice>,
+        to_side: Constituency,
+        to_org: Option<OrgChoice>,
+    },
     AskConstituency,
     AskOrganisation {
         constituency: Constituency,

@@ -33,8 +33,12 @@ pub enum State {
     /// Never seen, or erased.
     #[default]
     Start,
-    /// The welcome screen with the privacy notice is waiting for an answer.
-    Consent,
+    /// The welcome screen with the privacy notice is waiting for an answer. `invite`: the
+    /// campaign whose link brought them, joined only once they agree (nothing is kept before).
+    Consent {
+        #[serde(default)]
+        invite: Option<i64>,
+    },
     Declined,
     /// Answering the profile. `editing` when it came from /settings, so it returns there.
     Profile {

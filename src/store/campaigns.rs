@@ -113,7 +113,7 @@ impl Store {
             codes.len(),
             new.deadline.to_rfc3339()
         );
-        super::secretariat::audit(&mut tx, by, "campaign-create", &detail, now).await?;
+        super::secretariat::audit(&mut tx, by, "campaign-create", &detail, None, now).await?;
         tx.commit().await?;
         Ok(Campaign {
             id,
@@ -197,6 +197,7 @@ impl Store {
             "SELECT cm.member_id, c.first_name,
                     count(r.rating), count(r.comment_text) + count(r.voice_file_id)
              FROM campaign_members cm
+             JOIN members m ON m.member_id = cm.member_id AND m.consent = 'given'
              LEFT JOIN chats c ON c.chat_id = cm.member_id
              LEFT JOIN ratings r ON r.member_id = cm.member_id AND r.plan_version = ?2
                   AND r.activity_code IN (SELECT value FROM json_each(?3))

@@ -213,17 +213,27 @@ impl Store {
                 ],
             );
         }
-        b.commit(&self.writer).await
+        b.commit(&self.writer).await?;
+        if w.effects.contains(&Effect::Erase) {
+            // secure_delete zeroed the member's bytes in the pages written; the WAL still holds
+            // the pages as they were before. A truncating checkpoint empties it.
+            self.truncate_wal().await;
+        }
+        Ok(())
     }
 
     /// The first name Telegram shows for the chat, for the coordinator's list of members who
-    /// have not finished.
+    /// have not finished. Kept only for members who agreed: before that, nothing is.
     pub async fn note_first_name(&self, chat_id: i64, name: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE chats SET first_name = ?2 WHERE chat_id = ?1 AND first_name IS NOT ?2")
-            .bind(chat_id)
-            .bind(name)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "UPDATE chats SET first_name = ?2
+             WHERE chat_id = ?1 AND first_name IS NOT ?2
+               AND EXISTS (SELECT 1 FROM members WHERE member_id = ?1 AND consent = 'given')",
+        )
+        .bind(chat_id)
+        .bind(name)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -243,17 +253,17 @@ impl Store {
         Ok(())
     }
 
-    /// How many rows anywhere still name this member (0 after /forget).
+    /// How many rows anywhere still name this member (0 after /forget): every column of
+    /// `erase::PERSON_COLUMNS`, and the audit log's erased details.
     pub async fn rows_about(&self, chat_id: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM chats WHERE chat_id = ?1)
-                  + (SELECT count(*) FROM members WHERE member_id = ?1)
-                  + (SELECT count(*) FROM ratings WHERE member_id = ?1)
-                  + (SELECT count(*) FROM rating_revisions WHERE member_id = ?1)",
-        )
-        .bind(chat_id)
-        .fetch_one(&self.reader)
-        .await?;
+        let counts: Vec<String> = super::erase::PERSON_COLUMNS
+            .iter()
+            .map(|(table, column, _)| format!("(SELECT count(*) FROM {table} WHERE {column} = ?1)"))
+            .collect();
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT {}", counts.join(" + ")))
+            .bind(chat_id)
+            .fetch_one(&self.reader)
+            .await?;
         Ok(n)
     }
 }
@@ -301,6 +311,28 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
              WHERE id = $1 AND org_code = (SELECT org_code FROM coordinators WHERE member_id = $3)",
             &[(*campaign_id).into(), (*on).into(), chat_id.into()],
         ),
+        Effect::MoveTo {
+            constituency,
+            organisation,
+        } => {
+            let (code, name) = match organisation {
+                Some(OrgChoice::Known(org)) => (Some(org.code.clone()), None),
+                Some(OrgChoice::Named(name)) => (None, Some(name.clone())),
+                None => (None, None),
+            };
+            // The member row only: their ratings keep the profile they were given under.
+            b.stmt(
+                "UPDATE members SET constituency = $2, org_code = $3, org_name = $4, updated_at = $5
+                 WHERE member_id = $1",
+                &[
+                    chat_id.into(),
+                    constituency.code().into(),
+                    code.into(),
+                    name.into(),
+                    now.into(),
+                ],
+            )
+        }
         Effect::SetReminders(on) => b.stmt(
             "UPDATE members SET reminders = $2, updated_at = $3 WHERE member_id = $1",
             &[chat_id.into(), (*on).into(), now.into()],
@@ -327,28 +359,21 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             super::organisations::REMOVE_COORDINATOR,
             &[(*user_id).into()],
         ),
-        Effect::Audit { action, detail } => b.stmt(
-            "INSERT INTO audit_log (actor, action, detail, at) VALUES ($1, $2, $3, $4)",
+        Effect::Audit {
+            action,
+            detail,
+            subject,
+        } => b.stmt(
+            "INSERT INTO audit_log (actor, action, detail, subject, at) VALUES ($1, $2, $3, $4, $5)",
             &[
                 chat_id.into(),
                 (*action).into(),
                 detail.clone().into(),
+                (*subject).into(),
                 now.into(),
             ],
         ),
-        Effect::Erase => {
-            for sql in [
-                "DELETE FROM rating_revisions WHERE member_id = $1",
-                "DELETE FROM ratings WHERE member_id = $1",
-                "DELETE FROM campaign_members WHERE member_id = $1",
-                "DELETE FROM coordinators WHERE member_id = $1",
-                "DELETE FROM outbox WHERE chat_id = $1 AND state = 'pending'",
-                "DELETE FROM members WHERE member_id = $1",
-                "DELETE FROM chats WHERE chat_id = $1",
-            ] {
-                b.stmt(sql, &[chat_id.into()]);
-            }
-        }
+        Effect::Erase => super::erase::erase(b, chat_id),
     }
 }
 
@@ -378,4 +403,19 @@ fn set_profile(b: &mut Batch, chat_id: i64, field: &ProfileField, now: DateTime<
         }
     };
     b.stmt(sql, &[chat_id.into(), value.into(), now.into()]);
+    if matches!(
+        field,
+        ProfileField::Constituency(_) | ProfileField::Organisation(_)
+    ) {
+        // A correction of who they speak for: their ratings were given under it too.
+        b.stmt(
+            "UPDATE ratings SET constituency = m.constituency, org_code = m.org_code,
+                                org_name = m.org_name
+             FROM members m
+             WHERE m.member_id = $1 AND ratings.member_id = $1
+               AND (ratings.constituency, ratings.org_code, ratings.org_name)
+                   IS NOT (m.constituency, m.org_code, m.org_name)",
+            &[chat_id.into()],
+        );
+    }
 }

@@ -159,7 +159,7 @@ impl Batches<'_> {
 }
 
 const SELECT_ROWS: &str = "
-    SELECT r.member_id, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
+    SELECT r.member_id, r.constituency, r.org_code, r.org_name, m.province, m.sector, m.gender,
            c.lang, r.activity_code, r.rating, r.comment_text, r.voice_file_id, r.voice_duration,
            r.first_at, r.updated_at,
            (SELECT count(*) FROM rating_revisions v
@@ -170,7 +170,7 @@ const SELECT_ROWS: &str = "
     LEFT JOIN chats c ON c.chat_id = r.member_id
     WHERE (?2 IS NULL OR r.updated_at >= ?2)
       AND (?3 IS NULL OR r.updated_at < ?3)
-      AND (?4 IS NULL OR m.constituency = ?4)
+      AND (?4 IS NULL OR r.constituency = ?4)
       AND (?5 IS NULL OR m.province = ?5)";
 
 /// Reads the rows of `set` into `out`; stops early, without error, when nobody listens.

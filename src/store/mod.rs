@@ -6,6 +6,7 @@ mod backup;
 mod batch;
 mod campaigns;
 mod chats;
+mod erase;
 mod export;
 mod figures;
 mod organisations;
@@ -18,6 +19,7 @@ pub use crate::domain::Org;
 pub use backup::{BackupError, BackupSummary};
 pub use campaigns::{Campaign, CampaignProgress, NewCampaign};
 pub use chats::{ChatRecord, StepWrite};
+pub use erase::{Erasure, NOT_PERSON_COLUMNS, PERSON_COLUMNS};
 pub use export::{ExportFilter, RatingRow};
 pub use figures::Figures;
 pub use organisations::FocalPoint;
@@ -108,6 +110,9 @@ impl Store {
             // (not on a process crash), at a fraction of FULL's cost per transaction.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed, not left in free space: after /forget
+            // no byte of the member's comments stays in the file.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         // Checkpoints happen in the background (`checkpoint_every`): SQLite's automatic ones run
         // inside a commit on the single writer and fsync there, stalling every write behind it.
@@ -152,6 +157,27 @@ impl Store {
         self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+impl Store {
+    /// Checkpoints the whole WAL into the database file and empties it, retrying while readers
+    /// still hold older pages. Failing that, the periodic checkpoint carries on as before.
+    async fn truncate_wal(&self) {
+        for _ in 0..20 {
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.checkpointer)
+                .await
+            {
+                Ok((0, _, _)) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "truncating checkpoint failed");
+                    return;
+                }
+            }
+        }
+        tracing::warn!("the WAL could not be emptied: readers kept older pages");
     }
 }
 

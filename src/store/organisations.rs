@@ -108,7 +108,7 @@ impl Store {
                 org.name_en,
                 org.constituency.word()
             );
-            super::secretariat::audit(&mut tx, by, "org-add", &detail, now).await?;
+            super::secretariat::audit(&mut tx, by, "org-add", &detail, None, now).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -131,7 +131,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let detail = format!("{member} for {org}");
-        super::secretariat::audit(&mut tx, by, "coordinator-add", &detail, now).await?;
+        super::secretariat::audit(&mut tx, by, "coordinator-add", &detail, Some(member), now)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -152,7 +153,15 @@ impl Store {
             == 1;
         if removed {
             let detail = member.to_string();
-            super::secretariat::audit(&mut tx, by, "coordinator-remove", &detail, now).await?;
+            super::secretariat::audit(
+                &mut tx,
+                by,
+                "coordinator-remove",
+                &detail,
+                Some(member),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(removed)

@@ -211,7 +211,7 @@ impl Store {
             broadcast.audience,
             messages.len()
         );
-        super::secretariat::audit(&mut tx, broadcast.by, "broadcast", &detail, now).await?;
+        super::secretariat::audit(&mut tx, broadcast.by, "broadcast", &detail, None, now).await?;
         tx.commit().await?;
         Ok(Some(id))
     }

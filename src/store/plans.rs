@@ -161,7 +161,7 @@ impl Store {
             "version {version} from {file_name}: {} activities, {carried} ratings carried over",
             imported.activities
         );
-        super::secretariat::audit(&mut tx, by, "plan-import", &detail, now).await?;
+        super::secretariat::audit(&mut tx, by, "plan-import", &detail, None, now).await?;
         tx.commit().await?;
         Ok(imported)
     }

@@ -1,4 +1,5 @@
 //! Ratings and their history. Every change appends a revision (a snapshot after the change).
+//! A rating carries the constituency and organisation it was given under (migration 0009).
 
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
@@ -61,10 +62,16 @@ pub(super) fn rate(
 ) {
     // The WHERE makes a repeated identical rating a no-op: no change, so no revision.
     b.stmt(
-        "INSERT INTO ratings (member_id, plan_version, activity_code, rating, first_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
+        "INSERT INTO ratings (member_id, plan_version, activity_code, rating, first_at, updated_at,
+                              constituency, org_code, org_name)
+         VALUES ($1, $2, $3, $4, $5, $5,
+                 (SELECT constituency FROM members WHERE member_id = $1),
+                 (SELECT org_code FROM members WHERE member_id = $1),
+                 (SELECT org_name FROM members WHERE member_id = $1))
          ON CONFLICT (member_id, plan_version, activity_code) DO UPDATE SET
-            rating = excluded.rating, updated_at = excluded.updated_at
+            rating = excluded.rating, updated_at = excluded.updated_at,
+            constituency = excluded.constituency, org_code = excluded.org_code,
+            org_name = excluded.org_name
          WHERE ratings.rating != excluded.rating",
         &[
             member.into(),
@@ -91,8 +98,11 @@ pub(super) fn comment(
     };
     b.stmt(
         "UPDATE ratings SET comment_text = $4, voice_file_id = $5, voice_duration = $6, voice_size = $7,
-                            updated_at = $8
-         WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3",
+                            updated_at = $8, constituency = m.constituency, org_code = m.org_code,
+                            org_name = m.org_name
+         FROM members m
+         WHERE m.member_id = $1 AND ratings.member_id = $1 AND plan_version = $2
+           AND activity_code = $3",
     &[member.into(), version.into(), code.as_str().to_string().into(), text.into(), voice.map(|v| v.file_id.clone()).into(), voice.map(|v| i64::from(v.duration_secs)).into(), voice.and_then(|v| v.size_bytes).map(i64::from).into(), now.into()]);
     snapshot(b, member, version, code, "comment", true, now);
 }

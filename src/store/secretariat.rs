@@ -106,7 +106,15 @@ impl Store {
         .rows_affected()
             > 0;
         if added {
-            audit(&mut tx, by, "admin-add", &user_id.to_string(), now).await?;
+            audit(
+                &mut tx,
+                by,
+                "admin-add",
+                &user_id.to_string(),
+                Some(user_id),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -127,7 +135,15 @@ impl Store {
             .rows_affected()
             > 0;
         if removed {
-            audit(&mut tx, by, "admin-remove", &user_id.to_string(), now).await?;
+            audit(
+                &mut tx,
+                by,
+                "admin-remove",
+                &user_id.to_string(),
+                Some(user_id),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(removed)
@@ -169,6 +185,7 @@ impl Store {
             by,
             "window",
             &window.audit_detail(),
+            None,
             window.changed_at,
         )
         .await?;
@@ -185,7 +202,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        audit(&mut tx, by, action, detail, now).await?;
+        audit(&mut tx, by, action, detail, None, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -196,15 +213,19 @@ pub(super) async fn audit(
     by: Actor,
     action: &str,
     detail: &str,
+    subject: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (actor, action, detail, at) VALUES (?1, ?2, ?3, ?4)")
-        .bind(by.id())
-        .bind(action)
-        .bind(detail)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, detail, subject, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(by.id())
+    .bind(action)
+    .bind(detail)
+    .bind(subject)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -433,9 +433,7 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
     match engine.handle(incoming).await {
         Ok(mut handled) => {
             if let Some(name) = first_name {
-                if let Err(e) = engine.store().note_first_name(chat_id, &name).await {
-                    tracing::warn!(error = %e, "could not note a first name");
-                }
+                note_first_name(engine, chat_id, &name).await;
             }
             let mut outgoing = std::mem::take(&mut handled.outgoing);
             if chat == ChatKind::Group
@@ -463,6 +461,14 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
     Ok(())
 }
 
+/// The name a coordinator sees in the list of members who have not finished (the store keeps
+/// it only for members who agreed).
+async fn note_first_name(engine: &Engine, chat_id: i64, name: &str) {
+    if let Err(e) = engine.store().note_first_name(chat_id, name).await {
+        tracing::warn!(error = %e, "could not note a first name");
+    }
+}
+
 async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> HandlerResult {
     let Context {
         engine,
@@ -480,6 +486,15 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
     floods.pace(chat_id).await;
     let started = std::time::Instant::now();
     let language_code = q.from.language_code.clone();
+    let input = parse::callback_input(&q);
+    // Agreeing is when the name a coordinator sees may be kept (never before).
+    let agreed = matches!(
+        input,
+        Input::Callback {
+            data: crate::conversation::Callback::Consent(true),
+            ..
+        }
+    );
     let result = if private {
         let incoming = Incoming {
             chat_id,
@@ -488,7 +503,7 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
             language_code: language_code.clone(),
             update_id: Some(i64::from(update.id.0)),
             seen: parse::seen(&q),
-            input: parse::callback_input(&q),
+            input,
         };
         engine.handle(incoming).await
     } else {
@@ -496,6 +511,9 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
     };
     match result {
         Ok(mut handled) => {
+            if agreed && private {
+                note_first_name(engine, chat_id, &q.from.first_name).await;
+            }
             let mut notice = handled.notice.take();
             let prepared = prepare_tasks(tasks, chat_id, &mut handled);
             if prepared.refused {

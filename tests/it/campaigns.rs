@@ -7,7 +7,7 @@ use crate::support;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use dwcp_feedback::domain::{ActivityCode, CampaignCode};
+use dwcp_feedback::domain::{ActivityCode, CampaignCode, Constituency};
 use dwcp_feedback::store::{Actor, NewCampaign};
 use support::fake_telegram::{FakeTelegram, BOT_USERNAME};
 use support::harness::{assert_telegram_happy, database, start, with_plan};
@@ -653,5 +653,182 @@ async fn an_admin_names_a_focal_point_from_the_bot_and_removes_them() {
     }
     focal.send_text("/campaign");
     assert!(focal.reply().await.text.contains("focal point only"));
+    assert_telegram_happy(&fake);
+}
+
+/// A focal point makes a campaign on priority 1 with the one-line command; its link's code.
+async fn campaign_of(fake: &FakeTelegram, focal: i64, title: &str) -> CampaignCode {
+    let focal = fake.user(focal, "Focal", Some("en"));
+    focal.send_text(&format!("/campaign new 2099-01-31 P1 {title}"));
+    let created = focal.reply().await;
+    focal.reply().await; // the message to forward
+    link_code(&created.text)
+}
+
+/// Who the database says a member's ratings were given as: (activity, constituency, org).
+fn ratings_as(url: &str, member: i64) -> Vec<(String, Option<String>, Option<String>)> {
+    let db = rusqlite::Connection::open(url.trim_start_matches("sqlite://")).unwrap();
+    let mut q = db
+        .prepare(
+            "SELECT activity_code, constituency, org_code FROM ratings
+             WHERE member_id = ?1 ORDER BY activity_code",
+        )
+        .unwrap();
+    q.query_map([member], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_organisations_link_asks_before_it_moves_a_member_and_keeps_past_ratings() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    for (org, focal) in [("CCAWDU", UNION_FOCAL), ("CAMFEBA", EMPLOYER_FOCAL)] {
+        store
+            .add_coordinator(org, focal, Actor::Cli, Utc::now())
+            .await
+            .unwrap();
+    }
+    let bot = start(&fake, &url, None).await;
+    let union = campaign_of(&fake, UNION_FOCAL, "Union poll").await;
+    let employers = campaign_of(&fake, EMPLOYER_FOCAL, "Employers poll").await;
+
+    // A union member joins by their union's link and rates.
+    let sokha = fake.user(601, "Sokha", Some("en"));
+    sokha.send_text(&format!("/start {}", union.start_payload()));
+    let welcome = sokha.reply().await;
+    let (_, asked) = sokha.tap(&welcome, "✅").await;
+    let (_, card) = sokha.tap(&asked, "⏩").await;
+    let id = sokha.tap_data(card.id, "r:P1.1:4");
+    sokha.answer(&id).await;
+    sokha.reply().await;
+    let before = bot.engine.store().load_chat(601, 1).await.unwrap().profile;
+    assert_eq!(
+        ratings_as(&url, 601),
+        [("P1.1".into(), Some("W".into()), Some("CCAWDU".into()))]
+    );
+
+    // The employers' link: a question, and nothing changed until it is answered.
+    sokha.send_text(&format!("/start {}", employers.start_payload()));
+    let question = sokha.reply().await;
+    assert!(
+        question.text.contains("Employers poll"),
+        "{}",
+        question.text
+    );
+    assert!(question.text.contains("C.CAWDU"), "{}", question.text);
+    assert!(question.text.contains("CAMFEBA"), "{}", question.text);
+    assert!(
+        question.labels()[0].starts_with("✓ Stay with"),
+        "{:?}",
+        question.labels()
+    );
+    assert_eq!(
+        bot.engine.store().load_chat(601, 1).await.unwrap().profile,
+        before
+    );
+    // Keeping (the first button): still a union member, and the campaign works for them.
+    let (_, card) = sokha.tap(&question, "Stay with").await;
+    assert!(card.text.contains("profile stays"), "{}", card.text);
+    assert!(
+        card.buttons
+            .iter()
+            .flatten()
+            .any(|(_, d)| d.starts_with("r:P1.")),
+        "the campaign's next activity: {:?}",
+        card.buttons
+    );
+    assert_eq!(
+        bot.engine.store().load_chat(601, 1).await.unwrap().profile,
+        before
+    );
+    let employer = fake.user(EMPLOYER_FOCAL, "Chan", Some("en"));
+    employer.send_text("/campaign");
+    let progress = employer.reply().await;
+    assert!(progress.text.contains("Joined 1"), "{}", progress.text);
+
+    // Switching, the second time: the profile moves, the earlier rating stays the union's.
+    sokha.send_text(&format!("/start {}", employers.start_payload()));
+    let question = sokha.reply().await;
+    let (_, card) = sokha.tap(&question, "Switch to").await;
+    assert!(
+        card.text.contains("count for the new organisation"),
+        "{}",
+        card.text
+    );
+    let after = bot.engine.store().load_chat(601, 1).await.unwrap().profile;
+    assert_eq!(after.constituency, Some(Constituency::Employers));
+    let id = sokha.tap_data(card.id, "r:P1.2:5");
+    sokha.answer(&id).await;
+    sokha.reply().await;
+    assert_eq!(
+        ratings_as(&url, 601),
+        [
+            ("P1.1".into(), Some("W".into()), Some("CCAWDU".into())),
+            ("P1.2".into(), Some("E".into()), Some("CAMFEBA".into())),
+        ]
+    );
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_declines_is_kept_nowhere_and_can_be_forgotten_before_agreeing() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let bot = start(&fake, &url, None).await;
+    let code = campaign_of(&fake, UNION_FOCAL, "Union poll").await;
+
+    let kosal = fake.user(611, "Kosal", Some("en"));
+    kosal.send_text(&format!("/start {}", code.start_payload()));
+    let welcome = kosal.reply().await;
+    let id = kosal.tap_data(welcome.id, "c:n");
+    kosal.answer(&id).await;
+    kosal.reply().await;
+    kosal.send_text(&format!("/start {}", code.start_payload()));
+    kosal.reply().await;
+
+    let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    assert!(list.text.contains("Joined 0"), "{}", list.text);
+    assert!(!list.text.contains("Kosal"), "{}", list.text);
+    let db = rusqlite::Connection::open(url.trim_start_matches("sqlite://")).unwrap();
+    let (memberships, named): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM campaign_members WHERE member_id = 611),
+                    (SELECT count(*) FROM chats WHERE first_name IS NOT NULL AND chat_id = 611)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((memberships, named), (0, 0), "no membership, no name");
+
+    // /forget before agreeing to anything: the refusal goes too.
+    kosal.send_text("/forget");
+    let confirm = kosal.reply().await;
+    let (_, done) = kosal.tap(&confirm, "Yes").await;
+    assert!(
+        done.text.contains("erased") || done.text.contains("deleted"),
+        "{}",
+        done.text
+    );
+    assert_eq!(bot.engine.store().rows_about(611).await.unwrap(), 0);
+
+    // Someone who agrees after opening the link joins then, with their name.
+    let vanna = fake.user(612, "Vanna", Some("en"));
+    vanna.send_text(&format!("/start {}", code.start_payload()));
+    let welcome = vanna.reply().await;
+    vanna.tap(&welcome, "✅").await;
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    assert!(list.text.contains("Joined 1"), "{}", list.text);
+    assert!(list.text.contains("Vanna"), "{}", list.text);
     assert_telegram_happy(&fake);
 }

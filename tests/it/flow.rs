@@ -34,6 +34,8 @@ struct Member {
     /// The campaign joined through a link, and what the next `/start` link names.
     campaign: Option<CampaignFacts>,
     invite: Invite,
+    /// The campaign whose link waits at the welcome for their consent.
+    invited: Option<CampaignFacts>,
     coordinates: Option<String>,
     campaigns: Option<Vec<dwcp_feedback::store::CampaignProgress>>,
     /// Organisations the secretariat added.
@@ -60,6 +62,7 @@ impl Member {
             is_admin: false,
             campaign: None,
             invite: Invite::None,
+            invited: None,
             coordinates: None,
             campaigns: None,
             organisations: Vec::new(),
@@ -85,7 +88,11 @@ impl Member {
             summary: self
                 .is_admin
                 .then(|| dwcp_feedback::summary::Summary::new(&self.plan, Default::default(), &[])),
-            campaign: self.campaign.clone(),
+            // As the engine loads it: the campaign joined, or the one waiting for consent.
+            campaign: self.campaign.clone().or(match self.state {
+                State::Consent { invite: Some(id) } => self.invited.clone().filter(|c| c.id == id),
+                _ => None,
+            }),
             invite: invite.clone(),
             coordinates: self.coordinates.clone(),
             campaigns: self.campaigns.clone(),
@@ -141,10 +148,20 @@ impl Member {
                 }
                 Effect::SetWindow(w) => self.window = *w,
                 Effect::JoinCampaign(id) => {
-                    if let Invite::Open(c) = &invite {
-                        assert_eq!(c.id, *id, "joins the campaign its link names");
-                        self.campaign = Some(c.clone());
-                    }
+                    let named = match &invite {
+                        Invite::Open(c) => Some(c.clone()),
+                        _ => self.invited.take(),
+                    };
+                    let c = named.expect("joins a campaign a link named");
+                    assert_eq!(c.id, *id, "joins the campaign its link names");
+                    self.campaign = Some(c);
+                }
+                Effect::MoveTo {
+                    constituency,
+                    organisation,
+                } => {
+                    self.profile.constituency = Some(*constituency);
+                    self.profile.organisation = organisation.clone();
                 }
                 Effect::SetReminders(on) => self.reminders = *on,
                 Effect::SetAutoRemind { campaign_id, on } => {
@@ -159,6 +176,11 @@ impl Member {
                 | Effect::RemoveAdmin(_)
                 | Effect::AddCoordinator { .. }
                 | Effect::RemoveCoordinator(_) => {}
+            }
+        }
+        if let (Invite::Open(c), State::Consent { invite: Some(id) }) = (&invite, &out.state) {
+            if c.id == *id {
+                self.invited = Some(c.clone());
             }
         }
         if !out.effects.contains(&Effect::Erase) {
@@ -206,7 +228,7 @@ fn the_welcome_preselects_the_language_telegram_reports() {
             }
         );
         assert_eq!(out.replies[0].placement, Placement::New);
-        assert_eq!(m.state, State::Consent);
+        assert_eq!(m.state, State::Consent { invite: None });
         assert!(out.effects.is_empty(), "nothing stored before an answer");
     }
 }
@@ -808,7 +830,8 @@ fn the_summary_is_for_admins_only_and_audited() {
         totals.effects,
         [Effect::Audit {
             action: "summary",
-            detail: "page 0".into()
+            detail: "page 0".into(),
+            subject: None,
         }]
     );
     let last = admin.tap(Callback::Summary(99));
@@ -874,7 +897,8 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     assert!(matches!(screen(&closed), Screen::WindowAdmin { window, .. } if !window.open));
     assert!(closed.effects.contains(&Effect::Audit {
         action: "window",
-        detail: "closed".into()
+        detail: "closed".into(),
+        subject: None,
     }));
     let reopened = admin.tap(Callback::Window(true));
     assert!(admin.window.open && admin.window.until.is_none());
@@ -893,7 +917,8 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
             Effect::AddAdmin(7),
             Effect::Audit {
                 action: "admin-add",
-                detail: "7".into()
+                detail: "7".into(),
+                subject: Some(7),
             }
         ]
     );

@@ -22,8 +22,25 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         rated: 7,
         total: plan.activities.len(),
     };
+    let long_name = OrgChoice::Named("ស".repeat(120));
     let mut screens = vec![
         Screen::Declined,
+        Screen::SwitchOrg {
+            campaign: i64::MAX,
+            title: "<ការស្ទង់មតិ> & ".repeat(7),
+            from_side: Some(Constituency::Workers),
+            from_org: Some(long_name.clone()),
+            to_side: Constituency::Employers,
+            to_org: Some(long_name),
+        },
+        Screen::SwitchOrg {
+            campaign: 1,
+            title: "Poll".into(),
+            from_side: None,
+            from_org: None,
+            to_side: Constituency::Workers,
+            to_org: None,
+        },
         Screen::AskConstituency,
         Screen::AskSector,
         Screen::AskGender,
@@ -518,6 +535,14 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::CampaignDays(90),
         Callback::Reminders(true),
         Callback::Reminders(false),
+        Callback::SwitchOrg {
+            campaign: i64::MAX,
+            switch: true,
+        },
+        Callback::SwitchOrg {
+            campaign: 1,
+            switch: false,
+        },
         Callback::Noop,
     ];
     for cb in all {

@@ -554,3 +554,166 @@ async fn kept_summary_counts_match_what_members_did() {
     assert!(!erased.is_empty(), "the run erased someone");
     assert_eq!(kept, expected);
 }
+
+/// Every byte of the database as it lies on disk: the file, its WAL and shared memory.
+fn database_bytes(url: &str) -> Vec<u8> {
+    let path = url.trim_start_matches("sqlite://");
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{path}{suffix}")) {
+            bytes.extend(b);
+        }
+    }
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn forget_leaves_no_byte_of_the_member_in_the_database_files() {
+    use dwcp_feedback::store::{
+        Actor, BroadcastKind, NewBroadcast, OutMessage, Settled, StatusMessage,
+    };
+    let (_dir, url) = database();
+    let store = consented(&url, 8).await;
+    let marker = "QZXJ-មតិសម្ងាត់";
+    let comment = |text: &str| Effect::Comment {
+        code: code("P1.1"),
+        comment: Comment::Text(CommentText::parse(text).unwrap()),
+    };
+    let rate = Effect::Rate {
+        code: code("P1.1"),
+        rating: Rating::new(2).unwrap(),
+    };
+    write(&store, 8, &State::Menu, &[rate], 1).await.unwrap();
+    write(
+        &store,
+        8,
+        &State::Menu,
+        &[comment(&format!("{marker} one"))],
+        2,
+    )
+    .await
+    .unwrap();
+    write(
+        &store,
+        8,
+        &State::Menu,
+        &[comment(&format!("{marker} two"))],
+        3,
+    )
+    .await
+    .unwrap();
+    store.note_first_name(8, "QZXJ-Sokha").await.unwrap();
+    // Messages to them in every state an outbox row can end in, and a broadcast they ran.
+    for (i, settled) in [Some(Settled::Sent), Some(Settled::Failed), None]
+        .into_iter()
+        .enumerate()
+    {
+        let broadcast = NewBroadcast {
+            kind: BroadcastKind::Announcement,
+            audience: format!("test {i}"),
+            campaign_id: None,
+            stage: None,
+            by: Actor::User(8),
+            status: Some(StatusMessage {
+                chat: 8,
+                message: 1,
+                lang: Lang::Km,
+            }),
+        };
+        let message = OutMessage {
+            chat_id: 8,
+            html: format!("QZXJ-outbox {i}"),
+            button: None,
+        };
+        store
+            .queue_broadcast(&broadcast, &[message], at(4))
+            .await
+            .unwrap();
+        if let Some(settled) = settled {
+            let item = store.due_outbox(at(5), 10, &[]).await.unwrap().remove(0);
+            store.settle(&item, settled, at(5)).await.unwrap();
+        }
+    }
+    // Named by an admin (audit mention) and acting as one (audit actor).
+    store.add_admin(8, Actor::Cli, at(6)).await.unwrap();
+    store
+        .record(Actor::User(8), "export", "xlsx", at(7))
+        .await
+        .unwrap();
+    assert!(
+        holds(&database_bytes(&url), "QZXJ"),
+        "the test sees the bytes"
+    );
+
+    write(&store, 8, &State::Start, &[Effect::Erase], 8)
+        .await
+        .unwrap();
+    assert_eq!(store.rows_about(8).await.unwrap(), 0);
+    let bytes = database_bytes(&url);
+    assert!(!holds(&bytes, "QZXJ"), "a marker is left in the files");
+    assert!(
+        !holds(&bytes, "មតិសម្ងាត់"),
+        "the Khmer comment is left in the files"
+    );
+    let audit = store.audit_log().await.unwrap();
+    assert!(audit.iter().all(|e| e.actor != Some(8)), "{audit:?}");
+    assert!(audit.iter().all(|e| !e.detail.contains('8')), "{audit:?}");
+}
+
+#[tokio::test]
+async fn every_column_that_names_a_person_is_on_the_erase_list() {
+    use dwcp_feedback::store::{NOT_PERSON_COLUMNS, PERSON_COLUMNS};
+    let (_dir, url) = database();
+    with_plan(&url).await;
+    let db = rusqlite::Connection::open(url.trim_start_matches("sqlite://")).unwrap();
+    let tables: Vec<String> = db
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut schema = Vec::new();
+    for table in &tables {
+        let columns: Vec<String> = db
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        schema.extend(columns.into_iter().map(|c| (table.clone(), c)));
+    }
+    // A column names a person when it holds an id of one: *_id, *_by, or these words.
+    let names_person = |c: &str| {
+        (c.ends_with("_id") || c.ends_with("_by") || c.ends_with("_chat"))
+            && !NOT_PERSON_COLUMNS.contains(&c)
+            || ["actor", "subject", "user", "member"].contains(&c)
+    };
+    for (table, column) in &schema {
+        if names_person(column) {
+            assert!(
+                PERSON_COLUMNS
+                    .iter()
+                    .any(|(t, c, _)| t == table && c == column),
+                "{table}.{column} names a person but /forget does not erase it: add it to \
+                 store::erase::PERSON_COLUMNS"
+            );
+        }
+    }
+    for (table, column, _) in PERSON_COLUMNS {
+        assert!(
+            schema.iter().any(|(t, c)| t == table && c == column),
+            "{table}.{column} is on the erase list but not in the schema"
+        );
+    }
+}

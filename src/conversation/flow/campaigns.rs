@@ -20,13 +20,60 @@ impl Step<'_> {
         let Some(constituency) = c.constituency else {
             return false;
         };
-        self.effects
-            .push(Effect::SetProfile(ProfileField::Constituency(constituency)));
-        if let Some(org) = &c.org {
-            self.effects
-                .push(Effect::SetProfile(ProfileField::Organisation(org.clone())));
-        }
+        self.effects.push(Effect::MoveTo {
+            constituency,
+            organisation: c.org.clone(),
+        });
         true
+    }
+
+    /// The member already speaks for another side or organisation than the campaign's: moving
+    /// them is asked, never done silently. (Blank answers are simply filled in.)
+    pub(super) fn speaks_for_another(&self, c: &CampaignFacts) -> bool {
+        let profile = &self.facts.profile;
+        let other_side = matches!((profile.constituency, c.constituency),
+            (Some(mine), Some(theirs)) if mine != theirs);
+        let other_org = matches!((&profile.organisation, &c.org),
+            (Some(mine), Some(theirs)) if mine != theirs);
+        other_side || other_org
+    }
+
+    /// A campaign opened by its link: joined, and its first unrated activity shown, after the
+    /// question to switch when the member speaks for another organisation.
+    pub(super) fn open_campaign(&mut self, c: &CampaignFacts) {
+        self.effects.push(Effect::JoinCampaign(c.id));
+        self.state = State::Menu;
+        let Some(to_side) = c.constituency.filter(|_| self.speaks_for_another(c)) else {
+            self.fill_from_campaign(c);
+            return self.next_card_in(None, Some(c));
+        };
+        // The question says what they joined; "your organisation's" would be wrong here.
+        self.banner = None;
+        let profile = &self.facts.profile;
+        self.show(Screen::SwitchOrg {
+            campaign: c.id,
+            title: c.title.clone(),
+            from_side: profile.constituency,
+            from_org: profile.organisation.clone(),
+            to_side,
+            to_org: c.org.clone(),
+        });
+    }
+
+    /// The answer to [`Screen::SwitchOrg`]; the campaign must still be the one they joined.
+    pub(super) fn switch_org(&mut self, campaign: i64, switch: bool) {
+        self.state = State::Menu;
+        let Some(c) = self.facts.campaign.clone().filter(|c| c.id == campaign) else {
+            self.notice = Some(Notice::Outdated);
+            return self.menu();
+        };
+        if switch {
+            self.fill_from_campaign(&c);
+            self.banner = Some(Banner::Switched);
+        } else {
+            self.banner = Some(Banner::KeptProfile);
+        }
+        self.next_card_in(None, Some(&c));
     }
 
     /// Coordinators' commands and buttons. Everything is checked against the organisation the

@@ -138,13 +138,30 @@ impl Step<'_> {
         }
     }
 
-    /// The welcome screen, which is where the member stands until they answer it.
+    /// The welcome screen, which is where the member stands until they answer it. A campaign
+    /// link opened before stays pending: joined at consent, forgotten at a refusal.
     fn welcome(&mut self, selected: Lang) {
-        self.state = State::Consent;
+        let invite = match self.state {
+            State::Consent { invite } => invite,
+            _ => None,
+        };
+        self.state = State::Consent { invite };
         self.show(Screen::Welcome {
             selected,
             draft: self.draft(),
         });
+    }
+
+    fn confirm_forget(&mut self) {
+        self.state = State::ConfirmForget;
+        self.show(Screen::ConfirmForget);
+    }
+
+    /// Everything about them goes, whether or not they had agreed to anything.
+    fn forget(&mut self) {
+        self.effects.push(Effect::Erase);
+        self.state = State::Start;
+        self.show(Screen::Forgotten);
     }
 
     fn declined(&mut self) {
@@ -157,13 +174,22 @@ impl Step<'_> {
         match input {
             Input::Command(Command::Help) => self.show(Screen::Help),
             Input::Command(Command::Start(Some(_))) => {
-                // The organisation and constituency are filled in at consent, not before.
+                // Joined, and the organisation filled in, at consent: nothing is kept before.
                 self.banner = self.invite_banner();
                 if let Invite::Open(c) = &self.facts.invite {
-                    self.effects.push(Effect::JoinCampaign(c.id));
+                    self.state = State::Consent { invite: Some(c.id) };
                 }
                 self.welcome(selected)
             }
+            Input::Command(Command::Forget)
+            | Input::Callback {
+                data: Callback::Forget,
+                ..
+            } => self.confirm_forget(),
+            Input::Callback {
+                data: Callback::ForgetConfirmed,
+                ..
+            } => self.forget(),
             Input::Command(_) => self.welcome(selected),
             Input::Callback {
                 data: Callback::Lang(lang),
@@ -183,6 +209,7 @@ impl Step<'_> {
                 self.effects.push(Effect::GiveConsent);
                 // Came through their organisation's link: who they speak for is known.
                 if let Some(c) = self.facts.campaign.clone() {
+                    self.effects.push(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
                         self.state = State::Profile {
                             step: ProfileStep::Province,
@@ -204,6 +231,11 @@ impl Step<'_> {
                 self.effects.push(Effect::DeclineConsent);
                 self.declined();
             }
+            // "No" on the erase question: back to the welcome, nothing outdated about it.
+            Input::Callback {
+                data: Callback::Menu,
+                ..
+            } if self.state == State::ConfirmForget => self.welcome(selected),
             Input::Callback { .. } | Input::BadCallback { .. } => {
                 self.notice = Some(Notice::Outdated);
                 self.welcome(selected);
@@ -255,12 +287,7 @@ impl Step<'_> {
             Command::Start(Some(_)) if self.facts.invite != Invite::None => {
                 self.banner = self.invite_banner();
                 match self.facts.invite.clone() {
-                    Invite::Open(c) => {
-                        self.effects.push(Effect::JoinCampaign(c.id));
-                        self.fill_from_campaign(&c);
-                        self.state = State::Menu;
-                        self.next_card_in(None, Some(&c));
-                    }
+                    Invite::Open(c) => self.open_campaign(&c),
                     _ => self.resume(state),
                 }
             }
@@ -280,10 +307,7 @@ impl Step<'_> {
                 self.settings();
             }
             Command::Help => self.show(Screen::Help),
-            Command::Forget => {
-                self.state = State::ConfirmForget;
-                self.show(Screen::ConfirmForget);
-            }
+            Command::Forget => self.confirm_forget(),
             Command::Mine => {
                 self.state = State::Menu;
                 self.mine(0);
@@ -507,15 +531,9 @@ impl Step<'_> {
                 });
             }
             Callback::Help => self.show(Screen::Help),
-            Callback::Forget => {
-                self.state = State::ConfirmForget;
-                self.show(Screen::ConfirmForget);
-            }
-            Callback::ForgetConfirmed => {
-                self.effects.push(Effect::Erase);
-                self.state = State::Start;
-                self.show(Screen::Forgotten);
-            }
+            Callback::SwitchOrg { campaign, switch } => self.switch_org(*campaign, *switch),
+            Callback::Forget => self.confirm_forget(),
+            Callback::ForgetConfirmed => self.forget(),
             // Taken by `secretariat` before the member's flow.
             Callback::Summary(_)
             | Callback::Export(_)

@@ -164,6 +164,7 @@ impl Step<'_> {
                 self.effects.push(Effect::Audit {
                     action: "summary",
                     detail: format!("page {page}"),
+                    subject: None,
                 });
                 if page == 0 && self.placement == Placement::New {
                     // The chart comes with the summary asked for, not with every page turn.
@@ -202,6 +203,7 @@ impl Step<'_> {
             self.effects.push(Effect::Audit {
                 action: "window",
                 detail: window.audit_detail(),
+                subject: None,
             });
         }
         self.show(Screen::WindowAdmin { window, now });
@@ -221,6 +223,7 @@ impl Step<'_> {
                 self.effects.push(Effect::Audit {
                     action: if added { "admin-add" } else { "admin-remove" },
                     detail: user_id.to_string(),
+                    subject: Some(user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(user_id));
                 self.show(Screen::AdminChanged { user_id, added });
@@ -245,6 +248,7 @@ impl Step<'_> {
                 self.effects.push(Effect::Audit {
                     action: "coordinator-add",
                     detail: format!("{user_id} for {}", found.code),
+                    subject: Some(*user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(*user_id));
                 self.show(Screen::FocalChanged {
@@ -257,6 +261,7 @@ impl Step<'_> {
                 self.effects.push(Effect::Audit {
                     action: "coordinator-remove",
                     detail: user_id.to_string(),
+                    subject: Some(*user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(*user_id));
                 self.show(Screen::FocalChanged {

@@ -11,6 +11,16 @@ const NAMES_SHOWN: usize = 30;
 const CAMPAIGNS_BUDGET: usize = 3800;
 
 impl R<'_> {
+    /// Who a member speaks for, shortly: their organisation, else their side.
+    fn speaks_for(&self, side: Option<Constituency>, org: Option<&OrgChoice>) -> String {
+        match (org, side) {
+            (Some(OrgChoice::Known(o)), _) => o.label(self.lang),
+            (Some(OrgChoice::Named(name)), _) => trim_graphemes(name, 40),
+            (None, Some(side)) => self.t(side.key()),
+            (None, None) => self.t("settings.unset"),
+        }
+    }
+
     pub(super) fn campaign_screen(&mut self, screen: &Screen) {
         match screen {
             Screen::Campaigns { list, now } => self.campaigns(list, *now),
@@ -29,6 +39,43 @@ impl R<'_> {
                     self.btn("btn.no", Callback::Campaigns),
                 ];
                 self.kb.row(row);
+            }
+            Screen::SwitchOrg {
+                campaign,
+                title,
+                from_side,
+                from_org,
+                to_side,
+                to_org,
+            } => {
+                let from = self.speaks_for(*from_side, from_org.as_ref());
+                let to = self.speaks_for(Some(*to_side), to_org.as_ref());
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.switch_org",
+                    &[
+                        ("title", &esc(title)),
+                        ("from", &esc(&from)),
+                        ("to", &esc(&to)),
+                    ],
+                ));
+                let keep = tr_with(self.lang, "btn.keep_org", &[("org", &from)]);
+                let switch = tr_with(self.lang, "btn.switch_org", &[("org", &to)]);
+                let campaign = *campaign;
+                self.kb.row(vec![Button::cb(
+                    keep,
+                    Callback::SwitchOrg {
+                        campaign,
+                        switch: false,
+                    },
+                )]);
+                self.kb.row(vec![Button::cb(
+                    switch,
+                    Callback::SwitchOrg {
+                        campaign,
+                        switch: true,
+                    },
+                )]);
             }
             Screen::CampaignUsage => {
                 self.line(&self.t("campaign.usage"));

@@ -104,6 +104,8 @@ fn banner_text(banner: Banner, lang: Lang) -> String {
             Banner::UnknownActivity => "banner.unknown_activity",
             Banner::UseButtons => "banner.use_buttons",
             Banner::Joined => "banner.joined",
+            Banner::Switched => "banner.switched",
+            Banner::KeptProfile => "banner.kept_profile",
             Banner::InviteExpired => "banner.invite_expired",
             Banner::InviteUnknown => "banner.invite_unknown",
             Banner::RemindersChanged => "banner.reminders_changed",
@@ -410,7 +412,8 @@ impl R<'_> {
             | Screen::AskCampaignDeadline { .. }
             | Screen::NotCoordinator
             | Screen::GroupCampaignCard { .. }
-            | Screen::GroupNoCampaign => self.campaign_screen(screen),
+            | Screen::GroupNoCampaign
+            | Screen::SwitchOrg { .. } => self.campaign_screen(screen),
             Screen::Summary { .. }
             | Screen::WindowAdmin { .. }
             | Screen::WindowUsage
