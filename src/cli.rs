@@ -351,7 +351,7 @@ pub async fn export(
         None => None,
         Some((bot, dir)) => {
             let plan = crate::export::export_plan(store, &filter, now).await?;
-            let secret = store.export_secret(now).await?;
+            let secret = store.export_secret().await?;
             let progress = |n: usize| {
                 if show {
                     eprint!("\rdownloading voice notes… {n}");

@@ -432,9 +432,42 @@ enum Task {
     ),
 }
 
+impl Task {
+    /// Reads only: works on a database this process may not write (an auditor's copy).
+    fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Task::Stats
+                | Task::Export(..)
+                | Task::Backup(_)
+                | Task::Plan(PlanAction::Show | PlanAction::Template { .. })
+                | Task::Window(WindowAction::Show)
+                | Task::Admin(AdminAction::List)
+                | Task::Org(OrgAction::List)
+        )
+    }
+}
+
+/// Whether this process may write the database at `url` (a missing file will be created).
+fn writable(url: &str) -> bool {
+    use std::str::FromStr;
+    if url.contains("mode=ro") {
+        return false;
+    }
+    let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(url) else {
+        return true;
+    };
+    let path = options.get_filename();
+    !path.exists() || std::fs::OpenOptions::new().write(true).open(path).is_ok()
+}
+
 async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
     use dwcp_feedback::cli;
-    let store = Store::open(database_url).await?;
+    let store = if task.only_reads() && !writable(database_url) {
+        Store::open_read_only(database_url).await?
+    } else {
+        Store::open(database_url).await?
+    };
     let now = chrono::Utc::now();
     let mut out = std::io::stdout().lock();
     let result = match task {

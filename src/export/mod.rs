@@ -261,7 +261,7 @@ pub async fn export_to_path(
         voices,
     } = job;
     let plan = export_plan(store, filter, now).await?;
-    let secret = store.export_secret(now).await?;
+    let secret = store.export_secret().await?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

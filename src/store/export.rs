@@ -43,20 +43,30 @@ pub struct RatingRow {
 }
 
 impl Store {
-    /// The installation's export key: 32 random bytes, created on first use.
-    pub async fn export_secret(&self, now: DateTime<Utc>) -> Result<Vec<u8>, StoreError> {
+    /// Creates the installation's export key (32 random bytes) if it has none yet: once, when
+    /// the database is opened for writing, so that exports only ever read it.
+    pub(super) async fn ensure_export_secret(&self) -> Result<(), StoreError> {
         let mut fresh = [0u8; 32];
         getrandom::getrandom(&mut fresh).map_err(|e| StoreError::NoRandomness(e.to_string()))?;
-        sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ('export', ?1, ?2) ON CONFLICT DO NOTHING")
-            .bind(&fresh[..])
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
-        let (value,): (Vec<u8>,) =
+        sqlx::query(
+            "INSERT INTO secrets (name, value, created_at) VALUES ('export', ?1, ?2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&fresh[..])
+        .bind(chrono::Utc::now())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// The installation's export key. Read only: a read-only copy of the database exports
+    /// with the same pseudonyms as the live one.
+    pub async fn export_secret(&self) -> Result<Vec<u8>, StoreError> {
+        let key: Option<(Vec<u8>,)> =
             sqlx::query_as("SELECT value FROM secrets WHERE name = 'export'")
-                .fetch_one(&self.writer)
+                .fetch_optional(&self.reader)
                 .await?;
-        Ok(value)
+        key.map(|(value,)| value).ok_or(StoreError::NoExportKey)
     }
 
     /// Current ratings matching `filter`, member by member, each member's in plan order.

@@ -28,7 +28,7 @@ pub use outbox::{
     StatusMessage, Tally,
 };
 pub use plans::Imported;
-pub use ratings::Revision;
+pub use ratings::{Revision, REVISIONS_KEPT};
 pub use secretariat::{Actor, Admin, AuditEntry};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -48,6 +48,10 @@ pub enum StoreError {
     BadPlan(String),
     #[error("the system gave no random bytes for the export key: {0}")]
     NoRandomness(String),
+    #[error("this database has no export key yet: open it once with write access (start the bot or run any secretariat command on a writable copy)")]
+    NoExportKey,
+    #[error("this read-only database is at migration {found}; this program needs {needed}: open it once with write access to bring it up to date")]
+    NotMigrated { found: i64, needed: i64 },
 }
 
 /// The newest migration this binary carries.
@@ -92,6 +96,8 @@ pub struct Store {
     reader: SqlitePool,
     /// The background checkpointer's connection (the writer's, for an in-memory database).
     checkpointer: SqlitePool,
+    /// Opened with [`Store::open_read_only`]: nothing can be written, not even the audit log.
+    read_only: bool,
 }
 
 impl Store {
@@ -113,6 +119,9 @@ impl Store {
             // Deleted and overwritten content is zeroed, not left in free space: after /forget
             // no byte of the member's comments stays in the file.
             .pragma("secure_delete", "ON")
+            // After a checkpoint the WAL file is cut back to this size: a burst of writes does
+            // not leave a large file behind for good.
+            .pragma("journal_size_limit", "16777216")
             .busy_timeout(Duration::from_secs(10));
         // Checkpoints happen in the background (`checkpoint_every`): SQLite's automatic ones run
         // inside a commit on the single writer and fsync there, stalling every write behind it.
@@ -144,10 +153,48 @@ impl Store {
                 .await?;
             (reader, checkpointer)
         };
-        Ok(Store {
+        let store = Store {
             writer,
             reader,
             checkpointer,
+            read_only: false,
+        };
+        store.ensure_export_secret().await?;
+        Ok(store)
+    }
+
+    /// Opens an existing database without writing a byte: for a copy an auditor was given,
+    /// or a file on read-only media. Reading works as usual; writing fails.
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?.read_only(true);
+        let path = options.get_filename().to_path_buf();
+        // Without a WAL beside it, the file is all there is: read it as immutable, which needs
+        // neither a -shm file nor a writable directory.
+        let wal = path.with_file_name(format!(
+            "{}-wal",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        let options = options.immutable(!wal.exists());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await?;
+        let (found,): (Option<i64>,) =
+            sqlx::query_as("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&pool)
+                .await?;
+        let (found, needed) = (found.unwrap_or(0), latest_migration());
+        if found != needed {
+            pool.close().await;
+            return Err(StoreError::NotMigrated { found, needed });
+        }
+        Ok(Store {
+            writer: pool.clone(),
+            reader: pool.clone(),
+            checkpointer: pool,
+            read_only: true,
         })
     }
 

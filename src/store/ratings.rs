@@ -17,6 +17,11 @@ pub struct Revision {
     pub at: DateTime<Utc>,
 }
 
+/// Revisions kept per rating besides its first: the history of a real change of mind, while a
+/// member (or a script) editing one comment a thousand times cannot grow the database without
+/// bound.
+pub const REVISIONS_KEPT: i64 = 20;
+
 /// Copies the current row into the history. With `only_if_changed`, only when the statement
 /// just before it changed a row (SQLite's `changes()`), so repeats leave no revision.
 fn snapshot(
@@ -48,6 +53,23 @@ fn snapshot(
             code.as_str().to_string().into(),
             action.into(),
             now.into(),
+        ],
+    );
+    // The first revision (how the rating began) and the latest REVISIONS_KEPT stay.
+    b.stmt(
+        &format!(
+            "DELETE FROM rating_revisions
+             WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3
+               AND id > (SELECT min(id) FROM rating_revisions
+                         WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3)
+               AND id < (SELECT min(id) FROM (SELECT id FROM rating_revisions
+                         WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3
+                         ORDER BY id DESC LIMIT {REVISIONS_KEPT}))"
+        ),
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
         ],
     );
 }

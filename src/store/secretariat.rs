@@ -201,6 +201,11 @@ impl Store {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if self.read_only {
+            // A read-only copy (an auditor's) keeps no log of its own: the live one is elsewhere.
+            tracing::debug!(action, "read-only database: the action is not audited");
+            return Ok(());
+        }
         let mut tx = self.writer.begin().await?;
         audit(&mut tx, by, action, detail, None, now).await?;
         tx.commit().await?;

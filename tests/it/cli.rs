@@ -401,3 +401,49 @@ async fn version_names_the_database_migration_level() {
         "{after}"
     );
 }
+
+#[tokio::test]
+async fn a_read_only_copy_exports_the_same_pseudonyms_and_is_not_written() {
+    let (dir, url) = database();
+    let store = with_plan(&url).await;
+    member_rates(&store, 11, Constituency::Workers, &[("P1.1", 4)], 1).await;
+    member_rates(&store, 12, Constituency::Employers, &[("P2.1", 2)], 1).await;
+    store.close().await;
+    let export = |db: String, out: &str| {
+        let out = dir.path().join(out);
+        let status = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+            .args(["export", "--format", "csv", "--out"])
+            .arg(&out)
+            .env("DATABASE_URL", db)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read(out).unwrap()
+    };
+    let live = export(url.clone(), "live.csv");
+
+    // The auditor's copy, opened read-only: nothing may be written, not even the key.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(dir.path().join("bot.db"), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let audited = export(format!("sqlite://{}?mode=ro", copy.display()), "copy.csv");
+    assert_eq!(audited, live, "same rows, same pseudonyms");
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        before,
+        "the copy is untouched"
+    );
+    let stats = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .arg("stats")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=ro", copy.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        stats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+}

@@ -717,3 +717,41 @@ async fn every_column_that_names_a_person_is_on_the_erase_list() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_comment_edited_hundreds_of_times_keeps_a_bounded_history() {
+    use dwcp_feedback::store::REVISIONS_KEPT;
+    let (dir, url) = database();
+    let store = consented(&url, 8).await;
+    let rate = Effect::Rate {
+        code: code("P1.1"),
+        rating: Rating::new(3).unwrap(),
+    };
+    write(&store, 8, &State::Menu, &[rate], 1).await.unwrap();
+    let long = "ក".repeat(4000);
+    for i in 0..300 {
+        let text = CommentText::parse(&format!("{i} {long}")).unwrap();
+        let e = [Effect::Comment {
+            code: code("P1.1"),
+            comment: Comment::Text(text),
+        }];
+        write(&store, 8, &State::Menu, &e, 2).await.unwrap();
+    }
+    let history = store.revisions(8, 1, &code("P1.1")).await.unwrap();
+    assert_eq!(history.len() as i64, 1 + REVISIONS_KEPT);
+    assert_eq!(history[0].action, "rate", "the first revision stays");
+    assert!(
+        history
+            .last()
+            .unwrap()
+            .comment_text
+            .as_deref()
+            .unwrap()
+            .starts_with("299 "),
+        "the latest stays"
+    );
+    store.close().await;
+    let size = std::fs::metadata(dir.path().join("bot.db")).unwrap().len();
+    // 300 comments of 12 KB each would be 3.6 MB; 21 of them are a quarter of that.
+    assert!(size < 1024 * 1024, "{size} bytes in the database file");
+}
