@@ -1,13 +1,35 @@
 //! What is handed to delivery, and what comes back.
 
 use std::future::Future;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
 use teloxide::types::InlineKeyboardMarkup;
 use tokio::sync::oneshot;
+
+/// FNV-1a, 64 bits: a fixed, well-known hash (std's `DefaultHasher` may change between Rust
+/// releases). Not for anything an attacker chooses to collide: it tells screens apart.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Who is waiting for a send, in the order sends are made. (Answers to taps are not queued at
 /// all: they go at once, see [`super::Delivery::answer`].)
@@ -80,9 +102,10 @@ impl Request {
         }
     }
 
-    /// What the member would see: equal keys, equal screens. Kept in memory only.
+    /// What the member would see: equal keys, equal screens. A fixed algorithm (FNV-1a), so
+    /// a key means the same in every build, should one ever be kept beyond this process.
     pub fn content_key(&self) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = Fnv1a::default();
         match self {
             Request::Message {
                 text,
@@ -187,4 +210,19 @@ pub enum Undelivered {
     /// Never sent: over the chat's cap, replaced by a newer screen, stopped by its gate, or
     /// the bot is stopping.
     Dropped,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_is_fnv1a_as_published() {
+        // Reference values from the FNV authors' test suite.
+        for (input, expected) in [("", 0xcbf2_9ce4_8422_2325), ("a", 0xaf63_dc4c_8601_ec8c)] {
+            let mut h = Fnv1a::default();
+            h.write(input.as_bytes());
+            assert_eq!(h.finish(), expected, "{input:?}");
+        }
+    }
 }

@@ -80,7 +80,13 @@ fn mean_cell(
     Ok(())
 }
 
+/// Rows on their way from the database to the workbook's thread.
+const IN_FLIGHT: usize = 512;
+
 /// Writes the workbook to `path`; returns the number of ratings.
+///
+/// Building and zipping a workbook is CPU work: it runs on the blocking pool, fed through a
+/// bounded channel, so the runtime's threads stay free for members' updates meanwhile.
 pub async fn write_xlsx(
     path: &Path,
     secret: &[u8],
@@ -88,6 +94,46 @@ pub async fn write_xlsx(
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut comments: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut progress: impl FnMut(u64),
+) -> anyhow::Result<u64> {
+    let (row_tx, mut row_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+    let (comment_tx, mut comment_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+    let (path, secret, plan) = (path.to_path_buf(), secret.to_vec(), plan.clone());
+    let writer = tokio::task::spawn_blocking(move || {
+        build(
+            &path,
+            &secret,
+            &plan,
+            std::iter::from_fn(|| row_rx.blocking_recv()),
+            std::iter::from_fn(|| comment_rx.blocking_recv()),
+        )
+    });
+    let mut n = 0;
+    // A closed channel means the writer stopped (an error): its result says why.
+    while let Some(row) = rows.next().await {
+        if row_tx.send(row).await.is_err() {
+            break;
+        }
+        n += 1;
+        progress(n);
+    }
+    drop(row_tx);
+    while let Some(row) = comments.next().await {
+        if comment_tx.send(row).await.is_err() {
+            break;
+        }
+    }
+    drop(comment_tx);
+    writer
+        .await
+        .map_err(|e| anyhow::anyhow!("the workbook's thread failed: {e}"))?
+}
+
+fn build(
+    path: &Path,
+    secret: &[u8],
+    plan: &Plan,
+    rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
+    comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
 ) -> anyhow::Result<u64> {
     let f = Formats {
         header: Format::new().set_bold().set_background_color("#DDEBF7"),
@@ -127,7 +173,7 @@ pub async fn write_xlsx(
     let mut last_member = None;
     let ids = Pseudonyms::new(secret);
     let (mut n, mut comment_row) = (0u64, 0u32);
-    while let Some(row) = rows.next().await {
+    for row in rows {
         let row = row?;
         let constituency = row.constituency.as_deref().and_then(Constituency::parse);
         let province = row.province.and_then(|p| u8::try_from(p).ok());
@@ -186,14 +232,13 @@ pub async fn write_xlsx(
             .or_default();
         p.0 += 1;
         p.1 += u64::from(rating);
-        progress(n);
     }
     let last = n as u32;
     sheet(&mut wb, "Ratings")?.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
 
     // The comments come in a second read, grouped by activity; the ratings above come member
     // by member, which is the fast order to read a million of them in.
-    while let Some(row) = comments.next().await {
+    for row in comments {
         let record = Record::new(&ids, row?);
         comment_row += 1;
         let activity = plan
