@@ -39,7 +39,7 @@ const RATING: Habit = Habit {
     think: Some((1000, 2000)),
     comments: false,
 };
-use dwcp_feedback::domain::{Audience, Plan};
+use dwcp_feedback::domain::Audience;
 use dwcp_feedback::store::{Actor, Store};
 
 struct Run {
@@ -323,7 +323,7 @@ async fn broadcast(recipients: i64) {
     let mut run = Run::start(&[]).await;
     let store = Store::open(&run.db).await.unwrap();
     store
-        .active_plan_or(Plan::default_plan, Utc::now())
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, Utc::now())
         .await
         .unwrap();
     seed_members(&run.db, recipients).await;

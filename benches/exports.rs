@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 use dwcp_feedback::cli::{self, ExportFormat};
+use dwcp_feedback::domain::summary::Summary;
 use dwcp_feedback::domain::Plan;
 use dwcp_feedback::store::{ExportFilter, Store};
-use dwcp_feedback::summary::Summary;
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -32,7 +32,7 @@ fn reset_peak() {
 
 /// The built-in plan with a fifth activity in each priority: 20 in all.
 fn plan_of_twenty() -> Plan {
-    let mut plan = Plan::default_plan();
+    let mut plan = dwcp_feedback::plan_io::default_plan();
     let mut extra = Vec::new();
     for p in &plan.priorities {
         let have: Vec<_> = plan.activities_of(&p.code).cloned().collect();

@@ -2,10 +2,10 @@
 //! `cargo run --example chart_preview`, then open /tmp/chart-km.png and /tmp/zoom-km.png.
 
 use dwcp_feedback::chart::ChartMaker;
-use dwcp_feedback::domain::{Constituency, Lang, Plan};
-use dwcp_feedback::summary::{Cell, Summary};
+use dwcp_feedback::domain::summary::{Cell, Summary};
+use dwcp_feedback::domain::{Constituency, Lang};
 fn main() {
-    let mut plan = Plan::default_plan();
+    let mut plan = dwcp_feedback::plan_io::default_plan();
     plan.version = 2;
     let mut cells = Vec::new();
     for (i, a) in plan.activities.iter().enumerate() {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use resvg::{tiny_skia, usvg};
 
+use crate::domain::summary::Summary;
 use crate::domain::{Constituency, Lang, Plan};
 use crate::messages::text::{number, trim_graphemes};
 use crate::messages::tr;
-use crate::summary::Summary;
 
 const KHMER_REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSansKhmer-Regular.ttf");
 const KHMER_BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSansKhmer-Bold.ttf");
@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn the_chart_is_a_png_in_either_language() {
         let maker = ChartMaker::new();
-        let plan = Plan::default_plan();
+        let plan = crate::plan_io::default_plan();
         let summary = Summary::new(&plan, Default::default(), &[]);
         for lang in [Lang::Km, Lang::En] {
             let png = maker.png(&summary, &plan, lang).unwrap();

@@ -6,9 +6,9 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 
 use crate::clock::phnom_penh;
-use crate::domain::{Constituency, Lang, Plan, Window};
+use crate::domain::summary::Summary;
+use crate::domain::{Constituency, Lang, Window};
 use crate::store::{Actor, ExportFilter, Store};
-use crate::summary::Summary;
 
 pub type CliResult = anyhow::Result<()>;
 
@@ -103,7 +103,9 @@ pub async fn window_set(
 }
 
 pub async fn plan_show(store: &Store, out: &mut impl Write) -> CliResult {
-    let plan = store.active_plan_or(Plan::default_plan, Utc::now()).await?;
+    let plan = store
+        .active_plan_or(crate::plan_io::default_plan, Utc::now())
+        .await?;
     writeln!(
         out,
         "Plan version {} — {} / {} ({})",
@@ -176,7 +178,7 @@ pub async fn plan_import(
                 problems.len()
             )?;
             for p in problems.iter().take(PROBLEMS_PRINTED) {
-                writeln!(out, "  {p}")?;
+                writeln!(out, "  {}", crate::messages::plan_problem(p, Lang::En))?;
             }
             if problems.len() > PROBLEMS_PRINTED {
                 writeln!(out, "  … and {} more", problems.len() - PROBLEMS_PRINTED)?;
@@ -208,7 +210,11 @@ pub async fn plan_template(
     out: &mut impl Write,
 ) -> CliResult {
     let plan = if filled {
-        Some(store.active_plan_or(Plan::default_plan, Utc::now()).await?)
+        Some(
+            store
+                .active_plan_or(crate::plan_io::default_plan, Utc::now())
+                .await?,
+        )
     } else {
         None
     };
@@ -252,7 +258,9 @@ pub async fn backup(store: &Store, path: &std::path::Path, out: &mut impl Write)
 }
 
 pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
-    let plan = store.active_plan_or(Plan::default_plan, Utc::now()).await?;
+    let plan = store
+        .active_plan_or(crate::plan_io::default_plan, Utc::now())
+        .await?;
     let summary = Summary::new(
         &plan,
         store.member_counts().await?,
@@ -332,7 +340,7 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
     Ok(())
 }
 
-pub use crate::export::ExportFormat;
+pub use crate::domain::ExportFormat;
 
 /// Writes the current ratings matching `filter` to `path`, with a count on the terminal.
 /// `voice`: the Bot API client and the directory to download every voice note into first.

@@ -10,12 +10,12 @@ use crate::conversation::{
 use chrono::{DateTime, Utc};
 
 use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, FocalArg, Invite};
+use crate::domain::summary::Summary;
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
 use crate::messages::text::visible_text;
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
 use crate::store::{StepWrite, Store, StoreError};
-use crate::summary::Summary;
 
 /// An update from any front end, parsed.
 #[derive(Clone, Debug)]

@@ -22,7 +22,6 @@ pub mod observe;
 pub mod plan_io;
 pub mod spreadsheet_text;
 pub mod store;
-pub mod summary;
 pub mod telegram;
 pub mod try_chat;
 

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use dwcp_feedback::domain::Lang;
 use dwcp_feedback::{telegram::App, Config, Store, SystemClock};
@@ -96,7 +97,7 @@ enum Cmd {
     /// province, Ratings and Comments sheets and a chart), csv (one row per rating, UTF-8 with
     /// BOM for Excel) or json. Pseudonymous: respondents are ids, never accounts or names.
     Export {
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = export_format())]
         format: dwcp_feedback::cli::ExportFormat,
         #[arg(long)]
         out: PathBuf,
@@ -430,6 +431,14 @@ enum Task {
         dwcp_feedback::store::ExportFilter,
         Option<(teloxide::Bot, PathBuf)>,
     ),
+}
+
+/// `--format csv|json|xlsx`, listed in --help (the domain's type knows nothing of clap).
+fn export_format() -> impl clap::builder::TypedValueParser<Value = dwcp_feedback::cli::ExportFormat>
+{
+    use dwcp_feedback::cli::ExportFormat;
+    clap::builder::PossibleValuesParser::new(ExportFormat::ALL.map(|f| f.extension()))
+        .map(|s| ExportFormat::parse(&s).expect("one of the possible values"))
 }
 
 impl Task {

@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock::Clock;
 use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind, Placement};
-use crate::domain::{Lang, Plan, VoiceNote};
+use crate::domain::{Lang, VoiceNote};
 use crate::engine::{Engine, Incoming, Outgoing};
 use crate::messages::{text::visible_text, Action, Keyboard};
 use crate::store::{Store, StoreError};
@@ -30,7 +30,7 @@ where
     W: AsyncWrite + Unpin,
 {
     let plan = store
-        .active_plan_or(Plan::default_plan, clock.now())
+        .active_plan_or(crate::plan_io::default_plan, clock.now())
         .await?;
     let engine = Engine::new(store, plan, clock, "dwcp_feedback_bot".into());
     let language_code = lang.map(|l| l.code().to_string());

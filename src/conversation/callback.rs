@@ -51,7 +51,7 @@ pub enum Callback {
     /// A page of the secretariat's summary (admins only; checked when handled).
     Summary(u8),
     /// Admins: build and send the export in this format.
-    Export(crate::export::ExportFormat),
+    Export(crate::domain::ExportFormat),
     /// Admins: open (true) or close (false) the consultation window.
     Window(bool),
     /// Coordinators: ask to remind a campaign's members who have not finished…
@@ -206,9 +206,9 @@ impl Callback {
             ("fg", []) => C::Forget,
             ("fy", []) => C::ForgetConfirmed,
             ("sm", [p]) => C::Summary(page(p)?),
-            ("ex", ["csv"]) => C::Export(crate::export::ExportFormat::Csv),
-            ("ex", ["xlsx"]) => C::Export(crate::export::ExportFormat::Xlsx),
-            ("ex", ["json"]) => C::Export(crate::export::ExportFormat::Json),
+            ("ex", ["csv"]) => C::Export(crate::domain::ExportFormat::Csv),
+            ("ex", ["xlsx"]) => C::Export(crate::domain::ExportFormat::Xlsx),
+            ("ex", ["json"]) => C::Export(crate::domain::ExportFormat::Json),
             ("wn", ["o"]) => C::Window(true),
             ("wn", ["c"]) => C::Window(false),
             ("cr", [id]) => C::Remind(campaign_id(id)?),

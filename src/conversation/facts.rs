@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::summary::Summary;
+use crate::domain::CampaignProgress;
 use crate::domain::{ActivityCode, Constituency, Lang, OrgChoice, Plan, Profile, Rating, Window};
-use crate::store::CampaignProgress;
-use crate::summary::Summary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Consent {
@@ -66,7 +66,7 @@ pub struct Facts<'a> {
     /// In a group, for a focal point's `/campaign`: their organisation's open campaigns.
     pub cards: Vec<CampaignCard>,
     /// Loaded only for an admin's `/focal`: every focal point.
-    pub focal_points: Option<Vec<crate::store::FocalPoint>>,
+    pub focal_points: Option<Vec<crate::domain::FocalPoint>>,
     /// For an admin's announcement text: how many members its audience reaches.
     pub audience_size: Option<u64>,
     /// The member wants campaign reminders (they can opt out in /settings).

@@ -14,6 +14,19 @@ pub const ORG_PAGE: usize = 6;
 pub const PROVINCE_PAGE: usize = 8;
 pub const ACTIVITY_PAGE: usize = 6;
 pub const MINE_PAGE: usize = 8;
+
+/// Clamps `page` into range and returns (page, page count, that page's items).
+pub fn paginate<T: Clone>(all: &[T], per_page: usize, page: u8) -> (u8, u8, Vec<T>) {
+    let pages = all.len().div_ceil(per_page).max(1);
+    let page = (page as usize).min(pages - 1);
+    let items = all
+        .iter()
+        .skip(page * per_page)
+        .take(per_page)
+        .cloned()
+        .collect();
+    (page as u8, pages as u8, items)
+}
 /// Campaigns one group card shows: each is told in two languages, and the message must stay
 /// short in a busy group.
 pub const MAX_GROUP_CARDS: usize = 3;
@@ -165,7 +178,7 @@ pub enum Screen {
     },
     /// The secretariat's summary: page 0 the totals, then one page per priority.
     Summary {
-        summary: crate::summary::Summary,
+        summary: crate::domain::summary::Summary,
         page: u8,
     },
     /// An admin command from someone who is not an admin.
@@ -191,7 +204,7 @@ pub enum Screen {
     FocalUsage,
     /// Admins: every focal point, by organisation, and how to change them.
     FocalPoints {
-        list: Vec<crate::store::FocalPoint>,
+        list: Vec<crate::domain::FocalPoint>,
     },
     /// An admin may not remove themself: someone must remain who can add admins back.
     AdminNotSelf,
@@ -199,7 +212,7 @@ pub enum Screen {
     FileTooLarge,
     /// A coordinator's campaigns with their progress.
     Campaigns {
-        list: Vec<crate::store::CampaignProgress>,
+        list: Vec<crate::domain::CampaignProgress>,
         /// Campaigns past their deadline are shown as closed, without buttons.
         now: DateTime<Utc>,
     },

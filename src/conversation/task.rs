@@ -1,7 +1,7 @@
 //! Work a step asks for that is slow or needs Telegram itself (files in or out): the adapter
 //! runs it after the step's replies are sent, and reports back to the admin who asked.
 
-use crate::export::ExportFormat;
+use crate::domain::ExportFormat;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Task {
@@ -10,7 +10,7 @@ pub enum Task {
     /// Send the plan sheet filled with the active plan.
     Template,
     /// Send the chart of this summary (the one the step just showed) as a picture.
-    Chart(crate::summary::Summary),
+    Chart(crate::domain::summary::Summary),
     /// Download the document, check it as a plan and, if it has no problem, activate it.
     ImportPlan { file_id: String, file_name: String },
     /// Coordinators: make a campaign for their organisation and send back its link.

@@ -2,6 +2,10 @@
 
 use super::{reference, Constituency};
 
+/// The longest announcement text the secretariat may write: with the header, the message
+/// stays well inside Telegram's 4096 characters.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 3500;
+
 /// Everyone, a constituency, or one organisation's members. Only consented members who have
 /// not blocked the bot are ever sent anything. Stored (in a conversation's state) in the form
 /// `describe` writes and `parse` reads.

@@ -1,4 +1,4 @@
-//! Campaign invite codes: the payload of `https://t.me/<bot>?start=c_<code>`.
+//! Campaigns, and their invite codes: the payload of `https://t.me/<bot>?start=c_<code>`.
 //!
 //! 16 random bytes in URL-safe base64 (22 characters of `[A-Za-z0-9_-]`): within Telegram's
 //! 64-character deep-link rule, and not guessable. A code only names a campaign; which
@@ -6,6 +6,10 @@
 //! another organisation's.
 
 use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::ActivityCode;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const CODE_CHARS: usize = 22;
@@ -69,6 +73,35 @@ impl fmt::Display for CampaignCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A campaign: an organisation asking its members about some activities before a deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Campaign {
+    pub id: i64,
+    pub code: CampaignCode,
+    pub org_code: String,
+    pub title: String,
+    /// In the order members are asked.
+    pub activities: Vec<ActivityCode>,
+    pub plan_version: i64,
+    pub deadline: DateTime<Utc>,
+    pub auto_remind: bool,
+}
+
+/// How a campaign stands, for its coordinator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignProgress {
+    pub campaign: Campaign,
+    pub joined: u64,
+    /// Joined and rated every activity of the campaign.
+    pub finished: u64,
+    pub ratings: u64,
+    pub comments: u64,
+    /// Per activity of the campaign: (ratings, comments) from the campaign's members.
+    pub per_activity: Vec<(ActivityCode, u64, u64)>,
+    /// Members who joined and have not finished: (Telegram id, first name as Telegram shows it).
+    pub unfinished: Vec<(i64, Option<String>)>,
 }
 
 #[cfg(test)]

@@ -79,3 +79,12 @@ impl Org {
             .or_else(|| added.iter().find(|o| o.code == code).cloned())
     }
 }
+
+/// A focal point: who, for which organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FocalPoint {
+    pub org_code: String,
+    pub member_id: i64,
+    /// As Telegram shows it, once they have opened the bot.
+    pub first_name: Option<String>,
+}

@@ -7,14 +7,13 @@ use std::collections::HashSet;
 use super::plan_problem::{Place, PlanProblem, ProblemKind};
 use super::{ActivityCode, Lang, PriorityCode, Timeframe};
 
-/// The plan built into the binary and stored as version 1 on first start.
-pub const DEFAULT_PLAN_TOML: &str = include_str!("../../plans/dwcp-2026-2027-draft.toml");
-
 /// Titles must fit on a phone screen and inside one Telegram message with room to spare.
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_SHORT_CHARS: usize = 60;
 pub const MAX_DESC_CHARS: usize = 1500;
 pub const MAX_LEAD_CHARS: usize = 300;
+/// Plan files larger than this are refused before parsing (the draft plan is ~20 KB).
+pub const MAX_PLAN_FILE_BYTES: usize = 2 * 1024 * 1024;
 /// The priorities screen shows one button per priority, all at once: a DWCP has three or four,
 /// plus tripartite management.
 pub const MAX_PRIORITIES: usize = 12;
@@ -91,11 +90,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn default_plan() -> Plan {
-        // The built-in file is checked by a test; a broken one is a build defect.
-        Plan::from_toml(DEFAULT_PLAN_TOML).expect("the built-in plan file is valid")
-    }
-
     pub fn is_draft(&self) -> bool {
         self.status == PlanStatus::Draft
     }
@@ -115,11 +109,6 @@ impl Plan {
         self.activities
             .iter()
             .filter(move |a| &a.priority == priority)
-    }
-
-    /// Reads a plan in the documented TOML format (see `plans/`).
-    pub fn from_toml(source: &str) -> Result<Plan, Vec<PlanProblem>> {
-        crate::plan_io::from_toml(source)
     }
 }
 
@@ -391,70 +380,5 @@ impl PlanDraft {
             priorities,
             activities,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_plan_has_three_priorities_plus_cross_cutting_and_is_a_draft() {
-        let plan = Plan::default_plan();
-        let codes: Vec<_> = plan.priorities.iter().map(|p| p.code.as_str()).collect();
-        assert_eq!(codes, ["P1", "P2", "P3", "X"]);
-        assert_eq!(plan.activities.len(), 15);
-        assert!(plan.is_draft());
-        assert!(plan
-            .priorities
-            .iter()
-            .all(|p| plan.activities_of(&p.code).count() >= 2));
-    }
-
-    #[test]
-    fn reports_every_problem_with_its_place() {
-        let broken = r#"
-label = "x"
-status = "final"
-title_en = "T"
-title_km = "ផែនការ"
-[[priority]]
-code = "P1"
-short_en = "S"
-short_km = "ស"
-title_en = "T"
-title_km = ""
-[[activity]]
-code = "P1.1"
-priority = "P9"
-title_en = "A"
-title_km = "Latin only"
-desc_en = "D"
-desc_km = "ព"
-lead_en = "L"
-lead_km = "ល"
-timeframe = "2027Q1-2026Q1"
-"#;
-        let problems = Plan::from_toml(broken).unwrap_err();
-        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-        for expected in [
-            "line 3, status: “final” must be draft or validated",
-            "line 11, title_km: is empty",
-            "line 16, title_km: has no Khmer letters",
-            "line 21, timeframe: “2027Q1-2026Q1” is not a span of quarters",
-            "line 14, priority: the priority P9 is not defined",
-        ] {
-            assert!(
-                text.iter().any(|t| t.starts_with(expected)),
-                "missing {expected:?} in {text:#?}"
-            );
-        }
-    }
-
-    #[test]
-    fn syntax_errors_name_the_line() {
-        let problems = Plan::from_toml("label = \"x\"\nstatus = \n").unwrap_err();
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].place, Place::Line(2), "{:?}", problems[0]);
     }
 }

@@ -111,10 +111,3 @@ impl PlanProblem {
         }
     }
 }
-
-impl std::fmt::Display for PlanProblem {
-    /// English, for the command line and logs; the bot uses `messages::plan_problem`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::messages::plan_problem(self, super::Lang::En))
-    }
-}

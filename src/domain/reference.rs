@@ -1,7 +1,7 @@
 //! Reference lists from `shared/reference/dwcp-cambodia.md` (§3.3 provinces, §4 organisations).
 //! Organisations without an attested Khmer name keep their usual abbreviation in Khmer too.
 
-use super::profile::Constituency;
+use super::constituency::Constituency;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Named {

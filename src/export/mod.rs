@@ -2,23 +2,7 @@
 //! included) and JSON. Pseudonymous by construction: a record never carries a Telegram id, a
 //! name or a username, only a respondent id derived from the member by a keyed hash.
 
-/// The file formats of an export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Csv,
-    Json,
-    Xlsx,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Json => "json",
-            ExportFormat::Xlsx => "xlsx",
-        }
-    }
-}
+pub use crate::domain::ExportFormat;
 
 mod csv;
 mod json;
@@ -225,7 +209,7 @@ pub async fn export_plan(
     Ok(match filter.plan_version {
         None => {
             store
-                .active_plan_or(crate::domain::Plan::default_plan, now)
+                .active_plan_or(crate::plan_io::default_plan, now)
                 .await?
         }
         Some(v) => store.plan(v).await?.ok_or(ExportError::NoSuchPlan(v))?,

@@ -12,9 +12,9 @@ use futures_util::{Stream, StreamExt};
 use rust_xlsxwriter::{Chart, Format, Workbook, Worksheet, XlsxError};
 
 use super::{Pseudonyms, Record, COLUMNS};
+use crate::domain::summary::{Cell, Summary};
 use crate::domain::{Constituency, Plan, Province};
 use crate::store::{RatingRow, StoreError};
-use crate::summary::{Cell, Summary};
 
 /// The font Cambodian offices use for Khmer in Word and Excel; Excel falls back to another
 /// Khmer-capable font where it is not installed.

@@ -5,9 +5,7 @@ use super::text::{esc, number};
 use super::{tr_with, Lang};
 use crate::store::Tally;
 
-/// The longest announcement text the secretariat may write: with the header, the message
-/// stays well inside Telegram's 4096 characters.
-pub const MAX_ANNOUNCEMENT_CHARS: usize = 3500;
+pub use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 
 /// An announcement in `lang`: the secretariat's own words, escaped, under a translated header.
 pub fn announcement(lang: Lang, text: &str) -> String {

@@ -15,8 +15,16 @@ pub use xlsx::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_UNPACKED_BYTES};
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;
 
-/// Plan files larger than this are refused before parsing (the draft plan is ~20 KB).
-pub const MAX_PLAN_FILE_BYTES: usize = 2 * 1024 * 1024;
+pub use crate::domain::plan::MAX_PLAN_FILE_BYTES;
+
+/// The plan built into the binary and stored as version 1 on first start.
+pub const DEFAULT_PLAN_TOML: &str = include_str!("../../plans/dwcp-2026-2027-draft.toml");
+
+/// The built-in draft plan.
+pub fn default_plan() -> Plan {
+    // The built-in file is checked by a test; a broken one is a build defect.
+    from_toml(DEFAULT_PLAN_TOML).expect("the built-in plan file is valid")
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlanFormat {

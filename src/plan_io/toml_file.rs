@@ -140,6 +140,9 @@ pub fn from_toml(source: &str) -> Result<Plan, Vec<PlanProblem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Lang;
+    use crate::messages::plan_problem;
+    use crate::plan_io::default_plan;
 
     #[test]
     fn lines_are_counted_as_editors_show_them() {
@@ -148,5 +151,65 @@ mod tests {
         assert_eq!(line_of(s, 2), 2);
         assert_eq!(line_of(s, 4), 3);
         assert_eq!(line_of(s, 5), 4);
+    }
+
+    #[test]
+    fn default_plan_has_three_priorities_plus_cross_cutting_and_is_a_draft() {
+        let plan = default_plan();
+        let codes: Vec<_> = plan.priorities.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["P1", "P2", "P3", "X"]);
+        assert_eq!(plan.activities.len(), 15);
+        assert!(plan.is_draft());
+        assert!(plan
+            .priorities
+            .iter()
+            .all(|p| plan.activities_of(&p.code).count() >= 2));
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_place() {
+        let broken = r#"
+label = "x"
+status = "final"
+title_en = "T"
+title_km = "ផែនការ"
+[[priority]]
+code = "P1"
+short_en = "S"
+short_km = "ស"
+title_en = "T"
+title_km = ""
+[[activity]]
+code = "P1.1"
+priority = "P9"
+title_en = "A"
+title_km = "Latin only"
+desc_en = "D"
+desc_km = "ព"
+lead_en = "L"
+lead_km = "ល"
+timeframe = "2027Q1-2026Q1"
+"#;
+        let problems = from_toml(broken).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| plan_problem(p, Lang::En)).collect();
+        for expected in [
+            "line 3, status: “final” must be draft or validated",
+            "line 11, title_km: is empty",
+            "line 16, title_km: has no Khmer letters",
+            "line 21, timeframe: “2027Q1-2026Q1” is not a span of quarters",
+            "line 14, priority: the priority P9 is not defined",
+        ] {
+            assert!(
+                text.iter().any(|t| t.starts_with(expected)),
+                "missing {expected:?} in {text:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let problems = from_toml("label = \"x\"\nstatus = \n").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].place, Place::Line(2), "{:?}", problems[0]);
     }
 }

@@ -4,20 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use super::{Actor, Store, StoreError};
+pub use crate::domain::campaign::{Campaign, CampaignProgress};
 use crate::domain::{ActivityCode, CampaignCode};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Campaign {
-    pub id: i64,
-    pub code: CampaignCode,
-    pub org_code: String,
-    pub title: String,
-    /// In the order members are asked.
-    pub activities: Vec<ActivityCode>,
-    pub plan_version: i64,
-    pub deadline: DateTime<Utc>,
-    pub auto_remind: bool,
-}
 
 #[derive(FromRow)]
 struct CampaignRow {
@@ -60,21 +48,6 @@ pub struct NewCampaign {
     pub plan_version: i64,
     pub deadline: DateTime<Utc>,
     pub auto_remind: bool,
-}
-
-/// How a campaign stands, for its coordinator.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CampaignProgress {
-    pub campaign: Campaign,
-    pub joined: u64,
-    /// Joined and rated every activity of the campaign.
-    pub finished: u64,
-    pub ratings: u64,
-    pub comments: u64,
-    /// Per activity of the campaign: (ratings, comments) from the campaign's members.
-    pub per_activity: Vec<(ActivityCode, u64, u64)>,
-    /// Members who joined and have not finished: (Telegram id, first name as Telegram shows it).
-    pub unfinished: Vec<(i64, Option<String>)>,
 }
 
 const CAMPAIGN_COLUMNS: &str =

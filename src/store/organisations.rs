@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use super::{Actor, Store, StoreError};
+pub use crate::domain::organisation::FocalPoint;
 use crate::domain::{reference, Constituency, Org};
 
 /// Makes member $1 the focal point of organisation $2 (replacing any they had), named by $3 at
@@ -13,15 +14,6 @@ pub(super) const ADD_COORDINATOR: &str =
      ON CONFLICT (member_id) DO UPDATE SET org_code = excluded.org_code,
          added_by = excluded.added_by, added_at = excluded.added_at";
 pub(super) const REMOVE_COORDINATOR: &str = "DELETE FROM coordinators WHERE member_id = $1";
-
-/// A focal point: who, for which organisation.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
-pub struct FocalPoint {
-    pub org_code: String,
-    pub member_id: i64,
-    /// As Telegram shows it, once they have opened the bot.
-    pub first_name: Option<String>,
-}
 
 #[derive(FromRow)]
 pub(super) struct OrgRow {
@@ -179,12 +171,20 @@ impl Store {
 
     /// Coordinators with their organisation and first name, by organisation.
     pub async fn coordinators(&self) -> Result<Vec<FocalPoint>, StoreError> {
-        Ok(sqlx::query_as(
+        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
             "SELECT k.org_code, k.member_id, c.first_name FROM coordinators k
              LEFT JOIN chats c ON c.chat_id = k.member_id
              ORDER BY k.org_code, k.member_id",
         )
         .fetch_all(&self.reader)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(org_code, member_id, first_name)| FocalPoint {
+                org_code,
+                member_id,
+                first_name,
+            })
+            .collect())
     }
 }

@@ -245,11 +245,11 @@ struct CellRow {
 }
 
 impl Store {
-    /// The feedback on plan `version`, aggregated for [`crate::summary::Summary`].
+    /// The feedback on plan `version`, aggregated for [`crate::domain::summary::Summary`].
     pub async fn summary_cells(
         &self,
         version: i64,
-    ) -> Result<Vec<crate::summary::Cell>, StoreError> {
+    ) -> Result<Vec<crate::domain::summary::Cell>, StoreError> {
         let rows: Vec<CellRow> = sqlx::query_as(
             // Kept up to date by triggers (migration 0004), not grouped on each request.
             "SELECT activity_code, nullif(constituency, '') AS constituency, rating, count, texts, voices
@@ -260,7 +260,7 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| crate::summary::Cell {
+            .map(|r| crate::domain::summary::Cell {
                 activity: r.activity_code,
                 constituency: r
                     .constituency

@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::{ChatKind, Command, Input};
 use crate::delivery::{Class, Delivery, Job, Request};
-use crate::domain::{Lang, Plan};
+use crate::domain::Lang;
 use crate::engine::{Engine, Handled, Incoming};
 use crate::messages::tr;
 use crate::observe::{Health, Metrics, UpdateKind};
@@ -123,7 +123,7 @@ impl App {
         }
         let me = who_am_i(&bot).await?;
         let plan = store
-            .active_plan_or(Plan::default_plan, clock.now())
+            .active_plan_or(crate::plan_io::default_plan, clock.now())
             .await?;
         store.bootstrap_admins(&config.admins, clock.now()).await?;
         tracing::info!(

@@ -15,13 +15,13 @@ use teloxide::RequestError;
 use crate::chart::ChartMaker;
 use crate::conversation::Task;
 use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
+use crate::domain::summary::Summary;
+use crate::domain::ExportFormat;
 use crate::domain::{Lang, Plan};
 use crate::engine::Engine;
-use crate::export::ExportFormat;
 use crate::messages::text::{esc, number};
 use crate::messages::{plan_problems, tr, tr_with};
 use crate::store::{Actor, ExportFilter};
-use crate::summary::Summary;
 
 /// Problems listed in one reply; the rest are counted. Keeps the message far under 4096.
 const PROBLEMS_SHOWN: usize = 25;

@@ -50,7 +50,7 @@ async fn member_rates(
 
 /// The built-in plan with P1.2 reworded, X.2 dropped, and marked validated.
 fn validated_plan() -> String {
-    dwcp_feedback::domain::plan::DEFAULT_PLAN_TOML
+    dwcp_feedback::plan_io::DEFAULT_PLAN_TOML
         .replace("status = \"draft\"", "status = \"validated\"")
         .replace(
             "Update TVET curricula and competency standards with employers",
@@ -119,7 +119,7 @@ async fn importing_a_plan_keeps_the_ratings_of_unchanged_activities() {
 async fn a_broken_plan_file_is_reported_and_changes_nothing() {
     let (dir, url) = database();
     let broken = dir.path().join("broken.toml");
-    let text = dwcp_feedback::domain::plan::DEFAULT_PLAN_TOML
+    let text = dwcp_feedback::plan_io::DEFAULT_PLAN_TOML
         .replacen("code = \"P1.2\"", "code = \"P1.1\"", 1)
         .replacen("priority = \"P3\"", "priority = \"P9\"", 1)
         .replacen("timeframe = \"2026Q1-2026Q4\"", "timeframe = \"2026Q5\"", 1);
@@ -282,7 +282,7 @@ async fn the_plan_template_is_edited_in_excel_and_imported_back() {
         "{imported:?}"
     );
     let store = Store::open(&url).await.unwrap();
-    let mut expected = Plan::default_plan();
+    let mut expected = dwcp_feedback::plan_io::default_plan();
     expected.version = 2;
     assert_eq!(store.active_plan().await.unwrap(), Some(expected));
 }

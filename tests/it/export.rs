@@ -395,7 +395,7 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
 #[tokio::test]
 async fn an_earlier_plan_version_exports_with_its_own_texts() {
     let (dir, store) = fixture().await;
-    let mut reworded = Plan::default_plan();
+    let mut reworded = dwcp_feedback::plan_io::default_plan();
     reworded.activities[0].title.en = "Reworded in version 2".into();
     store.add_plan(&reworded, at(15, 0)).await.unwrap();
     let json: serde_json::Value = serde_json::from_slice(

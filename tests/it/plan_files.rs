@@ -17,12 +17,12 @@ fn problems_of(name: &str, bytes: &[u8]) -> Vec<PlanProblem> {
 }
 
 fn english(problems: &[PlanProblem]) -> Vec<String> {
-    problems.iter().map(|p| p.to_string()).collect()
+    problems.iter().map(|p| plan_problem(p, Lang::En)).collect()
 }
 
 #[test]
 fn the_filled_csv_template_reads_back_as_the_same_plan() {
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     let csv = csv_of(Some(&plan));
     let back = read_plan("plan.csv", csv.as_bytes()).unwrap();
     assert_eq!(back, plan, "Khmer and every field byte for byte");
@@ -32,7 +32,7 @@ fn the_filled_csv_template_reads_back_as_the_same_plan() {
 fn the_filled_xlsx_template_reads_back_as_the_same_plan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.xlsx");
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     write_xlsx_template(&path, Some(&plan)).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(read_plan("plan.xlsx", &bytes).unwrap(), plan);
@@ -68,7 +68,7 @@ fn an_empty_template_says_what_is_missing() {
 
 /// The filled CSV template with one activity row edited by `edit`.
 fn csv_with_row(code: &str, edit: impl Fn(&mut Vec<String>)) -> (String, usize) {
-    let csv = csv_of(Some(&Plan::default_plan()));
+    let csv = csv_of(Some(&dwcp_feedback::plan_io::default_plan()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -145,7 +145,8 @@ fn a_duplicate_code_and_a_contradicting_priority_are_caught() {
 
 #[test]
 fn a_renamed_or_missing_column_is_reported_on_the_header_row() {
-    let csv = csv_of(Some(&Plan::default_plan())).replace(",desc_km,", ",description_km,");
+    let csv = csv_of(Some(&dwcp_feedback::plan_io::default_plan()))
+        .replace(",desc_km,", ",description_km,");
     let text = english(&problems_of("plan.csv", csv.as_bytes()));
     let header = 22; // 3 intro rows, 13 column notes, 5 settings, then the header.
     assert_eq!(

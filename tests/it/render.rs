@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use dwcp_feedback::conversation::flow::paginate;
+use dwcp_feedback::conversation::reply::paginate;
 use dwcp_feedback::conversation::reply::{
     Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen, MAX_GROUP_CARDS,
     ORG_PAGE,
@@ -294,7 +294,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 Constituency::Government,
             ]
             .into_iter()
-            .map(move |c| dwcp_feedback::summary::Cell {
+            .map(move |c| dwcp_feedback::domain::summary::Cell {
                 activity: a.code.to_string(),
                 constituency: Some(c),
                 rating: 4,
@@ -307,7 +307,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     let members = [(Some(Constituency::Workers), 40_000), (None, 12)]
         .into_iter()
         .collect();
-    let summary = dwcp_feedback::summary::Summary::new(plan, members, &cells);
+    let summary = dwcp_feedback::domain::summary::Summary::new(plan, members, &cells);
     for page in 0..=plan.priorities.len() as u8 {
         screens.push(Screen::Summary {
             summary: summary.clone(),
@@ -390,7 +390,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
 
 #[test]
 fn every_screen_is_something_telegram_accepts_in_both_languages() {
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     let keys = locale_keys();
     let mut checked = 0;
     for screen in every_screen(&plan) {
@@ -450,7 +450,7 @@ fn every_screen_is_something_telegram_accepts_in_both_languages() {
 
 #[test]
 fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
-    let mut plan = Plan::default_plan();
+    let mut plan = dwcp_feedback::plan_io::default_plan();
     plan.activities[0].description.km = "ស្ត្រី".repeat(1500);
     let reply = Reply {
         placement: Placement::New,
@@ -512,7 +512,7 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Forget,
         Callback::ForgetConfirmed,
         Callback::Summary(3),
-        Callback::Export(dwcp_feedback::export::ExportFormat::Xlsx),
+        Callback::Export(dwcp_feedback::domain::ExportFormat::Xlsx),
         Callback::Window(true),
         Callback::Window(false),
         Callback::Remind(1),
@@ -624,7 +624,7 @@ pub fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Strin
 
 #[test]
 fn closing_dates_read_in_phnom_penh_time_and_khmer_numerals() {
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     let reply = |lang| {
         let r = Reply {
             placement: Placement::New,
@@ -696,7 +696,7 @@ fn campaign_buttons_refuse_ids_that_are_not_plain_positive_numbers() {
 fn periods_end_on_the_day_that_was_typed() {
     let until = dwcp_feedback::domain::window::parse_until("2027-03-31").unwrap();
     let now = until - chrono::Duration::days(3);
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     let reply = Reply {
         placement: Placement::New,
         banner: None,
@@ -720,7 +720,7 @@ fn periods_end_on_the_day_that_was_typed() {
 /// A closed campaign keeps its figures but loses its Remind and Auto-reminders buttons.
 #[test]
 fn closed_campaigns_have_no_buttons_but_new_campaign() {
-    let plan = Plan::default_plan();
+    let plan = dwcp_feedback::plan_io::default_plan();
     let campaigns = |now| Reply {
         placement: Placement::New,
         banner: None,

@@ -126,7 +126,7 @@ async fn a_broken_upload_is_explained_in_the_admins_language_and_changes_nothing
     let mut csv = Vec::new();
     dwcp_feedback::plan_io::write_csv_template(
         &mut csv,
-        Some(&dwcp_feedback::domain::Plan::default_plan()),
+        Some(&dwcp_feedback::plan_io::default_plan()),
     )
     .unwrap();
     let broken = String::from_utf8(csv)

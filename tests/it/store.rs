@@ -58,18 +58,18 @@ async fn the_default_plan_is_stored_once_as_version_one() {
     let (_dir, url) = database();
     let store = Store::open(&url).await.unwrap();
     let plan = store
-        .active_plan_or(Plan::default_plan, at(0))
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, at(0))
         .await
         .unwrap();
     assert_eq!(plan.version, 1);
-    let mut expected = Plan::default_plan();
+    let mut expected = dwcp_feedback::plan_io::default_plan();
     expected.version = 1;
     assert_eq!(plan, expected, "what is stored reads back identically");
     store.close().await;
     let again = Store::open(&url).await.unwrap();
     assert_eq!(
         again
-            .active_plan_or(Plan::default_plan, at(1))
+            .active_plan_or(dwcp_feedback::plan_io::default_plan, at(1))
             .await
             .unwrap()
             .version,
@@ -82,7 +82,7 @@ async fn the_default_plan_is_stored_once_as_version_one() {
 async fn a_new_plan_version_becomes_the_active_one() {
     let (_dir, url) = database();
     let store = with_plan(&url).await;
-    let mut validated = Plan::default_plan();
+    let mut validated = dwcp_feedback::plan_io::default_plan();
     validated.status = PlanStatus::Validated;
     validated.activities.truncate(3);
     assert_eq!(store.add_plan(&validated, at(1)).await.unwrap(), 2);
@@ -321,7 +321,7 @@ async fn the_engine_skips_an_update_telegram_redelivers() {
     let (_dir, url) = database();
     let store = Store::open(&url).await.unwrap();
     let plan = store
-        .active_plan_or(Plan::default_plan, at(0))
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, at(0))
         .await
         .unwrap();
     let engine = Engine::new(store, plan, Arc::new(Fixed), "bot".into());

@@ -14,9 +14,9 @@ use super::input::{
 use super::reply::*;
 use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 use super::task::Task;
+use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;
 use crate::domain::{ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Rating};
-use crate::messages::outbox::MAX_ANNOUNCEMENT_CHARS;
 
 mod campaigns;
 mod secretariat;
@@ -845,17 +845,4 @@ impl Step<'_> {
         let (page, pages, items) = paginate(&all, MINE_PAGE, page);
         self.show(Screen::Mine { page, pages, items });
     }
-}
-
-/// Clamps `page` into range and returns (page, page count, that page's items).
-pub fn paginate<T: Clone>(all: &[T], per_page: usize, page: u8) -> (u8, u8, Vec<T>) {
-    let pages = all.len().div_ceil(per_page).max(1);
-    let page = (page as usize).min(pages - 1);
-    let items = all
-        .iter()
-        .skip(page * per_page)
-        .take(per_page)
-        .cloned()
-        .collect();
-    (page as u8, pages as u8, items)
 }

@@ -273,7 +273,7 @@ impl Step<'_> {
     }
 
     fn plan_upload(&mut self, doc: &DocumentIn) {
-        if doc.size_bytes as usize > crate::plan_io::MAX_PLAN_FILE_BYTES {
+        if doc.size_bytes as usize > crate::domain::plan::MAX_PLAN_FILE_BYTES {
             self.show(Screen::FileTooLarge);
         } else {
             self.tasks.push(Task::ImportPlan {

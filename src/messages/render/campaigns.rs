@@ -209,7 +209,7 @@ impl R<'_> {
 
     /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
     /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
-    fn campaigns(&mut self, list: &[crate::store::CampaignProgress], now: DateTime<Utc>) {
+    fn campaigns(&mut self, list: &[crate::domain::CampaignProgress], now: DateTime<Utc>) {
         let org = list
             .first()
             .map_or(String::new(), |p| p.campaign.org_code.clone());
@@ -238,7 +238,7 @@ impl R<'_> {
     }
 
     /// One campaign's progress; an open one also gets its Remind and Auto-reminders buttons.
-    fn campaign(&mut self, p: &crate::store::CampaignProgress, open: bool) {
+    fn campaign(&mut self, p: &crate::domain::CampaignProgress, open: bool) {
         let lang = self.lang;
         let n = move |v: u64| number(v, lang);
         self.text.push('\n');

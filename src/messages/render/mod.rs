@@ -12,12 +12,12 @@ use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
 use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
 use crate::conversation::{Banner, Callback, CommentKind, Hint, Notice, OtherKind, Reply, Screen};
+use crate::domain::summary::{ActivitySummary, Summary};
 use crate::domain::{
     ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
     Sector, Timeframe,
 };
 use crate::messages::outbox::MAX_ANNOUNCEMENT_CHARS;
-use crate::summary::{ActivitySummary, Summary};
 
 /// Button labels longer than this wrap badly on small phones.
 const LABEL_GRAPHEMES: usize = 40;
@@ -275,7 +275,7 @@ impl R<'_> {
                 self.line(&self.t("profile.province"));
                 let all = Province::picker_order();
                 let (page, pages, items) =
-                    crate::conversation::flow::paginate(&all, PROVINCE_PAGE, *page);
+                    crate::conversation::reply::paginate(&all, PROVINCE_PAGE, *page);
                 let buttons = items
                     .iter()
                     .map(|p| Button::cb(self.province_name(*p), Callback::Province(*p)))

@@ -14,7 +14,7 @@ impl R<'_> {
             Screen::WindowUsage => self.line(&self.t("admin.window_usage")),
             Screen::ChooseExport => {
                 self.line(&self.t("admin.export_choose"));
-                use crate::export::ExportFormat as F;
+                use crate::domain::ExportFormat as F;
                 let row = [("XLSX", F::Xlsx), ("CSV", F::Csv), ("JSON", F::Json)]
                     .into_iter()
                     .map(|(label, f)| Button::cb(label, Callback::Export(f)))
@@ -263,7 +263,7 @@ impl R<'_> {
     }
 
     /// Every focal point (the longest lists are cut, whole lines only), then how to change them.
-    fn focal_points(&mut self, list: &[crate::store::FocalPoint]) {
+    fn focal_points(&mut self, list: &[crate::domain::FocalPoint]) {
         if list.is_empty() {
             self.line(&self.t("admin.focal_none"));
         } else {

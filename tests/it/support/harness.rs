@@ -135,10 +135,7 @@ pub async fn with_plan(url: &str) -> dwcp_feedback::Store {
         .await
         .expect("the store opens");
     store
-        .active_plan_or(
-            dwcp_feedback::domain::Plan::default_plan,
-            chrono::Utc::now(),
-        )
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, chrono::Utc::now())
         .await
         .expect("the plan is stored");
     store

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ActivityCode, Constituency, Plan};
+use super::{ActivityCode, Constituency, Plan};
 
 /// One cell of the store's aggregate: how many ratings of one value one constituency gave one
 /// activity, and how many of those carry a typed comment or a voice note.
@@ -167,10 +167,43 @@ mod tests {
         }
     }
 
+    /// A plan of one priority with these activities, in this order.
+    fn plan_of(codes: &[&str]) -> Plan {
+        use crate::domain::plan::{Activity, PlanStatus, Priority, Text};
+        let text = |s: &str| Text {
+            en: s.into(),
+            km: s.into(),
+        };
+        let priority = crate::domain::PriorityCode::parse("P1").unwrap();
+        Plan {
+            version: 1,
+            label: "test".into(),
+            status: PlanStatus::Draft,
+            title: text("plan"),
+            source: String::new(),
+            priorities: vec![Priority {
+                code: priority.clone(),
+                short: text("p"),
+                title: text("p"),
+            }],
+            activities: codes
+                .iter()
+                .map(|c| Activity {
+                    code: ActivityCode::parse(c).unwrap(),
+                    priority: priority.clone(),
+                    title: text(c),
+                    description: text(c),
+                    lead: text(c),
+                    timeframe: crate::domain::Timeframe::parse("2026Q1-2027Q4").unwrap(),
+                })
+                .collect(),
+        }
+    }
+
     #[test]
     fn arithmetic_on_a_known_data_set() {
         use Constituency::*;
-        let plan = Plan::default_plan();
+        let plan = plan_of(&["P1.1", "P1.2", "P1.3"]);
         // P1.1: workers 5,5,4 and employers 2 -> n 4, mean 4.0, median 4.5.
         // P1.2: government 1 -> mean 1.0. Everything else unrated.
         let cells = [
