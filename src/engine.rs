@@ -4,18 +4,16 @@
 use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
-use crate::conversation::{
-    step, Callback, ChatKind, Command, Consent, Effect, Facts, Input, Placement, State,
-};
+use crate::conversation::{step, ChatKind, Command, Effect, Facts, Input, Placement, State};
 use chrono::{DateTime, Utc};
 
-use crate::conversation::{AnnounceDraft, CampaignCard, CampaignFacts, FocalArg, Invite};
+use crate::conversation::{CampaignCard, CampaignFacts, Invite, Needs};
 use crate::domain::summary::Summary;
-use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan, Profile};
+use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan};
 use crate::messages::text::visible_text;
 use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
-use crate::store::{StepWrite, Store, StoreError};
+use crate::store::{ChatRecord, StepWrite, Store, StoreError};
 
 /// An update from any front end, parsed.
 #[derive(Clone, Debug)]
@@ -203,81 +201,12 @@ impl Engine {
     }
 
     pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
-        let plan = self.plan();
         let now = self.clock.now();
         let telegram_lang = Lang::from_telegram(incoming.language_code.as_deref());
-
         if incoming.chat == ChatKind::Group {
-            // Only a focal point's `/campaign` reads the store: the rest of a group's traffic
-            // costs nothing.
-            let coordinates = match (&incoming.input, incoming.sender) {
-                (Input::Command(Command::Campaign(_)), Some(sender)) => {
-                    self.store.coordinated_org(sender).await?
-                }
-                _ => None,
-            };
-            let cards = match &coordinates {
-                Some(org) => self.cards(org, now).await?,
-                None => Vec::new(),
-            };
-            let facts = Facts {
-                chat_id: incoming.chat_id,
-                plan: &plan,
-                chat: ChatKind::Group,
-                lang: None,
-                telegram_lang,
-                consent: Consent::Unknown,
-                profile: Profile::default(),
-                given: Default::default(),
-                window: crate::domain::Window::always_open(),
-                is_admin: false,
-                summary: None,
-                campaign: None,
-                invite: Invite::None,
-                coordinates,
-                campaigns: None,
-                organisations: &[],
-                cards,
-                focal_points: None,
-                audience_size: None,
-                reminders: true,
-            };
-            let outcome = step(&State::Start, &incoming.input, &facts, now);
-            let outgoing = outcome
-                .replies
-                .iter()
-                .map(|r| self.outgoing(r, telegram_lang, &plan))
-                .collect();
-            return Ok(Handled {
-                outgoing,
-                notice: None,
-                tasks: Vec::new(),
-                lang: telegram_lang,
-            });
+            return self.handle_group(&incoming, telegram_lang, now).await;
         }
-
-        let mut record = self.store.load_chat(incoming.chat_id, plan.version).await?;
-        let plan = match record.active_plan {
-            Some(active) if active != plan.version => {
-                // A plan was imported (by the command line, or another admin): switch to it.
-                let Some(fresh) = self.store.active_plan().await? else {
-                    return Err(StoreError::BadPlan("no active plan".into()));
-                };
-                tracing::info!(
-                    from = plan.version,
-                    to = fresh.version,
-                    "the active plan changed"
-                );
-                let fresh = Arc::new(fresh);
-                *self.plan.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-                record = self
-                    .store
-                    .load_chat(incoming.chat_id, fresh.version)
-                    .await?;
-                fresh
-            }
-            _ => plan,
-        };
+        let (plan, record) = self.load_chat(incoming.chat_id).await?;
         if let (Some(id), Some(last)) = (incoming.update_id, record.last_update_id) {
             if id <= last {
                 tracing::debug!(
@@ -288,123 +217,62 @@ impl Engine {
                 return Ok(Handled::default());
             }
         }
-        let added_orgs = self.added_orgs(&record.orgs_stamp).await?;
-        let facts = Facts {
-            chat_id: incoming.chat_id,
-            plan: &plan,
-            chat: ChatKind::Private,
-            lang: record.lang,
-            telegram_lang,
-            consent: record.consent,
-            // Moved, not copied: the step needs them, the record's remaining fields do not.
-            profile: std::mem::take(&mut record.profile),
-            given: std::mem::take(&mut record.given),
-            window: record.window,
-            is_admin: record.is_admin,
-            // Computed only when an admin asks for it: two aggregate queries.
-            summary: match (&incoming.input, record.is_admin) {
-                (
-                    Input::Command(Command::Summary)
-                    | Input::Callback {
-                        data: Callback::Summary(_),
-                        ..
-                    },
-                    true,
-                ) => {
-                    let cells = self.store.summary_cells(plan.version).await?;
-                    Some(Summary::new(
-                        &plan,
-                        self.store.member_counts().await?,
-                        &cells,
-                    ))
-                }
+        let organisations = self.added_orgs(&record.orgs_stamp).await?;
+        let invite = self.invite(&incoming.input, now).await?;
+        // The campaign they joined last, or the one whose link waits for their consent.
+        let campaign_id = record.campaign_id.or(match record.state {
+            State::Consent { invite } => invite,
+            _ => None,
+        });
+        let campaign = match campaign_id {
+            Some(id) => match self.store.campaign(id).await? {
+                Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
                 _ => None,
             },
-            // The campaign they joined last, or the one whose link waits for their consent.
-            campaign: match record.campaign_id.or(match record.state {
-                State::Consent { invite } => invite,
-                _ => None,
-            }) {
-                Some(id) => match self.store.campaign(id).await? {
-                    Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
-                    _ => None,
-                },
-                None => None,
-            },
-            invite: self.invite(&incoming.input, now).await?,
-            // Loaded only for a coordinator's campaign screens, and only their organisation's.
-            campaigns: match (&incoming.input, &record.coordinates) {
-                (
-                    Input::Command(Command::Campaign(_))
-                    | Input::Callback {
-                        data:
-                            Callback::Campaigns
-                            | Callback::AutoRemind(..)
-                            | Callback::Remind(_)
-                            | Callback::RemindSend(_),
-                        ..
-                    },
-                    Some(org),
-                ) => Some(self.store.campaign_progress(org).await?),
-                _ => None,
-            },
-            coordinates: record.coordinates.take(),
-            organisations: &added_orgs,
-            cards: Vec::new(),
-            focal_points: match (&incoming.input, record.is_admin) {
-                (Input::Command(Command::Focal(FocalArg::List)), true) => {
-                    Some(self.store.coordinators().await?)
-                }
-                _ => None,
-            },
-            // Counted for an admin's announcement preview and its confirmation.
-            audience_size: match (&record.state, &incoming.input, record.is_admin) {
-                (
-                    State::Announce {
-                        draft:
-                            AnnounceDraft {
-                                audience: Some(audience),
-                                ..
-                            },
-                    },
-                    Input::Text(_)
-                    | Input::Callback {
-                        data: Callback::AnnounceSend,
-                        ..
-                    },
-                    true,
-                ) => Some(self.store.audience_size(audience).await?),
-                _ => None,
-            },
-            reminders: record.reminders,
+            None => None,
         };
-        let outcome = step(&record.state, &incoming.input, &facts, now);
+        // Load → step; when the step says it wanted more (a summary, campaigns…), load that
+        // and step again. A pure step, so the first try costs only its time.
+        let mut loaded = OnDemand::default();
+        let outcome = loop {
+            let facts = Facts {
+                lang: record.lang,
+                consent: record.consent,
+                profile: record.profile.clone(),
+                given: record.given.clone(),
+                window: record.window,
+                is_admin: record.is_admin,
+                campaign: campaign.clone(),
+                invite: invite.clone(),
+                coordinates: record.coordinates.clone(),
+                organisations: &organisations,
+                reminders: record.reminders,
+                ..loaded.facts(Facts::new(
+                    incoming.chat_id,
+                    &plan,
+                    ChatKind::Private,
+                    telegram_lang,
+                ))
+            };
+            let outcome = step(&record.state, &incoming.input, &facts, now);
+            if loaded.needs.covers(&outcome.needs)
+                || !loaded
+                    .load_more(self, &record, &plan, outcome.needs.clone())
+                    .await?
+            {
+                break outcome;
+            }
+        };
         let lang = outcome
             .effects
             .iter()
             .rev()
-            .find_map(|e| {
-                if let Effect::SetLang(l) = e {
-                    Some(*l)
-                } else {
-                    None
-                }
+            .find_map(|e| match e {
+                Effect::SetLang(l) => Some(*l),
+                _ => None,
             })
-            .unwrap_or(facts.lang());
-
-        let mut outgoing = Vec::with_capacity(outcome.replies.len());
-        for reply in &outcome.replies {
-            let out = self.outgoing(reply, lang, &plan);
-            let unchanged = match (out.placement, &incoming.seen) {
-                (Placement::Edit(id), Some(seen)) => {
-                    seen.message_id == id && seen.shows(&out.rendered)
-                }
-                _ => false,
-            };
-            if !unchanged {
-                outgoing.push(out);
-            }
-        }
+            .unwrap_or(record.lang.unwrap_or(telegram_lang));
+        let outgoing = self.render_replies(&outcome, lang, &plan, incoming.seen.as_ref());
         self.store
             .apply(StepWrite {
                 chat_id: incoming.chat_id,
@@ -423,10 +291,143 @@ impl Engine {
         })
     }
 
+    /// In a group only a focal point's `/campaign` reads the store: the rest of a group's
+    /// traffic costs nothing, and nothing is written.
+    async fn handle_group(
+        &self,
+        incoming: &Incoming,
+        telegram_lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, StoreError> {
+        let plan = self.plan();
+        let mut facts = Facts::new(incoming.chat_id, &plan, ChatKind::Group, telegram_lang);
+        let mut outcome = step(&State::Start, &incoming.input, &facts, now);
+        if outcome.needs.group_campaigns {
+            if let Some(sender) = incoming.sender {
+                facts.coordinates = self.store.coordinated_org(sender).await?;
+            }
+            if let Some(org) = &facts.coordinates {
+                facts.cards = self.cards(org, now).await?;
+            }
+            facts.loaded.group_campaigns = true;
+            outcome = step(&State::Start, &incoming.input, &facts, now);
+        }
+        Ok(Handled {
+            outgoing: self.render_replies(&outcome, telegram_lang, &plan, None),
+            notice: None,
+            tasks: Vec::new(),
+            lang: telegram_lang,
+        })
+    }
+
+    /// The chat's record, on the plan active in the database: another process (the command
+    /// line, another admin's import) may have switched it since the last update.
+    async fn load_chat(&self, chat_id: i64) -> Result<(Arc<Plan>, ChatRecord), StoreError> {
+        let plan = self.plan();
+        let record = self.store.load_chat(chat_id, plan.version).await?;
+        match record.active_plan {
+            Some(active) if active != plan.version => {
+                let Some(fresh) = self.store.active_plan().await? else {
+                    return Err(StoreError::BadPlan("no active plan".into()));
+                };
+                tracing::info!(
+                    from = plan.version,
+                    to = fresh.version,
+                    "the active plan changed"
+                );
+                let fresh = Arc::new(fresh);
+                *self.plan.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+                let record = self.store.load_chat(chat_id, fresh.version).await?;
+                Ok((fresh, record))
+            }
+            _ => Ok((plan, record)),
+        }
+    }
+
+    /// The replies as the member will see them, without the edits that would change nothing
+    /// on the message they tapped.
+    fn render_replies(
+        &self,
+        outcome: &crate::conversation::Outcome,
+        lang: Lang,
+        plan: &Plan,
+        seen: Option<&Seen>,
+    ) -> Vec<Outgoing> {
+        outcome
+            .replies
+            .iter()
+            .map(|reply| self.outgoing(reply, lang, plan))
+            .filter(|out| match (out.placement, seen) {
+                (Placement::Edit(id), Some(seen)) => {
+                    !(seen.message_id == id && seen.shows(&out.rendered))
+                }
+                _ => true,
+            })
+            .collect()
+    }
+
     fn outgoing(&self, reply: &crate::conversation::Reply, lang: Lang, plan: &Plan) -> Outgoing {
         Outgoing {
             placement: reply.placement,
             rendered: render(reply, lang, plan, &self.bot_username),
         }
+    }
+}
+
+/// The facts loaded only when a step asks for them, and which were asked.
+#[derive(Default)]
+struct OnDemand {
+    needs: Needs,
+    summary: Option<Summary>,
+    campaigns: Option<Vec<crate::domain::CampaignProgress>>,
+    focal_points: Option<Vec<crate::domain::FocalPoint>>,
+    audience_size: Option<u64>,
+}
+
+impl OnDemand {
+    fn facts<'a>(&self, base: Facts<'a>) -> Facts<'a> {
+        Facts {
+            summary: self.summary.clone(),
+            campaigns: self.campaigns.clone(),
+            focal_points: self.focal_points.clone(),
+            audience_size: self.audience_size,
+            loaded: self.needs.clone(),
+            ..base
+        }
+    }
+
+    /// Loads what `wanted` adds; `false` when there was nothing new to load. What a role may
+    /// not see is not loaded (the step refuses it anyway).
+    async fn load_more(
+        &mut self,
+        engine: &Engine,
+        record: &ChatRecord,
+        plan: &Plan,
+        wanted: Needs,
+    ) -> Result<bool, StoreError> {
+        let before = self.needs.clone();
+        self.needs = before.clone().and(wanted);
+        if self.needs == before {
+            return Ok(false);
+        }
+        let store = &engine.store;
+        if self.needs.summary && !before.summary && record.is_admin {
+            let cells = store.summary_cells(plan.version).await?;
+            self.summary = Some(Summary::new(plan, store.member_counts().await?, &cells));
+        }
+        if self.needs.campaigns && !before.campaigns {
+            if let Some(org) = &record.coordinates {
+                self.campaigns = Some(store.campaign_progress(org).await?);
+            }
+        }
+        if self.needs.focal_points && !before.focal_points && record.is_admin {
+            self.focal_points = Some(store.coordinators().await?);
+        }
+        if let Some(audience) = &self.needs.audience_size {
+            if before.audience_size.as_ref() != Some(audience) && record.is_admin {
+                self.audience_size = Some(store.audience_size(audience).await?);
+            }
+        }
+        Ok(true)
     }
 }

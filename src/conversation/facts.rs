@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::needs::Needs;
 use crate::domain::summary::Summary;
 use crate::domain::CampaignProgress;
 use crate::domain::{ActivityCode, Constituency, Lang, OrgChoice, Plan, Profile, Rating, Window};
@@ -71,6 +72,38 @@ pub struct Facts<'a> {
     pub audience_size: Option<u64>,
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
+    /// Which of the facts loaded on demand (summary, campaigns…) were loaded for this step.
+    pub loaded: Needs,
+}
+
+impl<'a> Facts<'a> {
+    /// A chat nothing is known about yet: the one place facts start from. The engine (and a
+    /// test) then sets what it loaded.
+    pub fn new(chat_id: i64, plan: &'a Plan, chat: ChatKind, telegram_lang: Lang) -> Facts<'a> {
+        Facts {
+            chat_id,
+            plan,
+            chat,
+            lang: None,
+            telegram_lang,
+            consent: Consent::Unknown,
+            profile: Profile::default(),
+            given: BTreeMap::new(),
+            window: Window::always_open(),
+            is_admin: false,
+            summary: None,
+            campaign: None,
+            invite: Invite::None,
+            coordinates: None,
+            campaigns: None,
+            organisations: &[],
+            cards: Vec::new(),
+            focal_points: None,
+            audience_size: None,
+            reminders: true,
+            loaded: Needs::default(),
+        }
+    }
 }
 
 /// A campaign as the member flow needs it.

@@ -5,6 +5,7 @@ pub mod effect;
 pub mod facts;
 pub mod flow;
 pub mod input;
+pub mod needs;
 pub mod reply;
 pub mod state;
 pub mod task;
@@ -18,6 +19,7 @@ pub use flow::{step, Outcome};
 pub use input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, OtherKind, WindowArg,
 };
+pub use needs::Needs;
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 pub use task::Task;

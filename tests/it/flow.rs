@@ -74,35 +74,53 @@ impl Member {
 
     fn send(&mut self, input: Input) -> Outcome {
         let invite = std::mem::take(&mut self.invite);
-        let facts = Facts {
-            chat_id: 42,
-            plan: &self.plan,
-            chat: self.chat,
-            lang: self.lang,
-            telegram_lang: self.telegram_lang,
-            consent: self.consent,
-            profile: self.profile.clone(),
-            given: self.given.clone(),
-            window: self.window,
-            is_admin: self.is_admin,
-            summary: self.is_admin.then(|| {
-                dwcp_feedback::domain::summary::Summary::new(&self.plan, Default::default(), &[])
-            }),
-            // As the engine loads it: the campaign joined, or the one waiting for consent.
-            campaign: self.campaign.clone().or(match self.state {
-                State::Consent { invite: Some(id) } => self.invited.clone().filter(|c| c.id == id),
-                _ => None,
-            }),
-            invite: invite.clone(),
-            coordinates: self.coordinates.clone(),
-            campaigns: self.campaigns.clone(),
-            organisations: &self.organisations,
-            cards: self.cards.clone(),
-            audience_size: self.audience_size,
-            focal_points: self.is_admin.then(Vec::new),
-            reminders: self.reminders,
+        // What the sim keeps is always at hand; an audience is counted when a step asks.
+        let mut loaded = Needs {
+            summary: true,
+            campaigns: true,
+            focal_points: true,
+            group_campaigns: true,
+            audience_size: None,
         };
-        let out = step(&self.state, &input, &facts, now());
+        let out = loop {
+            let facts = Facts {
+                lang: self.lang,
+                consent: self.consent,
+                profile: self.profile.clone(),
+                given: self.given.clone(),
+                window: self.window,
+                is_admin: self.is_admin,
+                summary: self.is_admin.then(|| {
+                    dwcp_feedback::domain::summary::Summary::new(
+                        &self.plan,
+                        Default::default(),
+                        &[],
+                    )
+                }),
+                // As the engine loads it: the campaign joined, or the one waiting for consent.
+                campaign: self.campaign.clone().or(match self.state {
+                    State::Consent { invite: Some(id) } => {
+                        self.invited.clone().filter(|c| c.id == id)
+                    }
+                    _ => None,
+                }),
+                invite: invite.clone(),
+                coordinates: self.coordinates.clone(),
+                campaigns: self.campaigns.clone(),
+                organisations: &self.organisations,
+                cards: self.cards.clone(),
+                audience_size: self.audience_size,
+                focal_points: self.is_admin.then(Vec::new),
+                reminders: self.reminders,
+                loaded: loaded.clone(),
+                ..Facts::new(42, &self.plan, self.chat, self.telegram_lang)
+            };
+            let out = step(&self.state, &input, &facts, now());
+            if loaded.covers(&out.needs) {
+                break out;
+            }
+            loaded = loaded.and(out.needs);
+        };
         for e in &out.effects {
             match e {
                 Effect::SetLang(l) => self.lang = Some(*l),

@@ -80,14 +80,6 @@ impl Step<'_> {
     /// member coordinates; a campaign of another organisation is refused like a forged button.
     pub(super) fn coordinator(&mut self, input: &Input, now: DateTime<Utc>) -> bool {
         let org = self.facts.coordinates.clone();
-        let own = |id: i64| {
-            self.facts
-                .campaigns
-                .iter()
-                .flatten()
-                .find(|p| p.campaign.id == id)
-                .cloned()
-        };
         match input {
             Input::Command(Command::Campaign(arg)) => {
                 let Some(org) = org else {
@@ -126,7 +118,11 @@ impl Step<'_> {
             Input::Callback {
                 data: Callback::Remind(id) | Callback::RemindSend(id) | Callback::AutoRemind(id, _),
                 ..
-            } if org.is_some() && own(*id).is_some_and(|p| p.campaign.deadline <= now) => {
+            } if org.is_some()
+                && self
+                    .own_campaign(*id)
+                    .is_some_and(|p| p.campaign.deadline <= now) =>
+            {
                 self.notice = Some(Notice::Closed);
                 self.campaigns();
             }
@@ -157,14 +153,14 @@ impl Step<'_> {
                 | Callback::CampaignToggle(_)
                 | Callback::CampaignPicked
                 | Callback::CampaignDays(_) => self.refuse(),
-                Callback::AutoRemind(id, on) => match own(*id) {
+                Callback::AutoRemind(id, on) => match self.own_campaign(*id) {
                     Some(_) if org.is_some() => {
                         self.effects.push(Effect::SetAutoRemind {
                             campaign_id: *id,
                             on: *on,
                         });
                         self.notice = Some(Notice::Saved);
-                        let mut list = self.facts.campaigns.clone().unwrap_or_default();
+                        let mut list = self.campaign_list();
                         for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
                             p.campaign.auto_remind = *on;
                         }
@@ -175,7 +171,7 @@ impl Step<'_> {
                     }
                     _ => self.refuse(),
                 },
-                Callback::Remind(id) => match own(*id) {
+                Callback::Remind(id) => match self.own_campaign(*id) {
                     Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
                         campaign_id: *id,
                         title: p.campaign.title.clone(),
@@ -183,7 +179,7 @@ impl Step<'_> {
                     }),
                     _ => self.refuse(),
                 },
-                Callback::RemindSend(id) => match own(*id) {
+                Callback::RemindSend(id) => match self.own_campaign(*id) {
                     Some(_) if org.is_some() => {
                         self.notice = Some(Notice::Preparing);
                         self.tasks.push(Task::Remind { campaign_id: *id });
@@ -208,6 +204,10 @@ impl Step<'_> {
         };
         match cmd {
             Command::Start(_) => self.show(Screen::GroupInvite),
+            Command::Campaign(_) if !self.facts.loaded.group_campaigns => {
+                // Whether the sender is a focal point, and their campaigns: loaded on demand.
+                self.needs.group_campaigns = true;
+            }
             Command::Campaign(CampaignArg::List) if self.facts.coordinates.is_some() => {
                 match self.facts.cards.len() {
                     0 => self.show(Screen::GroupNoCampaign),
@@ -223,6 +223,13 @@ impl Step<'_> {
             }
             _ => {}
         }
+    }
+
+    /// One of the coordinator's own campaigns; `None` for another organisation's.
+    fn own_campaign(&mut self, id: i64) -> Option<crate::domain::CampaignProgress> {
+        self.campaign_list()
+            .into_iter()
+            .find(|p| p.campaign.id == id)
     }
 
     fn refuse(&mut self) {
@@ -384,8 +391,9 @@ impl Step<'_> {
             // Back to the list is how the dialog is left.
             self.state = State::Menu;
         }
+        let list = self.campaign_list();
         self.show(Screen::Campaigns {
-            list: self.facts.campaigns.clone().unwrap_or_default(),
+            list,
             now: self.now,
         });
     }

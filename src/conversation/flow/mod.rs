@@ -11,6 +11,7 @@ use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, 
 use super::input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, WindowArg,
 };
+use super::needs::Needs;
 use super::reply::*;
 use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 use super::task::Task;
@@ -31,6 +32,8 @@ pub struct Outcome {
     pub notice: Option<Notice>,
     /// Slow or file work for the adapter to run after the replies (admins only).
     pub tasks: Vec<Task>,
+    /// Facts this step wanted and was not given: the engine loads them and steps again.
+    pub needs: Needs,
 }
 
 /// The longest campaign title: it heads a forwarded message and a reminder.
@@ -45,6 +48,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         effects: Vec::new(),
         notice: None,
         tasks: Vec::new(),
+        needs: Needs::default(),
         placement: match input {
             Input::Callback {
                 message_id: Some(id),
@@ -76,6 +80,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         effects: s.effects,
         notice: s.notice,
         tasks: s.tasks,
+        needs: s.needs,
     }
 }
 
@@ -88,6 +93,7 @@ struct Step<'a> {
     effects: Vec<Effect>,
     notice: Option<Notice>,
     tasks: Vec<Task>,
+    needs: Needs,
     placement: Placement,
     banner: Option<Banner>,
     /// When the consultation closed, if it has: then nothing may change.
@@ -108,6 +114,22 @@ impl Step<'_> {
     fn show_new(&mut self, screen: Screen) {
         self.placement = Placement::New;
         self.show(screen);
+    }
+
+    /// The coordinator's campaigns with their progress (noted as needed when not loaded).
+    fn campaign_list(&mut self) -> Vec<crate::domain::CampaignProgress> {
+        if !self.facts.loaded.campaigns {
+            self.needs.campaigns = true;
+        }
+        self.facts.campaigns.clone().unwrap_or_default()
+    }
+
+    /// How many members `audience` reaches (noted as needed when not loaded).
+    fn audience_size(&mut self, audience: &Audience) -> u64 {
+        if self.facts.loaded.audience_size.as_ref() != Some(audience) {
+            self.needs.audience_size = Some(audience.clone());
+        }
+        self.facts.audience_size.unwrap_or(0)
     }
 
     fn draft(&self) -> bool {

@@ -89,9 +89,10 @@ impl Step<'_> {
                         self.state = State::Menu;
                         self.notice = Some(Notice::Preparing);
                         // Audited when queued, with the audience and the number of members.
+                        let recipients = self.audience_size(&audience);
                         self.show(Screen::AnnounceQueued {
                             audience: audience.clone(),
-                            recipients: self.facts.audience_size.unwrap_or(0),
+                            recipients,
                         });
                         self.tasks.push(Task::Announce { audience, text });
                     }
@@ -122,7 +123,7 @@ impl Step<'_> {
             (Some(audience), Some(text)) => Screen::AnnouncePreview {
                 audience: audience.clone(),
                 text: text.clone(),
-                recipients: self.facts.audience_size.unwrap_or(0),
+                recipients: self.audience_size(audience),
             },
         };
         self.state = State::Announce { draft };
@@ -157,6 +158,9 @@ impl Step<'_> {
 
     /// Admins only: everyone else gets a polite refusal and nothing happens.
     fn summary(&mut self, page: u8) {
+        if !self.facts.loaded.summary {
+            self.needs.summary = true;
+        }
         match (&self.facts.summary, self.facts.is_admin) {
             (Some(summary), true) => {
                 let pages = self.facts.plan.priorities.len() as u8 + 1;
@@ -234,9 +238,14 @@ impl Step<'_> {
     fn focal(&mut self, arg: &FocalArg) {
         match arg {
             FocalArg::Usage => self.show(Screen::FocalUsage),
-            FocalArg::List => self.show(Screen::FocalPoints {
-                list: self.facts.focal_points.clone().unwrap_or_default(),
-            }),
+            FocalArg::List => {
+                if !self.facts.loaded.focal_points {
+                    self.needs.focal_points = true;
+                }
+                self.show(Screen::FocalPoints {
+                    list: self.facts.focal_points.clone().unwrap_or_default(),
+                })
+            }
             FocalArg::Add { org, user_id } => {
                 let Some(found) = Org::find(org, self.facts.organisations) else {
                     return self.show(Screen::FocalUsage);

@@ -1,0 +1,44 @@
+//! What a step reads beyond the chat's own record. The step says it itself: when a screen it
+//! shows wants something the facts were loaded without, it notes it in `Outcome::needs`, and
+//! the engine loads that and steps again (a pure function, so the first try costs nothing but
+//! time). No other code repeats the conversation's routing to guess what to load, so a new way
+//! into a screen cannot find its facts missing.
+
+use crate::domain::Audience;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The secretariat's summary (admins' /summary and its pages).
+    pub summary: bool,
+    /// The coordinator's own organisation's campaigns, with their progress.
+    pub campaigns: bool,
+    /// Every focal point (admins' /focal).
+    pub focal_points: bool,
+    /// How many members an audience reaches (an announcement's preview and confirmation).
+    pub audience_size: Option<Audience>,
+    /// In a group: whether the sender is a focal point, and their organisation's open
+    /// campaigns for its card.
+    pub group_campaigns: bool,
+}
+
+impl Needs {
+    pub fn is_empty(&self) -> bool {
+        *self == Needs::default()
+    }
+
+    /// Everything in `self` or `more`.
+    pub fn and(self, more: Needs) -> Needs {
+        Needs {
+            summary: self.summary || more.summary,
+            campaigns: self.campaigns || more.campaigns,
+            focal_points: self.focal_points || more.focal_points,
+            audience_size: more.audience_size.or(self.audience_size),
+            group_campaigns: self.group_campaigns || more.group_campaigns,
+        }
+    }
+
+    /// Whether what is loaded (`self`) covers `wanted`.
+    pub fn covers(&self, wanted: &Needs) -> bool {
+        self.clone().and(wanted.clone()) == *self
+    }
+}
