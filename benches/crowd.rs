@@ -331,7 +331,7 @@ async fn broadcast(recipients: i64) {
     tokio::time::sleep(Duration::from_secs(5)).await;
     run.fake.take_latencies();
     let text = "ការប្រជុំត្រីភាគីនឹងធ្វើឡើងនៅថ្ងៃសុក្រ។ A tripartite meeting is on Friday.";
-    let queued = dwcp_feedback::broadcast::queue_announcement(
+    let queued = dwcp_feedback::jobs::announce::queue_announcement(
         &store,
         &Audience::All,
         text,

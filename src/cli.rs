@@ -169,8 +169,10 @@ pub async fn plan_import(
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> CliResult {
-    let plan = match crate::plan_io::read_plan(name, bytes) {
-        Ok(plan) => plan,
+    let imported =
+        crate::jobs::files::import_plan(store, name, bytes.to_vec(), Actor::Cli, now).await?;
+    let done = match imported {
+        Ok(done) => done,
         Err(problems) => {
             writeln!(
                 out,
@@ -186,7 +188,6 @@ pub async fn plan_import(
             anyhow::bail!("the plan file has {} problem(s)", problems.len());
         }
     };
-    let done = store.import_plan(&plan, name, Actor::Cli, now).await?;
     writeln!(
         out,
         "Imported version {} from {name}: {} activities, {} ratings carried over.",
@@ -425,7 +426,7 @@ pub async fn broadcast(
     out: &mut impl Write,
 ) -> CliResult {
     let queued =
-        crate::broadcast::queue_announcement(store, audience, text, Actor::Cli, now).await?;
+        crate::jobs::announce::queue_announcement(store, audience, text, Actor::Cli, now).await?;
     writeln!(
         out,
         "Queued broadcast #{} to {}: {} members. The running bot sends it at Telegram's pace \
@@ -434,6 +435,92 @@ pub async fn broadcast(
         audience.describe(),
         queued.messages
     )?;
+    Ok(())
+}
+
+/// What `dwcp-feedback remind` reminds: one campaign (by its link or code), or every
+/// automatic reminder that is due now.
+#[derive(Clone, Debug)]
+pub enum RemindWhat {
+    Campaign(String),
+    Due,
+}
+
+/// Queues reminders as a focal point's button or the schedule would (the running bot sends
+/// them); the secretariat may remind any organisation's campaign.
+pub async fn remind(
+    store: &Store,
+    what: &RemindWhat,
+    bot_username: Option<&str>,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    use crate::jobs::campaigns::{self, Asker, Reminder};
+    let known = match bot_username {
+        Some(name) => Some(name.trim_start_matches('@').to_string()),
+        None => store.setting(crate::store::BOT_USERNAME_SETTING).await?,
+    };
+    let Some(bot) = known else {
+        anyhow::bail!(
+            "the bot's username is not known yet (the reminder's button opens the bot): start \
+             the bot once on this database, or pass --bot-username"
+        );
+    };
+    match what {
+        RemindWhat::Due => {
+            let due = campaigns::due_reminders(store, &bot, now).await?;
+            if due.is_empty() {
+                writeln!(out, "No automatic reminder is due now.")?;
+            }
+            for d in due {
+                let n = campaigns::queue(store, &d.reminders, Some(d.stage), Actor::Cli, None, now)
+                    .await?;
+                writeln!(
+                    out,
+                    "Queued the {} reminder of \"{}\" (campaign #{}): {n} members.",
+                    d.stage, d.reminders.campaign.title, d.reminders.campaign.id
+                )?;
+            }
+        }
+        RemindWhat::Campaign(given) => {
+            // A link, `c_<code>` or the bare code, as the focal point has it.
+            let payload = given.rsplit("start=").next().unwrap_or(given);
+            let code = crate::domain::CampaignCode::from_start_payload(payload)
+                .or_else(|| crate::domain::CampaignCode::parse(payload));
+            let found = match code {
+                Some(code) => store.campaign_by_code(&code).await?,
+                None => None,
+            };
+            let Some(campaign) = found else {
+                anyhow::bail!("no campaign has the link or code {given}");
+            };
+            let asker = Asker::Secretariat;
+            match campaigns::prepare_reminder(store, &bot, asker, campaign.id, now).await? {
+                Reminder::NotAllowed => anyhow::bail!("no campaign has the link or code {given}"),
+                Reminder::Closed => {
+                    anyhow::bail!(
+                        "\"{}\" is past its deadline: nothing is sent for it",
+                        campaign.title
+                    )
+                }
+                Reminder::Nobody => writeln!(
+                    out,
+                    "Everyone in \"{}\" has finished (or turned reminders off): nothing to send.",
+                    campaign.title
+                )?,
+                Reminder::Ready(reminders) => {
+                    let n =
+                        campaigns::queue(store, &reminders, None, Actor::Cli, None, now).await?;
+                    writeln!(
+                        out,
+                        "Queued a reminder to {n} members of \"{}\" who have not finished. The \
+                         running bot sends it.",
+                        campaign.title
+                    )?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -7,7 +7,6 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod backups;
-pub mod broadcast;
 pub mod chart;
 pub mod cli;
 pub mod clock;
@@ -17,6 +16,7 @@ pub mod delivery;
 pub mod domain;
 pub mod engine;
 pub mod export;
+pub mod jobs;
 pub mod messages;
 pub mod observe;
 pub mod plan_io;

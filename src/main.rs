@@ -88,6 +88,20 @@ enum Cmd {
         #[arg(long, default_value = "all", value_parser = parse_audience)]
         to: dwcp_feedback::domain::Audience,
     },
+    /// Queue a campaign's reminder to its members who have not finished (as a focal point's
+    /// Remind button does), or with --due every automatic reminder due now; the running bot
+    /// sends them.
+    Remind {
+        /// The campaign's link (https://t.me/<bot>?start=c_…) or its code.
+        #[arg(required_unless_present = "due", conflicts_with = "due")]
+        campaign: Option<String>,
+        /// Every automatic reminder that is due (3 days and 1 day before a deadline).
+        #[arg(long)]
+        due: bool,
+        /// The bot's username for the reminder's button (learnt by the bot when it starts).
+        #[arg(long)]
+        bot_username: Option<String>,
+    },
     /// Organisations members belong to, and their coordinators (focal points).
     Org {
         #[command(subcommand)]
@@ -302,6 +316,17 @@ async fn async_main() -> ExitCode {
             )),
         },
         Cmd::Org { action } => secretariat(&cli.database_url, Task::Org(action)).await,
+        Cmd::Remind {
+            campaign,
+            due: _,
+            bot_username,
+        } => {
+            let what = match campaign {
+                Some(c) => dwcp_feedback::cli::RemindWhat::Campaign(c),
+                None => dwcp_feedback::cli::RemindWhat::Due,
+            };
+            secretariat(&cli.database_url, Task::Remind(what, bot_username)).await
+        }
         Cmd::Export {
             format,
             out,
@@ -402,6 +427,12 @@ async fn stop_signal() {
 
 async fn try_chat(lang: Option<Lang>, db: Option<PathBuf>) -> anyhow::Result<()> {
     let temp = tempfile::tempdir()?;
+    // Files a task makes go beside the database kept with --db, else with the session's own.
+    let files = match db.as_deref().and_then(|p| p.parent()) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => temp.path().to_path_buf(),
+    };
     let path = db.unwrap_or_else(|| temp.path().join("try.db"));
     let store = Store::open(&format!("sqlite://{}", path.display())).await?;
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
@@ -409,6 +440,7 @@ async fn try_chat(lang: Option<Lang>, db: Option<PathBuf>) -> anyhow::Result<()>
         store.clone(),
         lang,
         Arc::new(SystemClock),
+        &files,
         stdin,
         tokio::io::stdout(),
     )
@@ -424,6 +456,7 @@ enum Task {
     Stats,
     Backup(PathBuf),
     Broadcast(dwcp_feedback::domain::Audience, String),
+    Remind(dwcp_feedback::cli::RemindWhat, Option<String>),
     Org(OrgAction),
     Export(
         dwcp_feedback::cli::ExportFormat,
@@ -507,6 +540,7 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         Task::Stats => cli::stats(&store, &mut out).await,
         Task::Backup(path) => cli::backup(&store, &path, &mut out).await,
         Task::Broadcast(to, text) => cli::broadcast(&store, &to, &text, now, &mut out).await,
+        Task::Remind(what, bot) => cli::remind(&store, &what, bot.as_deref(), now, &mut out).await,
         Task::Org(OrgAction::List) => cli::org_list(&store, &mut out).await,
         Task::Org(OrgAction::Add {
             code,

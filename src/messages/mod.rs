@@ -1,10 +1,12 @@
 //! Replies → text and buttons in one language. Every visible word comes from
 //! `locales/*.yml` through `t!(key, locale = …)`; every data string is HTML-escaped here.
 
+pub mod campaign;
 pub mod keyboard;
 pub mod outbox;
 mod plan_problem;
 pub mod render;
+pub mod tasks;
 pub mod text;
 
 pub use keyboard::{Action, Button, Keyboard};

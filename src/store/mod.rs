@@ -54,6 +54,9 @@ pub enum StoreError {
     NotMigrated { found: i64, needed: i64 },
 }
 
+/// The setting that remembers the bot's username for the command line (`dwcp-feedback remind`).
+pub const BOT_USERNAME_SETTING: &str = "bot_username";
+
 /// The newest migration this binary carries.
 pub fn latest_migration() -> i64 {
     sqlx::migrate!("./migrations")

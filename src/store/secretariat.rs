@@ -149,6 +149,34 @@ impl Store {
         Ok(removed)
     }
 
+    /// Remembers a setting the command line will need (the bot's username, learnt at start).
+    pub async fn set_setting(
+        &self,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (name, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+             WHERE settings.value IS NOT excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(|(v,)| v))
+    }
+
     pub async fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(
             sqlx::query_as("SELECT actor, action, detail, at FROM audit_log ORDER BY id")

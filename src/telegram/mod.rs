@@ -1,7 +1,5 @@
 //! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
 
-mod announce;
-mod campaigns;
 pub mod commands;
 pub mod flood;
 pub mod group_budget;
@@ -126,6 +124,14 @@ impl App {
             .active_plan_or(crate::plan_io::default_plan, clock.now())
             .await?;
         store.bootstrap_admins(&config.admins, clock.now()).await?;
+        // For reminders queued from the command line: their button opens this bot.
+        store
+            .set_setting(
+                crate::store::BOT_USERNAME_SETTING,
+                me.username(),
+                clock.now(),
+            )
+            .await?;
         tracing::info!(
             bot = %me.username(), plan = plan.version, activities = plan.activities.len(),
             draft = plan.is_draft(), "starting"

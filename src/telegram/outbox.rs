@@ -25,8 +25,10 @@ use tokio::task::JoinSet;
 use crate::delivery::{Class, Delivered, Delivery, Gate, Job, Request, Undelivered};
 use crate::domain::Lang;
 use crate::engine::Engine;
+use crate::jobs::{self, JobError};
+use crate::messages;
 use crate::messages::outbox::{done, progress};
-use crate::store::{backoff, OutboxItem, Settled, Store, Tally};
+use crate::store::{backoff, Actor, OutboxItem, Settled, StatusMessage, Store, Tally};
 
 /// Rows handed to delivery and not yet settled, at most: about a second of the overall budget,
 /// so a broadcast keeps Telegram's pace without holding much in memory.
@@ -68,7 +70,7 @@ pub async fn run(
     loop {
         if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
             last_schedule = Some(tokio::time::Instant::now());
-            match super::campaigns::queue_due_reminders(&engine, &out).await {
+            match queue_due_reminders(&engine, &out).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "outbox: automatic reminders queued"),
                 Err(e) => tracing::warn!(error = %e, "outbox: could not queue automatic reminders"),
@@ -255,4 +257,44 @@ async fn report(out: &Delivery, engine: &Engine, shown: &mut HashMap<i64, Tally>
             shown.insert(tally.broadcast_id, tally);
         }
     }
+}
+
+/// Queues the automatic reminders that are due, telling each organisation's focal point in a
+/// message the outbox then edits with the reminder's progress and tally.
+async fn queue_due_reminders(engine: &Engine, out: &Delivery) -> Result<usize, JobError> {
+    let store = engine.store();
+    let now = engine.now();
+    let mut queued = 0;
+    for due in jobs::campaigns::due_reminders(store, engine.bot_username(), now).await? {
+        let recipients = due.reminders.messages.len();
+        let status = match due.focal_point {
+            Some((focal, lang)) if recipients > 0 => {
+                let text =
+                    messages::campaign::auto_reminding(lang, &due.reminders.campaign, recipients);
+                match super::tasks::say(out, ChatId(focal), text).await {
+                    Ok(message) => Some(StatusMessage {
+                        chat: focal,
+                        message: message.0,
+                        lang,
+                    }),
+                    // The reminder goes out all the same.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not tell a focal point about an automatic reminder");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        queued += jobs::campaigns::queue(
+            store,
+            &due.reminders,
+            Some(due.stage),
+            Actor::Cli,
+            status,
+            now,
+        )
+        .await?;
+    }
+    Ok(queued)
 }

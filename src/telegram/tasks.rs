@@ -16,15 +16,13 @@ use crate::chart::ChartMaker;
 use crate::conversation::Task;
 use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::domain::summary::Summary;
-use crate::domain::ExportFormat;
-use crate::domain::{Lang, Plan};
+use crate::domain::{Audience, ExportFormat, Lang};
 use crate::engine::Engine;
-use crate::messages::text::{esc, number};
-use crate::messages::{plan_problems, tr, tr_with};
-use crate::store::{Actor, ExportFilter};
+use crate::jobs::campaigns::{Asker, CampaignRequest, Reminder};
+use crate::jobs::{self, JobError};
+use crate::messages::{self, tr};
+use crate::store::{Actor, StatusMessage};
 
-/// Problems listed in one reply; the rest are counted. Keeps the message far under 4096.
-const PROBLEMS_SHOWN: usize = 25;
 /// How often the export's progress message is edited: well under Telegram's edit limits.
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 
@@ -65,6 +63,8 @@ pub fn is_long(task: &Task) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub(super) enum TaskError {
     #[error(transparent)]
+    Job(#[from] JobError),
+    #[error(transparent)]
     Telegram(#[from] RequestError),
     #[error("not delivered: {0:?}")]
     Undelivered(Undelivered),
@@ -72,12 +72,6 @@ pub(super) enum TaskError {
     Download(#[from] teloxide::DownloadError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Export(#[from] crate::export::ExportError),
-    #[error(transparent)]
-    Chart(#[from] crate::chart::ChartError),
-    #[error(transparent)]
-    Template(#[from] rust_xlsxwriter::XlsxError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -122,21 +116,17 @@ impl Tasks {
                 activities,
                 deadline,
             } => {
-                let task = super::campaigns::NewCampaignTask {
-                    org,
-                    title,
-                    activities,
+                let request = CampaignRequest {
+                    org: org.clone(),
+                    title: title.clone(),
+                    activities: activities.clone(),
                     deadline: *deadline,
                 };
-                super::campaigns::create(&self.engine, out, chat, lang, task).await
+                self.create_campaign(chat, lang, request).await
             }
-            Task::Remind { campaign_id } => {
-                super::campaigns::remind(&self.engine, out, chat, lang, *campaign_id).await
-            }
+            Task::Remind { campaign_id } => self.remind(chat, lang, *campaign_id).await,
             Task::RefreshMenu(user_id) => self.refresh_menu(*user_id).await,
-            Task::Announce { audience, text } => {
-                super::announce::announce(&self.engine, out, chat, lang, audience, text).await
-            }
+            Task::Announce { audience, text } => self.announce(chat, lang, audience, text).await,
         };
         match result {
             Ok(()) => {}
@@ -159,14 +149,7 @@ impl Tasks {
     }
 
     async fn chart(&self, chat: ChatId, lang: Lang, summary: Summary) -> Result<(), TaskError> {
-        let plan = self.engine.plan();
-        let charts = self.charts.clone();
-        let png = {
-            let plan = plan.clone();
-            tokio::task::spawn_blocking(move || charts.png(&summary, &plan, lang))
-                .await
-                .map_err(|e| std::io::Error::other(e.to_string()))??
-        };
+        let png = jobs::files::chart(&self.charts, summary, self.engine.plan(), lang).await?;
         let photo = Request::Photo {
             file: Upload::Memory {
                 bytes: png,
@@ -181,22 +164,8 @@ impl Tasks {
     async fn template(&self, chat: ChatId, lang: Lang) -> Result<(), TaskError> {
         let plan = self.engine.plan();
         let dir = tempfile::tempdir()?;
-        let path = dir
-            .path()
-            .join(file_name(&plan, "plan", "xlsx", self.engine.now()));
-        {
-            let (plan, path) = (plan.clone(), path.clone());
-            tokio::task::spawn_blocking(move || {
-                crate::plan_io::write_xlsx_template(&path, Some(&plan))
-            })
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))??;
-        }
-        let caption = tr_with(
-            lang,
-            "task.template_caption",
-            &[("version", &number(plan.version, lang))],
-        );
+        let path = jobs::files::template(plan.clone(), dir.path(), self.engine.now()).await?;
+        let caption = messages::tasks::template_caption(lang, plan.version);
         send_file(&self.out, chat, &path, caption).await
     }
 
@@ -207,64 +176,44 @@ impl Tasks {
         format: ExportFormat,
     ) -> Result<(), TaskError> {
         let plan = self.engine.plan();
-        let label = format.extension().to_uppercase();
-        let progress_text = |n: u64| {
-            tr_with(
-                lang,
-                "task.export_progress",
-                &[("format", &label), ("n", &number(n, lang))],
-            )
-        };
-        let status = say(&self.out, chat, progress_text(0)).await?;
+        let progress = |n| messages::tasks::export_progress(lang, format, n);
+        let status = say(&self.out, chat, progress(0)).await?;
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join(file_name(
-            &plan,
-            "feedback",
-            format.extension(),
-            self.engine.now(),
-        ));
         let count = Arc::new(AtomicU64::new(0));
-        let everything = ExportFilter::default();
-        let export = {
-            let counter = count.clone();
-            let job = crate::export::ExportJob {
-                format,
-                path: &path,
-                filter: &everything,
-                now: self.engine.now(),
-                by: Actor::User(chat.0),
-                voices: None,
-            };
-            crate::export::export_to_path(self.engine.store(), job, move |n| {
-                counter.store(n, Ordering::Relaxed)
-            })
-        };
+        let counter = count.clone();
+        let export = jobs::files::export(
+            self.engine.store(),
+            &plan,
+            format,
+            dir.path(),
+            Actor::User(chat.0),
+            self.engine.now(),
+            move |n| counter.store(n, Ordering::Relaxed),
+        );
         // The progress message follows the count while the export runs.
         tokio::pin!(export);
         let mut shown = 0;
-        let n = loop {
+        let (path, n) = loop {
             tokio::select! {
                 done = &mut export => break done?,
                 _ = tokio::time::sleep(PROGRESS_EVERY) => {
                     let n = count.load(Ordering::Relaxed);
                     if n != shown {
                         shown = n;
-                        let _ = edit(&self.out, chat, status, progress_text(n)).await;
+                        let _ = edit(&self.out, chat, status, progress(n)).await;
                     }
                 }
             }
         };
-        let caption = tr_with(
-            lang,
-            "task.export_caption",
-            &[
-                ("n", &number(n, lang)),
-                ("version", &number(plan.version, lang)),
-            ],
-        );
+        let caption = messages::tasks::export_caption(lang, n, plan.version);
         send_file(&self.out, chat, &path, caption).await?;
-        let done = tr_with(lang, "task.export_done", &[("n", &number(n, lang))]);
-        let _ = edit(&self.out, chat, status, done).await;
+        let _ = edit(
+            &self.out,
+            chat,
+            status,
+            messages::tasks::export_done(lang, n),
+        )
+        .await;
         Ok(())
     }
 
@@ -275,16 +224,15 @@ impl Tasks {
         file_id: &str,
         file_name: &str,
     ) -> Result<(), TaskError> {
-        let name = esc(file_name);
         let status = say(
             &self.out,
             chat,
-            tr_with(lang, "task.import_checking", &[("name", &name)]),
+            messages::tasks::import_checking(lang, file_name),
         )
         .await?;
         let file = self.files.get_file(file_id.to_string().into()).await?;
         let max = crate::plan_io::MAX_PLAN_FILE_BYTES;
-        let read = if file.size as usize > max {
+        let result = if file.size as usize > max {
             Err(vec![too_big(file.size as usize, max)])
         } else {
             // Telegram said how big the file is; the download is held to that bound anyway.
@@ -293,44 +241,117 @@ impl Tasks {
                 Err(_) if bytes.overflowed => Err(vec![too_big(max + 1, max)]),
                 Err(e) => return Err(e.into()),
                 Ok(()) => {
-                    // Parsing a workbook is CPU work: off the runtime's threads.
-                    let name = file_name.to_string();
-                    tokio::task::spawn_blocking(move || {
-                        crate::plan_io::read_plan(&name, &bytes.bytes)
-                    })
-                    .await
-                    .map_err(|_| TaskError::Undelivered(Undelivered::Dropped))?
+                    let by = Actor::User(chat.0);
+                    let store = self.engine.store();
+                    let now = self.engine.now();
+                    jobs::files::import_plan(store, file_name, bytes.bytes, by, now).await?
                 }
             }
         };
-        let text = match read {
-            Err(problems) => tr_with(
-                lang,
-                "task.import_problems",
-                &[
-                    ("name", &name),
-                    ("n", &number(problems.len(), lang)),
-                    ("list", &plan_problems(&problems, lang, PROBLEMS_SHOWN)),
-                ],
-            ),
-            Ok(plan) => {
-                let store = self.engine.store();
-                let done = store
-                    .import_plan(&plan, file_name, Actor::User(chat.0), self.engine.now())
-                    .await?;
-                tr_with(
-                    lang,
-                    "task.import_done",
-                    &[
-                        ("version", &number(done.version, lang)),
-                        ("activities", &number(done.activities, lang)),
-                        ("carried", &number(done.carried, lang)),
-                    ],
-                )
-            }
-        };
+        let text = messages::tasks::import_result(lang, file_name, &result);
         edit(&self.out, chat, status, text).await?;
         Ok(())
+    }
+
+    async fn create_campaign(
+        &self,
+        chat: ChatId,
+        lang: Lang,
+        request: CampaignRequest,
+    ) -> Result<(), TaskError> {
+        let engine = &self.engine;
+        let created = jobs::campaigns::create(
+            engine.store(),
+            engine.bot_username(),
+            engine.plan().version,
+            request,
+            Actor::User(chat.0),
+            engine.now(),
+        )
+        .await?;
+        let text = messages::campaign::created(lang, &created.campaign, &created.link);
+        say(&self.out, chat, text).await?;
+        let forward =
+            messages::campaign::forward(&created.campaign, |l| created.org(l), &created.link);
+        say(&self.out, chat, forward).await?;
+        Ok(())
+    }
+
+    /// A focal point's reminder to their campaign's members who have not finished: the step
+    /// checked the campaign is theirs, and the job checks it again against the store.
+    async fn remind(&self, chat: ChatId, lang: Lang, campaign_id: i64) -> Result<(), TaskError> {
+        let engine = &self.engine;
+        let store = engine.store();
+        let asker = Asker::FocalPoint(chat.0);
+        let prepared = jobs::campaigns::prepare_reminder(
+            store,
+            engine.bot_username(),
+            asker,
+            campaign_id,
+            engine.now(),
+        )
+        .await?;
+        let reminders = match prepared {
+            Reminder::NotAllowed => return self.tell(chat, tr(lang, "campaign.not_allowed")).await,
+            Reminder::Closed => {
+                return self.tell(chat, tr(lang, "campaign.closed_no_remind")).await
+            }
+            Reminder::Nobody => {
+                return self.tell(chat, tr(lang, "campaign.nobody_to_remind")).await
+            }
+            Reminder::Ready(reminders) => reminders,
+        };
+        // Shown first, so that the outbox has somewhere to report however fast it finishes.
+        let status = say(&self.out, chat, tr(lang, "campaign.reminding")).await?;
+        let shown = StatusMessage {
+            chat: chat.0,
+            message: status.0,
+            lang,
+        };
+        let by = Actor::User(chat.0);
+        jobs::campaigns::queue(store, &reminders, None, by, Some(shown), engine.now()).await?;
+        engine.outbox_wake().notify_one();
+        Ok(())
+    }
+
+    /// An admin's confirmed announcement, queued through the outbox with a status message the
+    /// outbox edits as it goes.
+    async fn announce(
+        &self,
+        chat: ChatId,
+        lang: Lang,
+        audience: &Audience,
+        text: &str,
+    ) -> Result<(), TaskError> {
+        use crate::jobs::announce::{may_announce, queue_announcement_reporting, BroadcastError};
+        let engine = &self.engine;
+        let store = engine.store();
+        if !may_announce(store, chat.0).await.map_err(JobError::from)? {
+            return self.tell(chat, tr(lang, "not_allowed.body")).await;
+        }
+        let status = say(&self.out, chat, tr(lang, "announce.sending")).await?;
+        let shown = StatusMessage {
+            chat: chat.0,
+            message: status.0,
+            lang,
+        };
+        let by = Actor::User(chat.0);
+        match queue_announcement_reporting(store, audience, text, by, engine.now(), Some(shown))
+            .await
+        {
+            Ok(_) => engine.outbox_wake().notify_one(),
+            Err(BroadcastError::Store(e)) => return Err(JobError::from(e).into()),
+            // Checked by the step already; a store changed in between still gets a clear answer.
+            Err(e) => {
+                tracing::warn!(error = %e, "an announcement was refused");
+                edit(&self.out, chat, status, tr(lang, "announce.refused")).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn tell(&self, chat: ChatId, html: String) -> Result<(), TaskError> {
+        say(&self.out, chat, html).await.map(|_| ())
     }
 }
 
@@ -390,19 +411,6 @@ impl tokio::io::AsyncWrite for Capped {
     ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
-}
-
-/// `dwcp-v2-feedback-2026-11-25.xlsx`: what it is and when, for the admin's folder.
-fn file_name(
-    plan: &Plan,
-    what: &str,
-    extension: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> String {
-    let day = now
-        .with_timezone(&crate::clock::phnom_penh())
-        .format("%Y-%m-%d");
-    format!("dwcp-v{}-{what}-{day}.{extension}", plan.version)
 }
 
 /// What a task needs from a send: it happened (or had nothing to do), or why not.

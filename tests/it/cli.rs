@@ -447,3 +447,99 @@ async fn a_read_only_copy_exports_the_same_pseudonyms_and_is_not_written() {
         String::from_utf8_lossy(&stats.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_focal_point_reminds_from_try_and_the_secretariat_from_the_command_line() {
+    use dwcp_feedback::store::{Actor, NewCampaign};
+    let (dir, url) = database();
+    let store = with_plan(&url).await;
+    // `try` is chat 1: make it the union's focal point, with one member who has not finished.
+    store
+        .add_coordinator("CCAWDU", 1, Actor::Cli, at(0))
+        .await
+        .unwrap();
+    let campaign = store
+        .create_campaign(
+            &NewCampaign {
+                code: CampaignCode::generate().unwrap(),
+                org_code: "CCAWDU".into(),
+                title: "Union poll".into(),
+                activities: vec![code("P1.1"), code("P1.2")],
+                plan_version: 1,
+                deadline: Utc.with_ymd_and_hms(2099, 1, 31, 17, 0, 0).unwrap(),
+                auto_remind: true,
+            },
+            Actor::Cli,
+            at(0),
+        )
+        .await
+        .unwrap();
+    store
+        .apply(StepWrite {
+            chat_id: 601,
+            state: &State::Menu,
+            effects: &[
+                Effect::SetLang(Lang::En),
+                Effect::GiveConsent,
+                Effect::JoinCampaign(campaign.id),
+            ],
+            plan_version: 1,
+            update_id: None,
+            now: at(1),
+        })
+        .await
+        .unwrap();
+    let outbox_rows = |store: Store| async move {
+        let due = store.due_outbox(Utc::now(), 100, &[]).await.unwrap();
+        due.into_iter().filter(|i| i.chat_id == 601).count()
+    };
+
+    // /campaign, 🔔 Remind (the first button), then 🔔 Send (the first again).
+    let mut shown = Vec::new();
+    dwcp_feedback::try_chat::run(
+        store.clone(),
+        Some(Lang::En),
+        std::sync::Arc::new(dwcp_feedback::SystemClock),
+        dir.path(),
+        std::io::Cursor::new(b"/campaign\n1\n1\n:quit\n".to_vec()),
+        &mut shown,
+    )
+    .await
+    .unwrap();
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(shown.contains("reminder queued for 1 members"), "{shown}");
+    assert_eq!(outbox_rows(store.clone()).await, 1);
+
+    // The secretariat, by the campaign's link, without being anyone's focal point.
+    let link = campaign.code.link("dwcp_test_bot");
+    let output = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["remind", &link, "--bot-username", "dwcp_test_bot"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Queued a reminder to 1 members"),
+        "{stdout}"
+    );
+    assert_eq!(outbox_rows(store.clone()).await, 2);
+    let due = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["remind", "--due", "--bot-username", "dwcp_test_bot"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&due.stdout).contains("No automatic reminder is due now"),
+        "{}",
+        String::from_utf8_lossy(&due.stdout)
+    );
+    // Without the bot's username (no bot has run on this database) it says what is missing.
+    let unknown = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["remind", &link])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--bot-username"));
+}

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use dwcp_feedback::broadcast::queue_announcement;
 use dwcp_feedback::config::Pacing;
 use dwcp_feedback::conversation::{Effect, State};
 use dwcp_feedback::domain::{Audience, Constituency, Lang};
+use dwcp_feedback::jobs::announce::queue_announcement;
 use dwcp_feedback::store::{Actor, StepWrite, Store, Tally};
 use support::fake_telegram::{Event, FakeTelegram, Limits};
 use support::harness::{database, start, with_plan};

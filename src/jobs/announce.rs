@@ -1,5 +1,5 @@
-//! Queuing announcements: from the command line (`dwcp-feedback broadcast`) and from the bot
-//! (`/announce`). Each recipient's message is rendered in their own language when queued, so the
+//! Queuing announcements: from the command line (`dwcp-feedback broadcast`), from the bot
+//! (`/announce`) and from `try`. Each recipient's message is rendered in their own language when queued, so the
 //! outbox holds exactly what Telegram will be sent.
 
 use chrono::{DateTime, Utc};
@@ -90,4 +90,10 @@ pub async fn queue_announcement_reporting(
         broadcast_id: id,
         messages: messages.len(),
     })
+}
+
+/// Whether `chat` may announce: checked again when queuing, as the queue reaches everyone
+/// (the step checked it too, against the facts it was given).
+pub async fn may_announce(store: &Store, chat: i64) -> Result<bool, StoreError> {
+    store.is_admin(chat).await
 }

@@ -1,0 +1,65 @@
+//! Texts of a campaign's life outside the conversation: its link when made, the message to
+//! forward to the members' group, a reminder, and the focal point's notice of an automatic one.
+
+use super::render::last_day;
+use super::text::{esc, number};
+use super::{tr, tr_with};
+use crate::domain::{Campaign, Lang};
+
+/// To the focal point who made it: the campaign with its link.
+pub fn created(lang: Lang, campaign: &Campaign, link: &str) -> String {
+    tr_with(
+        lang,
+        "campaign.created",
+        &[
+            ("title", &esc(&campaign.title)),
+            ("date", &last_day(lang, campaign.deadline)),
+            ("link", &esc(link)),
+        ],
+    )
+}
+
+/// Ready to forward to the union's group: Khmer first, then English. `org` names the
+/// organisation in a language.
+pub fn forward(campaign: &Campaign, org: impl Fn(Lang) -> String, link: &str) -> String {
+    [Lang::Km, Lang::En]
+        .map(|l| {
+            tr_with(
+                l,
+                "campaign.forward",
+                &[
+                    ("title", &esc(&campaign.title)),
+                    ("org", &esc(&org(l))),
+                    ("date", &last_day(l, campaign.deadline)),
+                    ("link", &esc(link)),
+                ],
+            )
+        })
+        .join("\n\n")
+}
+
+/// A member's reminder, with the label of the button that continues the campaign.
+pub fn reminder(lang: Lang, campaign: &Campaign, org: &str) -> (String, String) {
+    let text = tr_with(
+        lang,
+        "campaign.reminder",
+        &[
+            ("title", &esc(&campaign.title)),
+            ("org", &esc(org)),
+            ("date", &last_day(lang, campaign.deadline)),
+        ],
+    );
+    (text, tr(lang, "btn.continue_feedback"))
+}
+
+/// To the focal point: an automatic reminder is going out to `recipients` members.
+pub fn auto_reminding(lang: Lang, campaign: &Campaign, recipients: usize) -> String {
+    tr_with(
+        lang,
+        "campaign.auto_reminding",
+        &[
+            ("title", &esc(&campaign.title)),
+            ("n", &number(recipients, lang)),
+        ],
+    )
+}

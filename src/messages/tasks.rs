@@ -1,0 +1,76 @@
+//! Texts of the staff's slow work, as the bot reports it: exports, the plan sheet, plan files.
+
+use super::plan_problem::plan_problems;
+use super::text::{esc, number};
+use super::tr_with;
+use crate::domain::{ExportFormat, Lang, PlanProblem};
+use crate::store::Imported;
+
+/// Problems listed in one reply; the rest are counted. Keeps the message far under 4096.
+const PROBLEMS_SHOWN: usize = 25;
+
+pub fn export_progress(lang: Lang, format: ExportFormat, rows: u64) -> String {
+    tr_with(
+        lang,
+        "task.export_progress",
+        &[
+            ("format", &format.extension().to_uppercase()),
+            ("n", &number(rows, lang)),
+        ],
+    )
+}
+
+pub fn export_caption(lang: Lang, rows: u64, plan_version: i64) -> String {
+    tr_with(
+        lang,
+        "task.export_caption",
+        &[
+            ("n", &number(rows, lang)),
+            ("version", &number(plan_version, lang)),
+        ],
+    )
+}
+
+pub fn export_done(lang: Lang, rows: u64) -> String {
+    tr_with(lang, "task.export_done", &[("n", &number(rows, lang))])
+}
+
+pub fn template_caption(lang: Lang, plan_version: i64) -> String {
+    tr_with(
+        lang,
+        "task.template_caption",
+        &[("version", &number(plan_version, lang))],
+    )
+}
+
+pub fn import_checking(lang: Lang, file_name: &str) -> String {
+    tr_with(lang, "task.import_checking", &[("name", &esc(file_name))])
+}
+
+/// What became of a plan file: imported, or its problems (the first 25, then a count).
+pub fn import_result(
+    lang: Lang,
+    file_name: &str,
+    result: &Result<Imported, Vec<PlanProblem>>,
+) -> String {
+    match result {
+        Err(problems) => tr_with(
+            lang,
+            "task.import_problems",
+            &[
+                ("name", &esc(file_name)),
+                ("n", &number(problems.len(), lang)),
+                ("list", &plan_problems(problems, lang, PROBLEMS_SHOWN)),
+            ],
+        ),
+        Ok(done) => tr_with(
+            lang,
+            "task.import_done",
+            &[
+                ("version", &number(done.version, lang)),
+                ("activities", &number(done.activities, lang)),
+                ("carried", &number(done.carried, lang)),
+            ],
+        ),
+    }
+}
