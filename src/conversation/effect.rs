@@ -1,5 +1,9 @@
-//! What a step wants written. Applied by the store in one transaction with the next state.
+//! What a step wants written. Applied by the store in one transaction with the next state;
+//! what each means to the conversation's own view of a chat is `Facts::after`.
 
+use std::collections::BTreeMap;
+
+use super::facts::{CommentKind, Consent, Facts, Given, Invite};
 use crate::domain::{
     ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Province, Rating, Sector, Window,
 };
@@ -67,4 +71,110 @@ pub enum Effect {
         /// them also clears their mention.
         subject: Option<i64>,
     },
+}
+
+impl Effect {
+    /// The member's answers after this effect, as the conversation sees them (`Facts::given`).
+    /// The store writes the same effect to the database; the step uses this to show a screen
+    /// after its own effects.
+    pub fn apply_to_given(&self, given: &mut BTreeMap<ActivityCode, Given>) {
+        match self {
+            Effect::Rate { code, rating } => {
+                let comment = given.get(code).and_then(|g| g.comment);
+                given.insert(
+                    code.clone(),
+                    Given {
+                        rating: *rating,
+                        comment,
+                    },
+                );
+            }
+            Effect::Comment { code, comment } => {
+                if let Some(g) = given.get_mut(code) {
+                    g.comment = Some(match comment {
+                        Comment::Text(_) => CommentKind::Text,
+                        Comment::Voice(_) => CommentKind::Voice,
+                    });
+                }
+            }
+            Effect::Withdraw { code } => {
+                given.remove(code);
+            }
+            Effect::Erase => given.clear(),
+            _ => {}
+        }
+    }
+}
+
+impl Facts<'_> {
+    /// The chat's own facts as the next step will find them once `effects` are written: the
+    /// meaning of each effect as the conversation sees it, in one place (the store is the other
+    /// side of it, in SQL). Facts about other people (an admin named, a focal point moved) are
+    /// not the chat's own and stay as they are.
+    pub fn after(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            effect.apply_to_given(&mut self.given);
+            match effect {
+                Effect::SetLang(l) => self.lang = Some(*l),
+                Effect::GiveConsent => self.consent = Consent::Given,
+                Effect::DeclineConsent => self.consent = Consent::Declined,
+                Effect::SetProfile(field) => {
+                    let p = &mut self.profile;
+                    match field {
+                        ProfileField::Constituency(c) => {
+                            // Another side's listed organisation no longer fits (as in the store).
+                            if p.constituency != Some(*c)
+                                && matches!(p.organisation, Some(OrgChoice::Known(_)))
+                            {
+                                p.organisation = None;
+                            }
+                            p.constituency = Some(*c);
+                        }
+                        ProfileField::Organisation(o) => p.organisation = Some(o.clone()),
+                        ProfileField::Province(v) => p.province = Some(*v),
+                        ProfileField::Sector(v) => p.sector = Some(*v),
+                        ProfileField::Gender(v) => p.gender = Some(*v),
+                    }
+                }
+                Effect::MoveTo {
+                    constituency,
+                    organisation,
+                } => {
+                    self.profile.constituency = Some(*constituency);
+                    self.profile.organisation = organisation.clone();
+                }
+                Effect::SetWindow(w) => self.window = *w,
+                Effect::JoinCampaign(id) => {
+                    if let Invite::Open(c) = &self.invite {
+                        if c.id == *id {
+                            self.campaign = Some(c.clone());
+                        }
+                    }
+                }
+                Effect::SetReminders(on) => self.reminders = *on,
+                Effect::SetAutoRemind { campaign_id, on } => {
+                    for p in self.campaigns.iter_mut().flatten() {
+                        if p.campaign.id == *campaign_id {
+                            p.campaign.auto_remind = *on;
+                        }
+                    }
+                }
+                Effect::Erase => {
+                    *self = Facts {
+                        window: self.window,
+                        organisations: self.organisations,
+                        ..Facts::new(self.chat_id, self.plan, self.chat, self.telegram_lang)
+                    }
+                }
+                Effect::Rate { .. }
+                | Effect::Comment { .. }
+                | Effect::Withdraw { .. }
+                | Effect::AddAdmin(_)
+                | Effect::RemoveAdmin(_)
+                | Effect::AddCoordinator { .. }
+                | Effect::RemoveCoordinator(_)
+                | Effect::Audit { .. } => {}
+            }
+        }
+    }
 }

@@ -82,7 +82,7 @@ impl Member {
             group_campaigns: true,
             audience_size: None,
         };
-        let out = loop {
+        let (out, mut facts) = loop {
             let facts = Facts {
                 lang: self.lang,
                 consent: self.consent,
@@ -117,85 +117,28 @@ impl Member {
             };
             let out = step(&self.state, &input, &facts, now());
             if loaded.covers(&out.needs) {
-                break out;
+                break (out, facts);
             }
             loaded = loaded.and(out.needs);
         };
-        for e in &out.effects {
-            match e {
-                Effect::SetLang(l) => self.lang = Some(*l),
-                Effect::GiveConsent => self.consent = Consent::Given,
-                Effect::DeclineConsent => self.consent = Consent::Declined,
-                Effect::SetProfile(ProfileField::Constituency(c)) => {
-                    self.profile.constituency = Some(*c)
-                }
-                Effect::SetProfile(ProfileField::Organisation(o)) => {
-                    self.profile.organisation = Some(o.clone())
-                }
-                Effect::SetProfile(ProfileField::Province(p)) => self.profile.province = Some(*p),
-                Effect::SetProfile(ProfileField::Sector(s)) => self.profile.sector = Some(*s),
-                Effect::SetProfile(ProfileField::Gender(g)) => self.profile.gender = Some(*g),
-                Effect::Rate { code, rating } => {
-                    let comment = self.given.get(code).and_then(|g| g.comment);
-                    self.given.insert(
-                        code.clone(),
-                        Given {
-                            rating: *rating,
-                            comment,
-                        },
-                    );
-                }
-                Effect::Comment { code, comment } => {
-                    let kind = match comment {
-                        Comment::Text(_) => CommentKind::Text,
-                        Comment::Voice(_) => CommentKind::Voice,
-                    };
-                    self.given
-                        .get_mut(code)
-                        .expect("comment on a rated activity")
-                        .comment = Some(kind);
-                }
-                Effect::Withdraw { code } => {
-                    self.given.remove(code);
-                }
-                Effect::Erase => {
-                    *self = Member {
-                        telegram_lang: self.telegram_lang,
-                        ..Member::new(self.telegram_lang)
-                    }
-                }
-                Effect::SetWindow(w) => self.window = *w,
-                Effect::JoinCampaign(id) => {
-                    let named = match &invite {
-                        Invite::Open(c) => Some(c.clone()),
-                        _ => self.invited.take(),
-                    };
-                    let c = named.expect("joins a campaign a link named");
-                    assert_eq!(c.id, *id, "joins the campaign its link names");
-                    self.campaign = Some(c);
-                }
-                Effect::MoveTo {
-                    constituency,
-                    organisation,
-                } => {
-                    self.profile.constituency = Some(*constituency);
-                    self.profile.organisation = organisation.clone();
-                }
-                Effect::SetReminders(on) => self.reminders = *on,
-                Effect::SetAutoRemind { campaign_id, on } => {
-                    for p in self.campaigns.iter_mut().flatten() {
-                        if p.campaign.id == *campaign_id {
-                            p.campaign.auto_remind = *on;
-                        }
-                    }
-                }
-                Effect::Audit { .. }
-                | Effect::AddAdmin(_)
-                | Effect::RemoveAdmin(_)
-                | Effect::AddCoordinator { .. }
-                | Effect::RemoveCoordinator(_) => {}
-            }
-        }
+        // The member as the next step finds them: the core's own reading of its effects.
+        facts.after(&out.effects);
+        let Facts {
+            lang,
+            consent,
+            profile,
+            given,
+            window,
+            reminders,
+            campaign,
+            campaigns,
+            is_admin,
+            coordinates,
+            ..
+        } = facts;
+        (self.lang, self.consent, self.profile, self.given) = (lang, consent, profile, given);
+        (self.window, self.reminders, self.campaign) = (window, reminders, campaign);
+        (self.campaigns, self.is_admin, self.coordinates) = (campaigns, is_admin, coordinates);
         if let (Invite::Open(c), State::Consent { invite: Some(id) }) = (&invite, &out.state) {
             if c.id == *id {
                 self.invited = Some(c.clone());

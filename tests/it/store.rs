@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use dwcp_feedback::clock::Clock;
-use dwcp_feedback::conversation::{ChatKind, Command, Consent, Effect, Input, ProfileField, State};
+use dwcp_feedback::conversation::{
+    ChatKind, Command, Consent, Effect, Facts, Input, ProfileField, State,
+};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::engine::{Engine, Incoming};
 use dwcp_feedback::store::{StepWrite, Store};
@@ -754,4 +756,76 @@ async fn a_comment_edited_hundreds_of_times_keeps_a_bounded_history() {
     let size = std::fs::metadata(dir.path().join("bot.db")).unwrap().len();
     // 300 comments of 12 KB each would be 3.6 MB; 21 of them are a quarter of that.
     assert!(size < 1024 * 1024, "{size} bytes in the database file");
+}
+
+#[tokio::test]
+async fn the_store_and_the_core_read_every_effect_alike() {
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let ccawdu = Org::find("CCAWDU", &[]).expect("a listed union");
+    let text = Comment::Text(CommentText::parse("ត្រូវការថវិកា").unwrap());
+    let effects = [
+        Effect::SetLang(Lang::Km),
+        Effect::GiveConsent,
+        Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+        Effect::SetProfile(ProfileField::Organisation(OrgChoice::Known(ccawdu))),
+        Effect::Rate {
+            code: code("P1.1"),
+            rating: Rating::new(4).unwrap(),
+        },
+        Effect::Comment {
+            code: code("P1.1"),
+            comment: text,
+        },
+        Effect::Rate {
+            code: code("P1.2"),
+            rating: Rating::new(2).unwrap(),
+        },
+        Effect::Rate {
+            code: code("P1.1"),
+            rating: Rating::new(5).unwrap(),
+        },
+        Effect::Withdraw { code: code("P1.2") },
+        // Another side: the listed union no longer fits and is cleared, in both readings.
+        Effect::SetProfile(ProfileField::Constituency(Constituency::Employers)),
+        Effect::SetProfile(ProfileField::Province(Province::new(12).unwrap())),
+        Effect::MoveTo {
+            constituency: Constituency::Workers,
+            organisation: Some(OrgChoice::Named("Kampong Speu workers".into())),
+        },
+        Effect::SetReminders(false),
+        Effect::Erase,
+    ];
+    let mut facts = Facts::new(5, &plan, ChatKind::Private, Lang::En);
+    for (i, effect) in effects.iter().enumerate() {
+        write(
+            &store,
+            5,
+            &State::Menu,
+            std::slice::from_ref(effect),
+            i as u32,
+        )
+        .await
+        .unwrap();
+        facts.after(std::slice::from_ref(effect));
+        let stored = store.load_chat(5, 1).await.unwrap();
+        assert_eq!(
+            (
+                stored.lang,
+                stored.consent,
+                &stored.profile,
+                &stored.given,
+                stored.reminders
+            ),
+            (
+                facts.lang,
+                facts.consent,
+                &facts.profile,
+                &facts.given,
+                facts.reminders
+            ),
+            "after {effect:?}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::callback::Callback;
 use super::effect::{Effect, ProfileField};
-use super::facts::{CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite};
+use super::facts::{CampaignFacts, ChatKind, Consent, Facts, Given, Invite};
 use super::input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, WindowArg,
 };
@@ -114,6 +114,12 @@ impl Step<'_> {
     fn show_new(&mut self, screen: Screen) {
         self.placement = Placement::New;
         self.show(screen);
+    }
+
+    /// Records an effect, and sees the member's answers as they will be after it.
+    fn effect(&mut self, effect: Effect) {
+        effect.apply_to_given(&mut self.given);
+        self.effects.push(effect);
     }
 
     /// The coordinator's campaigns with their progress (noted as needed when not loaded).
@@ -526,8 +532,8 @@ impl Step<'_> {
             }
             Callback::WithdrawConfirmed(code) => {
                 self.state = State::Menu;
-                if self.given.remove(code).is_some() {
-                    self.effects.push(Effect::Withdraw { code: code.clone() });
+                if self.given.contains_key(code) {
+                    self.effect(Effect::Withdraw { code: code.clone() });
                     self.banner = Some(Banner::Withdrawn);
                     self.notice = Some(Notice::Saved);
                 } else {
@@ -798,17 +804,10 @@ impl Step<'_> {
         let before = self.given.get(code).cloned();
         // A double tap, or the same number again, changes nothing and writes nothing.
         if before.as_ref().map(|g| g.rating) != Some(rating) {
-            self.effects.push(Effect::Rate {
+            self.effect(Effect::Rate {
                 code: code.clone(),
                 rating,
             });
-            self.given.insert(
-                code.clone(),
-                Given {
-                    rating,
-                    comment: before.and_then(|g| g.comment),
-                },
-            );
         }
         self.notice = Some(Notice::Saved);
         self.ask_comment(code.clone());
@@ -832,16 +831,15 @@ impl Step<'_> {
         if self.refuse_if_closed() {
             return;
         }
-        let Some(given) = self.given.get_mut(code) else {
+        if !self.given.contains_key(code) {
             self.state = State::Menu;
             return self.show_new(Screen::Outdated);
+        }
+        let banner = match comment {
+            Comment::Text(_) => Banner::CommentSaved,
+            Comment::Voice(_) => Banner::VoiceSaved,
         };
-        let (kind, banner) = match comment {
-            Comment::Text(_) => (CommentKind::Text, Banner::CommentSaved),
-            Comment::Voice(_) => (CommentKind::Voice, Banner::VoiceSaved),
-        };
-        given.comment = Some(kind);
-        self.effects.push(Effect::Comment {
+        self.effect(Effect::Comment {
             code: code.clone(),
             comment,
         });
