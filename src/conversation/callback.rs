@@ -6,11 +6,11 @@ use crate::domain::{
     ActivityCode, Constituency, Gender, Lang, PriorityCode, Province, Rating, Sector,
 };
 
+pub use super::campaigns::{CampaignCallback, MAX_CAMPAIGN_DAYS};
+pub use super::secretariat::StaffCallback;
+
 /// Telegram's limit on `callback_data`.
 pub const MAX_CALLBACK_BYTES: usize = 64;
-
-/// The longest a campaign made with the buttons may run: about a quarter.
-pub const MAX_CAMPAIGN_DAYS: u8 = 90;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Callback {
@@ -48,48 +48,14 @@ pub enum Callback {
     Help,
     Forget,
     ForgetConfirmed,
-    /// A page of the secretariat's summary (admins only; checked when handled).
-    Summary(u8),
-    /// Admins: build and send the export in this format.
-    Export(crate::domain::ExportFormat),
-    /// Admins: open (true) or close (false) the consultation window.
-    Window(bool),
-    /// Coordinators: ask to remind a campaign's members who have not finished…
-    Remind(i64),
-    /// …and, confirmed, send it.
-    RemindSend(i64),
-    /// The coordinator's campaigns again.
-    Campaigns,
-    /// Coordinators: a campaign's automatic reminders (3 days and 1 day before) on or off.
-    AutoRemind(i64, bool),
-    /// Coordinators: make a new campaign, step by step…
-    NewCampaign,
-    /// …on every activity (`None`) or one priority's…
-    CampaignScope(Option<PriorityCode>),
-    /// …or activities ticked one by one: a page of them…
-    CampaignPick(u8),
-    /// …one ticked or unticked…
-    CampaignToggle(ActivityCode),
-    /// …and done with ticking…
-    CampaignPicked,
-    /// …until the end of the day this many days from today.
-    CampaignDays(u8),
-    /// Admins: announce to everyone (`None`) or one constituency…
-    AnnounceTo(Option<Constituency>),
-    /// …send the announcement previewed…
-    AnnounceSend,
-    /// …or write its text again.
-    AnnounceEdit,
     /// Members: reminders on or off.
     Reminders(bool),
-    /// Members who opened another organisation's campaign link: switch their profile to it
-    /// (true) or keep it (false).
-    SwitchOrg {
-        campaign: i64,
-        switch: bool,
-    },
     /// A label-only button (page counter); tapping it changes nothing.
     Noop,
+    /// The secretariat's buttons (`flow::secretariat`).
+    Staff(StaffCallback),
+    /// Focal points' campaign buttons, and a member's answer to a campaign link (`flow::campaigns`).
+    Campaign(CampaignCallback),
 }
 
 impl Callback {
@@ -124,33 +90,15 @@ impl Callback {
             Help => "h".into(),
             Forget => "fg".into(),
             ForgetConfirmed => "fy".into(),
-            Summary(p) => format!("sm:{p}"),
-            Export(f) => format!("ex:{}", f.extension()),
-            Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
-            Remind(id) => format!("cr:{id}"),
-            RemindSend(id) => format!("cs:{id}"),
-            Campaigns => "cp".into(),
-            AutoRemind(id, on) => format!("ca:{id}:{}", if *on { "y" } else { "n" }),
-            NewCampaign => "cn".into(),
-            CampaignScope(None) => "cq:*".into(),
-            CampaignScope(Some(p)) => format!("cq:{p}"),
-            CampaignPick(p) => format!("ck:{p}"),
-            CampaignToggle(code) => format!("ct:{code}"),
-            CampaignPicked => "cz".into(),
-            CampaignDays(d) => format!("cd:{d}"),
-            AnnounceTo(None) => "an:*".into(),
-            AnnounceTo(Some(c)) => format!("an:{}", c.code()),
-            AnnounceSend => "as".into(),
-            AnnounceEdit => "ae".into(),
-            SwitchOrg { campaign, switch } => {
-                format!("so:{campaign}:{}", if *switch { "y" } else { "n" })
-            }
             Reminders(on) => format!("rm:{}", if *on { "y" } else { "n" }),
             Noop => "_".into(),
+            Staff(c) => c.encode(),
+            Campaign(c) => c.encode(),
         }
     }
 
     pub fn decode(data: &str) -> Option<Callback> {
+        use super::field::{activity, page};
         use Callback as C;
         if data.len() > MAX_CALLBACK_BYTES {
             return None;
@@ -158,13 +106,6 @@ impl Callback {
         let mut parts = data.split(':');
         let tag = parts.next()?;
         let fields: Vec<&str> = parts.collect();
-        let page = |s: &str| s.parse::<u8>().ok().filter(|p| *p < 100);
-        let activity = |s: &str| ActivityCode::parse(s).ok().filter(|c| c.as_str() == s);
-        let campaign_id = |s: &str| {
-            s.parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0 && id.to_string() == s)
-        };
         let decoded = match (tag, fields.as_slice()) {
             ("l", [l]) => C::Lang(crate::domain::Lang::parse(l).filter(|x| x.code() == *l)?),
             ("c", ["y"]) => C::Consent(true),
@@ -205,46 +146,12 @@ impl Callback {
             ("h", []) => C::Help,
             ("fg", []) => C::Forget,
             ("fy", []) => C::ForgetConfirmed,
-            ("sm", [p]) => C::Summary(page(p)?),
-            ("ex", ["csv"]) => C::Export(crate::domain::ExportFormat::Csv),
-            ("ex", ["xlsx"]) => C::Export(crate::domain::ExportFormat::Xlsx),
-            ("ex", ["json"]) => C::Export(crate::domain::ExportFormat::Json),
-            ("wn", ["o"]) => C::Window(true),
-            ("wn", ["c"]) => C::Window(false),
-            ("cr", [id]) => C::Remind(campaign_id(id)?),
-            ("cs", [id]) => C::RemindSend(campaign_id(id)?),
-            ("cp", []) => C::Campaigns,
-            ("ca", [id, "y"]) => C::AutoRemind(campaign_id(id)?, true),
-            ("ca", [id, "n"]) => C::AutoRemind(campaign_id(id)?, false),
-            ("cn", []) => C::NewCampaign,
-            ("cq", ["*"]) => C::CampaignScope(None),
-            ("cq", [p]) => C::CampaignScope(Some(
-                PriorityCode::parse(p).ok().filter(|c| c.as_str() == *p)?,
-            )),
-            ("ck", [p]) => C::CampaignPick(page(p)?),
-            ("ct", [code]) => C::CampaignToggle(activity(code)?),
-            ("cz", []) => C::CampaignPicked,
-            ("cd", [d]) => C::CampaignDays(
-                d.parse::<u8>()
-                    .ok()
-                    .filter(|d| (1..=MAX_CAMPAIGN_DAYS).contains(d))?,
-            ),
-            ("an", ["*"]) => C::AnnounceTo(None),
-            ("an", [c]) => C::AnnounceTo(Some(crate::domain::Constituency::parse(c)?)),
-            ("as", []) => C::AnnounceSend,
-            ("ae", []) => C::AnnounceEdit,
-            ("so", [id, "y"]) => C::SwitchOrg {
-                campaign: campaign_id(id)?,
-                switch: true,
-            },
-            ("so", [id, "n"]) => C::SwitchOrg {
-                campaign: campaign_id(id)?,
-                switch: false,
-            },
             ("rm", ["y"]) => C::Reminders(true),
             ("rm", ["n"]) => C::Reminders(false),
             ("_", []) => C::Noop,
-            _ => return None,
+            _ => StaffCallback::decode(tag, &fields)
+                .map(C::Staff)
+                .or_else(|| CampaignCallback::decode(tag, &fields).map(C::Campaign))?,
         };
         // Only the canonical spelling is accepted, so one meaning has one encoding.
         (decoded.encode() == data).then_some(decoded)

@@ -1,16 +1,20 @@
 //! The conversation core: plain Rust over plain data, no Telegram, no tokio.
 
 pub mod callback;
+pub mod campaigns;
 pub mod effect;
 pub mod facts;
+mod field;
 pub mod flow;
 pub mod input;
 pub mod needs;
 pub mod reply;
+pub mod secretariat;
 pub mod state;
 pub mod task;
 
 pub use callback::{Callback, MAX_CALLBACK_BYTES};
+pub use campaigns::{CampaignCallback, CampaignScreen};
 pub use effect::{Effect, ProfileField};
 pub use facts::{
     CampaignCard, CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite,
@@ -21,5 +25,6 @@ pub use input::{
 };
 pub use needs::Needs;
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
+pub use secretariat::{StaffCallback, StaffScreen};
 pub use state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 pub use task::Task;

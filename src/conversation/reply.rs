@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 use super::facts::CommentKind;
 use super::input::OtherKind;
 use crate::domain::{
-    ActivityCode, CommentError, Constituency, Lang, OrgChoice, PriorityCode, Profile, Rating,
+    ActivityCode, CommentError, Constituency, Lang, PriorityCode, Profile, Rating,
 };
+
+pub use super::campaigns::CampaignScreen;
+pub use super::secretariat::StaffScreen;
 
 /// Rows per page of each paged list: small enough for one phone screen.
 pub const ORG_PAGE: usize = 6;
@@ -87,15 +90,6 @@ pub enum Screen {
         draft: bool,
     },
     Declined,
-    /// A member who speaks for one organisation opened another's campaign link: switch?
-    SwitchOrg {
-        campaign: i64,
-        title: String,
-        from_side: Option<Constituency>,
-        from_org: Option<OrgChoice>,
-        to_side: Constituency,
-        to_org: Option<OrgChoice>,
-    },
     AskConstituency,
     AskOrganisation {
         constituency: Constituency,
@@ -163,105 +157,18 @@ pub enum Screen {
     CommentRejected(CommentError),
     /// `/start` in a group: a button that opens the private chat.
     GroupInvite,
-    /// A focal point's `/campaign` in their group: each open campaign with a button that
-    /// opens the private chat on its link (at most [`MAX_GROUP_CARDS`], soonest deadline first).
-    GroupCampaignCard {
-        cards: Vec<super::facts::CampaignCard>,
-    },
-    /// A focal point's `/campaign` in a group when their organisation has no open campaign.
-    GroupNoCampaign,
     /// A button that no longer means anything (old message, forged data).
     Outdated,
     /// A change asked for after the consultation closed.
     WindowClosed {
         since: DateTime<Utc>,
     },
-    /// The secretariat's summary: page 0 the totals, then one page per priority.
-    Summary {
-        summary: crate::domain::summary::Summary,
-        page: u8,
-    },
     /// An admin command from someone who is not an admin.
     NotAllowed,
-    /// Admins: the consultation window as it now stands, with open/close buttons.
-    WindowAdmin {
-        window: crate::domain::Window,
-        now: DateTime<Utc>,
-    },
-    WindowUsage,
-    /// Admins: pick the export's format.
-    ChooseExport,
-    AdminChanged {
-        user_id: i64,
-        added: bool,
-    },
-    AdminUsage,
-    /// Admins: who is now (or no longer) an organisation's focal point.
-    FocalChanged {
-        user_id: i64,
-        org: Option<crate::domain::Org>,
-    },
-    FocalUsage,
-    /// Admins: every focal point, by organisation, and how to change them.
-    FocalPoints {
-        list: Vec<crate::domain::FocalPoint>,
-    },
-    /// An admin may not remove themself: someone must remain who can add admins back.
-    AdminNotSelf,
-    /// A document too large to be a plan file.
-    FileTooLarge,
-    /// A coordinator's campaigns with their progress.
-    Campaigns {
-        list: Vec<crate::domain::CampaignProgress>,
-        /// Campaigns past their deadline are shown as closed, without buttons.
-        now: DateTime<Utc>,
-    },
-    ConfirmRemind {
-        campaign_id: i64,
-        title: String,
-        count: usize,
-    },
-    CampaignUsage,
-    /// An admin's announcement: who to…
-    AskAnnounceAudience,
-    /// …what to say…
-    AskAnnounceText {
-        audience: crate::domain::Audience,
-    },
-    /// …and how members will see it, with how many will get it, to confirm.
-    AnnouncePreview {
-        audience: crate::domain::Audience,
-        text: String,
-        recipients: u64,
-    },
-    /// Confirmed: the preview becomes this, and the progress follows in its own message.
-    AnnounceQueued {
-        audience: crate::domain::Audience,
-        recipients: u64,
-    },
-    /// The campaign dialog: its title…
-    AskCampaignTitle,
-    /// …the activities (all, a priority, or typed codes)…
-    AskCampaignScope {
-        title: String,
-    },
-    /// …or ticked one by one, a page at a time…
-    PickCampaignActivities {
-        title: String,
-        page: u8,
-        pages: u8,
-        /// This page's activities, and whether each is ticked.
-        items: Vec<(ActivityCode, bool)>,
-        chosen: usize,
-    },
-    /// …and the deadline: a few days ahead as buttons, or a typed date.
-    AskCampaignDeadline {
-        title: String,
-        activities: usize,
-        options: Vec<(u8, DateTime<Utc>)>,
-    },
-    /// A campaign command or button from someone who does not coordinate its organisation.
-    NotCoordinator,
+    /// The secretariat's screens (`flow::secretariat`, drawn by `render::secretariat`).
+    Staff(StaffScreen),
+    /// Focal points' campaign screens and a member's campaign question (`flow::campaigns`).
+    Campaign(CampaignScreen),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,9 +8,10 @@ mod toml_file;
 mod xlsx;
 
 pub use table::{COLUMNS, PLAN_KEYS};
+pub use table::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 pub use template::{write_csv_template, write_xlsx_template};
 pub use toml_file::from_toml;
-pub use xlsx::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_UNPACKED_BYTES};
+pub use xlsx::MAX_UNPACKED_BYTES;
 
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;

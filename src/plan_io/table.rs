@@ -14,10 +14,15 @@
 
 use std::collections::HashMap;
 
-use super::xlsx::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 use crate::domain::plan::{ActivityDraft, Located, PlanDraft, PriorityDraft};
+use crate::domain::plan::{MAX_ACTIVITIES, MAX_PRIORITIES};
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;
+
+/// Rows of a plan sheet: settings and comment rows, a header, then one row per activity.
+pub const MAX_SHEET_ROWS: usize = MAX_ACTIVITIES + MAX_PRIORITIES + 100;
+/// Columns: the template's 13 and room for the notes people add beside them (A to AX).
+pub const MAX_SHEET_COLUMNS: usize = 50;
 
 /// Settings rows above the header: `key | value`.
 pub const PLAN_KEYS: [&str; 5] = [

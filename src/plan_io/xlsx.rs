@@ -11,8 +11,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::table::{from_rows, Row};
-use crate::domain::plan::{MAX_ACTIVITIES, MAX_PRIORITIES};
+use super::table::{from_rows, Row, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS};
 use crate::domain::plan_problem::{Place, PlanProblem, ProblemKind};
 use crate::domain::Plan;
 
@@ -21,10 +20,6 @@ use crate::domain::Plan;
 pub const MAX_UNPACKED_BYTES: u64 = 16 * 1024 * 1024;
 /// Parts in the archive (the template has about a dozen).
 const MAX_PARTS: usize = 200;
-/// Rows of a plan sheet: settings and comment rows, a header, then one row per activity.
-pub const MAX_SHEET_ROWS: usize = MAX_ACTIVITIES + MAX_PRIORITIES + 100;
-/// Columns: the template's 13 and room for the notes people add beside them (A to AX).
-pub const MAX_SHEET_COLUMNS: usize = 50;
 
 fn problem(kind: ProblemKind) -> Vec<PlanProblem> {
     vec![PlanProblem::new(Place::File, None, kind)]

@@ -619,7 +619,7 @@ fn a_focal_point_posts_the_campaign_card_in_a_group_and_nothing_else_happens_the
     m.coordinates = Some("CCAWDU".into());
     assert_eq!(
         screen(&m.command(Command::Campaign(CampaignArg::List))),
-        &Screen::GroupNoCampaign
+        &Screen::Campaign(CampaignScreen::GroupNoCampaign)
     );
     let org = Org::built_in(reference::organisation("CCAWDU").unwrap());
     m.cards = (1..=5)
@@ -631,7 +631,7 @@ fn a_focal_point_posts_the_campaign_card_in_a_group_and_nothing_else_happens_the
         })
         .collect();
     let posted = m.command(Command::Campaign(CampaignArg::List));
-    let Screen::GroupCampaignCard { cards } = screen(&posted) else {
+    let Screen::Campaign(CampaignScreen::GroupCampaignCard { cards }) = screen(&posted) else {
         panic!("the card: {posted:?}");
     };
     assert_eq!(
@@ -777,7 +777,7 @@ fn the_summary_is_for_admins_only_and_audited() {
     let refused = member.command(Command::Summary);
     assert_eq!(screen(&refused), &Screen::NotAllowed);
     assert!(refused.effects.is_empty());
-    let forged = member.tap(Callback::Summary(1));
+    let forged = member.tap(Callback::Staff(StaffCallback::Summary(1)));
     assert_eq!(
         (screen(&forged), forged.notice),
         (&Screen::NotAllowed, Some(Notice::Outdated))
@@ -786,7 +786,10 @@ fn the_summary_is_for_admins_only_and_audited() {
     let mut admin = Member::onboarded(Lang::En);
     admin.is_admin = true;
     let totals = admin.command(Command::Summary);
-    assert!(matches!(screen(&totals), Screen::Summary { page: 0, .. }));
+    assert!(matches!(
+        screen(&totals),
+        Screen::Staff(StaffScreen::Summary { page: 0, .. })
+    ));
     assert_eq!(
         totals.effects,
         [Effect::Audit {
@@ -795,9 +798,12 @@ fn the_summary_is_for_admins_only_and_audited() {
             subject: None,
         }]
     );
-    let last = admin.tap(Callback::Summary(99));
+    let last = admin.tap(Callback::Staff(StaffCallback::Summary(99)));
     assert!(
-        matches!(screen(&last), Screen::Summary { page: 4, .. }),
+        matches!(
+            screen(&last),
+            Screen::Staff(StaffScreen::Summary { page: 4, .. })
+        ),
         "clamped to the last priority"
     );
 }
@@ -811,7 +817,10 @@ fn the_summary_comes_with_its_chart_once() {
         [Task::Chart(_)]
     ));
     assert!(
-        admin.tap(Callback::Summary(1)).tasks.is_empty(),
+        admin
+            .tap(Callback::Staff(StaffCallback::Summary(1)))
+            .tasks
+            .is_empty(),
         "turning pages sends no new chart"
     );
 }
@@ -830,7 +839,10 @@ fn admin_commands_and_buttons_do_nothing_for_members() {
         assert_eq!(screen(&out), &Screen::NotAllowed, "{cmd:?}");
         assert!(out.effects.is_empty() && out.tasks.is_empty(), "{cmd:?}");
     }
-    for forged in [Callback::Export(ExportFormat::Csv), Callback::Window(false)] {
+    for forged in [
+        Callback::Staff(StaffCallback::Export(ExportFormat::Csv)),
+        Callback::Staff(StaffCallback::Window(false)),
+    ] {
         let out = member.tap(forged.clone());
         assert_eq!(screen(&out), &Screen::NotAllowed, "{forged:?}");
         assert!(out.effects.is_empty() && out.tasks.is_empty());
@@ -855,20 +867,24 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     admin.is_admin = true; // no member consent needed for secretariat work
     let closed = admin.command(Command::Window(WindowArg::Close));
     assert!(!admin.window.open);
-    assert!(matches!(screen(&closed), Screen::WindowAdmin { window, .. } if !window.open));
+    assert!(
+        matches!(screen(&closed), Screen::Staff(StaffScreen::WindowAdmin { window, .. }) if !window.open)
+    );
     assert!(closed.effects.contains(&Effect::Audit {
         action: "window",
         detail: "closed".into(),
         subject: None,
     }));
-    let reopened = admin.tap(Callback::Window(true));
+    let reopened = admin.tap(Callback::Staff(StaffCallback::Window(true)));
     assert!(admin.window.open && admin.window.until.is_none());
-    assert!(matches!(screen(&reopened), Screen::WindowAdmin { window, .. } if window.open));
+    assert!(
+        matches!(screen(&reopened), Screen::Staff(StaffScreen::WindowAdmin { window, .. }) if window.open)
+    );
     let until = now() + chrono::Duration::days(30);
     admin.command(Command::Window(WindowArg::Open(Some(until))));
     assert_eq!(admin.window.until, Some(until));
     let past = admin.command(Command::Window(WindowArg::Open(Some(now()))));
-    assert_eq!(screen(&past), &Screen::WindowUsage);
+    assert_eq!(screen(&past), &Screen::Staff(StaffScreen::WindowUsage));
     assert!(past.effects.is_empty());
 
     let added = admin.command(Command::Admin(AdminArg::Add(7)));
@@ -885,7 +901,7 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     );
     assert_eq!(added.tasks, [Task::RefreshMenu(7)], "their menu follows");
     let myself = admin.command(Command::Admin(AdminArg::Remove(42)));
-    assert_eq!(screen(&myself), &Screen::AdminNotSelf);
+    assert_eq!(screen(&myself), &Screen::Staff(StaffScreen::AdminNotSelf));
     assert!(myself.effects.is_empty());
 }
 
@@ -915,7 +931,7 @@ fn an_admin_names_and_removes_focal_points() {
         );
         assert_eq!(out.tasks, [Task::RefreshMenu(77)]);
         assert!(
-            matches!(screen(&out), Screen::FocalChanged { org: Some(o), .. } if o.code == code)
+            matches!(screen(&out), Screen::Staff(StaffScreen::FocalChanged { org: Some(o), .. }) if o.code == code)
         );
     }
     let unknown = admin.command(Command::Focal(FocalArg::Add {
@@ -923,7 +939,7 @@ fn an_admin_names_and_removes_focal_points() {
         user_id: 77,
     }));
     assert!(unknown.effects.is_empty());
-    assert_eq!(screen(&unknown), &Screen::FocalUsage);
+    assert_eq!(screen(&unknown), &Screen::Staff(StaffScreen::FocalUsage));
     let removed = admin.command(Command::Focal(FocalArg::Remove(77)));
     assert_eq!(removed.effects[0], Effect::RemoveCoordinator(77));
 
@@ -944,7 +960,7 @@ fn an_admin_names_and_removes_focal_points() {
     );
     assert_eq!(
         screen(&admin.command(Command::Focal(FocalArg::List))),
-        &Screen::FocalPoints { list: vec![] }
+        &Screen::Staff(StaffScreen::FocalPoints { list: vec![] })
     );
     for usage in [
         "/focal x",
@@ -980,7 +996,7 @@ fn an_admin_uploading_a_file_starts_an_import_and_a_huge_one_is_refused() {
     );
     let huge = admin.send(doc(20_000_000));
     assert!(huge.tasks.is_empty());
-    assert_eq!(screen(&huge), &Screen::FileTooLarge);
+    assert_eq!(screen(&huge), &Screen::Staff(StaffScreen::FileTooLarge));
 }
 
 #[test]
@@ -1038,24 +1054,33 @@ fn reminders_can_be_turned_off_and_on_in_settings() {
 fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     let mut m = Member::onboarded(Lang::En);
     for cb in [
-        Callback::Remind(3),
-        Callback::RemindSend(3),
-        Callback::Campaigns,
-        Callback::AutoRemind(3, false),
+        Callback::Campaign(CampaignCallback::Remind(3)),
+        Callback::Campaign(CampaignCallback::RemindSend(3)),
+        Callback::Campaign(CampaignCallback::Campaigns),
+        Callback::Campaign(CampaignCallback::AutoRemind(3, false)),
     ] {
         let out = m.tap(cb);
         assert!(out.effects.is_empty() && out.tasks.is_empty());
-        assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+        assert_eq!(
+            out.replies[0].screen,
+            Screen::Campaign(CampaignScreen::NotCoordinator)
+        );
     }
     // A coordinator, but the campaign is not among their organisation's.
     m.coordinates = Some("CCAWDU".into());
     m.campaigns = Some(vec![]);
-    let out = m.tap(Callback::RemindSend(3));
+    let out = m.tap(Callback::Campaign(CampaignCallback::RemindSend(3)));
     assert!(out.tasks.is_empty());
-    assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
-    let out = m.tap(Callback::AutoRemind(3, false));
+    assert_eq!(
+        out.replies[0].screen,
+        Screen::Campaign(CampaignScreen::NotCoordinator)
+    );
+    let out = m.tap(Callback::Campaign(CampaignCallback::AutoRemind(3, false)));
     assert!(out.effects.is_empty());
-    assert_eq!(out.replies[0].screen, Screen::NotCoordinator);
+    assert_eq!(
+        out.replies[0].screen,
+        Screen::Campaign(CampaignScreen::NotCoordinator)
+    );
 }
 
 #[test]
@@ -1066,19 +1091,25 @@ fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
     m.coordinates = Some("CCAWDU".into());
     m.campaigns = Some(vec![]);
     let asked = m.command(Command::Campaign(CampaignArg::Guided));
-    assert_eq!(screen(&asked), &Screen::AskCampaignTitle);
+    assert_eq!(
+        screen(&asked),
+        &Screen::Campaign(CampaignScreen::AskCampaignTitle)
+    );
 
     for bad in ["   ", &"x".repeat(MAX_TITLE_CHARS + 1)] {
         let again = m.send(Input::Text(bad.to_string()));
         assert_eq!(again.replies[0].banner, Some(Banner::CampaignTitleInvalid));
-        assert_eq!(screen(&again), &Screen::AskCampaignTitle);
+        assert_eq!(
+            screen(&again),
+            &Screen::Campaign(CampaignScreen::AskCampaignTitle)
+        );
     }
     let scope = m.send(Input::Text("  Garment workers' voice ".into()));
     assert_eq!(
         screen(&scope),
-        &Screen::AskCampaignScope {
+        &Screen::Campaign(CampaignScreen::AskCampaignScope {
             title: "Garment workers' voice".into()
-        }
+        })
     );
     // A restart here keeps the answers given so far.
     assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
@@ -1086,18 +1117,23 @@ fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
     let bad = m.send(Input::Text("P1.1,Z9.9".into()));
     assert_eq!(bad.replies[0].banner, Some(Banner::CampaignScopeInvalid));
     // A deadline button before its question: the current question again.
-    let early = m.tap(Callback::CampaignDays(7));
+    let early = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(7)));
     assert_eq!(early.notice, Some(Notice::Outdated));
     assert!(early.tasks.is_empty());
-    assert!(matches!(screen(&early), Screen::AskCampaignScope { .. }));
+    assert!(matches!(
+        screen(&early),
+        Screen::Campaign(CampaignScreen::AskCampaignScope { .. })
+    ));
 
     let p1 = PriorityCode::parse("P1").unwrap();
-    let deadline = m.tap(Callback::CampaignScope(Some(p1.clone())));
-    let Screen::AskCampaignDeadline {
+    let deadline = m.tap(Callback::Campaign(CampaignCallback::CampaignScope(Some(
+        p1.clone(),
+    ))));
+    let Screen::Campaign(CampaignScreen::AskCampaignDeadline {
         activities,
         options,
         ..
-    } = screen(&deadline)
+    }) = screen(&deadline)
     else {
         panic!("{deadline:?}");
     };
@@ -1110,7 +1146,7 @@ fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
     let past = m.send(Input::Text("2020-01-31".into()));
     assert_eq!(past.replies[0].banner, Some(Banner::CampaignDateInvalid));
 
-    let made = m.tap(Callback::CampaignDays(14));
+    let made = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(14)));
     assert_eq!(
         made.tasks,
         [Task::CreateCampaign {
@@ -1122,7 +1158,7 @@ fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
     );
     assert_eq!(m.state, State::Menu);
     // The same button again (a double tap): nothing more is made.
-    let again = m.tap(Callback::CampaignDays(14));
+    let again = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(14)));
     assert!(again.tasks.is_empty());
     assert_eq!(again.notice, Some(Notice::Outdated));
     assert_eq!(screen(&again), &Screen::Outdated);
@@ -1133,7 +1169,7 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
     let mut m = Member::onboarded(Lang::Km);
     m.coordinates = Some("CCAWDU".into());
     m.campaigns = Some(vec![]);
-    m.tap(Callback::NewCampaign);
+    m.tap(Callback::Campaign(CampaignCallback::NewCampaign));
     m.send(Input::Text("Builders".into()));
     m.send(Input::Text("P2.1, P2.3".into()));
     let made = m.send(Input::Text("2027-01-31".into()));
@@ -1147,24 +1183,30 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
         }]
     );
 
-    m.tap(Callback::NewCampaign);
-    let cancelled = m.tap(Callback::Campaigns);
-    assert!(matches!(screen(&cancelled), Screen::Campaigns { .. }));
+    m.tap(Callback::Campaign(CampaignCallback::NewCampaign));
+    let cancelled = m.tap(Callback::Campaign(CampaignCallback::Campaigns));
+    assert!(matches!(
+        screen(&cancelled),
+        Screen::Campaign(CampaignScreen::Campaigns { .. })
+    ));
     assert_eq!(m.state, State::Menu);
     let after = m.send(Input::Text("Not a title any more".into()));
     assert!(after.tasks.is_empty());
     assert_eq!(screen(&after), &Screen::Hint(Hint::UseButtons));
 
     // Someone no longer a focal point, in the middle of the dialog: refused, nothing made.
-    m.tap(Callback::NewCampaign);
+    m.tap(Callback::Campaign(CampaignCallback::NewCampaign));
     m.coordinates = None;
     let refused = m.send(Input::Text("Title".into()));
     assert!(refused.tasks.is_empty());
-    assert_eq!(screen(&refused), &Screen::NotCoordinator);
+    assert_eq!(
+        screen(&refused),
+        &Screen::Campaign(CampaignScreen::NotCoordinator)
+    );
     assert_eq!(m.state, State::Menu);
     assert_eq!(
-        screen(&m.tap(Callback::NewCampaign)),
-        &Screen::NotCoordinator
+        screen(&m.tap(Callback::Campaign(CampaignCallback::NewCampaign))),
+        &Screen::Campaign(CampaignScreen::NotCoordinator)
     );
 }
 
@@ -1180,28 +1222,33 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     let workers = Audience::Constituency(Constituency::Workers);
     assert_eq!(
         screen(&m.command(Command::Announce(AnnounceArg::Ask))),
-        &Screen::AskAnnounceAudience
+        &Screen::Staff(StaffScreen::AskAnnounceAudience)
     );
     assert_eq!(
-        screen(&m.tap(Callback::AnnounceTo(Some(Constituency::Workers)))),
-        &Screen::AskAnnounceText {
+        screen(&m.tap(Callback::Staff(StaffCallback::AnnounceTo(Some(
+            Constituency::Workers
+        ))))),
+        &Screen::Staff(StaffScreen::AskAnnounceText {
             audience: workers.clone()
-        }
+        })
     );
     for bad in ["  ".to_string(), "x".repeat(3501)] {
         let again = m.send(Input::Text(bad));
         assert_eq!(again.replies[0].banner, Some(Banner::AnnounceTextInvalid));
-        assert!(matches!(screen(&again), Screen::AskAnnounceText { .. }));
+        assert!(matches!(
+            screen(&again),
+            Screen::Staff(StaffScreen::AskAnnounceText { .. })
+        ));
     }
     m.audience_size = Some(42);
     let preview = m.send(Input::Text(" Meeting on <Friday> & Saturday ".into()));
     assert_eq!(
         screen(&preview),
-        &Screen::AnnouncePreview {
+        &Screen::Staff(StaffScreen::AnnouncePreview {
             audience: workers.clone(),
             text: "Meeting on <Friday> & Saturday".into(),
             recipients: 42,
-        }
+        })
     );
     assert!(
         preview.tasks.is_empty(),
@@ -1211,11 +1258,11 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
 
     assert!(matches!(
-        screen(&m.tap(Callback::AnnounceEdit)),
-        Screen::AskAnnounceText { .. }
+        screen(&m.tap(Callback::Staff(StaffCallback::AnnounceEdit))),
+        Screen::Staff(StaffScreen::AskAnnounceText { .. })
     ));
     m.send(Input::Text("Meeting on Friday".into()));
-    let sent = m.tap(Callback::AnnounceSend);
+    let sent = m.tap(Callback::Staff(StaffCallback::AnnounceSend));
     assert_eq!(
         sent.tasks,
         [Task::Announce {
@@ -1225,14 +1272,14 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     );
     assert_eq!(
         screen(&sent),
-        &Screen::AnnounceQueued {
+        &Screen::Staff(StaffScreen::AnnounceQueued {
             audience: workers,
             recipients: 42
-        }
+        })
     );
     assert_eq!(m.state, State::Menu);
     // A second tap on the same preview sends nothing more.
-    let twice = m.tap(Callback::AnnounceSend);
+    let twice = m.tap(Callback::Staff(StaffCallback::AnnounceSend));
     assert!(twice.tasks.is_empty());
     assert_eq!(twice.notice, Some(Notice::Outdated));
 }
@@ -1245,18 +1292,21 @@ fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
     ))));
     assert!(matches!(
         screen(&to_org),
-        Screen::AskAnnounceText { audience: Audience::Organisation(c) } if c == "CCAWDU"
+        Screen::Staff(StaffScreen::AskAnnounceText { audience: Audience::Organisation(c) }) if c == "CCAWDU"
     ));
     let invalid = m.command(Command::Announce(AnnounceArg::Invalid));
     assert_eq!(
         invalid.replies[0].banner,
         Some(Banner::AnnounceAudienceInvalid)
     );
-    assert_eq!(screen(&invalid), &Screen::AskAnnounceAudience);
+    assert_eq!(
+        screen(&invalid),
+        &Screen::Staff(StaffScreen::AskAnnounceAudience)
+    );
     let typed = m.send(Input::Text("org:BFTU".into()));
     assert!(matches!(
         screen(&typed),
-        Screen::AskAnnounceText { audience: Audience::Organisation(c) } if c == "BFTU"
+        Screen::Staff(StaffScreen::AskAnnounceText { audience: Audience::Organisation(c) }) if c == "BFTU"
     ));
     // The admin loses the role mid-way: what they type next is refused, nothing is queued.
     m.is_admin = false;
@@ -1270,9 +1320,9 @@ fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
         &Screen::NotAllowed
     );
     for forged in [
-        Callback::AnnounceTo(None),
-        Callback::AnnounceEdit,
-        Callback::AnnounceSend,
+        Callback::Staff(StaffCallback::AnnounceTo(None)),
+        Callback::Staff(StaffCallback::AnnounceEdit),
+        Callback::Staff(StaffCallback::AnnounceSend),
     ] {
         let out = member.tap(forged);
         assert!(out.tasks.is_empty() && out.effects.is_empty());
@@ -1308,17 +1358,20 @@ fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
         progress(2, now() + chrono::Duration::days(1)),
     ]);
     for cb in [
-        Callback::Remind(1),
-        Callback::RemindSend(1),
-        Callback::AutoRemind(1, false),
+        Callback::Campaign(CampaignCallback::Remind(1)),
+        Callback::Campaign(CampaignCallback::RemindSend(1)),
+        Callback::Campaign(CampaignCallback::AutoRemind(1, false)),
     ] {
         let out = m.tap(cb);
         assert!(out.effects.is_empty() && out.tasks.is_empty(), "{out:?}");
         assert_eq!(out.notice, Some(Notice::Closed));
-        assert!(matches!(screen(&out), Screen::Campaigns { .. }));
+        assert!(matches!(
+            screen(&out),
+            Screen::Campaign(CampaignScreen::Campaigns { .. })
+        ));
     }
     // The open one still works.
-    let open = m.tap(Callback::RemindSend(2));
+    let open = m.tap(Callback::Campaign(CampaignCallback::RemindSend(2)));
     assert_eq!(open.tasks, [Task::Remind { campaign_id: 2 }]);
 }
 
@@ -1329,13 +1382,13 @@ fn a_focal_point_ticks_activities_one_by_one() {
     m.campaigns = Some(vec![]);
     m.command(Command::Campaign(CampaignArg::Guided));
     m.send(Input::Text("Hand-picked".into()));
-    let first = m.tap(Callback::CampaignPick(0));
-    let Screen::PickCampaignActivities {
+    let first = m.tap(Callback::Campaign(CampaignCallback::CampaignPick(0)));
+    let Screen::Campaign(CampaignScreen::PickCampaignActivities {
         items,
         chosen: 0,
         pages,
         ..
-    } = screen(&first)
+    }) = screen(&first)
     else {
         panic!("{first:?}");
     };
@@ -1343,40 +1396,49 @@ fn a_focal_point_ticks_activities_one_by_one() {
     assert!(*pages > 1);
     // Done with nothing ticked: nothing happens.
     assert_eq!(
-        m.tap(Callback::CampaignPicked).notice,
+        m.tap(Callback::Campaign(CampaignCallback::CampaignPicked))
+            .notice,
         Some(Notice::NothingToDo)
     );
 
-    m.tap(Callback::CampaignToggle(code("P3.1")));
-    m.tap(Callback::CampaignToggle(code("P2.1")));
-    let ticked = m.tap(Callback::CampaignToggle(code("P1.2")));
+    m.tap(Callback::Campaign(CampaignCallback::CampaignToggle(code(
+        "P3.1",
+    ))));
+    m.tap(Callback::Campaign(CampaignCallback::CampaignToggle(code(
+        "P2.1",
+    ))));
+    let ticked = m.tap(Callback::Campaign(CampaignCallback::CampaignToggle(code(
+        "P1.2",
+    ))));
     assert!(matches!(
         screen(&ticked),
-        Screen::PickCampaignActivities { chosen: 3, .. }
+        Screen::Campaign(CampaignScreen::PickCampaignActivities { chosen: 3, .. })
     ));
-    let unticked = m.tap(Callback::CampaignToggle(code("P2.1")));
+    let unticked = m.tap(Callback::Campaign(CampaignCallback::CampaignToggle(code(
+        "P2.1",
+    ))));
     assert!(matches!(
         screen(&unticked),
-        Screen::PickCampaignActivities {
+        Screen::Campaign(CampaignScreen::PickCampaignActivities {
             chosen: 2,
             page: 0,
             ..
-        }
+        })
     ));
-    let second = m.tap(Callback::CampaignPick(1));
+    let second = m.tap(Callback::Campaign(CampaignCallback::CampaignPick(1)));
     assert!(matches!(
         screen(&second),
-        Screen::PickCampaignActivities { page: 1, .. }
+        Screen::Campaign(CampaignScreen::PickCampaignActivities { page: 1, .. })
     ));
     // A restart while ticking keeps the ticks.
     assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
 
-    let deadline = m.tap(Callback::CampaignPicked);
+    let deadline = m.tap(Callback::Campaign(CampaignCallback::CampaignPicked));
     assert!(matches!(
         screen(&deadline),
-        Screen::AskCampaignDeadline { activities: 2, .. }
+        Screen::Campaign(CampaignScreen::AskCampaignDeadline { activities: 2, .. })
     ));
-    let made = m.tap(Callback::CampaignDays(7));
+    let made = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(7)));
     let [Task::CreateCampaign { activities, .. }] = &made.tasks[..] else {
         panic!("{made:?}");
     };

@@ -8,7 +8,10 @@ use dwcp_feedback::conversation::reply::{
     Banner, Hint, MineItem, Placement, PriorityProgress, Progress, Reply, Screen, MAX_GROUP_CARDS,
     ORG_PAGE,
 };
-use dwcp_feedback::conversation::{Callback, CommentKind, OtherKind, MAX_CALLBACK_BYTES};
+use dwcp_feedback::conversation::{
+    Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind, StaffCallback, StaffScreen,
+    MAX_CALLBACK_BYTES,
+};
 use dwcp_feedback::domain::*;
 use dwcp_feedback::messages::{render, Action};
 use support::fake_telegram::parse_html;
@@ -25,22 +28,22 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     let long_name = OrgChoice::Named("ស".repeat(120));
     let mut screens = vec![
         Screen::Declined,
-        Screen::SwitchOrg {
+        Screen::Campaign(CampaignScreen::SwitchOrg {
             campaign: i64::MAX,
             title: "<ការស្ទង់មតិ> & ".repeat(7),
             from_side: Some(Constituency::Workers),
             from_org: Some(long_name.clone()),
             to_side: Constituency::Employers,
             to_org: Some(long_name),
-        },
-        Screen::SwitchOrg {
+        }),
+        Screen::Campaign(CampaignScreen::SwitchOrg {
             campaign: 1,
             title: "Poll".into(),
             from_side: None,
             from_org: None,
             to_side: Constituency::Workers,
             to_org: None,
-        },
+        }),
         Screen::AskConstituency,
         Screen::AskSector,
         Screen::AskGender,
@@ -64,68 +67,68 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         },
         Screen::WindowClosed { since: closed() },
         Screen::NotAllowed,
-        Screen::WindowAdmin {
+        Screen::Staff(StaffScreen::WindowAdmin {
             window: Window {
                 open: false,
                 until: None,
                 changed_at: closed(),
             },
             now: closed(),
-        },
-        Screen::WindowAdmin {
+        }),
+        Screen::Staff(StaffScreen::WindowAdmin {
             window: Window {
                 open: true,
                 until: Some(closed() + chrono::Duration::days(9)),
                 changed_at: closed(),
             },
             now: closed(),
-        },
-        Screen::WindowUsage,
-        Screen::ChooseExport,
-        Screen::AdminChanged {
+        }),
+        Screen::Staff(StaffScreen::WindowUsage),
+        Screen::Staff(StaffScreen::ChooseExport),
+        Screen::Staff(StaffScreen::AdminChanged {
             user_id: 123,
             added: true,
-        },
-        Screen::AdminChanged {
+        }),
+        Screen::Staff(StaffScreen::AdminChanged {
             user_id: 123,
             added: false,
-        },
-        Screen::AdminUsage,
-        Screen::CampaignUsage,
-        Screen::NotCoordinator,
-        Screen::Campaigns {
+        }),
+        Screen::Staff(StaffScreen::AdminUsage),
+        Screen::Campaign(CampaignScreen::CampaignUsage),
+        Screen::Campaign(CampaignScreen::NotCoordinator),
+        Screen::Campaign(CampaignScreen::Campaigns {
             list: vec![],
             now: chrono::Utc::now(),
-        },
+        }),
         // Open campaigns, with their buttons…
-        Screen::Campaigns {
+        Screen::Campaign(CampaignScreen::Campaigns {
             list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
             now: chrono::Utc::now() - chrono::Duration::days(1),
-        },
+        }),
         // …and closed ones.
-        Screen::Campaigns {
+        Screen::Campaign(CampaignScreen::Campaigns {
             list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
             now: chrono::Utc::now() + chrono::Duration::days(1),
-        },
-        Screen::ConfirmRemind {
+        }),
+        Screen::Campaign(CampaignScreen::ConfirmRemind {
             campaign_id: 7,
             title: "<ការពិគ្រោះ> & \"2027\"".repeat(4),
             count: 1234,
-        },
-        Screen::AdminNotSelf,
-        Screen::FileTooLarge,
+        }),
+        Screen::Staff(StaffScreen::AdminNotSelf),
+        Screen::Staff(StaffScreen::FileTooLarge),
         Screen::AllRated { progress },
         Screen::Help,
         Screen::ConfirmForget,
         Screen::Forgotten,
         Screen::GroupInvite,
-        Screen::GroupNoCampaign,
-        Screen::AskCampaignTitle,
-        Screen::AskAnnounceAudience,
-        Screen::FocalUsage,
-        Screen::FocalPoints { list: vec![] },
+        Screen::Campaign(CampaignScreen::GroupNoCampaign),
+        Screen::Campaign(CampaignScreen::AskCampaignTitle),
+        Screen::Staff(StaffScreen::AskAnnounceAudience),
+        Screen::Staff(StaffScreen::FocalUsage),
+        Screen::Staff(StaffScreen::FocalPoints { list: vec![] }),
         // More focal points than one message holds: cut, whole lines only.
-        Screen::FocalPoints {
+        Screen::Staff(StaffScreen::FocalPoints {
             list: (0..400)
                 .map(|i| dwcp_feedback::store::FocalPoint {
                     org_code: if i % 2 == 0 {
@@ -137,37 +140,37 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                     first_name: Some("<Sokha> & ស្រីមុំ".repeat(3)),
                 })
                 .collect(),
-        },
-        Screen::FocalChanged {
+        }),
+        Screen::Staff(StaffScreen::FocalChanged {
             user_id: i64::MAX,
             org: Some(Org::built_in(reference::organisation("CCAWDU").unwrap())),
-        },
-        Screen::FocalChanged {
+        }),
+        Screen::Staff(StaffScreen::FocalChanged {
             user_id: 1,
             org: None,
-        },
-        Screen::AskAnnounceText {
+        }),
+        Screen::Staff(StaffScreen::AskAnnounceText {
             audience: Audience::Organisation("ABCDEFGHIJ-KLMN.OP_Q".into()),
-        },
-        Screen::AnnouncePreview {
+        }),
+        Screen::Staff(StaffScreen::AnnouncePreview {
             audience: Audience::Constituency(Constituency::Employers),
             // The longest text an admin may write, every character one that HTML escapes.
             text: "<&>".repeat(3500 / 3),
             recipients: 50_000,
-        },
-        Screen::AnnouncePreview {
+        }),
+        Screen::Staff(StaffScreen::AnnouncePreview {
             audience: Audience::All,
             text: "ការប្រជុំ".into(),
             recipients: 0,
-        },
-        Screen::AnnounceQueued {
+        }),
+        Screen::Staff(StaffScreen::AnnounceQueued {
             audience: Audience::All,
             recipients: 12_345,
-        },
-        Screen::AskCampaignScope {
+        }),
+        Screen::Campaign(CampaignScreen::AskCampaignScope {
             title: "<Garment> & footwear ".repeat(5),
-        },
-        Screen::PickCampaignActivities {
+        }),
+        Screen::Campaign(CampaignScreen::PickCampaignActivities {
             title: "<Garment> & footwear ".repeat(5),
             page: 1,
             pages: 3,
@@ -179,8 +182,8 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 .map(|(i, a)| (a.code.clone(), i % 2 == 0))
                 .collect(),
             chosen: 3,
-        },
-        Screen::AskCampaignDeadline {
+        }),
+        Screen::Campaign(CampaignScreen::AskCampaignDeadline {
             title: "<Garment> & footwear ".repeat(5),
             activities: 15,
             options: [7u8, 14, 28]
@@ -192,8 +195,8 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                     )
                 })
                 .collect(),
-        },
-        Screen::GroupCampaignCard {
+        }),
+        Screen::Campaign(CampaignScreen::GroupCampaignCard {
             cards: (0..MAX_GROUP_CARDS)
                 .map(|_| dwcp_feedback::conversation::CampaignCard {
                     title: "Garment & <footwear> workers' voice ".repeat(3)[..100].to_string(),
@@ -209,7 +212,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                     },
                 })
                 .collect(),
-        },
+        }),
         Screen::Outdated,
         Screen::CommentRejected(CommentError::Empty),
         Screen::CommentRejected(CommentError::TooLong),
@@ -309,10 +312,10 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         .collect();
     let summary = dwcp_feedback::domain::summary::Summary::new(plan, members, &cells);
     for page in 0..=plan.priorities.len() as u8 {
-        screens.push(Screen::Summary {
+        screens.push(Screen::Staff(StaffScreen::Summary {
             summary: summary.clone(),
             page,
-        });
+        }));
     }
     for hint in [
         Hint::UseButtons,
@@ -511,38 +514,44 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Help,
         Callback::Forget,
         Callback::ForgetConfirmed,
-        Callback::Summary(3),
-        Callback::Export(dwcp_feedback::domain::ExportFormat::Xlsx),
-        Callback::Window(true),
-        Callback::Window(false),
-        Callback::Remind(1),
-        Callback::Remind(i64::MAX),
-        Callback::RemindSend(i64::MAX),
-        Callback::Campaigns,
-        Callback::NewCampaign,
-        Callback::CampaignPick(99),
-        Callback::CampaignToggle(ActivityCode::parse("ABCDEFGHIJKL").unwrap()),
-        Callback::CampaignPicked,
-        Callback::AutoRemind(i64::MAX, true),
-        Callback::AutoRemind(1, false),
-        Callback::AnnounceTo(None),
-        Callback::AnnounceTo(Some(Constituency::Other)),
-        Callback::AnnounceSend,
-        Callback::AnnounceEdit,
-        Callback::CampaignScope(None),
-        Callback::CampaignScope(Some(PriorityCode::parse("ABCDEFGHIJKL").unwrap())),
-        Callback::CampaignDays(1),
-        Callback::CampaignDays(90),
+        Callback::Staff(StaffCallback::Summary(3)),
+        Callback::Staff(StaffCallback::Export(
+            dwcp_feedback::domain::ExportFormat::Xlsx,
+        )),
+        Callback::Staff(StaffCallback::Window(true)),
+        Callback::Staff(StaffCallback::Window(false)),
+        Callback::Campaign(CampaignCallback::Remind(1)),
+        Callback::Campaign(CampaignCallback::Remind(i64::MAX)),
+        Callback::Campaign(CampaignCallback::RemindSend(i64::MAX)),
+        Callback::Campaign(CampaignCallback::Campaigns),
+        Callback::Campaign(CampaignCallback::NewCampaign),
+        Callback::Campaign(CampaignCallback::CampaignPick(99)),
+        Callback::Campaign(CampaignCallback::CampaignToggle(
+            ActivityCode::parse("ABCDEFGHIJKL").unwrap(),
+        )),
+        Callback::Campaign(CampaignCallback::CampaignPicked),
+        Callback::Campaign(CampaignCallback::AutoRemind(i64::MAX, true)),
+        Callback::Campaign(CampaignCallback::AutoRemind(1, false)),
+        Callback::Staff(StaffCallback::AnnounceTo(None)),
+        Callback::Staff(StaffCallback::AnnounceTo(Some(Constituency::Other))),
+        Callback::Staff(StaffCallback::AnnounceSend),
+        Callback::Staff(StaffCallback::AnnounceEdit),
+        Callback::Campaign(CampaignCallback::CampaignScope(None)),
+        Callback::Campaign(CampaignCallback::CampaignScope(Some(
+            PriorityCode::parse("ABCDEFGHIJKL").unwrap(),
+        ))),
+        Callback::Campaign(CampaignCallback::CampaignDays(1)),
+        Callback::Campaign(CampaignCallback::CampaignDays(90)),
         Callback::Reminders(true),
         Callback::Reminders(false),
-        Callback::SwitchOrg {
+        Callback::Campaign(CampaignCallback::SwitchOrg {
             campaign: i64::MAX,
             switch: true,
-        },
-        Callback::SwitchOrg {
+        }),
+        Callback::Campaign(CampaignCallback::SwitchOrg {
             campaign: 1,
             switch: false,
-        },
+        }),
         Callback::Noop,
     ];
     for cb in all {
@@ -700,14 +709,14 @@ fn periods_end_on_the_day_that_was_typed() {
     let reply = Reply {
         placement: Placement::New,
         banner: None,
-        screen: Screen::WindowAdmin {
+        screen: Screen::Staff(StaffScreen::WindowAdmin {
             window: Window {
                 open: true,
                 until: Some(until),
                 changed_at: now,
             },
             now,
-        },
+        }),
     };
     let text = render(&reply, Lang::En, &plan, "bot").text;
     assert!(text.contains("31 Mar 2027"), "{text}");
@@ -724,10 +733,10 @@ fn closed_campaigns_have_no_buttons_but_new_campaign() {
     let campaigns = |now| Reply {
         placement: Placement::New,
         banner: None,
-        screen: Screen::Campaigns {
+        screen: Screen::Campaign(CampaignScreen::Campaigns {
             list: vec![busy_campaign(&plan, 1)],
             now,
-        },
+        }),
     };
     let deadline = busy_campaign(&plan, 1).campaign.deadline;
     let callbacks = |now| -> Vec<String> {

@@ -50,17 +50,17 @@ impl Step<'_> {
         // The question says what they joined; "your organisation's" would be wrong here.
         self.banner = None;
         let profile = &self.facts.profile;
-        self.show(Screen::SwitchOrg {
+        self.show(Screen::Campaign(CampaignScreen::SwitchOrg {
             campaign: c.id,
             title: c.title.clone(),
             from_side: profile.constituency,
             from_org: profile.organisation.clone(),
             to_side,
             to_org: c.org.clone(),
-        });
+        }));
     }
 
-    /// The answer to [`Screen::SwitchOrg`]; the campaign must still be the one they joined.
+    /// The answer to [`Screen::Campaign(CampaignScreen::SwitchOrg)`]; the campaign must still be the one they joined.
     pub(super) fn switch_org(&mut self, campaign: i64, switch: bool) {
         self.state = State::Menu;
         let Some(c) = self.facts.campaign.clone().filter(|c| c.id == campaign) else {
@@ -83,12 +83,14 @@ impl Step<'_> {
         match input {
             Input::Command(Command::Campaign(arg)) => {
                 let Some(org) = org else {
-                    self.show(Screen::NotCoordinator);
+                    self.show(Screen::Campaign(CampaignScreen::NotCoordinator));
                     return true;
                 };
                 match arg {
                     CampaignArg::List => self.campaigns(),
-                    CampaignArg::Usage => self.show(Screen::CampaignUsage),
+                    CampaignArg::Usage => {
+                        self.show(Screen::Campaign(CampaignScreen::CampaignUsage))
+                    }
                     CampaignArg::Guided => self.draft_campaign(CampaignDraft::default(), now),
                     CampaignArg::New {
                         deadline,
@@ -98,7 +100,7 @@ impl Step<'_> {
                         (Some(activities), Some(title)) if *deadline > now => {
                             self.create_campaign(org, title, activities, *deadline)
                         }
-                        _ => self.show(Screen::CampaignUsage),
+                        _ => self.show(Screen::Campaign(CampaignScreen::CampaignUsage)),
                     },
                 }
             }
@@ -108,7 +110,7 @@ impl Step<'_> {
                 };
                 let Some(org) = org else {
                     self.state = State::Menu;
-                    self.show_new(Screen::NotCoordinator);
+                    self.show_new(Screen::Campaign(CampaignScreen::NotCoordinator));
                     return true;
                 };
                 self.placement = Placement::New;
@@ -116,7 +118,10 @@ impl Step<'_> {
             }
             // A campaign past its deadline: nothing more is sent or changed for it.
             Input::Callback {
-                data: Callback::Remind(id) | Callback::RemindSend(id) | Callback::AutoRemind(id, _),
+                data:
+                    Callback::Campaign(CampaignCallback::Remind(id))
+                    | Callback::Campaign(CampaignCallback::RemindSend(id))
+                    | Callback::Campaign(CampaignCallback::AutoRemind(id, _)),
                 ..
             } if org.is_some()
                 && self
@@ -127,15 +132,17 @@ impl Step<'_> {
                 self.campaigns();
             }
             Input::Callback { data, .. } => match data {
-                Callback::Campaigns if org.is_some() => self.campaigns(),
-                Callback::NewCampaign if org.is_some() => {
+                Callback::Campaign(CampaignCallback::Campaigns) if org.is_some() => {
+                    self.campaigns()
+                }
+                Callback::Campaign(CampaignCallback::NewCampaign) if org.is_some() => {
                     self.draft_campaign(CampaignDraft::default(), now)
                 }
-                Callback::CampaignScope(_)
-                | Callback::CampaignPick(_)
-                | Callback::CampaignToggle(_)
-                | Callback::CampaignPicked
-                | Callback::CampaignDays(_)
+                Callback::Campaign(CampaignCallback::CampaignScope(_))
+                | Callback::Campaign(CampaignCallback::CampaignPick(_))
+                | Callback::Campaign(CampaignCallback::CampaignToggle(_))
+                | Callback::Campaign(CampaignCallback::CampaignPicked)
+                | Callback::Campaign(CampaignCallback::CampaignDays(_))
                     if org.is_some() =>
                 {
                     let (State::NewCampaign { draft }, Some(org)) = (self.state.clone(), org)
@@ -147,47 +154,53 @@ impl Step<'_> {
                     };
                     self.campaign_button(org, draft, data, now);
                 }
-                Callback::NewCampaign
-                | Callback::CampaignScope(_)
-                | Callback::CampaignPick(_)
-                | Callback::CampaignToggle(_)
-                | Callback::CampaignPicked
-                | Callback::CampaignDays(_) => self.refuse(),
-                Callback::AutoRemind(id, on) => match self.own_campaign(*id) {
-                    Some(_) if org.is_some() => {
-                        self.effects.push(Effect::SetAutoRemind {
-                            campaign_id: *id,
-                            on: *on,
-                        });
-                        self.notice = Some(Notice::Saved);
-                        let mut list = self.campaign_list();
-                        for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
-                            p.campaign.auto_remind = *on;
+                Callback::Campaign(CampaignCallback::NewCampaign)
+                | Callback::Campaign(CampaignCallback::CampaignScope(_))
+                | Callback::Campaign(CampaignCallback::CampaignPick(_))
+                | Callback::Campaign(CampaignCallback::CampaignToggle(_))
+                | Callback::Campaign(CampaignCallback::CampaignPicked)
+                | Callback::Campaign(CampaignCallback::CampaignDays(_)) => self.refuse(),
+                Callback::Campaign(CampaignCallback::AutoRemind(id, on)) => {
+                    match self.own_campaign(*id) {
+                        Some(_) if org.is_some() => {
+                            self.effects.push(Effect::SetAutoRemind {
+                                campaign_id: *id,
+                                on: *on,
+                            });
+                            self.notice = Some(Notice::Saved);
+                            let mut list = self.campaign_list();
+                            for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
+                                p.campaign.auto_remind = *on;
+                            }
+                            self.show(Screen::Campaign(CampaignScreen::Campaigns {
+                                list,
+                                now: self.now,
+                            }));
                         }
-                        self.show(Screen::Campaigns {
-                            list,
-                            now: self.now,
-                        });
+                        _ => self.refuse(),
+                    }
+                }
+                Callback::Campaign(CampaignCallback::Remind(id)) => match self.own_campaign(*id) {
+                    Some(p) if org.is_some() => {
+                        self.show(Screen::Campaign(CampaignScreen::ConfirmRemind {
+                            campaign_id: *id,
+                            title: p.campaign.title.clone(),
+                            count: p.unfinished.len(),
+                        }))
                     }
                     _ => self.refuse(),
                 },
-                Callback::Remind(id) => match self.own_campaign(*id) {
-                    Some(p) if org.is_some() => self.show(Screen::ConfirmRemind {
-                        campaign_id: *id,
-                        title: p.campaign.title.clone(),
-                        count: p.unfinished.len(),
-                    }),
-                    _ => self.refuse(),
-                },
-                Callback::RemindSend(id) => match self.own_campaign(*id) {
-                    Some(_) if org.is_some() => {
-                        self.notice = Some(Notice::Preparing);
-                        self.tasks.push(Task::Remind { campaign_id: *id });
-                        self.campaigns();
+                Callback::Campaign(CampaignCallback::RemindSend(id)) => {
+                    match self.own_campaign(*id) {
+                        Some(_) if org.is_some() => {
+                            self.notice = Some(Notice::Preparing);
+                            self.tasks.push(Task::Remind { campaign_id: *id });
+                            self.campaigns();
+                        }
+                        _ => self.refuse(),
                     }
-                    _ => self.refuse(),
-                },
-                Callback::Campaigns => self.refuse(),
+                }
+                Callback::Campaign(CampaignCallback::Campaigns) => self.refuse(),
                 _ => return false,
             },
             _ => return false,
@@ -210,10 +223,12 @@ impl Step<'_> {
             }
             Command::Campaign(CampaignArg::List) if self.facts.coordinates.is_some() => {
                 match self.facts.cards.len() {
-                    0 => self.show(Screen::GroupNoCampaign),
+                    0 => self.show(Screen::Campaign(CampaignScreen::GroupNoCampaign)),
                     n => {
                         let cards = self.facts.cards[..n.min(MAX_GROUP_CARDS)].to_vec();
-                        self.show(Screen::GroupCampaignCard { cards })
+                        self.show(Screen::Campaign(CampaignScreen::GroupCampaignCard {
+                            cards,
+                        }))
                     }
                 }
             }
@@ -234,17 +249,17 @@ impl Step<'_> {
 
     fn refuse(&mut self) {
         self.notice = Some(Notice::Outdated);
-        self.show(Screen::NotCoordinator);
+        self.show(Screen::Campaign(CampaignScreen::NotCoordinator));
     }
 
     /// Asks the first question the draft has no answer for.
     fn draft_campaign(&mut self, draft: CampaignDraft, now: DateTime<Utc>) {
         let screen = match (&draft.title, &draft.activities) {
-            (None, _) => Screen::AskCampaignTitle,
+            (None, _) => Screen::Campaign(CampaignScreen::AskCampaignTitle),
             (Some(title), None) => match draft.picking {
-                None => Screen::AskCampaignScope {
+                None => Screen::Campaign(CampaignScreen::AskCampaignScope {
                     title: title.clone(),
-                },
+                }),
                 Some(page) => {
                     let all: Vec<(ActivityCode, bool)> = self
                         .facts
@@ -254,23 +269,25 @@ impl Step<'_> {
                         .map(|a| (a.code.clone(), draft.picked.contains(&a.code)))
                         .collect();
                     let (page, pages, items) = paginate(&all, ACTIVITY_PAGE, page);
-                    Screen::PickCampaignActivities {
+                    Screen::Campaign(CampaignScreen::PickCampaignActivities {
                         title: title.clone(),
                         page,
                         pages,
                         items,
                         chosen: draft.picked.len(),
-                    }
+                    })
                 }
             },
-            (Some(title), Some(activities)) => Screen::AskCampaignDeadline {
-                title: title.clone(),
-                activities: activities.len(),
-                options: DEADLINE_CHOICES
-                    .iter()
-                    .filter_map(|d| Some((*d, end_of_day_after(now, *d)?)))
-                    .collect(),
-            },
+            (Some(title), Some(activities)) => {
+                Screen::Campaign(CampaignScreen::AskCampaignDeadline {
+                    title: title.clone(),
+                    activities: activities.len(),
+                    options: DEADLINE_CHOICES
+                        .iter()
+                        .filter_map(|d| Some((*d, end_of_day_after(now, *d)?)))
+                        .collect(),
+                })
+            }
         };
         self.state = State::NewCampaign { draft };
         self.show(screen);
@@ -312,7 +329,7 @@ impl Step<'_> {
         now: DateTime<Utc>,
     ) {
         match (data, &draft.title, &draft.activities) {
-            (Callback::CampaignScope(priority), Some(_), None) => {
+            (Callback::Campaign(CampaignCallback::CampaignScope(priority)), Some(_), None) => {
                 let plan = self.facts.plan;
                 let activities: Vec<ActivityCode> = match priority {
                     None => plan.activities.iter().map(|a| a.code.clone()).collect(),
@@ -324,15 +341,21 @@ impl Step<'_> {
                     draft.activities = Some(activities);
                 }
             }
-            (Callback::CampaignPick(page), Some(_), None) => draft.picking = Some(*page),
-            (Callback::CampaignToggle(code), Some(_), None) if draft.picking.is_some() => {
+            (Callback::Campaign(CampaignCallback::CampaignPick(page)), Some(_), None) => {
+                draft.picking = Some(*page)
+            }
+            (Callback::Campaign(CampaignCallback::CampaignToggle(code)), Some(_), None)
+                if draft.picking.is_some() =>
+            {
                 if let Some(at) = draft.picked.iter().position(|c| c == code) {
                     draft.picked.remove(at);
                 } else if self.facts.plan.activity(code).is_some() {
                     draft.picked.push(code.clone());
                 }
             }
-            (Callback::CampaignPicked, Some(_), None) if draft.picking.is_some() => {
+            (Callback::Campaign(CampaignCallback::CampaignPicked), Some(_), None)
+                if draft.picking.is_some() =>
+            {
                 // Asked in the plan's order, whatever the order they were ticked in.
                 let picked: Vec<ActivityCode> = self
                     .facts
@@ -348,7 +371,7 @@ impl Step<'_> {
                     draft.activities = Some(picked);
                 }
             }
-            (Callback::CampaignDays(days), Some(_), Some(_)) => {
+            (Callback::Campaign(CampaignCallback::CampaignDays(days)), Some(_), Some(_)) => {
                 if let Some(deadline) = end_of_day_after(now, *days) {
                     return self.finish_draft(org, draft, deadline);
                 }
@@ -392,10 +415,10 @@ impl Step<'_> {
             self.state = State::Menu;
         }
         let list = self.campaign_list();
-        self.show(Screen::Campaigns {
+        self.show(Screen::Campaign(CampaignScreen::Campaigns {
             list,
             now: self.now,
-        });
+        }));
     }
 
     /// `all`, a priority code, or activity codes separated by commas, in the active plan.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use super::callback::Callback;
+use super::campaigns::{CampaignCallback, CampaignScreen};
 use super::effect::{Effect, ProfileField};
 use super::facts::{CampaignFacts, ChatKind, Consent, Facts, Given, Invite};
 use super::input::{
@@ -13,6 +14,7 @@ use super::input::{
 };
 use super::needs::Needs;
 use super::reply::*;
+use super::secretariat::{StaffCallback, StaffScreen};
 use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
 use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
@@ -559,26 +561,13 @@ impl Step<'_> {
                 });
             }
             Callback::Help => self.show(Screen::Help),
-            Callback::SwitchOrg { campaign, switch } => self.switch_org(*campaign, *switch),
+            Callback::Campaign(CampaignCallback::SwitchOrg { campaign, switch }) => {
+                self.switch_org(*campaign, *switch)
+            }
             Callback::Forget => self.confirm_forget(),
             Callback::ForgetConfirmed => self.forget(),
-            // Taken by `secretariat` before the member's flow.
-            Callback::Summary(_)
-            | Callback::Export(_)
-            | Callback::Window(_)
-            | Callback::Remind(_)
-            | Callback::RemindSend(_)
-            | Callback::Campaigns
-            | Callback::AutoRemind(..)
-            | Callback::NewCampaign
-            | Callback::CampaignScope(_)
-            | Callback::CampaignPick(_)
-            | Callback::CampaignToggle(_)
-            | Callback::CampaignPicked
-            | Callback::CampaignDays(_)
-            | Callback::AnnounceTo(_)
-            | Callback::AnnounceSend
-            | Callback::AnnounceEdit => {}
+            // Taken by `secretariat` and `coordinator` before the member's flow.
+            Callback::Staff(_) | Callback::Campaign(_) => {}
             Callback::Reminders(on) => {
                 self.effects.push(Effect::SetReminders(*on));
                 self.state = State::Menu;

@@ -13,7 +13,7 @@ impl Step<'_> {
             Input::Document(doc) if admin => self.plan_upload(doc),
             Input::Command(cmd) => match cmd {
                 Command::Summary => self.summary(0),
-                Command::Export if admin => self.show(Screen::ChooseExport),
+                Command::Export if admin => self.show(Screen::Staff(StaffScreen::ChooseExport)),
                 Command::Template if admin => self.tasks.push(Task::Template),
                 Command::Window(arg) if admin => self.window(arg, now),
                 Command::Admin(arg) if admin => self.admin(arg),
@@ -51,12 +51,12 @@ impl Step<'_> {
                 }
             }
             Input::Callback { data, .. } => match data {
-                Callback::Summary(page) => self.summary(*page),
-                Callback::Export(format) if admin => {
+                Callback::Staff(StaffCallback::Summary(page)) => self.summary(*page),
+                Callback::Staff(StaffCallback::Export(format)) if admin => {
                     self.notice = Some(Notice::Preparing);
                     self.tasks.push(Task::Export(*format));
                 }
-                Callback::Window(open) if admin => {
+                Callback::Staff(StaffCallback::Window(open)) if admin => {
                     let arg = if *open {
                         WindowArg::Open(None)
                     } else {
@@ -64,21 +64,21 @@ impl Step<'_> {
                     };
                     self.window(&arg, now);
                 }
-                Callback::AnnounceTo(to) if admin => {
+                Callback::Staff(StaffCallback::AnnounceTo(to)) if admin => {
                     let audience = to.map_or(Audience::All, Audience::Constituency);
                     self.announce_draft(AnnounceDraft {
                         audience: Some(audience),
                         text: None,
                     });
                 }
-                Callback::AnnounceEdit if admin => match self.state.clone() {
+                Callback::Staff(StaffCallback::AnnounceEdit) if admin => match self.state.clone() {
                     State::Announce { draft } => self.announce_draft(AnnounceDraft {
                         text: None,
                         ..draft
                     }),
                     _ => self.announce_over(),
                 },
-                Callback::AnnounceSend if admin => match self.state.clone() {
+                Callback::Staff(StaffCallback::AnnounceSend) if admin => match self.state.clone() {
                     State::Announce {
                         draft:
                             AnnounceDraft {
@@ -90,19 +90,19 @@ impl Step<'_> {
                         self.notice = Some(Notice::Preparing);
                         // Audited when queued, with the audience and the number of members.
                         let recipients = self.audience_size(&audience);
-                        self.show(Screen::AnnounceQueued {
+                        self.show(Screen::Staff(StaffScreen::AnnounceQueued {
                             audience: audience.clone(),
                             recipients,
-                        });
+                        }));
                         self.tasks.push(Task::Announce { audience, text });
                     }
                     _ => self.announce_over(),
                 },
-                Callback::Export(_)
-                | Callback::Window(_)
-                | Callback::AnnounceTo(_)
-                | Callback::AnnounceEdit
-                | Callback::AnnounceSend => {
+                Callback::Staff(StaffCallback::Export(_))
+                | Callback::Staff(StaffCallback::Window(_))
+                | Callback::Staff(StaffCallback::AnnounceTo(_))
+                | Callback::Staff(StaffCallback::AnnounceEdit)
+                | Callback::Staff(StaffCallback::AnnounceSend) => {
                     self.notice = Some(Notice::Outdated);
                     self.show(Screen::NotAllowed);
                 }
@@ -116,15 +116,15 @@ impl Step<'_> {
     /// Asks the first question the announcement has no answer for, or shows the preview.
     fn announce_draft(&mut self, draft: AnnounceDraft) {
         let screen = match (&draft.audience, &draft.text) {
-            (None, _) => Screen::AskAnnounceAudience,
-            (Some(audience), None) => Screen::AskAnnounceText {
+            (None, _) => Screen::Staff(StaffScreen::AskAnnounceAudience),
+            (Some(audience), None) => Screen::Staff(StaffScreen::AskAnnounceText {
                 audience: audience.clone(),
-            },
-            (Some(audience), Some(text)) => Screen::AnnouncePreview {
+            }),
+            (Some(audience), Some(text)) => Screen::Staff(StaffScreen::AnnouncePreview {
                 audience: audience.clone(),
                 text: text.clone(),
                 recipients: self.audience_size(audience),
-            },
+            }),
         };
         self.state = State::Announce { draft };
         self.show(screen);
@@ -174,10 +174,10 @@ impl Step<'_> {
                     // The chart comes with the summary asked for, not with every page turn.
                     self.tasks.push(Task::Chart(summary.clone()));
                 }
-                self.show(Screen::Summary {
+                self.show(Screen::Staff(StaffScreen::Summary {
                     summary: summary.clone(),
                     page,
-                });
+                }));
             }
             _ => {
                 self.notice = Some(Notice::Outdated);
@@ -189,8 +189,10 @@ impl Step<'_> {
     fn window(&mut self, arg: &WindowArg, now: DateTime<Utc>) {
         let window = match arg {
             WindowArg::Show => self.facts.window,
-            WindowArg::Invalid => return self.show(Screen::WindowUsage),
-            WindowArg::Open(Some(until)) if *until <= now => return self.show(Screen::WindowUsage),
+            WindowArg::Invalid => return self.show(Screen::Staff(StaffScreen::WindowUsage)),
+            WindowArg::Open(Some(until)) if *until <= now => {
+                return self.show(Screen::Staff(StaffScreen::WindowUsage))
+            }
             WindowArg::Open(until) => crate::domain::Window {
                 open: true,
                 until: *until,
@@ -210,13 +212,15 @@ impl Step<'_> {
                 subject: None,
             });
         }
-        self.show(Screen::WindowAdmin { window, now });
+        self.show(Screen::Staff(StaffScreen::WindowAdmin { window, now }));
     }
 
     fn admin(&mut self, arg: &AdminArg) {
         match *arg {
-            AdminArg::Usage => self.show(Screen::AdminUsage),
-            AdminArg::Remove(id) if id == self.facts.chat_id => self.show(Screen::AdminNotSelf),
+            AdminArg::Usage => self.show(Screen::Staff(StaffScreen::AdminUsage)),
+            AdminArg::Remove(id) if id == self.facts.chat_id => {
+                self.show(Screen::Staff(StaffScreen::AdminNotSelf))
+            }
             AdminArg::Add(user_id) | AdminArg::Remove(user_id) => {
                 let added = matches!(arg, AdminArg::Add(_));
                 self.effects.push(if added {
@@ -230,25 +234,25 @@ impl Step<'_> {
                     subject: Some(user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(user_id));
-                self.show(Screen::AdminChanged { user_id, added });
+                self.show(Screen::Staff(StaffScreen::AdminChanged { user_id, added }));
             }
         }
     }
 
     fn focal(&mut self, arg: &FocalArg) {
         match arg {
-            FocalArg::Usage => self.show(Screen::FocalUsage),
+            FocalArg::Usage => self.show(Screen::Staff(StaffScreen::FocalUsage)),
             FocalArg::List => {
                 if !self.facts.loaded.focal_points {
                     self.needs.focal_points = true;
                 }
-                self.show(Screen::FocalPoints {
+                self.show(Screen::Staff(StaffScreen::FocalPoints {
                     list: self.facts.focal_points.clone().unwrap_or_default(),
-                })
+                }))
             }
             FocalArg::Add { org, user_id } => {
                 let Some(found) = Org::find(org, self.facts.organisations) else {
-                    return self.show(Screen::FocalUsage);
+                    return self.show(Screen::Staff(StaffScreen::FocalUsage));
                 };
                 self.effects.push(Effect::AddCoordinator {
                     org: found.code.clone(),
@@ -260,10 +264,10 @@ impl Step<'_> {
                     subject: Some(*user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(*user_id));
-                self.show(Screen::FocalChanged {
+                self.show(Screen::Staff(StaffScreen::FocalChanged {
                     user_id: *user_id,
                     org: Some(found),
-                });
+                }));
             }
             FocalArg::Remove(user_id) => {
                 self.effects.push(Effect::RemoveCoordinator(*user_id));
@@ -273,17 +277,17 @@ impl Step<'_> {
                     subject: Some(*user_id),
                 });
                 self.tasks.push(Task::RefreshMenu(*user_id));
-                self.show(Screen::FocalChanged {
+                self.show(Screen::Staff(StaffScreen::FocalChanged {
                     user_id: *user_id,
                     org: None,
-                });
+                }));
             }
         }
     }
 
     fn plan_upload(&mut self, doc: &DocumentIn) {
         if doc.size_bytes as usize > crate::domain::plan::MAX_PLAN_FILE_BYTES {
-            self.show(Screen::FileTooLarge);
+            self.show(Screen::Staff(StaffScreen::FileTooLarge));
         } else {
             self.tasks.push(Task::ImportPlan {
                 file_id: doc.file_id.clone(),

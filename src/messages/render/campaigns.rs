@@ -21,10 +21,10 @@ impl R<'_> {
         }
     }
 
-    pub(super) fn campaign_screen(&mut self, screen: &Screen) {
+    pub(super) fn campaign_screen(&mut self, screen: &CampaignScreen) {
         match screen {
-            Screen::Campaigns { list, now } => self.campaigns(list, *now),
-            Screen::ConfirmRemind {
+            CampaignScreen::Campaigns { list, now } => self.campaigns(list, *now),
+            CampaignScreen::ConfirmRemind {
                 campaign_id,
                 title,
                 count,
@@ -35,12 +35,15 @@ impl R<'_> {
                     &[("n", &number(count, self.lang)), ("title", &esc(title))],
                 ));
                 let row = vec![
-                    self.btn("btn.send_reminder", Callback::RemindSend(*campaign_id)),
-                    self.btn("btn.no", Callback::Campaigns),
+                    self.btn(
+                        "btn.send_reminder",
+                        Callback::Campaign(CampaignCallback::RemindSend(*campaign_id)),
+                    ),
+                    self.btn("btn.no", Callback::Campaign(CampaignCallback::Campaigns)),
                 ];
                 self.kb.row(row);
             }
-            Screen::SwitchOrg {
+            CampaignScreen::SwitchOrg {
                 campaign,
                 title,
                 from_side,
@@ -64,29 +67,32 @@ impl R<'_> {
                 let campaign = *campaign;
                 self.kb.row(vec![Button::cb(
                     keep,
-                    Callback::SwitchOrg {
+                    Callback::Campaign(CampaignCallback::SwitchOrg {
                         campaign,
                         switch: false,
-                    },
+                    }),
                 )]);
                 self.kb.row(vec![Button::cb(
                     switch,
-                    Callback::SwitchOrg {
+                    Callback::Campaign(CampaignCallback::SwitchOrg {
                         campaign,
                         switch: true,
-                    },
+                    }),
                 )]);
             }
-            Screen::CampaignUsage => {
+            CampaignScreen::CampaignUsage => {
                 self.line(&self.t("campaign.usage"));
-                let b = self.btn("btn.new_campaign", Callback::NewCampaign);
+                let b = self.btn(
+                    "btn.new_campaign",
+                    Callback::Campaign(CampaignCallback::NewCampaign),
+                );
                 self.kb.row(vec![b]);
             }
-            Screen::AskCampaignTitle => {
+            CampaignScreen::AskCampaignTitle => {
                 self.line(&self.t("campaign.ask_title"));
-                self.cancel_row(Callback::Campaigns);
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
             }
-            Screen::AskCampaignScope { title } => {
+            CampaignScreen::AskCampaignScope { title } => {
                 self.line(&tr_with(
                     self.lang,
                     "campaign.ask_scope",
@@ -98,8 +104,10 @@ impl R<'_> {
                     "btn.campaign_all",
                     &[("n", &number(plan.activities.len(), self.lang))],
                 );
-                self.kb
-                    .row(vec![Button::cb(all, Callback::CampaignScope(None))]);
+                self.kb.row(vec![Button::cb(
+                    all,
+                    Callback::Campaign(CampaignCallback::CampaignScope(None)),
+                )]);
                 for p in &plan.priorities {
                     let n = plan.activities_of(&p.code).count();
                     let label = format!(
@@ -110,14 +118,17 @@ impl R<'_> {
                     );
                     self.kb.row(vec![Button::cb(
                         trim_graphemes(&label, LABEL_GRAPHEMES),
-                        Callback::CampaignScope(Some(p.code.clone())),
+                        Callback::Campaign(CampaignCallback::CampaignScope(Some(p.code.clone()))),
                     )]);
                 }
-                let pick = self.btn("btn.campaign_pick", Callback::CampaignPick(0));
+                let pick = self.btn(
+                    "btn.campaign_pick",
+                    Callback::Campaign(CampaignCallback::CampaignPick(0)),
+                );
                 self.kb.row(vec![pick]);
-                self.cancel_row(Callback::Campaigns);
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
             }
-            Screen::PickCampaignActivities {
+            CampaignScreen::PickCampaignActivities {
                 title,
                 page,
                 pages,
@@ -134,20 +145,24 @@ impl R<'_> {
                     let label = format!("{mark} {code} · {}", self.activity_title(code));
                     self.kb.row(vec![Button::cb(
                         trim_graphemes(&label, LABEL_GRAPHEMES),
-                        Callback::CampaignToggle(code.clone()),
+                        Callback::Campaign(CampaignCallback::CampaignToggle(code.clone())),
                     )]);
                 }
-                self.nav(*page, *pages, Callback::CampaignPick);
+                self.nav(*page, *pages, |p| {
+                    Callback::Campaign(CampaignCallback::CampaignPick(p))
+                });
                 let done = tr_with(
                     self.lang,
                     "btn.campaign_picked",
                     &[("n", &number(*chosen, self.lang))],
                 );
-                self.kb
-                    .row(vec![Button::cb(done, Callback::CampaignPicked)]);
-                self.cancel_row(Callback::Campaigns);
+                self.kb.row(vec![Button::cb(
+                    done,
+                    Callback::Campaign(CampaignCallback::CampaignPicked),
+                )]);
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
             }
-            Screen::AskCampaignDeadline {
+            CampaignScreen::AskCampaignDeadline {
                 title,
                 activities,
                 options,
@@ -169,16 +184,18 @@ impl R<'_> {
                             ("date", &last_day(self.lang, *end)),
                         ],
                     );
-                    self.kb
-                        .row(vec![Button::cb(label, Callback::CampaignDays(*days))]);
+                    self.kb.row(vec![Button::cb(
+                        label,
+                        Callback::Campaign(CampaignCallback::CampaignDays(*days)),
+                    )]);
                 }
-                self.cancel_row(Callback::Campaigns);
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
             }
-            Screen::NotCoordinator => {
+            CampaignScreen::NotCoordinator => {
                 self.line(&self.t("campaign.not_allowed"));
                 self.menu_row();
             }
-            Screen::GroupCampaignCard { cards } => {
+            CampaignScreen::GroupCampaignCard { cards } => {
                 // Group members read either language: each campaign in both, Khmer first.
                 let mut blocks = Vec::new();
                 for card in cards {
@@ -201,9 +218,7 @@ impl R<'_> {
                 }
                 self.line(&blocks.join("\n\n"));
             }
-            Screen::GroupNoCampaign => self.in_both_languages("group.none_open"),
-            // Only the screens above are sent here (see `screen` in mod.rs).
-            _ => {}
+            CampaignScreen::GroupNoCampaign => self.in_both_languages("group.none_open"),
         }
     }
 
@@ -213,7 +228,10 @@ impl R<'_> {
         let org = list
             .first()
             .map_or(String::new(), |p| p.campaign.org_code.clone());
-        let new = self.btn("btn.new_campaign", Callback::NewCampaign);
+        let new = self.btn(
+            "btn.new_campaign",
+            Callback::Campaign(CampaignCallback::NewCampaign),
+        );
         if list.is_empty() {
             self.line(&self.t("campaign.usage"));
             self.kb.row(vec![new]);
@@ -303,7 +321,7 @@ impl R<'_> {
             );
             let button = Button::cb(
                 format!("{label} · {title}"),
-                Callback::Remind(p.campaign.id),
+                Callback::Campaign(CampaignCallback::Remind(p.campaign.id)),
             );
             self.kb.row(vec![button]);
         }
@@ -315,7 +333,7 @@ impl R<'_> {
         };
         let toggle = Button::cb(
             format!("{} · {title}", self.t(key)),
-            Callback::AutoRemind(p.campaign.id, turn),
+            Callback::Campaign(CampaignCallback::AutoRemind(p.campaign.id, turn)),
         );
         self.kb.row(vec![toggle]);
     }

@@ -11,7 +11,10 @@ use super::keyboard::{Button, Keyboard};
 use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
 use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
-use crate::conversation::{Banner, Callback, CommentKind, Hint, Notice, OtherKind, Reply, Screen};
+use crate::conversation::{
+    Banner, Callback, CampaignCallback, CampaignScreen, CommentKind, Hint, Notice, OtherKind,
+    Reply, Screen, StaffCallback, StaffScreen,
+};
 use crate::domain::summary::{ActivitySummary, Summary};
 use crate::domain::{
     ActivityCode, CommentError, Constituency, Gender, Lang, OrgChoice, Plan, Province, Rating,
@@ -403,32 +406,8 @@ impl R<'_> {
                 closed_since,
             } => self.card(code, *given, *progress, *draft, *closed_since),
             // Their own files: the focal points' screens and the secretariat's.
-            Screen::Campaigns { .. }
-            | Screen::ConfirmRemind { .. }
-            | Screen::CampaignUsage
-            | Screen::AskCampaignTitle
-            | Screen::AskCampaignScope { .. }
-            | Screen::PickCampaignActivities { .. }
-            | Screen::AskCampaignDeadline { .. }
-            | Screen::NotCoordinator
-            | Screen::GroupCampaignCard { .. }
-            | Screen::GroupNoCampaign
-            | Screen::SwitchOrg { .. } => self.campaign_screen(screen),
-            Screen::Summary { .. }
-            | Screen::WindowAdmin { .. }
-            | Screen::WindowUsage
-            | Screen::ChooseExport
-            | Screen::AdminChanged { .. }
-            | Screen::AdminUsage
-            | Screen::FocalChanged { .. }
-            | Screen::FocalUsage
-            | Screen::FocalPoints { .. }
-            | Screen::AdminNotSelf
-            | Screen::FileTooLarge
-            | Screen::AskAnnounceAudience
-            | Screen::AskAnnounceText { .. }
-            | Screen::AnnouncePreview { .. }
-            | Screen::AnnounceQueued { .. } => self.secretariat_screen(screen),
+            Screen::Campaign(screen) => self.campaign_screen(screen),
+            Screen::Staff(screen) => self.secretariat_screen(screen),
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();

@@ -7,21 +7,21 @@ use super::*;
 const FOCAL_BUDGET: usize = 3600;
 
 impl R<'_> {
-    pub(super) fn secretariat_screen(&mut self, screen: &Screen) {
+    pub(super) fn secretariat_screen(&mut self, screen: &StaffScreen) {
         match screen {
-            Screen::Summary { summary, page } => self.summary(summary, *page),
-            Screen::WindowAdmin { window, now } => self.window_admin(*window, *now),
-            Screen::WindowUsage => self.line(&self.t("admin.window_usage")),
-            Screen::ChooseExport => {
+            StaffScreen::Summary { summary, page } => self.summary(summary, *page),
+            StaffScreen::WindowAdmin { window, now } => self.window_admin(*window, *now),
+            StaffScreen::WindowUsage => self.line(&self.t("admin.window_usage")),
+            StaffScreen::ChooseExport => {
                 self.line(&self.t("admin.export_choose"));
                 use crate::domain::ExportFormat as F;
                 let row = [("XLSX", F::Xlsx), ("CSV", F::Csv), ("JSON", F::Json)]
                     .into_iter()
-                    .map(|(label, f)| Button::cb(label, Callback::Export(f)))
+                    .map(|(label, f)| Button::cb(label, Callback::Staff(StaffCallback::Export(f))))
                     .collect();
                 self.kb.row(row);
             }
-            Screen::AdminChanged { user_id, added } => {
+            StaffScreen::AdminChanged { user_id, added } => {
                 let key = if *added {
                     "admin.added"
                 } else {
@@ -29,8 +29,8 @@ impl R<'_> {
                 };
                 self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
             }
-            Screen::AdminUsage => self.line(&self.t("admin.usage")),
-            Screen::FocalChanged { user_id, org } => {
+            StaffScreen::AdminUsage => self.line(&self.t("admin.usage")),
+            StaffScreen::FocalChanged { user_id, org } => {
                 let id = user_id.to_string();
                 let line = match org {
                     Some(org) => tr_with(
@@ -42,22 +42,30 @@ impl R<'_> {
                 };
                 self.line(&line);
             }
-            Screen::FocalUsage => self.line(&self.t("admin.focal_usage")),
-            Screen::FocalPoints { list } => self.focal_points(list),
-            Screen::AdminNotSelf => self.line(&self.t("admin.not_self")),
-            Screen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
-            Screen::AskAnnounceAudience => {
+            StaffScreen::FocalUsage => self.line(&self.t("admin.focal_usage")),
+            StaffScreen::FocalPoints { list } => self.focal_points(list),
+            StaffScreen::AdminNotSelf => self.line(&self.t("admin.not_self")),
+            StaffScreen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
+            StaffScreen::AskAnnounceAudience => {
                 self.line(&self.t("announce.ask_audience"));
-                let everyone = self.btn("announce.everyone", Callback::AnnounceTo(None));
+                let everyone = self.btn(
+                    "announce.everyone",
+                    Callback::Staff(StaffCallback::AnnounceTo(None)),
+                );
                 self.kb.row(vec![everyone]);
                 let sides = Constituency::ALL
                     .iter()
-                    .map(|c| self.btn(c.key(), Callback::AnnounceTo(Some(*c))))
+                    .map(|c| {
+                        self.btn(
+                            c.key(),
+                            Callback::Staff(StaffCallback::AnnounceTo(Some(*c))),
+                        )
+                    })
                     .collect();
                 self.kb.grid(sides, 2);
                 self.cancel_row(Callback::Menu);
             }
-            Screen::AskAnnounceText { audience } => {
+            StaffScreen::AskAnnounceText { audience } => {
                 self.line(&tr_with(
                     self.lang,
                     "announce.ask_text",
@@ -68,7 +76,7 @@ impl R<'_> {
                 ));
                 self.cancel_row(Callback::Menu);
             }
-            Screen::AnnouncePreview {
+            StaffScreen::AnnouncePreview {
                 audience,
                 text,
                 recipients,
@@ -91,13 +99,19 @@ impl R<'_> {
                 self.line(&crate::messages::outbox::announcement(self.lang, text));
                 if *recipients > 0 {
                     let send = tr_with(self.lang, "btn.announce_send", &[("n", &n)]);
-                    self.kb.row(vec![Button::cb(send, Callback::AnnounceSend)]);
+                    self.kb.row(vec![Button::cb(
+                        send,
+                        Callback::Staff(StaffCallback::AnnounceSend),
+                    )]);
                 }
-                let edit = self.btn("btn.announce_edit", Callback::AnnounceEdit);
+                let edit = self.btn(
+                    "btn.announce_edit",
+                    Callback::Staff(StaffCallback::AnnounceEdit),
+                );
                 self.kb.row(vec![edit]);
                 self.cancel_row(Callback::Menu);
             }
-            Screen::AnnounceQueued {
+            StaffScreen::AnnounceQueued {
                 audience,
                 recipients,
             } => {
@@ -110,8 +124,6 @@ impl R<'_> {
                     ],
                 ));
             }
-            // Only the screens above are sent here (see `screen` in mod.rs).
-            _ => {}
         }
     }
 
@@ -188,8 +200,10 @@ impl R<'_> {
                     p.code,
                     trim_graphemes(p.short.get(lang), LABEL_GRAPHEMES)
                 );
-                self.kb
-                    .row(vec![Button::cb(label, Callback::Summary(i as u8 + 1))]);
+                self.kb.row(vec![Button::cb(
+                    label,
+                    Callback::Staff(StaffCallback::Summary(i as u8 + 1)),
+                )]);
             }
         } else if let Some(p) = self.plan.priorities.get(page as usize - 1) {
             self.line(&format!("<b>{} · {}</b>", p.code, esc(p.short.get(lang))));
@@ -230,8 +244,10 @@ impl R<'_> {
                 ));
             }
             let pages = self.plan.priorities.len() as u8 + 1;
-            self.nav(page - 1, pages - 1, |p| Callback::Summary(p + 1));
-            let row = vec![self.btn("btn.totals", Callback::Summary(0))];
+            self.nav(page - 1, pages - 1, |p| {
+                Callback::Staff(StaffCallback::Summary(p + 1))
+            });
+            let row = vec![self.btn("btn.totals", Callback::Staff(StaffCallback::Summary(0)))];
             self.kb.row(row);
         }
         self.menu_row();
@@ -255,9 +271,15 @@ impl R<'_> {
         self.line(&status);
         self.line(&self.t("admin.window_hint"));
         let button = if window.is_open(now) {
-            self.btn("btn.window_close", Callback::Window(false))
+            self.btn(
+                "btn.window_close",
+                Callback::Staff(StaffCallback::Window(false)),
+            )
         } else {
-            self.btn("btn.window_open", Callback::Window(true))
+            self.btn(
+                "btn.window_open",
+                Callback::Staff(StaffCallback::Window(true)),
+            )
         };
         self.kb.row(vec![button]);
     }

@@ -1,0 +1,111 @@
+//! The secretariat's part of the conversation as data: its buttons (with their encoding in
+//! callback data) and its screens. `flow::secretariat` handles them and `render::secretariat`
+//! draws them; a new admin button is a variant here, its handling there, and its texts.
+
+use chrono::{DateTime, Utc};
+
+/// The secretariat's buttons: what each means, and its encoding in callback data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffCallback {
+    /// A page of the secretariat's summary (admins only; checked when handled).
+    Summary(u8),
+    /// Admins: build and send the export in this format.
+    Export(crate::domain::ExportFormat),
+    /// Admins: open (true) or close (false) the consultation window.
+    Window(bool),
+    /// Admins: announce to everyone (`None`) or one constituency…
+    AnnounceTo(Option<crate::domain::Constituency>),
+    /// …send the announcement previewed…
+    AnnounceSend,
+    /// …or write its text again.
+    AnnounceEdit,
+}
+
+impl StaffCallback {
+    pub fn encode(&self) -> String {
+        use StaffCallback::*;
+        match self {
+            Summary(p) => format!("sm:{p}"),
+            Export(f) => format!("ex:{}", f.extension()),
+            Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
+            AnnounceTo(None) => "an:*".into(),
+            AnnounceTo(Some(c)) => format!("an:{}", c.code()),
+            AnnounceSend => "as".into(),
+            AnnounceEdit => "ae".into(),
+        }
+    }
+
+    /// Tags not of this sub-flow are `None` (the top-level `Callback::decode` tries the next).
+    pub fn decode(tag: &str, fields: &[&str]) -> Option<StaffCallback> {
+        #[allow(unused_imports)]
+        use super::field::{activity, campaign_id, page};
+        use StaffCallback as C;
+        Some(match (tag, fields) {
+            ("sm", [p]) => C::Summary(page(p)?),
+            ("ex", ["csv"]) => C::Export(crate::domain::ExportFormat::Csv),
+            ("ex", ["xlsx"]) => C::Export(crate::domain::ExportFormat::Xlsx),
+            ("ex", ["json"]) => C::Export(crate::domain::ExportFormat::Json),
+            ("wn", ["o"]) => C::Window(true),
+            ("wn", ["c"]) => C::Window(false),
+            ("an", ["*"]) => C::AnnounceTo(None),
+            ("an", [c]) => C::AnnounceTo(Some(crate::domain::Constituency::parse(c)?)),
+            ("as", []) => C::AnnounceSend,
+            ("ae", []) => C::AnnounceEdit,
+            _ => return None,
+        })
+    }
+}
+
+/// What the secretariat is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaffScreen {
+    /// The secretariat's summary: page 0 the totals, then one page per priority.
+    Summary {
+        summary: crate::domain::summary::Summary,
+        page: u8,
+    },
+    /// Admins: the consultation window as it now stands, with open/close buttons.
+    WindowAdmin {
+        window: crate::domain::Window,
+        now: DateTime<Utc>,
+    },
+    WindowUsage,
+    /// Admins: pick the export's format.
+    ChooseExport,
+    AdminChanged {
+        user_id: i64,
+        added: bool,
+    },
+    AdminUsage,
+    /// Admins: who is now (or no longer) an organisation's focal point.
+    FocalChanged {
+        user_id: i64,
+        org: Option<crate::domain::Org>,
+    },
+    FocalUsage,
+    /// Admins: every focal point, by organisation, and how to change them.
+    FocalPoints {
+        list: Vec<crate::domain::FocalPoint>,
+    },
+    /// An admin may not remove themself: someone must remain who can add admins back.
+    AdminNotSelf,
+    /// A document too large to be a plan file.
+    FileTooLarge,
+    /// An admin's announcement: who to…
+    AskAnnounceAudience,
+    /// …what to say…
+    AskAnnounceText {
+        audience: crate::domain::Audience,
+    },
+    /// …and how members will see it, with how many will get it, to confirm.
+    AnnouncePreview {
+        audience: crate::domain::Audience,
+        text: String,
+        recipients: u64,
+    },
+    /// Confirmed: the preview becomes this, and the progress follows in its own message.
+    AnnounceQueued {
+        audience: crate::domain::Audience,
+        recipients: u64,
+    },
+}
