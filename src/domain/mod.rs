@@ -1,6 +1,7 @@
 //! Domain values that cannot hold bad data: parse once at the edge, then trust the type.
 
 pub mod audience;
+pub mod broadcast;
 pub mod campaign;
 pub mod codes;
 pub mod comment;

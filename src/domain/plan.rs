@@ -382,3 +382,12 @@ impl PlanDraft {
         })
     }
 }
+
+/// What importing a plan did: the version it became, its activities, and the ratings carried
+/// over from the version before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub version: i64,
+    pub activities: usize,
+    pub carried: u64,
+}

@@ -3,7 +3,7 @@
 
 use super::text::{esc, number};
 use super::{tr_with, Lang};
-use crate::store::Tally;
+use crate::domain::broadcast::Tally;
 
 pub use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 

@@ -3,8 +3,8 @@
 use super::plan_problem::plan_problems;
 use super::text::{esc, number};
 use super::tr_with;
+use crate::domain::plan::Imported;
 use crate::domain::{ExportFormat, Lang, PlanProblem};
-use crate::store::Imported;
 
 /// Problems listed in one reply; the rest are counted. Keeps the message far under 4096.
 const PROBLEMS_SHOWN: usize = 25;

@@ -85,26 +85,35 @@ pub enum Settled {
     RetryAt(DateTime<Utc>),
 }
 
-/// Where a broadcast stands.
-#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
-pub struct Tally {
-    pub broadcast_id: i64,
-    pub status_chat: Option<i64>,
-    pub status_message: Option<i64>,
-    /// The language the progress message was started in.
-    pub status_lang: Option<String>,
-    pub sent: i64,
-    pub blocked: i64,
-    pub failed: i64,
-    /// Cut off by a crash between sending and hearing back: maybe delivered, never resent.
-    pub uncertain: i64,
-    /// Still to send (waiting or on its way).
-    pub left: i64,
+pub use crate::domain::broadcast::Tally;
+
+/// A tally as SQLite counts it (the domain's type knows nothing of rows).
+#[derive(FromRow)]
+struct TallyRow {
+    broadcast_id: i64,
+    status_chat: Option<i64>,
+    status_message: Option<i64>,
+    status_lang: Option<String>,
+    sent: i64,
+    blocked: i64,
+    failed: i64,
+    uncertain: i64,
+    left: i64,
 }
 
-impl Tally {
-    pub fn total(&self) -> i64 {
-        self.sent + self.blocked + self.failed + self.uncertain + self.left
+impl From<TallyRow> for Tally {
+    fn from(r: TallyRow) -> Tally {
+        Tally {
+            broadcast_id: r.broadcast_id,
+            status_chat: r.status_chat,
+            status_message: r.status_message,
+            status_lang: r.status_lang,
+            sent: r.sent,
+            blocked: r.blocked,
+            failed: r.failed,
+            uncertain: r.uncertain,
+            left: r.left,
+        }
     }
 }
 
@@ -321,21 +330,21 @@ impl Store {
 
     /// Broadcasts not yet reported finished, with their counts.
     pub async fn open_tallies(&self) -> Result<Vec<Tally>, StoreError> {
-        Ok(sqlx::query_as(&format!(
+        let rows: Vec<TallyRow> = sqlx::query_as(&format!(
             "{TALLY} WHERE b.finished_at IS NULL GROUP BY b.id ORDER BY b.id"
         ))
         .fetch_all(&self.writer)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(Tally::from).collect())
     }
 
     /// The counts of one broadcast, finished or not.
     pub async fn tally(&self, id: i64) -> Result<Tally, StoreError> {
-        Ok(
-            sqlx::query_as(&format!("{TALLY} WHERE b.id = ?1 GROUP BY b.id"))
-                .bind(id)
-                .fetch_one(&self.writer)
-                .await?,
-        )
+        let row: TallyRow = sqlx::query_as(&format!("{TALLY} WHERE b.id = ?1 GROUP BY b.id"))
+            .bind(id)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(row.into())
     }
 
     pub async fn finish_broadcast(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {

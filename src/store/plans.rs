@@ -167,13 +167,7 @@ impl Store {
     }
 }
 
-/// What an import did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Imported {
-    pub version: i64,
-    pub activities: usize,
-    pub carried: u64,
-}
+pub use crate::domain::plan::Imported;
 
 async fn insert_plan(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
