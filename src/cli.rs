@@ -188,11 +188,19 @@ pub async fn plan_import(
             anyhow::bail!("the plan file has {} problem(s)", problems.len());
         }
     };
-    writeln!(
-        out,
-        "Imported version {} from {name}: {} activities, {} ratings carried over.",
-        done.version, done.activities, done.carried
-    )?;
+    if done.unchanged {
+        writeln!(
+            out,
+            "{name} holds the active plan as it is (version {}): nothing changed.",
+            done.version
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Imported version {} from {name}: {} activities, {} ratings carried over.",
+            done.version, done.activities, done.carried
+        )?;
+    }
     Ok(())
 }
 

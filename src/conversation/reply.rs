@@ -204,4 +204,10 @@ pub enum Notice {
     Closed,
     /// An admin's export is being built.
     Preparing,
+    /// A confirmation tapped again: what it does was done the first time.
+    AlreadyDone,
+    /// A reminder or an announcement is on its way.
+    Sending,
+    /// A campaign is being made.
+    Creating,
 }

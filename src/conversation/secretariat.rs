@@ -59,6 +59,11 @@ impl StaffCallback {
 /// What the secretariat is shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffScreen {
+    /// An announcement's audience names no organisation the bot knows: these are the codes.
+    UnknownOrganisation {
+        code: String,
+        known: Vec<String>,
+    },
     /// The secretariat's summary: page 0 the totals, then one page per priority.
     Summary {
         summary: crate::domain::summary::Summary,

@@ -52,6 +52,12 @@ pub enum State {
         code: ActivityCode,
     },
     ConfirmForget,
+    /// A screen whose tap acts (sends a reminder, builds an export) is shown: the first tap
+    /// acts and moves on, so a second tap, an older copy or a redelivered update does nothing
+    /// twice.
+    Confirming {
+        action: Pending,
+    },
     /// A focal point making a campaign step by step: title, then activities, then deadline.
     NewCampaign {
         draft: CampaignDraft,
@@ -60,6 +66,15 @@ pub enum State {
     Announce {
         draft: AnnounceDraft,
     },
+}
+
+/// What a confirming tap will do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pending {
+    /// Send this campaign's reminder.
+    Remind(i64),
+    /// Build an export (in the format tapped).
+    Export,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,7 +23,22 @@ pub enum Audience {
 #[error("`{0}` is not an audience: use all, constituency:workers|employers|government|other, or org:CODE")]
 pub struct BadAudience(pub String);
 
+/// An audience naming an organisation nobody knows: the code as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownOrganisation(pub String);
+
 impl Audience {
+    /// The audience with its organisation looked up among the built-in and `added` ones (in any
+    /// case), as the bot and the command line both check it before anything is queued.
+    pub fn resolve(self, added: &[super::Org]) -> Result<Audience, UnknownOrganisation> {
+        match self {
+            Audience::Organisation(code) => super::Org::find(&code, added)
+                .map(|o| Audience::Organisation(o.code))
+                .ok_or(UnknownOrganisation(code)),
+            other => Ok(other),
+        }
+    }
+
     /// `all`, `constituency:workers` (or its one-letter code), `org:CODE`.
     pub fn parse(raw: &str) -> Result<Audience, BadAudience> {
         let bad = || BadAudience(raw.to_string());

@@ -76,7 +76,21 @@ impl Org {
     pub fn find(code: &str, added: &[Org]) -> Option<Org> {
         reference::organisation_any_case(code)
             .map(Org::built_in)
-            .or_else(|| added.iter().find(|o| o.code == code).cloned())
+            .or_else(|| {
+                added
+                    .iter()
+                    .find(|o| o.code.eq_ignore_ascii_case(code))
+                    .cloned()
+            })
+    }
+
+    /// Every organisation's code: the reference list's, then those the secretariat added.
+    pub fn codes(added: &[Org]) -> Vec<String> {
+        reference::ORGANISATIONS
+            .iter()
+            .map(|o| o.code.to_string())
+            .chain(added.iter().map(|o| o.code.clone()))
+            .collect()
     }
 }
 

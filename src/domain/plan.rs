@@ -390,4 +390,6 @@ pub struct Imported {
     pub version: i64,
     pub activities: usize,
     pub carried: u64,
+    /// The file held the active plan as it is: nothing was changed, no version was made.
+    pub unchanged: bool,
 }

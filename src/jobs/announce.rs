@@ -59,11 +59,11 @@ pub async fn queue_announcement_reporting(
     if chars > MAX_ANNOUNCEMENT_CHARS {
         return Err(BroadcastError::TooLong(chars));
     }
-    if let Audience::Organisation(code) = audience {
-        if store.organisation(code).await?.is_none() {
-            return Err(BroadcastError::NoSuchOrganisation(code.clone()));
-        }
-    }
+    let added = store.added_organisations().await?;
+    let audience = &audience
+        .clone()
+        .resolve(&added)
+        .map_err(|unknown| BroadcastError::NoSuchOrganisation(unknown.0))?;
     let messages: Vec<OutMessage> = store
         .audience(audience)
         .await?

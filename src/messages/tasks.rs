@@ -63,6 +63,11 @@ pub fn import_result(
                 ("list", &plan_problems(problems, lang, PROBLEMS_SHOWN)),
             ],
         ),
+        Ok(done) if done.unchanged => tr_with(
+            lang,
+            "task.import_unchanged",
+            &[("version", &number(done.version, lang))],
+        ),
         Ok(done) => tr_with(
             lang,
             "task.import_done",

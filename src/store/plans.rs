@@ -142,6 +142,23 @@ impl Store {
         by: Actor,
         now: DateTime<Utc>,
     ) -> Result<Imported, StoreError> {
+        // The same plan again (the file sent twice, or saved unchanged): no new version.
+        if let Some(active) = self.active_plan().await? {
+            if (Plan {
+                version: 0,
+                ..active.clone()
+            }) == (Plan {
+                version: 0,
+                ..plan.clone()
+            }) {
+                return Ok(Imported {
+                    version: active.version,
+                    activities: active.activities.len(),
+                    carried: 0,
+                    unchanged: true,
+                });
+            }
+        }
         let mut tx = self.writer.begin().await?;
         let previous: Option<i64> =
             sqlx::query_scalar("SELECT version FROM plans WHERE active = 1")
@@ -156,6 +173,7 @@ impl Store {
             version,
             activities: plan.activities.len(),
             carried,
+            unchanged: false,
         };
         let detail = format!(
             "version {version} from {file_name}: {} activities, {carried} ratings carried over",

@@ -193,12 +193,19 @@ async fn a_union_polls_its_members_through_a_link_and_reminds_who_has_not_finish
     assert!(on.button("Auto-reminders: on").is_some());
     assert!(auto(&bot).await);
 
-    // The union's focal point reminds: a preview, then the reminder reaches Sokha once.
+    // The union's focal point reminds: a preview, then the reminder reaches Sokha once, even
+    // when the confirmation is tapped twice.
     let id = focal.tap_data(list.id, &remind);
     focal.answer(&id).await;
     let confirm = focal.reply().await;
     assert!(confirm.text.contains('1'), "{}", confirm.text);
-    let (_, _) = focal.tap(&confirm, "🔔").await;
+    let first = focal.tap_on(&confirm, "🔔");
+    let second = focal.tap_on(&confirm, "🔔");
+    assert_eq!(focal.answer(&first).await.as_deref(), Some("⏳ Sending…"));
+    assert_eq!(
+        focal.answer(&second).await.as_deref(),
+        Some("✓ Already done with your first tap")
+    );
     let reminder = sokha.reply().await;
     assert!(
         reminder.text.contains("Garment workers' voice <2027>"),
@@ -830,5 +837,40 @@ async fn a_member_who_declines_is_kept_nowhere_and_can_be_forgotten_before_agree
     let list = focal.reply().await;
     assert!(list.text.contains("Joined 1"), "{}", list.text);
     assert!(list.text.contains("Vanna"), "{}", list.text);
+    assert_telegram_happy(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_campaign_link_of_the_same_organisation_joins_that_campaign() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let _bot = start(&fake, &url, None).await;
+    let first = campaign_of(&fake, UNION_FOCAL, "First poll").await;
+    let second = campaign_of(&fake, UNION_FOCAL, "Second poll").await;
+    let sokha = fake.user(601, "Sokha", Some("en"));
+    sokha.send_text(&format!("/start {}", first.start_payload()));
+    let welcome = sokha.reply().await;
+    let (_, asked) = sokha.tap(&welcome, "✅").await;
+    sokha.tap(&asked, "⏩").await;
+    sokha.send_text(&format!("/start {}", second.start_payload()));
+    let card = sokha.reply().await;
+    assert!(card.text.contains("joined"), "{}", card.text);
+    let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
+    focal.send_text("/campaign");
+    let list = focal.reply().await;
+    for title in ["First poll", "Second poll"] {
+        let item = list
+            .text
+            .split(title)
+            .nth(1)
+            .expect("both campaigns listed");
+        let counts = item.lines().nth(1).unwrap_or_default();
+        assert!(counts.starts_with("Joined 1"), "{title}: {}", list.text);
+    }
     assert_telegram_happy(&fake);
 }

@@ -275,6 +275,18 @@ async fn the_plan_template_is_edited_in_excel_and_imported_back() {
     ]);
     assert!(made.status.success(), "{made:?}");
     assert!(String::from_utf8_lossy(&made.stdout).contains("15 activities"));
+    // Sent back as it is, the sheet is recognised: no new version.
+    let same = run(&["plan", "import", sheet.to_str().unwrap()]);
+    assert!(same.status.success(), "{same:?}");
+    assert!(
+        String::from_utf8_lossy(&same.stdout)
+            .contains("holds the active plan as it is (version 1)"),
+        "{same:?}"
+    );
+    // Edited (as the secretariat would in Excel), it becomes version 2.
+    let mut edited = dwcp_feedback::plan_io::default_plan();
+    edited.activities[1].title.en = "Reworded in Excel".into();
+    dwcp_feedback::plan_io::write_xlsx_template(&sheet, Some(&edited)).unwrap();
     let imported = run(&["plan", "import", sheet.to_str().unwrap()]);
     assert!(imported.status.success(), "{imported:?}");
     assert!(
@@ -282,9 +294,8 @@ async fn the_plan_template_is_edited_in_excel_and_imported_back() {
         "{imported:?}"
     );
     let store = Store::open(&url).await.unwrap();
-    let mut expected = dwcp_feedback::plan_io::default_plan();
-    expected.version = 2;
-    assert_eq!(store.active_plan().await.unwrap(), Some(expected));
+    edited.version = 2;
+    assert_eq!(store.active_plan().await.unwrap(), Some(edited));
 }
 
 #[tokio::test]

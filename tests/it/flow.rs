@@ -1303,10 +1303,25 @@ fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
         screen(&invalid),
         &Screen::Staff(StaffScreen::AskAnnounceAudience)
     );
-    let typed = m.send(Input::Text("org:BFTU".into()));
+    // An organisation nobody knows is refused with the codes there are, and asked again.
+    let typed = m.send(Input::Text("org:NOPE".into()));
+    assert!(
+        matches!(
+            &typed.replies[0].screen,
+            Screen::Staff(StaffScreen::UnknownOrganisation { code, known })
+                if code == "NOPE" && known.iter().any(|k| k == "CCAWDU")
+        ),
+        "{typed:?}"
+    );
+    assert_eq!(
+        screen(&typed),
+        &Screen::Staff(StaffScreen::AskAnnounceAudience)
+    );
+    // Codes are taken in any case.
+    let typed = m.send(Input::Text("org:ccawdu".into()));
     assert!(matches!(
         screen(&typed),
-        Screen::Staff(StaffScreen::AskAnnounceText { audience: Audience::Organisation(c) }) if c == "BFTU"
+        Screen::Staff(StaffScreen::AskAnnounceText { audience: Audience::Organisation(c) }) if c == "CCAWDU"
     ));
     // The admin loses the role mid-way: what they type next is refused, nothing is queued.
     m.is_admin = false;
@@ -1370,9 +1385,14 @@ fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
             Screen::Campaign(CampaignScreen::Campaigns { .. })
         ));
     }
-    // The open one still works.
+    // The open one still works: asked, then confirmed, once.
+    m.tap(Callback::Campaign(CampaignCallback::Remind(2)));
     let open = m.tap(Callback::Campaign(CampaignCallback::RemindSend(2)));
     assert_eq!(open.tasks, [Task::Remind { campaign_id: 2 }]);
+    assert_eq!(open.notice, Some(Notice::Sending));
+    let again = m.tap(Callback::Campaign(CampaignCallback::RemindSend(2)));
+    assert!(again.tasks.is_empty(), "a second tap sends nothing");
+    assert_eq!(again.notice, Some(Notice::AlreadyDone));
 }
 
 #[test]

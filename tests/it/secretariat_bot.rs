@@ -78,6 +78,16 @@ async fn an_admin_gets_the_export_as_a_file_with_progress() {
         "{}",
         done.text
     );
+    // The format tapped again (or another): the choice acted once; /export asks anew.
+    let again = admin.tap_on(&choose, "CSV");
+    assert_eq!(
+        admin.answer(&again).await.as_deref(),
+        Some("✓ Already done with your first tap")
+    );
+    assert!(
+        admin.silence(std::time::Duration::from_millis(500)).await,
+        "no second file"
+    );
     let audit = bot.engine.store().audit_log().await.unwrap();
     assert!(audit
         .iter()
@@ -95,7 +105,23 @@ async fn the_plan_sheet_goes_out_and_comes_back_as_a_new_plan() {
     let sheet = admin.file().await;
     assert!(sheet.file_name.ends_with(".xlsx"));
 
+    // Sent back unchanged, it is recognised: no new version.
     admin.send_document(&sheet.file_name, &sheet.bytes);
+    admin.reply().await; // checking…
+    let same = admin.reply().await;
+    assert!(
+        same.text
+            .contains("holds the active plan as it is (version 1)"),
+        "{}",
+        same.text
+    );
+    // Edited in Excel (another activity's title), it becomes version 2.
+    let mut edited = dwcp_feedback::plan_io::default_plan();
+    edited.activities[1].title.en = "Reworded in Excel".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(&sheet.file_name);
+    dwcp_feedback::plan_io::write_xlsx_template(&path, Some(&edited)).unwrap();
+    admin.send_document(&sheet.file_name, &std::fs::read(&path).unwrap());
     let checking = admin.reply().await;
     assert!(checking.text.contains("Checking"), "{}", checking.text);
     let done = admin.reply().await;

@@ -182,6 +182,9 @@ impl Step<'_> {
                 }
                 Callback::Campaign(CampaignCallback::Remind(id)) => match self.own_campaign(*id) {
                     Some(p) if org.is_some() => {
+                        self.state = State::Confirming {
+                            action: Pending::Remind(*id),
+                        };
                         self.show(Screen::Campaign(CampaignScreen::ConfirmRemind {
                             campaign_id: *id,
                             title: p.campaign.title.clone(),
@@ -193,8 +196,17 @@ impl Step<'_> {
                 Callback::Campaign(CampaignCallback::RemindSend(id)) => {
                     match self.own_campaign(*id) {
                         Some(_) if org.is_some() => {
-                            self.notice = Some(Notice::Preparing);
-                            self.tasks.push(Task::Remind { campaign_id: *id });
+                            let confirming = State::Confirming {
+                                action: Pending::Remind(*id),
+                            };
+                            if self.state == confirming {
+                                self.state = State::Menu;
+                                self.notice = Some(Notice::Sending);
+                                self.tasks.push(Task::Remind { campaign_id: *id });
+                            } else {
+                                // Sent with the first tap: a second sends nothing.
+                                self.notice = Some(Notice::AlreadyDone);
+                            }
                             self.campaigns();
                         }
                         _ => self.refuse(),
@@ -400,7 +412,7 @@ impl Step<'_> {
         activities: Vec<ActivityCode>,
         deadline: DateTime<Utc>,
     ) {
-        self.notice = Some(Notice::Preparing);
+        self.notice = Some(Notice::Creating);
         self.tasks.push(Task::CreateCampaign {
             org,
             title,
@@ -427,7 +439,13 @@ impl Step<'_> {
         if scope.eq_ignore_ascii_case("all") {
             return Some(plan.activities.iter().map(|a| a.code.clone()).collect());
         }
-        if let Some(p) = plan.priorities.iter().find(|p| p.code.as_str() == scope) {
+        // Codes are matched whatever the case: `p1.1,p2.3` is what a phone keyboard types.
+        let scope = scope.trim();
+        if let Some(p) = plan
+            .priorities
+            .iter()
+            .find(|p| p.code.as_str().eq_ignore_ascii_case(scope))
+        {
             return Some(
                 plan.activities_of(&p.code)
                     .map(|a| a.code.clone())
@@ -437,9 +455,10 @@ impl Step<'_> {
         let codes: Option<Vec<ActivityCode>> = scope
             .split(',')
             .map(|c| {
-                ActivityCode::parse(c.trim())
-                    .ok()
-                    .filter(|c| plan.activity(c).is_some())
+                plan.activities
+                    .iter()
+                    .find(|a| a.code.as_str().eq_ignore_ascii_case(c.trim()))
+                    .map(|a| a.code.clone())
             })
             .collect();
         codes.filter(|c| !c.is_empty())

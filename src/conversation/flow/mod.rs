@@ -15,7 +15,7 @@ use super::input::{
 use super::needs::Needs;
 use super::reply::*;
 use super::secretariat::{StaffCallback, StaffScreen};
-use super::state::{AnnounceDraft, CampaignDraft, ProfileStep, State};
+use super::state::{AnnounceDraft, CampaignDraft, Pending, ProfileStep, State};
 use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;

@@ -13,17 +13,25 @@ impl Step<'_> {
             Input::Document(doc) if admin => self.plan_upload(doc),
             Input::Command(cmd) => match cmd {
                 Command::Summary => self.summary(0),
-                Command::Export if admin => self.show(Screen::Staff(StaffScreen::ChooseExport)),
+                Command::Export if admin => {
+                    self.state = State::Confirming {
+                        action: Pending::Export,
+                    };
+                    self.show(Screen::Staff(StaffScreen::ChooseExport))
+                }
                 Command::Template if admin => self.tasks.push(Task::Template),
                 Command::Window(arg) if admin => self.window(arg, now),
                 Command::Admin(arg) if admin => self.admin(arg),
                 Command::Focal(arg) if admin => self.focal(arg),
                 Command::Announce(arg) if admin => match arg {
                     AnnounceArg::Ask => self.announce_draft(AnnounceDraft::default()),
-                    AnnounceArg::To(audience) => self.announce_draft(AnnounceDraft {
-                        audience: Some(audience.clone()),
-                        text: None,
-                    }),
+                    AnnounceArg::To(audience) => {
+                        let audience = self.known_audience(audience.clone());
+                        self.announce_draft(AnnounceDraft {
+                            audience,
+                            text: None,
+                        })
+                    }
                     AnnounceArg::Invalid => {
                         self.banner = Some(Banner::AnnounceAudienceInvalid);
                         self.announce_draft(AnnounceDraft::default())
@@ -53,8 +61,18 @@ impl Step<'_> {
             Input::Callback { data, .. } => match data {
                 Callback::Staff(StaffCallback::Summary(page)) => self.summary(*page),
                 Callback::Staff(StaffCallback::Export(format)) if admin => {
-                    self.notice = Some(Notice::Preparing);
-                    self.tasks.push(Task::Export(*format));
+                    if self.state
+                        == (State::Confirming {
+                            action: Pending::Export,
+                        })
+                    {
+                        self.state = State::Menu;
+                        self.notice = Some(Notice::Preparing);
+                        self.tasks.push(Task::Export(*format));
+                    } else {
+                        // The file asked for is on its way: /export again for another.
+                        self.notice = Some(Notice::AlreadyDone);
+                    }
                 }
                 Callback::Staff(StaffCallback::Window(open)) if admin => {
                     let arg = if *open {
@@ -87,7 +105,7 @@ impl Step<'_> {
                             },
                     } => {
                         self.state = State::Menu;
-                        self.notice = Some(Notice::Preparing);
+                        self.notice = Some(Notice::Sending);
                         // Audited when queued, with the audience and the number of members.
                         let recipients = self.audience_size(&audience);
                         self.show(Screen::Staff(StaffScreen::AnnounceQueued {
@@ -134,7 +152,7 @@ impl Step<'_> {
     fn announce_answer(&mut self, mut draft: AnnounceDraft, text: &str) {
         if draft.audience.is_none() {
             match Audience::parse(text) {
-                Ok(audience) => draft.audience = Some(audience),
+                Ok(audience) => draft.audience = self.known_audience(audience),
                 Err(_) => self.banner = Some(Banner::AnnounceAudienceInvalid),
             }
         } else {
@@ -147,6 +165,22 @@ impl Step<'_> {
             }
         }
         self.announce_draft(draft);
+    }
+
+    /// The audience with its organisation looked up; an unknown one is refused with the list of
+    /// known codes, and the audience asked again.
+    fn known_audience(&mut self, audience: Audience) -> Option<Audience> {
+        match audience.resolve(self.facts.organisations) {
+            Ok(audience) => Some(audience),
+            Err(unknown) => {
+                self.placement = Placement::New;
+                self.show(Screen::Staff(StaffScreen::UnknownOrganisation {
+                    code: unknown.0,
+                    known: crate::domain::Org::codes(self.facts.organisations),
+                }));
+                None
+            }
+        }
     }
 
     /// A button of an announcement already sent or dropped: nothing is sent twice.

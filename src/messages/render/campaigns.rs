@@ -289,7 +289,9 @@ impl R<'_> {
             );
             self.line(&line);
         }
-        if p.unfinished.is_empty() {
+        if p.joined == 0 {
+            self.line(&self.t("campaign.nobody_joined"));
+        } else if p.unfinished.is_empty() {
             self.line(&self.t("campaign.all_finished"));
         } else {
             let mut names: Vec<String> = p

@@ -71,6 +71,9 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::NothingToDo => None,
         Notice::Closed => Some(tr(lang, "notice.closed")),
         Notice::Preparing => Some(tr(lang, "notice.preparing")),
+        Notice::AlreadyDone => Some(tr(lang, "notice.already_done")),
+        Notice::Sending => Some(tr(lang, "notice.sending")),
+        Notice::Creating => Some(tr(lang, "notice.creating")),
     }
 }
 

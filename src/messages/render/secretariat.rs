@@ -46,6 +46,13 @@ impl R<'_> {
             StaffScreen::FocalPoints { list } => self.focal_points(list),
             StaffScreen::AdminNotSelf => self.line(&self.t("admin.not_self")),
             StaffScreen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
+            StaffScreen::UnknownOrganisation { code, known } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "announce.unknown_org",
+                    &[("code", &esc(code)), ("known", &esc(&known.join(", ")))],
+                ));
+            }
             StaffScreen::AskAnnounceAudience => {
                 self.line(&self.t("announce.ask_audience"));
                 let everyone = self.btn(
