@@ -210,4 +210,10 @@ pub enum Notice {
     Sending,
     /// A campaign is being made.
     Creating,
+    /// A campaign's button after its deadline.
+    CampaignClosed,
+    /// A focal point tapped another organisation's campaign.
+    NotYours,
+    /// A button of an announcement already sent or dropped.
+    AnnouncementOver,
 }

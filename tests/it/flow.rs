@@ -1071,16 +1071,15 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     m.campaigns = Some(vec![]);
     let out = m.tap(Callback::Campaign(CampaignCallback::RemindSend(3)));
     assert!(out.tasks.is_empty());
-    assert_eq!(
+    // Told it is another organisation's, and shown their own campaigns.
+    assert_eq!(out.notice, Some(Notice::NotYours));
+    assert!(matches!(
         out.replies[0].screen,
-        Screen::Campaign(CampaignScreen::NotCoordinator)
-    );
+        Screen::Campaign(CampaignScreen::Campaigns { .. })
+    ));
     let out = m.tap(Callback::Campaign(CampaignCallback::AutoRemind(3, false)));
     assert!(out.effects.is_empty());
-    assert_eq!(
-        out.replies[0].screen,
-        Screen::Campaign(CampaignScreen::NotCoordinator)
-    );
+    assert_eq!(out.notice, Some(Notice::NotYours));
 }
 
 #[test]
@@ -1281,7 +1280,11 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     // A second tap on the same preview sends nothing more.
     let twice = m.tap(Callback::Staff(StaffCallback::AnnounceSend));
     assert!(twice.tasks.is_empty());
-    assert_eq!(twice.notice, Some(Notice::Outdated));
+    assert_eq!(twice.notice, Some(Notice::AnnouncementOver));
+    assert!(
+        twice.replies.is_empty(),
+        "the queued message stays as it is"
+    );
 }
 
 #[test]
@@ -1379,7 +1382,7 @@ fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
     ] {
         let out = m.tap(cb);
         assert!(out.effects.is_empty() && out.tasks.is_empty(), "{out:?}");
-        assert_eq!(out.notice, Some(Notice::Closed));
+        assert_eq!(out.notice, Some(Notice::CampaignClosed));
         assert!(matches!(
             screen(&out),
             Screen::Campaign(CampaignScreen::Campaigns { .. })

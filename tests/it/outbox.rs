@@ -311,7 +311,7 @@ async fn an_admin_announces_from_the_bot_after_a_preview() {
     let again = admin.tap_on(&preview, "Send to 10");
     assert_eq!(
         admin.answer(&again).await.as_deref(),
-        Some("This button is out of date")
+        Some("This announcement was already sent or dropped")
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(received(&fake, &ids).values().all(Vec::is_empty));

@@ -128,7 +128,7 @@ impl Step<'_> {
                     .own_campaign(*id)
                     .is_some_and(|p| p.campaign.deadline <= now) =>
             {
-                self.notice = Some(Notice::Closed);
+                self.notice = Some(Notice::CampaignClosed);
                 self.campaigns();
             }
             Input::Callback { data, .. } => match data {
@@ -259,9 +259,16 @@ impl Step<'_> {
             .find(|p| p.campaign.id == id)
     }
 
+    /// A campaign button that is not this person's: a focal point of another organisation is
+    /// told so and sees their own campaigns; anyone else learns who may use it.
     fn refuse(&mut self) {
-        self.notice = Some(Notice::Outdated);
-        self.show(Screen::Campaign(CampaignScreen::NotCoordinator));
+        if self.facts.coordinates.is_some() {
+            self.notice = Some(Notice::NotYours);
+            self.campaigns();
+        } else {
+            self.notice = Some(Notice::Outdated);
+            self.show(Screen::Campaign(CampaignScreen::NotCoordinator));
+        }
     }
 
     /// Asks the first question the draft has no answer for.

@@ -183,11 +183,10 @@ impl Step<'_> {
         }
     }
 
-    /// A button of an announcement already sent or dropped: nothing is sent twice.
+    /// A button of an announcement already sent or dropped: nothing is sent twice, and the
+    /// message it is on (perhaps the "queued" one) stays as it is.
     fn announce_over(&mut self) {
-        self.notice = Some(Notice::Outdated);
-        self.state = State::Menu;
-        self.menu();
+        self.notice = Some(Notice::AnnouncementOver);
     }
 
     /// Admins only: everyone else gets a polite refusal and nothing happens.

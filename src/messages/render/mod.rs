@@ -74,6 +74,9 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::AlreadyDone => Some(tr(lang, "notice.already_done")),
         Notice::Sending => Some(tr(lang, "notice.sending")),
         Notice::Creating => Some(tr(lang, "notice.creating")),
+        Notice::CampaignClosed => Some(tr(lang, "notice.campaign_closed")),
+        Notice::NotYours => Some(tr(lang, "notice.not_yours")),
+        Notice::AnnouncementOver => Some(tr(lang, "notice.announcement_over")),
     }
 }
 
