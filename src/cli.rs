@@ -60,6 +60,17 @@ pub async fn admin_remove(
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> CliResult {
+    let from_environment = store
+        .admins()
+        .await?
+        .iter()
+        .any(|a| a.user_id == user_id && a.source == "env");
+    if from_environment {
+        anyhow::bail!(
+            "{user_id} is an admin because DWCP_ADMINS names them: remove them there and restart \
+             the bot (removed here, they would be an admin again at the next start)"
+        );
+    }
     if store.remove_admin(user_id, Actor::Cli, now).await? {
         writeln!(out, "{user_id} is no longer an admin.")?;
     } else {

@@ -382,6 +382,7 @@ struct OnDemand {
     campaigns: Option<Vec<crate::domain::CampaignProgress>>,
     focal_points: Option<Vec<crate::domain::FocalPoint>>,
     audience_size: Option<u64>,
+    admins: Option<Vec<crate::domain::AdminRole>>,
 }
 
 impl OnDemand {
@@ -391,6 +392,7 @@ impl OnDemand {
             campaigns: self.campaigns.clone(),
             focal_points: self.focal_points.clone(),
             audience_size: self.audience_size,
+            admins: self.admins.clone(),
             loaded: self.needs.clone(),
             ..base
         }
@@ -422,6 +424,18 @@ impl OnDemand {
         }
         if self.needs.focal_points && !before.focal_points && record.is_admin {
             self.focal_points = Some(store.coordinators().await?);
+        }
+        if self.needs.admins && !before.admins && record.is_admin {
+            let admins = store.admins().await?;
+            self.admins = Some(
+                admins
+                    .into_iter()
+                    .map(|a| crate::domain::AdminRole {
+                        user_id: a.user_id,
+                        from_environment: a.source == "env",
+                    })
+                    .collect(),
+            );
         }
         if let Some(audience) = &self.needs.audience_size {
             if before.audience_size.as_ref() != Some(audience) && record.is_admin {

@@ -166,13 +166,40 @@ impl Facts<'_> {
                         ..Facts::new(self.chat_id, self.plan, self.chat, self.telegram_lang)
                     }
                 }
+                // Other people's roles, as an admin's next step reads them (when loaded).
+                Effect::AddAdmin(user_id) => {
+                    if let Some(admins) = &mut self.admins {
+                        if !admins.iter().any(|a| a.user_id == *user_id) {
+                            admins.push(crate::domain::AdminRole {
+                                user_id: *user_id,
+                                from_environment: false,
+                            });
+                        }
+                    }
+                }
+                Effect::RemoveAdmin(user_id) => {
+                    if let Some(admins) = &mut self.admins {
+                        admins.retain(|a| a.user_id != *user_id);
+                    }
+                }
+                Effect::AddCoordinator { org, user_id } => {
+                    if let Some(list) = &mut self.focal_points {
+                        list.retain(|f| f.member_id != *user_id);
+                        list.push(crate::domain::FocalPoint {
+                            org_code: org.clone(),
+                            member_id: *user_id,
+                            first_name: None,
+                        });
+                    }
+                }
+                Effect::RemoveCoordinator(user_id) => {
+                    if let Some(list) = &mut self.focal_points {
+                        list.retain(|f| f.member_id != *user_id);
+                    }
+                }
                 Effect::Rate { .. }
                 | Effect::Comment { .. }
                 | Effect::Withdraw { .. }
-                | Effect::AddAdmin(_)
-                | Effect::RemoveAdmin(_)
-                | Effect::AddCoordinator { .. }
-                | Effect::RemoveCoordinator(_)
                 | Effect::Audit { .. } => {}
             }
         }

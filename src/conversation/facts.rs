@@ -70,6 +70,8 @@ pub struct Facts<'a> {
     pub focal_points: Option<Vec<crate::domain::FocalPoint>>,
     /// For an admin's announcement text: how many members its audience reaches.
     pub audience_size: Option<u64>,
+    /// Loaded only for an admin's `/admin add|remove`: every admin.
+    pub admins: Option<Vec<crate::domain::AdminRole>>,
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
     /// Which of the facts loaded on demand (summary, campaigns…) were loaded for this step.
@@ -100,6 +102,7 @@ impl<'a> Facts<'a> {
             cards: Vec::new(),
             focal_points: None,
             audience_size: None,
+            admins: None,
             reminders: true,
             loaded: Needs::default(),
         }

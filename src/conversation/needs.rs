@@ -14,6 +14,8 @@ pub struct Needs {
     pub campaigns: bool,
     /// Every focal point (admins' /focal).
     pub focal_points: bool,
+    /// Every admin, and which come from the environment (admins' /admin).
+    pub admins: bool,
     /// How many members an audience reaches (an announcement's preview and confirmation).
     pub audience_size: Option<Audience>,
     /// In a group: whether the sender is a focal point, and their organisation's open
@@ -32,6 +34,7 @@ impl Needs {
             summary: self.summary || more.summary,
             campaigns: self.campaigns || more.campaigns,
             focal_points: self.focal_points || more.focal_points,
+            admins: self.admins || more.admins,
             audience_size: more.audience_size.or(self.audience_size),
             group_campaigns: self.group_campaigns || more.group_campaigns,
         }

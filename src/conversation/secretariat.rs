@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 /// The secretariat's buttons: what each means, and its encoding in callback data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffCallback {
+    /// Admins: yes, move this focal point to this organisation.
+    FocalMove { user_id: i64, org: String },
     /// A page of the secretariat's summary (admins only; checked when handled).
     Summary(u8),
     /// Admins: build and send the export in this format.
@@ -25,6 +27,7 @@ impl StaffCallback {
     pub fn encode(&self) -> String {
         use StaffCallback::*;
         match self {
+            FocalMove { user_id, org } => format!("fm:{user_id}:{org}"),
             Summary(p) => format!("sm:{p}"),
             Export(f) => format!("ex:{}", f.extension()),
             Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
@@ -41,6 +44,10 @@ impl StaffCallback {
         use super::field::{activity, campaign_id, page};
         use StaffCallback as C;
         Some(match (tag, fields) {
+            ("fm", [id, org]) if crate::domain::audience::is_org_code(org) => C::FocalMove {
+                user_id: id.parse().ok().filter(|n: &i64| n.to_string() == *id)?,
+                org: org.to_string(),
+            },
             ("sm", [p]) => C::Summary(page(p)?),
             ("ex", ["csv"]) => C::Export(crate::domain::ExportFormat::Csv),
             ("ex", ["xlsx"]) => C::Export(crate::domain::ExportFormat::Xlsx),
@@ -56,9 +63,34 @@ impl StaffCallback {
     }
 }
 
+/// Why an admin change changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminUnchanged {
+    Already,
+    NotAnAdmin,
+    /// Named in the deployment's `DWCP_ADMINS`: made an admin again at every start.
+    FromEnvironment,
+}
+
 /// What the secretariat is shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StaffScreen {
+    /// `/admin add|remove` that changes nothing, and why.
+    AdminUnchanged {
+        user_id: i64,
+        why: AdminUnchanged,
+    },
+    /// `/focal add` of someone already the focal point of that organisation.
+    FocalAlready {
+        user_id: i64,
+        org: crate::domain::Org,
+    },
+    /// `/focal add` of another organisation's focal point: move them?
+    ConfirmFocalMove {
+        user_id: i64,
+        from: String,
+        to: crate::domain::Org,
+    },
     /// An announcement's audience names no organisation the bot knows: these are the codes.
     UnknownOrganisation {
         code: String,

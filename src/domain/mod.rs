@@ -25,7 +25,7 @@ pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use constituency::Constituency;
 pub use export_format::ExportFormat;
 pub use lang::Lang;
-pub use organisation::{FocalPoint, Org};
+pub use organisation::{AdminRole, FocalPoint, Org};
 pub use plan::{Activity, Plan, PlanStatus, Priority, Text};
 pub use plan_problem::{Place, PlanProblem, ProblemKind};
 pub use profile::{Gender, OrgChoice, Profile, Province, Sector};

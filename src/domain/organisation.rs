@@ -94,6 +94,14 @@ impl Org {
     }
 }
 
+/// A secretariat admin as the conversation sees them: who, and whether the deployment's
+/// environment (`DWCP_ADMINS`) makes them one, which only the deployer can undo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminRole {
+    pub user_id: i64,
+    pub from_environment: bool,
+}
+
 /// A focal point: who, for which organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FocalPoint {

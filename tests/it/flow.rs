@@ -45,6 +45,9 @@ struct Member {
     /// How many members an announcement's audience reaches (the engine counts it).
     audience_size: Option<u64>,
     reminders: bool,
+    /// For an admin: the admins and focal points as the store would list them.
+    admins: Vec<AdminRole>,
+    focal_points: Vec<FocalPoint>,
 }
 
 impl Member {
@@ -69,6 +72,8 @@ impl Member {
             cards: Vec::new(),
             audience_size: None,
             reminders: true,
+            admins: Vec::new(),
+            focal_points: Vec::new(),
         }
     }
 
@@ -79,6 +84,7 @@ impl Member {
             summary: true,
             campaigns: true,
             focal_points: true,
+            admins: true,
             group_campaigns: true,
             audience_size: None,
         };
@@ -110,7 +116,8 @@ impl Member {
                 organisations: &self.organisations,
                 cards: self.cards.clone(),
                 audience_size: self.audience_size,
-                focal_points: self.is_admin.then(Vec::new),
+                focal_points: self.is_admin.then(|| self.focal_points.clone()),
+                admins: self.is_admin.then(|| self.admins.clone()),
                 reminders: self.reminders,
                 loaded: loaded.clone(),
                 ..Facts::new(42, &self.plan, self.chat, self.telegram_lang)
@@ -134,8 +141,16 @@ impl Member {
             campaigns,
             is_admin,
             coordinates,
+            admins,
+            focal_points,
             ..
         } = facts;
+        if let Some(admins) = admins {
+            self.admins = admins;
+        }
+        if let Some(focal_points) = focal_points {
+            self.focal_points = focal_points;
+        }
         (self.lang, self.consent, self.profile, self.given) = (lang, consent, profile, given);
         (self.window, self.reminders, self.campaign) = (window, reminders, campaign);
         (self.campaigns, self.is_admin, self.coordinates) = (campaigns, is_admin, coordinates);
@@ -903,6 +918,25 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     let myself = admin.command(Command::Admin(AdminArg::Remove(42)));
     assert_eq!(screen(&myself), &Screen::Staff(StaffScreen::AdminNotSelf));
     assert!(myself.effects.is_empty());
+    // Changes that change nothing say why, and write nothing.
+    admin.admins.push(AdminRole {
+        user_id: 55,
+        from_environment: true,
+    });
+    for (arg, why) in [
+        (AdminArg::Add(7), AdminUnchanged::Already),
+        (AdminArg::Remove(999_999), AdminUnchanged::NotAnAdmin),
+        (AdminArg::Remove(55), AdminUnchanged::FromEnvironment),
+    ] {
+        let out = admin.command(Command::Admin(arg));
+        assert!(out.effects.is_empty() && out.tasks.is_empty(), "{out:?}");
+        assert!(
+            matches!(screen(&out), Screen::Staff(StaffScreen::AdminUnchanged { why: w, .. }) if *w == why),
+            "{out:?}"
+        );
+    }
+    let removed = admin.command(Command::Admin(AdminArg::Remove(7)));
+    assert_eq!(removed.effects[0], Effect::RemoveAdmin(7));
 }
 
 #[test]
@@ -917,11 +951,7 @@ fn an_admin_names_and_removes_focal_points() {
         constituency: Constituency::Workers,
         added: true,
     }];
-    for (typed, code) in [("ccawdu", "CCAWDU"), ("BFTU", "BFTU")] {
-        let out = admin.command(Command::Focal(FocalArg::Add {
-            org: typed.into(),
-            user_id: 77,
-        }));
+    let check_made = |out: &Outcome, code: &str| {
         assert_eq!(
             out.effects[0],
             Effect::AddCoordinator {
@@ -931,9 +961,39 @@ fn an_admin_names_and_removes_focal_points() {
         );
         assert_eq!(out.tasks, [Task::RefreshMenu(77)]);
         assert!(
-            matches!(screen(&out), Screen::Staff(StaffScreen::FocalChanged { org: Some(o), .. }) if o.code == code)
+            matches!(screen(out), Screen::Staff(StaffScreen::FocalChanged { org: Some(o), .. }) if o.code == code)
         );
-    }
+    };
+    let made = admin.command(Command::Focal(FocalArg::Add {
+        org: "ccawdu".into(),
+        user_id: 77,
+    }));
+    check_made(&made, "CCAWDU");
+    // The same again changes nothing, and says so.
+    let again = admin.command(Command::Focal(FocalArg::Add {
+        org: "CCAWDU".into(),
+        user_id: 77,
+    }));
+    assert!(again.effects.is_empty());
+    assert!(matches!(
+        screen(&again),
+        Screen::Staff(StaffScreen::FocalAlready { .. })
+    ));
+    // Another organisation: a move, asked first, done on the confirming tap.
+    let asked = admin.command(Command::Focal(FocalArg::Add {
+        org: "BFTU".into(),
+        user_id: 77,
+    }));
+    assert!(asked.effects.is_empty());
+    assert!(matches!(
+        screen(&asked),
+        Screen::Staff(StaffScreen::ConfirmFocalMove { from, to, .. }) if from == "CCAWDU" && to.code == "BFTU"
+    ));
+    let moved = admin.tap(Callback::Staff(StaffCallback::FocalMove {
+        user_id: 77,
+        org: "BFTU".into(),
+    }));
+    check_made(&moved, "BFTU");
     let unknown = admin.command(Command::Focal(FocalArg::Add {
         org: "NOPE".into(),
         user_id: 77,

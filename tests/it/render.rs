@@ -9,8 +9,8 @@ use dwcp_feedback::conversation::reply::{
     ORG_PAGE,
 };
 use dwcp_feedback::conversation::{
-    Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind, StaffCallback, StaffScreen,
-    MAX_CALLBACK_BYTES,
+    AdminUnchanged, Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind,
+    StaffCallback, StaffScreen, MAX_CALLBACK_BYTES,
 };
 use dwcp_feedback::domain::*;
 use dwcp_feedback::messages::{render, Action};
@@ -21,12 +21,37 @@ fn closed() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn every_screen(plan: &Plan) -> Vec<Screen> {
+    let mut screens_extra = Vec::new();
     let progress = Progress {
         rated: 7,
         total: plan.activities.len(),
     };
+    for why in [
+        AdminUnchanged::Already,
+        AdminUnchanged::NotAnAdmin,
+        AdminUnchanged::FromEnvironment,
+    ] {
+        screens_extra.push(Screen::Staff(StaffScreen::AdminUnchanged {
+            user_id: i64::MAX,
+            why,
+        }));
+    }
     let long_name = OrgChoice::Named("ស".repeat(120));
+    let ccawdu = Org::find("CCAWDU", &[]).unwrap();
     let mut screens = vec![
+        Screen::Staff(StaffScreen::UnknownOrganisation {
+            code: "<NOPE&>".into(),
+            known: Org::codes(&[]),
+        }),
+        Screen::Staff(StaffScreen::FocalAlready {
+            user_id: i64::MAX,
+            org: ccawdu.clone(),
+        }),
+        Screen::Staff(StaffScreen::ConfirmFocalMove {
+            user_id: i64::MAX,
+            from: "CAMFEBA".into(),
+            to: ccawdu,
+        }),
         Screen::Declined,
         Screen::Campaign(CampaignScreen::SwitchOrg {
             campaign: i64::MAX,
@@ -388,6 +413,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         pages: 2,
         items,
     });
+    screens.extend(screens_extra);
     screens
 }
 
@@ -547,6 +573,10 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Campaign(CampaignCallback::SwitchOrg {
             campaign: i64::MAX,
             switch: true,
+        }),
+        Callback::Staff(StaffCallback::FocalMove {
+            user_id: i64::MAX,
+            org: "ABCDEFGHIJKLMNOP".into(),
         }),
         Callback::Campaign(CampaignCallback::SwitchOrg {
             campaign: 1,

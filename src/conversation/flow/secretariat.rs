@@ -2,6 +2,7 @@
 //! admins and announcements. Every action is checked against `facts.is_admin`.
 
 use super::*;
+use crate::conversation::secretariat::AdminUnchanged;
 
 impl Step<'_> {
     /// The secretariat's commands, buttons and plan uploads; `false` for anything else.
@@ -89,6 +90,12 @@ impl Step<'_> {
                         text: None,
                     });
                 }
+                Callback::Staff(StaffCallback::FocalMove { user_id, org }) if admin => {
+                    match Org::find(org, self.facts.organisations) {
+                        Some(found) => self.make_focal(*user_id, found),
+                        None => self.notice = Some(Notice::Outdated),
+                    }
+                }
                 Callback::Staff(StaffCallback::AnnounceEdit) if admin => match self.state.clone() {
                     State::Announce { draft } => self.announce_draft(AnnounceDraft {
                         text: None,
@@ -117,6 +124,7 @@ impl Step<'_> {
                     _ => self.announce_over(),
                 },
                 Callback::Staff(StaffCallback::Export(_))
+                | Callback::Staff(StaffCallback::FocalMove { .. })
                 | Callback::Staff(StaffCallback::Window(_))
                 | Callback::Staff(StaffCallback::AnnounceTo(_))
                 | Callback::Staff(StaffCallback::AnnounceEdit)
@@ -256,6 +264,24 @@ impl Step<'_> {
             }
             AdminArg::Add(user_id) | AdminArg::Remove(user_id) => {
                 let added = matches!(arg, AdminArg::Add(_));
+                if !self.facts.loaded.admins {
+                    self.needs.admins = true;
+                }
+                let now = self
+                    .facts
+                    .admins
+                    .iter()
+                    .flatten()
+                    .find(|a| a.user_id == user_id);
+                let unchanged = match (added, now) {
+                    (true, Some(_)) => Some(AdminUnchanged::Already),
+                    (false, None) => Some(AdminUnchanged::NotAnAdmin),
+                    (false, Some(a)) if a.from_environment => Some(AdminUnchanged::FromEnvironment),
+                    _ => None,
+                };
+                if let Some(why) = unchanged {
+                    return self.show(Screen::Staff(StaffScreen::AdminUnchanged { user_id, why }));
+                }
                 self.effects.push(if added {
                     Effect::AddAdmin(user_id)
                 } else {
@@ -287,20 +313,31 @@ impl Step<'_> {
                 let Some(found) = Org::find(org, self.facts.organisations) else {
                     return self.show(Screen::Staff(StaffScreen::FocalUsage));
                 };
-                self.effects.push(Effect::AddCoordinator {
-                    org: found.code.clone(),
-                    user_id: *user_id,
-                });
-                self.effects.push(Effect::Audit {
-                    action: "coordinator-add",
-                    detail: format!("{user_id} for {}", found.code),
-                    subject: Some(*user_id),
-                });
-                self.tasks.push(Task::RefreshMenu(*user_id));
-                self.show(Screen::Staff(StaffScreen::FocalChanged {
-                    user_id: *user_id,
-                    org: Some(found),
-                }));
+                if !self.facts.loaded.focal_points {
+                    self.needs.focal_points = true;
+                }
+                let now = self
+                    .facts
+                    .focal_points
+                    .iter()
+                    .flatten()
+                    .find(|f| f.member_id == *user_id)
+                    .map(|f| f.org_code.clone());
+                match now {
+                    Some(same) if same == found.code => {
+                        self.show(Screen::Staff(StaffScreen::FocalAlready {
+                            user_id: *user_id,
+                            org: found,
+                        }))
+                    }
+                    // Moving someone from one organisation to another is asked first.
+                    Some(from) => self.show(Screen::Staff(StaffScreen::ConfirmFocalMove {
+                        user_id: *user_id,
+                        from,
+                        to: found,
+                    })),
+                    None => self.make_focal(*user_id, found),
+                }
             }
             FocalArg::Remove(user_id) => {
                 self.effects.push(Effect::RemoveCoordinator(*user_id));
@@ -316,6 +353,23 @@ impl Step<'_> {
                 }));
             }
         }
+    }
+
+    fn make_focal(&mut self, user_id: i64, found: Org) {
+        self.effects.push(Effect::AddCoordinator {
+            org: found.code.clone(),
+            user_id,
+        });
+        self.effects.push(Effect::Audit {
+            action: "coordinator-add",
+            detail: format!("{user_id} for {}", found.code),
+            subject: Some(user_id),
+        });
+        self.tasks.push(Task::RefreshMenu(user_id));
+        self.show(Screen::Staff(StaffScreen::FocalChanged {
+            user_id,
+            org: Some(found),
+        }));
     }
 
     fn plan_upload(&mut self, doc: &DocumentIn) {

@@ -2,6 +2,7 @@
 //! focal points, and the announcement dialog.
 
 use super::*;
+use crate::conversation::AdminUnchanged;
 
 /// Room for the list of focal points, leaving the usage line inside Telegram's 4096.
 const FOCAL_BUDGET: usize = 3600;
@@ -46,6 +47,46 @@ impl R<'_> {
             StaffScreen::FocalPoints { list } => self.focal_points(list),
             StaffScreen::AdminNotSelf => self.line(&self.t("admin.not_self")),
             StaffScreen::FileTooLarge => self.line(&self.t("admin.file_too_large")),
+            StaffScreen::AdminUnchanged { user_id, why } => {
+                let key = match why {
+                    AdminUnchanged::Already => "admin.already",
+                    AdminUnchanged::NotAnAdmin => "admin.not_an_admin",
+                    AdminUnchanged::FromEnvironment => "admin.from_environment",
+                };
+                self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
+            }
+            StaffScreen::FocalAlready { user_id, org } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "admin.focal_already",
+                    &[
+                        ("id", &user_id.to_string()),
+                        ("org", &esc(&org.label(self.lang))),
+                    ],
+                ));
+            }
+            StaffScreen::ConfirmFocalMove { user_id, from, to } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "admin.focal_move",
+                    &[
+                        ("id", &user_id.to_string()),
+                        ("from", &esc(&self.org_label(from))),
+                        ("to", &esc(&to.label(self.lang))),
+                    ],
+                ));
+                let row = vec![
+                    self.btn(
+                        "btn.focal_move",
+                        Callback::Staff(StaffCallback::FocalMove {
+                            user_id: *user_id,
+                            org: to.code.clone(),
+                        }),
+                    ),
+                    self.btn("btn.no", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
             StaffScreen::UnknownOrganisation { code, known } => {
                 self.line(&tr_with(
                     self.lang,
