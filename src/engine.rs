@@ -77,8 +77,17 @@ pub struct Outgoing {
     pub rendered: Rendered,
 }
 
+/// The staff roles of a private chat's person, as the store says now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Roles {
+    pub admin: bool,
+    pub coordinator: bool,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Handled {
+    /// The person's roles (private chats): their command menu follows them.
+    pub roles: Roles,
     pub outgoing: Vec<Outgoing>,
     /// Text for the callback answer; `None` answers silently.
     pub notice: Option<String>,
@@ -284,6 +293,10 @@ impl Engine {
             })
             .await?;
         Ok(Handled {
+            roles: Roles {
+                admin: record.is_admin,
+                coordinator: record.coordinates.is_some(),
+            },
             outgoing,
             notice: outcome.notice.and_then(|n| notice_text(n, lang)),
             tasks: outcome.tasks,
@@ -313,6 +326,7 @@ impl Engine {
             outcome = step(&State::Start, &incoming.input, &facts, now);
         }
         Ok(Handled {
+            roles: Roles::default(),
             outgoing: self.render_replies(&outcome, telegram_lang, &plan, None),
             notice: None,
             tasks: Vec::new(),

@@ -27,5 +27,5 @@ pub mod try_chat;
 
 pub use clock::{Clock, SystemClock};
 pub use config::Config;
-pub use engine::{Engine, Handled, Incoming, Outgoing};
+pub use engine::{Engine, Handled, Incoming, Outgoing, Roles};
 pub use store::Store;

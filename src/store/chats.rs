@@ -237,6 +237,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether this person has ever written to the bot: Telegram knows no private chat of the
+    /// bot's with anyone else (a menu set for one fails with "chat not found").
+    pub async fn has_chat(&self, chat_id: i64) -> Result<bool, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM chats WHERE chat_id = ?1")
+            .bind(chat_id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n > 0)
+    }
+
     /// Telegram said 403: the member blocked the bot (or deleted their account).
     pub async fn set_blocked(
         &self,

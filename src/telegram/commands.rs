@@ -4,6 +4,7 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
 
 use crate::domain::Lang;
+pub use crate::engine::Roles;
 use crate::messages::tr;
 
 pub const COMMANDS: [&str; 8] = [
@@ -31,18 +32,32 @@ fn named(names: &[&str], lang: Lang) -> Vec<BotCommand> {
 
 /// Gives each admin's and focal point's private chat a menu with their own commands too (a
 /// per-chat command scope; everyone else keeps the members' menu).
-pub async fn register_staff<B: Requester>(bot: &B, admins: &[i64], coordinators: &[i64]) {
+/// Returns the chats whose menu is now set, with the roles it shows. A chat Telegram does not
+/// know yet ("chat not found": the person never opened the bot) is set when they first write.
+pub async fn register_staff<B: Requester>(
+    bot: &B,
+    admins: &[i64],
+    coordinators: &[i64],
+) -> Vec<(i64, Roles)> {
     let mut staff: Vec<i64> = admins.iter().chain(coordinators).copied().collect();
     staff.sort_unstable();
     staff.dedup();
+    let mut set = Vec::new();
     for id in staff {
-        register_chat(bot, id, admins.contains(&id), coordinators.contains(&id)).await;
+        let roles = Roles {
+            admin: admins.contains(&id),
+            coordinator: coordinators.contains(&id),
+        };
+        if register_chat(bot, id, roles.admin, roles.coordinator).await {
+            set.push((id, roles));
+        }
     }
+    set
 }
 
 /// One private chat's menu in both languages: the members' commands, then the focal point's
 /// and the admin's when they are one. Also how a role taken away leaves the menu.
-pub async fn register_chat<B: Requester>(bot: &B, id: i64, admin: bool, coordinator: bool) {
+pub async fn register_chat<B: Requester>(bot: &B, id: i64, admin: bool, coordinator: bool) -> bool {
     let scope = BotCommandScope::Chat {
         chat_id: Recipient::Id(ChatId(id)),
     };
@@ -60,8 +75,10 @@ pub async fn register_chat<B: Requester>(bot: &B, id: i64, admin: bool, coordina
         }
         if let Err(e) = req.await {
             tracing::warn!(chat = id, error = %e, "could not register a staff member's commands");
+            return false;
         }
     }
+    true
 }
 
 /// Khmer for everyone by default, English for phones set to English. A failure is logged,

@@ -52,6 +52,8 @@ pub struct App {
     metrics_listener: Option<tokio::net::TcpListener>,
     /// Webhook mode, with its address bound likewise; long polling when `None`.
     webhook: Option<(crate::config::Webhook, tokio::net::TcpListener)>,
+    /// Staff chats whose command menu was set at start.
+    menus: Vec<(i64, commands::Roles)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,14 +139,21 @@ impl App {
             draft = plan.is_draft(), "starting"
         );
         commands::register(&bot).await;
-        let admins: Vec<i64> = store.admins().await?.iter().map(|a| a.user_id).collect();
-        let coordinators: Vec<i64> = store
-            .coordinators()
-            .await?
-            .iter()
-            .map(|c| c.member_id)
-            .collect();
-        commands::register_staff(&bot, &admins, &coordinators).await;
+        // Staff who never wrote to the bot have no chat with it yet: their menu is set when they
+        // first do (`Tasks::follow_roles`).
+        let mut admins = Vec::new();
+        for a in store.admins().await? {
+            if store.has_chat(a.user_id).await? {
+                admins.push(a.user_id);
+            }
+        }
+        let mut coordinators = Vec::new();
+        for c in store.coordinators().await? {
+            if store.has_chat(c.member_id).await? {
+                coordinators.push(c.member_id);
+            }
+        }
+        let menus = commands::register_staff(&bot, &admins, &coordinators).await;
         let delivery = {
             let (store, clock) = (store.clone(), clock.clone());
             Delivery::new(bot.clone(), config.pacing, move |chat| {
@@ -189,6 +198,7 @@ impl App {
             backups: config.backups.clone(),
             metrics: Arc::new(Metrics::new()?),
             metrics_listener,
+            menus,
         })
     }
 
@@ -213,6 +223,7 @@ impl App {
             metrics,
             metrics_listener,
             webhook,
+            menus,
         } = self;
         let _observed = metrics_listener.map(|listener| {
             let health = Arc::new(Health::new(poll_timeout));
@@ -254,6 +265,7 @@ impl App {
             engine.clone(),
             delivery.clone(),
             bot.clone(),
+            menus,
         ));
         let store = engine.store().clone();
         let context = Arc::new(Context {
@@ -440,6 +452,9 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
         Ok(mut handled) => {
             if let Some(name) = first_name {
                 note_first_name(engine, chat_id, &name).await;
+            }
+            if chat == ChatKind::Private {
+                tasks.follow_roles(chat_id, handled.roles);
             }
             let mut outgoing = std::mem::take(&mut handled.outgoing);
             if chat == ChatKind::Group

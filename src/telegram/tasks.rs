@@ -2,7 +2,7 @@
 //! sent as documents, the summary chart as a picture, plan files downloaded and imported.
 //! Each reports back to the admin in their language; a failure says so without detail.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,7 +17,7 @@ use crate::conversation::Task;
 use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::domain::summary::Summary;
 use crate::domain::{Audience, ExportFormat, Lang};
-use crate::engine::Engine;
+use crate::engine::{Engine, Roles};
 use crate::jobs::campaigns::{Asker, CampaignRequest, Reminder};
 use crate::jobs::{self, JobError};
 use crate::messages::{self, tr};
@@ -35,6 +35,8 @@ pub struct Tasks {
     files: Bot,
     /// Chats with a file being prepared: one at a time each, so a second tap makes no second file.
     preparing: Mutex<HashSet<i64>>,
+    /// Staff chats whose command menu Telegram has, with the roles it shows.
+    menus: Mutex<HashMap<i64, Roles>>,
 }
 
 /// Holds a chat's place among those preparing a file; gives it up when dropped.
@@ -77,14 +79,44 @@ pub(super) enum TaskError {
 }
 
 impl Tasks {
-    pub fn new(engine: Arc<Engine>, out: Delivery, files: Bot) -> Tasks {
+    /// `menus`: the staff menus set at start.
+    pub fn new(engine: Arc<Engine>, out: Delivery, files: Bot, menus: Vec<(i64, Roles)>) -> Tasks {
         Tasks {
             engine,
             out,
             charts: ChartMaker::new(),
             files,
             preparing: Mutex::new(HashSet::new()),
+            menus: Mutex::new(menus.into_iter().collect()),
         }
+    }
+
+    /// Sets `chat`'s command menu when it does not show `roles` yet: for staff named before they
+    /// ever opened the bot (Telegram refused their menu then), and anyone whose role changed.
+    pub fn follow_roles(self: &Arc<Self>, chat: i64, roles: Roles) {
+        let shown = self
+            .menus
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&chat)
+            .copied()
+            .unwrap_or_default();
+        if shown == roles {
+            return;
+        }
+        let tasks = self.clone();
+        tokio::spawn(async move {
+            let set =
+                super::commands::register_chat(&tasks.files, chat, roles.admin, roles.coordinator)
+                    .await;
+            if set {
+                tasks
+                    .menus
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(chat, roles);
+            }
+        });
     }
 
     /// Takes `chat`'s place for a long task, unless one is already running there.
@@ -142,9 +174,19 @@ impl Tasks {
     /// The person's command menu as their roles now stand.
     async fn refresh_menu(&self, user_id: i64) -> Result<(), TaskError> {
         let store = self.engine.store();
+        if !store.has_chat(user_id).await? {
+            // Set when they first write (`follow_roles`): Telegram has no chat with them yet.
+            return Ok(());
+        }
         let admin = store.is_admin(user_id).await?;
         let coordinator = store.coordinated_org(user_id).await?.is_some();
-        super::commands::register_chat(&self.files, user_id, admin, coordinator).await;
+        if super::commands::register_chat(&self.files, user_id, admin, coordinator).await {
+            let roles = Roles { admin, coordinator };
+            self.menus
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(user_id, roles);
+        }
         Ok(())
     }
 

@@ -114,6 +114,8 @@ struct StoredMessage {
 
 #[derive(Default)]
 struct World {
+    /// Chats that have written to the bot: Telegram knows no other private chat of it.
+    known_chats: HashSet<i64>,
     next_update_id: i64,
     pending: VecDeque<(i64, Value)>,
     messages: HashMap<(i64, i32), StoredMessage>,
@@ -215,6 +217,7 @@ impl FakeTelegram {
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let world = Arc::new(Mutex::new(World {
+            known_chats: HashSet::new(),
             next_update_id: 1000,
             ..World::default()
         }));
@@ -363,6 +366,7 @@ impl FakeTelegram {
         w.pending
             .push_back((id, json!({ "update_id": id, kind: body })));
         w.queued_at.insert(chat, Instant::now());
+        w.known_chats.insert(chat);
         drop(w);
         self.updates.notify_waiters();
         id
@@ -892,6 +896,12 @@ fn set_my_commands(w: &mut World, p: &Value) -> Reply {
                 .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         if !valid_name || desc.is_empty() || desc.chars().count() > 256 {
             return err(400, "Bad Request: BOT_COMMAND_INVALID");
+        }
+    }
+    // A menu for one private chat needs the chat: someone who never opened the bot has none.
+    if let Some(chat) = p["scope"]["chat_id"].as_i64() {
+        if chat > 0 && !w.known_chats.contains(&chat) {
+            return err(400, "Bad Request: chat not found");
         }
     }
     w.commands.push(p.clone());

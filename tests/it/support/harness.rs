@@ -141,6 +141,31 @@ pub async fn with_plan(url: &str) -> dwcp_feedback::Store {
     store
 }
 
+/// Waits (up to 5 s) until `chat`'s own command menus, in both languages, list `command`.
+pub async fn menus_list(fake: &FakeTelegram, chat: i64, command: &str) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let menus: Vec<_> = fake
+            .commands()
+            .into_iter()
+            .filter(|c| c["scope"]["chat_id"].as_i64() == Some(chat))
+            .collect();
+        let listed = menus.len() >= 2
+            && menus.iter().rev().take(2).all(|m| {
+                m["commands"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|c| c["command"] == command))
+            });
+        if listed {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The member-visible invariants every scenario must keep.
 pub fn assert_telegram_happy(fake: &FakeTelegram) {
     assert!(
