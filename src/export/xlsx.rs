@@ -28,10 +28,39 @@ const SHEETS: [&str; 5] = [
     "Comments",
 ];
 
+/// A row's height for one line of 11 pt Khmer OS Siemreap: stacked consonants and vowels
+/// above and below need about half again the default 15 pt.
+const KHMER_LINE_PT: f64 = 22.5;
+/// The most lines a wrapped cell's row is made tall for; longer text is read in the cell.
+const MAX_LINES: usize = 8;
+
 struct Formats {
     header: Format,
     khmer: Format,
+    /// Long texts (titles, comments), wrapped in their column and read from the top.
+    wrapped: Format,
     mean: Format,
+    /// Times in Phnom Penh, as real dates Excel and LibreOffice sort and filter.
+    time: Format,
+}
+
+fn has_khmer(s: &str) -> bool {
+    s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
+}
+
+/// How many lines `s` takes wrapped in a column `width` characters wide (Khmer clusters are
+/// wider than Latin letters: counted a third wider).
+fn lines(s: &str, width: f64) -> usize {
+    let chars = s.chars().count() as f64 * if has_khmer(s) { 1.35 } else { 1.0 };
+    ((chars / width).ceil() as usize).clamp(1, MAX_LINES)
+}
+
+/// Printing: landscape, as wide as one page, the header row on every page.
+fn page_setup(ws: &mut Worksheet) -> Result<(), XlsxError> {
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
 }
 
 fn sheet<'a>(wb: &'a mut Workbook, name: &str) -> Result<&'a mut Worksheet, XlsxError> {
@@ -50,7 +79,10 @@ fn header(
     for (i, t) in titles.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *t, &f.header)?;
     }
+    // Headers wrap at `_` rather than run into the next column.
+    ws.set_row_height(0, 30.0)?;
     ws.set_freeze_panes(1, 0)?;
+    page_setup(ws)?;
     Ok(())
 }
 
@@ -59,7 +91,7 @@ fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str, khmer: &Format) -> Resu
         return Ok(());
     }
     // A Khmer-capable font wherever Khmer can appear; harmless on Latin text.
-    if s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c)) {
+    if has_khmer(s) {
         ws.write_string_with_format(row, col, s, khmer)?;
     } else {
         ws.write_string(row, col, s)?;
@@ -135,10 +167,20 @@ fn build(
     rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
     comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
 ) -> anyhow::Result<u64> {
+    let khmer = Format::new().set_font_name(KHMER_FONT).set_font_size(11);
     let f = Formats {
-        header: Format::new().set_bold().set_background_color("#DDEBF7"),
-        khmer: Format::new().set_font_name(KHMER_FONT),
+        header: Format::new()
+            .set_bold()
+            .set_background_color("#DDEBF7")
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top),
+        wrapped: khmer
+            .clone()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top),
+        khmer,
         mean: Format::new().set_num_format("0.00"),
+        time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
     };
     let mut wb = Workbook::new();
     for name in SHEETS {
@@ -183,6 +225,7 @@ fn build(
             last_member = Some(row.member_id);
             *members.entry(constituency).or_default() += 1;
         }
+        let (first_at, updated_at) = (row.first_at, row.updated_at);
         let record = Record::new(&ids, row);
         n += 1;
         let r = n as u32;
@@ -209,9 +252,15 @@ fn build(
             ws.write_number(r, 10, s as f64)?;
         }
         text(ws, r, 11, &record.language, &f.khmer)?;
-        text(ws, r, 12, &record.first_given, &f.khmer)?;
-        text(ws, r, 13, &record.last_changed, &f.khmer)?;
+        ws.write_datetime_with_format(r, 12, local(first_at), &f.time)?;
+        ws.write_datetime_with_format(r, 13, local(updated_at), &f.time)?;
         ws.write_number(r, 14, record.revisions as f64)?;
+        if [&record.organisation, &record.comment, &record.constituency]
+            .iter()
+            .any(|s| has_khmer(s))
+        {
+            ws.set_row_height(r, KHMER_LINE_PT)?;
+        }
 
         let rating = u8::try_from(record.rating).unwrap_or(0);
         let cell = cells
@@ -252,19 +301,28 @@ fn build(
             comment_row,
             1,
             activity.map_or("", |a| a.title.km.as_str()),
-            &f.khmer,
+            &f.wrapped,
         )?;
         text(
             ws,
             comment_row,
             2,
             activity.map_or("", |a| a.title.en.as_str()),
-            &f.khmer,
+            &f.wrapped,
         )?;
         text(ws, comment_row, 3, &record.respondent, &f.khmer)?;
         text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
         ws.write_number(comment_row, 5, record.rating as f64)?;
-        text(ws, comment_row, 6, &record.comment, &f.khmer)?;
+        text(ws, comment_row, 6, &record.comment, &f.wrapped)?;
+        // Tall enough for the comment's lines (column 70 wide) and for Khmer titles.
+        let comment_lines = lines(&record.comment, 65.0);
+        let title_lines = activity.map_or(1, |a| {
+            lines(&a.title.km, 38.0).max(lines(&a.title.en, 38.0))
+        });
+        ws.set_row_height(
+            comment_row,
+            KHMER_LINE_PT * comment_lines.max(title_lines) as f64,
+        )?;
         text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
         if let Some(s) = record.voice_seconds {
             ws.write_number(comment_row, 8, s as f64)?;
@@ -329,15 +387,19 @@ fn write_summary(
             r,
             1,
             activity.map_or("", |x| x.title.km.as_str()),
-            &f.khmer,
+            &f.wrapped,
         )?;
         text(
             ws,
             r,
             2,
             activity.map_or("", |x| x.title.en.as_str()),
-            &f.khmer,
+            &f.wrapped,
         )?;
+        let title_lines = activity.map_or(1, |x| {
+            lines(&x.title.km, 43.0).max(lines(&x.title.en, 43.0))
+        });
+        ws.set_row_height(r, KHMER_LINE_PT * title_lines as f64)?;
         ws.write_number(r, 3, a.n as f64)?;
         mean_cell(ws, r, 4, a.mean(), f)?;
         mean_cell(ws, r, 5, a.median(), f)?;
@@ -374,6 +436,8 @@ fn write_summary(
             .set_values(("Summary", 1, col, last, col));
     }
     chart.y_axis().set_min(0.0).set_max(5.0);
+    // The chart starts a page of its own, so that it prints whole.
+    ws.set_page_breaks(&[last + 1])?;
     ws.insert_chart(last + 2, 1, &chart)?;
     Ok(())
 }
@@ -438,4 +502,9 @@ fn write_by_province(
     }
     ws.autofilter(0, 0, r.max(1), 4)?;
     Ok(())
+}
+
+/// A time as a Phnom Penh clock shows it: what the secretariat reads in a cell.
+fn local(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    t.with_timezone(&crate::clock::phnom_penh()).naive_local()
 }

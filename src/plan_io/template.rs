@@ -120,12 +120,31 @@ pub fn write_csv_template(out: impl Write, plan: Option<&Plan>) -> std::io::Resu
     Ok(())
 }
 
+fn column_width(column: &str) -> u16 {
+    if column.starts_with("desc") {
+        60
+    } else if column.contains("title") || column.contains("lead") {
+        40
+    } else {
+        14
+    }
+}
+
+/// Lines a text takes wrapped in a column `width` characters wide (Khmer counted wider).
+fn wrapped_lines(text: &str, width: f64) -> usize {
+    let khmer = text.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c));
+    let chars = text.chars().count() as f64 * if khmer { 1.35 } else { 1.0 };
+    ((chars / (width - 2.0)).ceil() as usize).clamp(1, 15)
+}
+
 /// A workbook with the "Plan" sheet (explanations as notes on every header) and a "Read me".
 pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     let khmer = Format::new()
         .set_font_name("Khmer OS Siemreap")
-        .set_text_wrap();
+        .set_font_size(11)
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     let bold = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
@@ -149,20 +168,23 @@ pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Resul
         let col = col as u16;
         sheet.write_with_format(header, col, *c, &bold)?;
         sheet.insert_note(header, col, &Note::new(help).set_width(320))?;
-        let width = if c.starts_with("desc") {
-            60
-        } else if c.contains("title") || c.contains("lead") {
-            40
-        } else {
-            14
-        };
-        sheet.set_column_width(col, width)?;
+        sheet.set_column_width(col, column_width(c))?;
     }
+    let widths: Vec<f64> = COLUMNS.iter().map(|c| column_width(c) as f64).collect();
     for values in activity_rows(plan) {
         row += 1;
         for (col, v) in values.iter().enumerate() {
             sheet.write_with_format(row, col as u16, v, &khmer)?;
         }
+        // Wrapped cells show every line only in a row tall enough for them (Khmer lines are
+        // about 22 pt in an 11 pt Khmer font).
+        let lines = values
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| wrapped_lines(v, *w))
+            .max()
+            .unwrap_or(1);
+        sheet.set_row_height(row, 22.5 * lines as f64)?;
     }
     sheet.set_freeze_panes(header + 1, 0)?;
 

@@ -302,6 +302,16 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
         Data::Float(f) => format!("{f}"),
         Data::Int(i) => i.to_string(),
         Data::Empty => String::new(),
+        // A real date (Phnom Penh time), shown as the CSV writes it.
+        Data::DateTime(d) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let t =
+                epoch + chrono::Duration::milliseconds((d.as_f64() * 86_400_000.0).round() as i64);
+            format!("{}+07:00", t.format("%Y-%m-%dT%H:%M:%S"))
+        }
         other => format!("{other:?}"),
     };
     let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<String>> {
@@ -559,4 +569,69 @@ async fn csv_cells_that_a_spreadsheet_would_run_arrive_inert() {
             assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell}");
         }
     }
+}
+
+/// The workbook as LibreOffice and Excel lay it out: tall enough rows for Khmer, real dates,
+/// and a page setup for printing. Read from the file's own XML.
+#[tokio::test]
+async fn the_workbook_reads_well_rows_fit_khmer_times_are_dates_pages_are_set_up() {
+    use std::io::Read;
+    let (dir, store) = fixture().await;
+    export(&store, &dir, ExportFormat::Xlsx, ExportFilter::default()).await;
+    let bytes = std::fs::read(dir.path().join("out.Xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let (summary, ratings, comments) = (
+        part("xl/worksheets/sheet1.xml"),
+        part("xl/worksheets/sheet4.xml"),
+        part("xl/worksheets/sheet5.xml"),
+    );
+    let styles = part("xl/styles.xml");
+    // Rows holding Khmer are made taller than the default 15 pt; wrapped ones by their lines.
+    for (name, sheet) in [
+        ("Summary", &summary),
+        ("Ratings", &ratings),
+        ("Comments", &comments),
+    ] {
+        let tall = sheet
+            .split("<row ")
+            .skip(2)
+            .filter(|row| row.contains("customHeight=\"1\""))
+            .count();
+        assert!(tall > 0, "{name}: no row made taller");
+        assert!(
+            !sheet.contains("ht=\"15\" customHeight"),
+            "{name}: a row kept the default height"
+        );
+    }
+    // Times are numbers in a date format, not text.
+    assert!(styles.contains("yyyy-mm-dd hh:mm"), "a date format");
+    // Every sheet prints landscape, one page wide; the Summary's chart on a page of its own.
+    for (name, sheet) in [
+        ("Summary", &summary),
+        ("Ratings", &ratings),
+        ("Comments", &comments),
+    ] {
+        assert!(
+            sheet.contains("orientation=\"landscape\""),
+            "{name}: not landscape"
+        );
+        assert!(
+            sheet.contains("fitToPage=\"1\""),
+            "{name}: not fitted to the page"
+        );
+    }
+    assert!(
+        summary.contains("<rowBreaks"),
+        "the chart starts its own page"
+    );
+    let workbook = part("xl/workbook.xml");
+    assert!(
+        workbook.contains("_xlnm.Print_Titles"),
+        "header rows repeat"
+    );
 }

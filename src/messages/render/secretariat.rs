@@ -206,6 +206,8 @@ impl R<'_> {
                     ("employers", &count(Some(Constituency::Employers))),
                     ("government", &count(Some(Constituency::Government))),
                     ("other", &count(Some(Constituency::Other))),
+                    // Those who have not said: so that the parts add up to the total.
+                    ("unsaid", &count(None)),
                 ],
             ));
             self.line(&tr_with(
