@@ -216,4 +216,6 @@ pub enum Notice {
     NotYours,
     /// A button of an announcement already sent or dropped.
     AnnouncementOver,
+    /// "Done" with no activity ticked.
+    PickOne,
 }

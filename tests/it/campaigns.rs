@@ -572,8 +572,21 @@ async fn a_focal_point_makes_a_campaign_with_buttons() {
     assert!(scope.text.contains("step 2 of 3"), "{}", scope.text);
     let (_, deadline) = focal.tap(&scope, "P2 ·").await;
     assert!(deadline.text.contains("step 3 of 3"), "{}", deadline.text);
-    let (notice, created) = focal.tap(&deadline, "14 days").await;
-    assert!(notice.is_some(), "the tap is acknowledged");
+    // The deadline tapped twice: one campaign.
+    let first = focal.tap_on(&deadline, "14 days");
+    let second = focal.tap_on(&deadline, "14 days");
+    let notice = focal.answer(&first).await;
+    assert_eq!(notice.as_deref(), Some("⏳ Making the campaign…"));
+    assert!(
+        focal.answer(&second).await.is_some(),
+        "the second tap is answered"
+    );
+    let created = loop {
+        let shown = focal.reply().await;
+        if shown.text.contains("created") {
+            break shown;
+        }
+    };
     assert!(
         created.text.contains("Employers & the plan"),
         "{}",
@@ -589,6 +602,15 @@ async fn a_focal_point_makes_a_campaign_with_buttons() {
     let days = (campaign.deadline - Utc::now()).num_days();
     assert!((14..=15).contains(&days), "{days} days");
     let _forward = focal.reply().await;
+    assert_eq!(
+        store
+            .open_campaigns(Utc::now(), Some("CAMFEBA"))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "one campaign for two taps"
+    );
     assert_telegram_happy(&fake);
 }
 

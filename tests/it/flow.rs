@@ -1477,11 +1477,11 @@ fn a_focal_point_ticks_activities_one_by_one() {
     };
     assert!(items.iter().all(|(_, ticked)| !ticked));
     assert!(*pages > 1);
-    // Done with nothing ticked: nothing happens.
+    // Done with nothing ticked: asked to tick one, and the page stays.
     assert_eq!(
         m.tap(Callback::Campaign(CampaignCallback::CampaignPicked))
             .notice,
-        Some(Notice::NothingToDo)
+        Some(Notice::PickOne)
     );
 
     m.tap(Callback::Campaign(CampaignCallback::CampaignToggle(code(

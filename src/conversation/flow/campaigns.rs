@@ -385,7 +385,8 @@ impl Step<'_> {
                     .map(|a| a.code.clone())
                     .collect();
                 if picked.is_empty() {
-                    self.notice = Some(Notice::NothingToDo);
+                    // Said, not silently ignored: the same page is asked again.
+                    self.notice = Some(Notice::PickOne);
                 } else {
                     draft.activities = Some(picked);
                 }

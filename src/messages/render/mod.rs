@@ -77,6 +77,7 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::CampaignClosed => Some(tr(lang, "notice.campaign_closed")),
         Notice::NotYours => Some(tr(lang, "notice.not_yours")),
         Notice::AnnouncementOver => Some(tr(lang, "notice.announcement_over")),
+        Notice::PickOne => Some(tr(lang, "notice.pick_one")),
     }
 }
 
