@@ -213,8 +213,16 @@ pub fn svg(summary: &Summary, plan: &Plan, lang: Lang) -> String {
             let stats = summary
                 .activities
                 .iter()
-                .find(|s| s.code.as_ref() == Some(&a.code));
-            for (constituency, _, colour) in SERIES {
+                .find(|s| s.code.as_ref() == Some(&a.code))
+                .filter(|s| s.n > 0);
+            if stats.is_none() {
+                // One line says it, not one per series.
+                let label = tr(lang, "chart.no_ratings");
+                w(&mut body, LEFT, y + BAR - 1.5, 13, "normal", "#333", &label);
+                y += BAR + BAR_GAP;
+                continue;
+            }
+            for (constituency, key, colour) in SERIES {
                 let (mean, n) = match (stats, constituency) {
                     (Some(s), None) => (s.mean(), s.n),
                     (Some(s), Some(c)) => {
@@ -228,7 +236,8 @@ pub fn svg(summary: &Summary, plan: &Plan, lang: Lang) -> String {
                         number(format!("{m:.1}"), lang),
                         number(n, lang)
                     ),
-                    None => tr(lang, "chart.no_ratings"),
+                    // Which series has none, since no bar's colour shows it.
+                    None => format!("{}: {}", tr(lang, key), tr(lang, "chart.no_ratings")),
                 };
                 let end = mean.map_or(LEFT, x_of);
                 if mean.is_some() {

@@ -142,6 +142,11 @@ pub async fn plan_show(store: &Store, out: &mut impl Write) -> CliResult {
 }
 
 /// Checks a plan file (TOML, CSV or XLSX) and, when every check passes, makes it the active plan.
+/// "1 rating", "2 ratings".
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A terminal shows this many of a plan file's problems; the rest are counted.
 const PROBLEMS_PRINTED: usize = 50;
 
@@ -187,8 +192,8 @@ pub async fn plan_import(
         Err(problems) => {
             writeln!(
                 out,
-                "{name}: {} problem(s); the active plan is unchanged.",
-                problems.len()
+                "{name}: {}; the active plan is unchanged.",
+                plural(problems.len() as u64, "problem", "problems")
             )?;
             for p in problems.iter().take(PROBLEMS_PRINTED) {
                 writeln!(out, "  {}", crate::messages::plan_problem(p, Lang::En))?;
@@ -196,7 +201,10 @@ pub async fn plan_import(
             if problems.len() > PROBLEMS_PRINTED {
                 writeln!(out, "  … and {} more", problems.len() - PROBLEMS_PRINTED)?;
             }
-            anyhow::bail!("the plan file has {} problem(s)", problems.len());
+            anyhow::bail!(
+                "the plan file has {}",
+                plural(problems.len() as u64, "problem", "problems")
+            );
         }
     };
     if done.unchanged {
@@ -208,8 +216,10 @@ pub async fn plan_import(
     } else {
         writeln!(
             out,
-            "Imported version {} from {name}: {} activities, {} ratings carried over.",
-            done.version, done.activities, done.carried
+            "Imported version {} from {name}: {}, {} carried over.",
+            done.version,
+            plural(done.activities as u64, "activity", "activities"),
+            plural(done.carried, "rating", "ratings")
         )?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use super::render::last_day;
 use super::text::{esc, number};
-use super::{tr, tr_with};
+use super::{tr, tr_count, tr_with};
 use crate::domain::{Campaign, Lang};
 
 /// To the focal point who made it: the campaign with its link.
@@ -54,9 +54,10 @@ pub fn reminder(lang: Lang, campaign: &Campaign, org: &str) -> (String, String) 
 
 /// To the focal point: an automatic reminder is going out to `recipients` members.
 pub fn auto_reminding(lang: Lang, campaign: &Campaign, recipients: usize) -> String {
-    tr_with(
+    tr_count(
         lang,
         "campaign.auto_reminding",
+        recipients as u64,
         &[
             ("title", &esc(&campaign.title)),
             ("n", &number(recipients, lang)),

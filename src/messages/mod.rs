@@ -20,6 +20,16 @@ pub fn tr(lang: Lang, key: &str) -> String {
     rust_i18n::t!(key, locale = lang.code()).into_owned()
 }
 
+/// Like [`tr_with`] for a text about `n` things: `key_one` when there is exactly one (English
+/// says "1 rating", "2 ratings"; Khmer has one form, so its `_one` text is the same).
+pub fn tr_count(lang: Lang, key: &str, n: u64, args: &[(&str, &str)]) -> String {
+    if n == 1 {
+        tr_with(lang, &format!("{key}_one"), args)
+    } else {
+        tr_with(lang, key, args)
+    }
+}
+
 /// Like [`tr`], filling `%{name}` placeholders. Values are inserted as given: escape data first.
 pub fn tr_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = tr(lang, key);

@@ -2,7 +2,7 @@
 
 use super::plan_problem::plan_problems;
 use super::text::{esc, number};
-use super::tr_with;
+use super::{tr_count, tr_with};
 use crate::domain::plan::Imported;
 use crate::domain::{ExportFormat, Lang, PlanProblem};
 
@@ -10,9 +10,10 @@ use crate::domain::{ExportFormat, Lang, PlanProblem};
 const PROBLEMS_SHOWN: usize = 25;
 
 pub fn export_progress(lang: Lang, format: ExportFormat, rows: u64) -> String {
-    tr_with(
+    tr_count(
         lang,
         "task.export_progress",
+        rows,
         &[
             ("format", &format.extension().to_uppercase()),
             ("n", &number(rows, lang)),
@@ -21,9 +22,10 @@ pub fn export_progress(lang: Lang, format: ExportFormat, rows: u64) -> String {
 }
 
 pub fn export_caption(lang: Lang, rows: u64, plan_version: i64) -> String {
-    tr_with(
+    tr_count(
         lang,
         "task.export_caption",
+        rows,
         &[
             ("n", &number(rows, lang)),
             ("version", &number(plan_version, lang)),
@@ -32,7 +34,12 @@ pub fn export_caption(lang: Lang, rows: u64, plan_version: i64) -> String {
 }
 
 pub fn export_done(lang: Lang, rows: u64) -> String {
-    tr_with(lang, "task.export_done", &[("n", &number(rows, lang))])
+    tr_count(
+        lang,
+        "task.export_done",
+        rows,
+        &[("n", &number(rows, lang))],
+    )
 }
 
 pub fn template_caption(lang: Lang, plan_version: i64) -> String {
@@ -54,9 +61,10 @@ pub fn import_result(
     result: &Result<Imported, Vec<PlanProblem>>,
 ) -> String {
     match result {
-        Err(problems) => tr_with(
+        Err(problems) => tr_count(
             lang,
             "task.import_problems",
+            problems.len() as u64,
             &[
                 ("name", &esc(file_name)),
                 ("n", &number(problems.len(), lang)),

@@ -89,7 +89,7 @@ async fn importing_a_plan_keeps_the_ratings_of_unchanged_activities() {
     assert!(
         out.contains("version 2")
             && out.contains("14 activities")
-            && out.contains("1 ratings carried over"),
+            && out.contains("1 rating carried over"),
         "{out}"
     );
 
@@ -133,7 +133,7 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     for expected in [
-        "3 problem(s); the active plan is unchanged",
+        "3 problems; the active plan is unchanged",
         "line 66, code: the code P1.1 is used twice",
         "line 144, priority: the priority P9 is not defined in this file",
         "line 129, timeframe: “2026Q5” is not a span of quarters",

@@ -61,7 +61,7 @@ async fn an_admin_gets_the_export_as_a_file_with_progress() {
     );
     let file = admin.file().await;
     assert!(file.file_name.ends_with(".xlsx"), "{}", file.file_name);
-    assert!(file.caption.contains("1 ratings"), "{}", file.caption);
+    assert!(file.caption.contains("1 rating on"), "{}", file.caption);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(file.bytes)).unwrap();
     let ratings = book.worksheet_range("Ratings").unwrap();
     let rows: Vec<_> = ratings.rows().skip(1).collect();
@@ -70,7 +70,7 @@ async fn an_admin_gets_the_export_as_a_file_with_progress() {
     let done = admin.reply().await;
     assert_eq!(done.id, progress.id, "the progress message is edited");
     assert!(
-        done.text.contains("Export sent: 1 ratings"),
+        done.text.contains("Export sent: 1 rating."),
         "{}",
         done.text
     );
@@ -123,7 +123,7 @@ async fn the_plan_sheet_goes_out_and_comes_back_as_a_new_plan() {
     let done = admin.reply().await;
     assert!(
         done.text
-            .contains("Plan version 2 is now active: 15 activities, 1 ratings carried over"),
+            .contains("Plan version 2 is now active. Activities: 15 · ratings carried over from unchanged activities: 1"),
         "{}",
         done.text
     );

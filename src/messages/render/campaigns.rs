@@ -29,9 +29,10 @@ impl R<'_> {
                 title,
                 count,
             } => {
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     "campaign.confirm_remind",
+                    *count as u64,
                     &[("n", &number(count, self.lang)), ("title", &esc(title))],
                 ));
                 let row = vec![

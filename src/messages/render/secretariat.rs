@@ -146,7 +146,12 @@ impl R<'_> {
                 self.text.push('\n');
                 self.line(&crate::messages::outbox::announcement(self.lang, text));
                 if *recipients > 0 {
-                    let send = tr_with(self.lang, "btn.announce_send", &[("n", &n)]);
+                    let send = crate::messages::tr_count(
+                        self.lang,
+                        "btn.announce_send",
+                        *recipients,
+                        &[("n", &n)],
+                    );
                     self.kb.row(vec![Button::cb(
                         send,
                         Callback::Staff(StaffCallback::AnnounceSend),
@@ -163,9 +168,10 @@ impl R<'_> {
                 audience,
                 recipients,
             } => {
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     "announce.queued",
+                    *recipients,
                     &[
                         ("audience", &esc(&self.audience_name(audience))),
                         ("n", &number(*recipients, self.lang)),
