@@ -106,7 +106,7 @@ async fn run_task(
     lang: Lang,
     files: &Path,
 ) -> Result<String, JobError> {
-    use crate::jobs::campaigns::{Asker, CampaignRequest, Reminder};
+    use crate::jobs::campaigns::{Asker, Reminder};
     let store = engine.store();
     let now = engine.now();
     let by = Actor::User(CHAT_ID);
@@ -125,18 +125,7 @@ async fn run_task(
                 }
             }
         }
-        Task::CreateCampaign {
-            org,
-            title,
-            activities,
-            deadline,
-        } => {
-            let request = CampaignRequest {
-                org,
-                title,
-                activities,
-                deadline,
-            };
+        Task::CreateCampaign(request) => {
             let plan = engine.plan().version;
             let made =
                 jobs::campaigns::create(store, engine.bot_username(), plan, request, by, now)

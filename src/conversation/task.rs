@@ -14,12 +14,7 @@ pub enum Task {
     /// Download the document, check it as a plan and, if it has no problem, activate it.
     ImportPlan { file_id: String, file_name: String },
     /// Coordinators: make a campaign for their organisation and send back its link.
-    CreateCampaign {
-        org: String,
-        title: String,
-        activities: Vec<crate::domain::ActivityCode>,
-        deadline: chrono::DateTime<chrono::Utc>,
-    },
+    CreateCampaign(crate::domain::CampaignRequest),
     /// Coordinators: queue a reminder to the campaign's members who have not finished.
     Remind { campaign_id: i64 },
     /// Someone became or stopped being an admin or a focal point: their command menu follows.

@@ -75,6 +75,15 @@ impl fmt::Display for CampaignCode {
     }
 }
 
+/// What a focal point asked for: their organisation's campaign on these activities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignRequest {
+    pub org: String,
+    pub title: String,
+    pub activities: Vec<ActivityCode>,
+    pub deadline: DateTime<Utc>,
+}
+
 /// A campaign: an organisation asking its members about some activities before a deadline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Campaign {

@@ -19,7 +19,7 @@ pub mod timeframe;
 pub mod window;
 
 pub use audience::Audience;
-pub use campaign::{Campaign, CampaignCode, CampaignProgress};
+pub use campaign::{Campaign, CampaignCode, CampaignProgress, CampaignRequest};
 pub use codes::{ActivityCode, PriorityCode};
 pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use constituency::Constituency;

@@ -6,20 +6,13 @@ use chrono::{DateTime, Utc};
 
 use super::JobError;
 use crate::domain::campaign::due_reminder;
-use crate::domain::{ActivityCode, Campaign, CampaignCode, Lang};
+use crate::domain::{Campaign, CampaignCode, Lang};
 use crate::messages;
 use crate::store::{
     Actor, BroadcastKind, NewBroadcast, NewCampaign, OutMessage, Recipient, StatusMessage, Store,
 };
 
-/// What a focal point asked for: their organisation's campaign on these activities.
-#[derive(Clone, Debug)]
-pub struct CampaignRequest {
-    pub org: String,
-    pub title: String,
-    pub activities: Vec<ActivityCode>,
-    pub deadline: DateTime<Utc>,
-}
+pub use crate::domain::CampaignRequest;
 
 /// A campaign just made, with its link and the organisation's name in both languages.
 #[derive(Clone, Debug)]

@@ -142,19 +142,8 @@ impl Tasks {
             Task::ImportPlan { file_id, file_name } => {
                 self.import(chat, lang, file_id, file_name).await
             }
-            Task::CreateCampaign {
-                org,
-                title,
-                activities,
-                deadline,
-            } => {
-                let request = CampaignRequest {
-                    org: org.clone(),
-                    title: title.clone(),
-                    activities: activities.clone(),
-                    deadline: *deadline,
-                };
-                self.create_campaign(chat, lang, request).await
+            Task::CreateCampaign(request) => {
+                self.create_campaign(chat, lang, request.clone()).await
             }
             Task::Remind { campaign_id } => self.remind(chat, lang, *campaign_id).await,
             Task::RefreshMenu(user_id) => self.refresh_menu(*user_id).await,

@@ -1208,12 +1208,12 @@ fn a_focal_point_makes_a_campaign_step_by_step_with_buttons() {
     let made = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(14)));
     assert_eq!(
         made.tasks,
-        [Task::CreateCampaign {
+        [Task::CreateCampaign(CampaignRequest {
             org: "CCAWDU".into(),
             title: "Garment workers' voice".into(),
             activities: of_p1,
             deadline: end_of_day_after(now(), 14).unwrap(),
-        }]
+        })]
     );
     assert_eq!(m.state, State::Menu);
     // The same button again (a double tap): nothing more is made.
@@ -1234,12 +1234,12 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
     let made = m.send(Input::Text("2027-01-31".into()));
     assert_eq!(
         made.tasks,
-        [Task::CreateCampaign {
+        [Task::CreateCampaign(CampaignRequest {
             org: "CCAWDU".into(),
             title: "Builders".into(),
             activities: vec![code("P2.1"), code("P2.3")],
             deadline: dwcp_feedback::domain::window::parse_until("2027-01-31").unwrap(),
-        }]
+        })]
     );
 
     m.tap(Callback::Campaign(CampaignCallback::NewCampaign));
@@ -1522,7 +1522,7 @@ fn a_focal_point_ticks_activities_one_by_one() {
         Screen::Campaign(CampaignScreen::AskCampaignDeadline { activities: 2, .. })
     ));
     let made = m.tap(Callback::Campaign(CampaignCallback::CampaignDays(7)));
-    let [Task::CreateCampaign { activities, .. }] = &made.tasks[..] else {
+    let [Task::CreateCampaign(CampaignRequest { activities, .. })] = &made.tasks[..] else {
         panic!("{made:?}");
     };
     assert_eq!(

@@ -421,12 +421,13 @@ impl Step<'_> {
         deadline: DateTime<Utc>,
     ) {
         self.notice = Some(Notice::Creating);
-        self.tasks.push(Task::CreateCampaign {
-            org,
-            title,
-            activities,
-            deadline,
-        });
+        self.tasks
+            .push(Task::CreateCampaign(crate::domain::CampaignRequest {
+                org,
+                title,
+                activities,
+                deadline,
+            }));
     }
 
     fn campaigns(&mut self) {
