@@ -113,7 +113,11 @@ pub enum StaffScreen {
         user_id: i64,
         added: bool,
     },
-    AdminUsage,
+    /// How to add and remove admins, and who they are now (those named by the environment
+    /// marked: only the deployment can remove them).
+    AdminUsage {
+        admins: Vec<crate::domain::AdminRole>,
+    },
     /// Admins: who is now (or no longer) an organisation's focal point.
     FocalChanged {
         user_id: i64,

@@ -937,6 +937,17 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     }
     let removed = admin.command(Command::Admin(AdminArg::Remove(7)));
     assert_eq!(removed.effects[0], Effect::RemoveAdmin(7));
+    // /admin lists who is one, the environment's marked as such.
+    let listed = admin.command(Command::Admin(AdminArg::Usage));
+    assert!(
+        matches!(
+            screen(&listed),
+            Screen::Staff(StaffScreen::AdminUsage { admins })
+                if admins.iter().any(|a| a.user_id == 55 && a.from_environment)
+                && !admins.iter().any(|a| a.user_id == 7)
+        ),
+        "{listed:?}"
+    );
 }
 
 #[test]

@@ -118,7 +118,19 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             user_id: 123,
             added: false,
         }),
-        Screen::Staff(StaffScreen::AdminUsage),
+        Screen::Staff(StaffScreen::AdminUsage { admins: vec![] }),
+        Screen::Staff(StaffScreen::AdminUsage {
+            admins: vec![
+                AdminRole {
+                    user_id: i64::MAX,
+                    from_environment: true,
+                },
+                AdminRole {
+                    user_id: 7,
+                    from_environment: false,
+                },
+            ],
+        }),
         Screen::Campaign(CampaignScreen::CampaignUsage),
         Screen::Campaign(CampaignScreen::NotCoordinator),
         Screen::Campaign(CampaignScreen::Campaigns {

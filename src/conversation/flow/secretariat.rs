@@ -258,7 +258,13 @@ impl Step<'_> {
 
     fn admin(&mut self, arg: &AdminArg) {
         match *arg {
-            AdminArg::Usage => self.show(Screen::Staff(StaffScreen::AdminUsage)),
+            AdminArg::Usage => {
+                if !self.facts.loaded.admins {
+                    self.needs.admins = true;
+                }
+                let admins = self.facts.admins.clone().unwrap_or_default();
+                self.show(Screen::Staff(StaffScreen::AdminUsage { admins }))
+            }
             AdminArg::Remove(id) if id == self.facts.chat_id => {
                 self.show(Screen::Staff(StaffScreen::AdminNotSelf))
             }

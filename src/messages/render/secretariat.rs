@@ -30,7 +30,27 @@ impl R<'_> {
                 };
                 self.line(&tr_with(self.lang, key, &[("id", &user_id.to_string())]));
             }
-            StaffScreen::AdminUsage => self.line(&self.t("admin.usage")),
+            StaffScreen::AdminUsage { admins } => {
+                if !admins.is_empty() {
+                    let list: Vec<String> = admins
+                        .iter()
+                        .map(|a| {
+                            let id = a.user_id.to_string();
+                            if a.from_environment {
+                                tr_with(self.lang, "admin.from_settings", &[("id", &id)])
+                            } else {
+                                id
+                            }
+                        })
+                        .collect();
+                    self.line(&tr_with(
+                        self.lang,
+                        "admin.list",
+                        &[("list", &list.join(", "))],
+                    ));
+                }
+                self.line(&self.t("admin.usage"));
+            }
             StaffScreen::FocalChanged { user_id, org } => {
                 let id = user_id.to_string();
                 let line = match org {
