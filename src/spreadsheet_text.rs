@@ -11,3 +11,18 @@ pub fn inert(cell: String) -> String {
         cell
     }
 }
+
+/// The workbook theme with Khmer OS Siemreap as its complex-script font and its Khmer script
+/// font (rust_xlsxwriter's default Office theme otherwise): a spreadsheet that takes Khmer's
+/// font from the theme, rather than from a cell's (Latin) font name, finds it here.
+const KHMER_THEME: &str = include_str!("../assets/xlsx-theme-khmer.xml");
+
+pub fn use_khmer_theme(
+    book: &mut rust_xlsxwriter::Workbook,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    // rust_xlsxwriter reads a theme from a file only.
+    let mut file = tempfile::NamedTempFile::new()?;
+    std::io::Write::write_all(&mut file, KHMER_THEME.as_bytes())?;
+    book.use_custom_theme(file.path())?;
+    Ok(())
+}

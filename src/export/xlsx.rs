@@ -183,6 +183,7 @@ fn build(
         time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
     };
     let mut wb = Workbook::new();
+    crate::spreadsheet_text::use_khmer_theme(&mut wb)?;
     for name in SHEETS {
         wb.add_worksheet_with_constant_memory()?.set_name(name)?;
     }

@@ -16,8 +16,8 @@ pub enum BroadcastError {
     Empty,
     #[error("the announcement has {0} characters; at most {MAX_ANNOUNCEMENT_CHARS} fit in one Telegram message")]
     TooLong(usize),
-    #[error("there is no organisation {0} (see `dwcp-feedback org list`)")]
-    NoSuchOrganisation(String),
+    #[error("there is no organisation {code}; the codes are: {known}")]
+    NoSuchOrganisation { code: String, known: String },
     /// Only an automatic reminder's stage can be queued twice; an announcement never is.
     #[error("this was already queued")]
     AlreadyQueued,
@@ -60,10 +60,12 @@ pub async fn queue_announcement_reporting(
         return Err(BroadcastError::TooLong(chars));
     }
     let added = store.added_organisations().await?;
-    let audience = &audience
-        .clone()
-        .resolve(&added)
-        .map_err(|unknown| BroadcastError::NoSuchOrganisation(unknown.0))?;
+    let audience = &audience.clone().resolve(&added).map_err(|unknown| {
+        BroadcastError::NoSuchOrganisation {
+            code: unknown.0,
+            known: crate::domain::Org::codes(&added).join(", "),
+        }
+    })?;
     let messages: Vec<OutMessage> = store
         .audience(audience)
         .await?

@@ -140,6 +140,7 @@ fn wrapped_lines(text: &str, width: f64) -> usize {
 /// A workbook with the "Plan" sheet (explanations as notes on every header) and a "Read me".
 pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
+    crate::spreadsheet_text::use_khmer_theme(&mut book)?;
     let khmer = Format::new()
         .set_font_name("Khmer OS Siemreap")
         .set_font_size(11)

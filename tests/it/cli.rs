@@ -335,6 +335,22 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
     assert!(cli::coordinator_add(&store, "NOPE", 7002, at(3), &mut out)
         .await
         .is_err());
+    // An announcement to an organisation nobody knows is refused with the codes there are,
+    // as in the bot.
+    let refused = cli::broadcast(
+        &store,
+        &Audience::Organisation("NOPE".into()),
+        "Meeting",
+        at(3),
+        &mut out,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("no organisation NOPE") && refused.contains("CCAWDU"),
+        "{refused}"
+    );
     assert_eq!(
         store.coordinated_org(7001).await.unwrap().as_deref(),
         Some("BFTU")
