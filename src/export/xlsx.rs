@@ -437,6 +437,14 @@ fn write_summary(
             .set_values(("Summary", 1, col, last, col));
     }
     chart.y_axis().set_min(0.0).set_max(5.0);
+    // Wide enough for every activity's code, read sideways, with the legend out of the way.
+    chart.set_width(960).set_height(480);
+    chart
+        .x_axis()
+        .set_font(rust_xlsxwriter::ChartFont::new().set_rotation(-45));
+    chart
+        .legend()
+        .set_position(rust_xlsxwriter::ChartLegendPosition::Bottom);
     // The chart starts a page of its own, so that it prints whole.
     ws.set_page_breaks(&[last + 1])?;
     ws.insert_chart(last + 2, 1, &chart)?;
