@@ -42,6 +42,8 @@ struct Formats {
     mean: Format,
     /// Times in Phnom Penh, as real dates Excel and LibreOffice sort and filter.
     time: Format,
+    /// Numbers, at the top of their row like the texts beside them.
+    top: Format,
 }
 
 fn has_khmer(s: &str) -> bool {
@@ -90,12 +92,9 @@ fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str, khmer: &Format) -> Resu
     if s.is_empty() {
         return Ok(());
     }
-    // A Khmer-capable font wherever Khmer can appear; harmless on Latin text.
-    if has_khmer(s) {
-        ws.write_string_with_format(row, col, s, khmer)?;
-    } else {
-        ws.write_string(row, col, s)?;
-    }
+    // The Khmer-capable font on every text (harmless on Latin), and the format's alignment and
+    // wrapping, so that a row's cells line up.
+    ws.write_string_with_format(row, col, s, khmer)?;
     Ok(())
 }
 
@@ -167,7 +166,11 @@ fn build(
     rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
     comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
 ) -> anyhow::Result<u64> {
-    let khmer = Format::new().set_font_name(KHMER_FONT).set_font_size(11);
+    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let khmer = Format::new()
+        .set_font_name(KHMER_FONT)
+        .set_font_size(11)
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     let f = Formats {
         header: Format::new()
             .set_bold()
@@ -179,8 +182,9 @@ fn build(
             .set_text_wrap()
             .set_align(rust_xlsxwriter::FormatAlign::Top),
         khmer,
-        mean: Format::new().set_num_format("0.00"),
-        time: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+        mean: top.clone().set_num_format("0.00"),
+        time: top.clone().set_num_format("yyyy-mm-dd hh:mm"),
+        top,
     };
     let mut wb = Workbook::new();
     crate::spreadsheet_text::use_khmer_theme(&mut wb)?;
@@ -206,7 +210,7 @@ fn build(
             "voice_note",
             "voice_seconds",
         ],
-        &[9.0, 40.0, 40.0, 14.0, 12.0, 7.0, 70.0, 24.0, 8.0],
+        &[9.0, 40.0, 40.0, 14.0, 12.0, 7.0, 70.0, 24.0, 14.0],
     )?;
 
     let mut cells: BTreeMap<(String, Option<Constituency>, u8), Cell> = BTreeMap::new();
@@ -246,16 +250,16 @@ fn build(
         {
             text(ws, r, i as u16, value, &f.khmer)?;
         }
-        ws.write_number(r, 7, record.rating as f64)?;
+        ws.write_number_with_format(r, 7, record.rating as f64, &f.top)?;
         text(ws, r, 8, &record.comment, &f.khmer)?;
         text(ws, r, 9, &record.voice_note, &f.khmer)?;
         if let Some(s) = record.voice_seconds {
-            ws.write_number(r, 10, s as f64)?;
+            ws.write_number_with_format(r, 10, s as f64, &f.top)?;
         }
         text(ws, r, 11, &record.language, &f.khmer)?;
         ws.write_datetime_with_format(r, 12, local(first_at), &f.time)?;
         ws.write_datetime_with_format(r, 13, local(updated_at), &f.time)?;
-        ws.write_number(r, 14, record.revisions as f64)?;
+        ws.write_number_with_format(r, 14, record.revisions as f64, &f.top)?;
         if [&record.organisation, &record.comment, &record.constituency]
             .iter()
             .any(|s| has_khmer(s))
@@ -313,7 +317,7 @@ fn build(
         )?;
         text(ws, comment_row, 3, &record.respondent, &f.khmer)?;
         text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
-        ws.write_number(comment_row, 5, record.rating as f64)?;
+        ws.write_number_with_format(comment_row, 5, record.rating as f64, &f.top)?;
         text(ws, comment_row, 6, &record.comment, &f.wrapped)?;
         // Tall enough for the comment's lines (column 70 wide) and for Khmer titles.
         let comment_lines = lines(&record.comment, 65.0);
@@ -326,7 +330,7 @@ fn build(
         )?;
         text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
         if let Some(s) = record.voice_seconds {
-            ws.write_number(comment_row, 8, s as f64)?;
+            ws.write_number_with_format(comment_row, 8, s as f64, &f.top)?;
         }
     }
     sheet(&mut wb, "Comments")?.autofilter(0, 0, comment_row, 8)?;
@@ -370,7 +374,7 @@ fn write_summary(
         f,
         &titles,
         &[
-            9.0, 45.0, 45.0, 7.0, 7.0, 8.0, 6.0, 6.0, 6.0, 6.0, 6.0, 13.0, 14.0, 15.0, 10.0,
+            9.0, 45.0, 45.0, 7.0, 7.0, 8.0, 6.0, 6.0, 6.0, 6.0, 6.0, 15.0, 17.0, 18.0, 10.0,
         ],
     )?;
     for (i, a) in summary.activities.iter().enumerate() {
@@ -401,11 +405,11 @@ fn write_summary(
             lines(&x.title.km, 43.0).max(lines(&x.title.en, 43.0))
         });
         ws.set_row_height(r, KHMER_LINE_PT * title_lines as f64)?;
-        ws.write_number(r, 3, a.n as f64)?;
+        ws.write_number_with_format(r, 3, a.n as f64, &f.top)?;
         mean_cell(ws, r, 4, a.mean(), f)?;
         mean_cell(ws, r, 5, a.median(), f)?;
         for (k, c) in a.distribution.iter().enumerate() {
-            ws.write_number(r, 6 + k as u16, *c as f64)?;
+            ws.write_number_with_format(r, 6 + k as u16, *c as f64, &f.top)?;
         }
         for (k, side) in [
             Constituency::Workers,
@@ -417,7 +421,7 @@ fn write_summary(
         {
             mean_cell(ws, r, 11 + k as u16, a.mean_of(side), f)?;
         }
-        ws.write_number(r, 14, a.comments() as f64)?;
+        ws.write_number_with_format(r, 14, a.comments() as f64, &f.top)?;
     }
     let last = summary.activities.len() as u32;
     ws.autofilter(0, 0, last, 14)?;

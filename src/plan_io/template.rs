@@ -188,6 +188,10 @@ pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Resul
         sheet.set_row_height(row, 22.5 * lines as f64)?;
     }
     sheet.set_freeze_panes(header + 1, 0)?;
+    // Printed as read: landscape, one page wide, the header row on every page.
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header, header)?;
 
     let readme = book.add_worksheet().set_name("Read me")?;
     readme.set_column_width(0, 22)?;
