@@ -33,6 +33,11 @@ const SHEETS: [&str; 5] = [
 const KHMER_LINE_PT: f64 = 22.5;
 /// The most lines a wrapped cell's row is made tall for; longer text is read in the cell.
 const MAX_LINES: usize = 8;
+/// Comments rows are three lines tall unless they need more…
+const COMMENT_DEFAULT_LINES: usize = 3;
+/// …and the first this many rows that need more get their own height (each costs memory
+/// until the file is written: about 5 MB for all of these).
+const MAX_SIZED_ROWS: u32 = 10_000;
 
 struct Formats {
     header: Format,
@@ -196,6 +201,11 @@ fn build(
         14.0, 12.0, 24.0, 16.0, 13.0, 12.0, 9.0, 7.0, 60.0, 24.0, 8.0, 9.0, 26.0, 26.0, 9.0,
     ];
     header(sheet(&mut wb, "Ratings")?, &f, &COLUMNS, &ratings_widths)?;
+    // Every row one Khmer line tall: set once for the sheet, so that a million rows cost
+    // nothing (a height set row by row stays in memory until the file is written).
+    sheet(&mut wb, "Ratings")?.set_default_row_height(KHMER_LINE_PT);
+    sheet(&mut wb, "Comments")?
+        .set_default_row_height(KHMER_LINE_PT * COMMENT_DEFAULT_LINES as f64);
     header(
         sheet(&mut wb, "Comments")?,
         &f,
@@ -260,12 +270,6 @@ fn build(
         ws.write_datetime_with_format(r, 12, local(first_at), &f.time)?;
         ws.write_datetime_with_format(r, 13, local(updated_at), &f.time)?;
         ws.write_number_with_format(r, 14, record.revisions as f64, &f.top)?;
-        if [&record.organisation, &record.comment, &record.constituency]
-            .iter()
-            .any(|s| has_khmer(s))
-        {
-            ws.set_row_height(r, KHMER_LINE_PT)?;
-        }
 
         let rating = u8::try_from(record.rating).unwrap_or(0);
         let cell = cells
@@ -319,15 +323,17 @@ fn build(
         text(ws, comment_row, 4, &record.constituency, &f.khmer)?;
         ws.write_number_with_format(comment_row, 5, record.rating as f64, &f.top)?;
         text(ws, comment_row, 6, &record.comment, &f.wrapped)?;
-        // Tall enough for the comment's lines (column 70 wide) and for Khmer titles.
+        // Tall enough for the comment's lines (column 70 wide) and for Khmer titles, when more
+        // than the sheet's default three; rust_xlsxwriter keeps each such row's height in memory
+        // to the end, so only so many rows get one.
         let comment_lines = lines(&record.comment, 65.0);
         let title_lines = activity.map_or(1, |a| {
             lines(&a.title.km, 38.0).max(lines(&a.title.en, 38.0))
         });
-        ws.set_row_height(
-            comment_row,
-            KHMER_LINE_PT * comment_lines.max(title_lines) as f64,
-        )?;
+        let needed = comment_lines.max(title_lines);
+        if needed > COMMENT_DEFAULT_LINES && comment_row <= MAX_SIZED_ROWS {
+            ws.set_row_height(comment_row, KHMER_LINE_PT * needed as f64)?;
+        }
         text(ws, comment_row, 7, &record.voice_note, &f.khmer)?;
         if let Some(s) = record.voice_seconds {
             ws.write_number_with_format(comment_row, 8, s as f64, &f.top)?;
