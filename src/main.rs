@@ -389,8 +389,24 @@ async fn run(webhook_url: Option<String>, listen: Option<String>) -> anyhow::Res
         "DWCP_WEBHOOK_LISTEN" if listen.is_some() => listen.clone(),
         _ => std::env::var(name).ok(),
     })?;
-    let app = App::build(&config, Arc::new(SystemClock)).await?;
-    app.run_until(stop_signal()).await?;
+    // A stop may come while the bot still waits for Telegram (an outage, no network yet):
+    // it ends the wait too, rather than leave systemd to kill the process.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stop.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let app = tokio::select! {
+        app = App::build(&config, Arc::new(SystemClock)) => app?,
+        _ = stopped(stopping.clone()) => {
+            tracing::info!("stopped before Telegram answered");
+            return Ok(());
+        }
+    };
+    app.run_until(stopped(stopping)).await?;
     tracing::info!("stopped");
     Ok(())
 }

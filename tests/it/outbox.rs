@@ -365,3 +365,44 @@ async fn sigterm_mid_broadcast_stops_cleanly_and_leaves_nothing_uncertain() {
     let got = received(&fake, &ids);
     assert!(ids.iter().all(|id| got[id].len() == 1), "one message each");
 }
+
+/// A stop while Telegram cannot be reached yet (an outage at start) ends the wait at once,
+/// instead of leaving systemd to kill the process after its timeout.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_while_telegram_is_unreachable_stops_at_once() {
+    let (_dir, url) = database();
+    // Nothing listens on the discard port of the loopback address.
+    let mut bot = std::process::Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .arg("run")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", support::fake_telegram::TOKEN)
+        .env("TELOXIDE_API_URL", "http://127.0.0.1:9")
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        bot.try_wait().unwrap().is_none(),
+        "still waiting for Telegram"
+    );
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = bot.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit within 5 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+}
