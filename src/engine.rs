@@ -215,7 +215,7 @@ impl Engine {
         if incoming.chat == ChatKind::Group {
             return self.handle_group(&incoming, telegram_lang, now).await;
         }
-        let (plan, record) = self.load_chat(incoming.chat_id).await?;
+        let (plan, mut record) = self.load_chat(incoming.chat_id).await?;
         if let (Some(id), Some(last)) = (incoming.update_id, record.last_update_id) {
             if id <= last {
                 tracing::debug!(
@@ -243,26 +243,22 @@ impl Engine {
         // Load → step; when the step says it wanted more (a summary, campaigns…), load that
         // and step again. A pure step, so the first try costs only its time.
         let mut loaded = OnDemand::default();
+        let mut facts = Facts {
+            lang: record.lang,
+            consent: record.consent,
+            // Moved, not copied: the step needs them, the rest of this turn does not.
+            profile: std::mem::take(&mut record.profile),
+            given: std::mem::take(&mut record.given),
+            window: record.window,
+            is_admin: record.is_admin,
+            campaign,
+            invite,
+            coordinates: record.coordinates.clone(),
+            organisations: &organisations,
+            reminders: record.reminders,
+            ..Facts::new(incoming.chat_id, &plan, ChatKind::Private, telegram_lang)
+        };
         let outcome = loop {
-            let facts = Facts {
-                lang: record.lang,
-                consent: record.consent,
-                profile: record.profile.clone(),
-                given: record.given.clone(),
-                window: record.window,
-                is_admin: record.is_admin,
-                campaign: campaign.clone(),
-                invite: invite.clone(),
-                coordinates: record.coordinates.clone(),
-                organisations: &organisations,
-                reminders: record.reminders,
-                ..loaded.facts(Facts::new(
-                    incoming.chat_id,
-                    &plan,
-                    ChatKind::Private,
-                    telegram_lang,
-                ))
-            };
             let outcome = step(&record.state, &incoming.input, &facts, now);
             if loaded.needs.covers(&outcome.needs)
                 || !loaded
@@ -271,6 +267,7 @@ impl Engine {
             {
                 break outcome;
             }
+            facts = loaded.facts(facts);
         };
         let lang = outcome
             .effects

@@ -200,6 +200,7 @@ pub async fn due_reminders(
     now: DateTime<Utc>,
 ) -> Result<Vec<DueReminder>, JobError> {
     let mut due = Vec::new();
+    let mut focal_points = None;
     for campaign in store.open_campaigns(now, None).await? {
         let Some(stage) = due_reminder(campaign.deadline, now).filter(|_| campaign.auto_remind)
         else {
@@ -210,10 +211,13 @@ pub async fn due_reminders(
         }
         let recipients = store.to_remind(&campaign).await?;
         let messages = reminder_messages(store, bot_username, &campaign, recipients).await?;
-        let focal_point = match store
-            .coordinators()
-            .await?
-            .into_iter()
+        // Read once, and only when a reminder is due (most minutes none is).
+        if focal_points.is_none() {
+            focal_points = Some(store.coordinators().await?);
+        }
+        let focal_point = match focal_points
+            .iter()
+            .flatten()
             .find(|f| f.org_code == campaign.org_code)
         {
             Some(f) => Some((
