@@ -1,4 +1,4 @@
-//! Text cells in files meant for spreadsheets (CSV exports, the plan template).
+//! Text cells in files meant for spreadsheets (CSV exports, the workbook, the plan template).
 
 /// A text cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) or that starts with a
 /// tab or carriage return, made inert as OWASP recommends: a leading `'`, which Excel and
@@ -25,4 +25,16 @@ pub fn use_khmer_theme(
     std::io::Write::write_all(&mut file, KHMER_THEME.as_bytes())?;
     book.use_custom_theme(file.path())?;
     Ok(())
+}
+
+/// How many lines `text` takes wrapped in a column `width` characters wide, at most `max`
+/// (Khmer clusters are wider than Latin letters: counted a third wider). A row is made this
+/// many Khmer lines tall so that a spreadsheet shows every line.
+pub fn wrapped_lines(text: &str, width: f64, max: usize) -> usize {
+    let wide = if crate::domain::lang::has_khmer(text) {
+        1.35
+    } else {
+        1.0
+    };
+    ((text.chars().count() as f64 * wide / width).ceil() as usize).clamp(1, max)
 }

@@ -41,6 +41,11 @@ impl Lang {
     }
 }
 
+/// Whether `text` has a Khmer letter (the Unicode Khmer block).
+pub fn has_khmer(text: &str) -> bool {
+    text.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

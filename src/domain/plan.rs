@@ -193,11 +193,7 @@ impl Problems {
             }
         }
         let km_text = km.value.trim();
-        if !km_text.is_empty()
-            && !km_text
-                .chars()
-                .any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
-        {
+        if !km_text.is_empty() && !super::lang::has_khmer(km_text) {
             self.add(
                 &km.place,
                 Some(&format!("{prefix}{field}_km")),

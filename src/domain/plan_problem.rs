@@ -103,6 +103,18 @@ pub struct PlanProblem {
 }
 
 impl PlanProblem {
+    /// A file of `bytes` bytes, where a plan file may have at most `max`.
+    pub fn file_too_big(bytes: usize, max: usize) -> PlanProblem {
+        PlanProblem::new(
+            Place::File,
+            None,
+            ProblemKind::FileTooBig {
+                kb: bytes.div_ceil(1024),
+                max_kb: max / 1024,
+            },
+        )
+    }
+
     pub fn new(place: Place, field: Option<&str>, kind: ProblemKind) -> PlanProblem {
         PlanProblem {
             place,

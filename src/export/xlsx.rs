@@ -51,15 +51,8 @@ struct Formats {
     top: Format,
 }
 
-fn has_khmer(s: &str) -> bool {
-    s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
-}
-
-/// How many lines `s` takes wrapped in a column `width` characters wide (Khmer clusters are
-/// wider than Latin letters: counted a third wider).
 fn lines(s: &str, width: f64) -> usize {
-    let chars = s.chars().count() as f64 * if has_khmer(s) { 1.35 } else { 1.0 };
-    ((chars / width).ceil() as usize).clamp(1, MAX_LINES)
+    crate::spreadsheet_text::wrapped_lines(s, width, MAX_LINES)
 }
 
 /// Printing: landscape, as wide as one page, the header row on every page.

@@ -52,10 +52,10 @@ impl PlanFormat {
 pub fn read_plan(name: &str, bytes: &[u8]) -> Result<Plan, Vec<PlanProblem>> {
     let problem = |kind| vec![PlanProblem::new(Place::File, None, kind)];
     if bytes.len() > MAX_PLAN_FILE_BYTES {
-        return Err(problem(ProblemKind::FileTooBig {
-            kb: bytes.len().div_ceil(1024),
-            max_kb: MAX_PLAN_FILE_BYTES / 1024,
-        }));
+        return Err(vec![PlanProblem::file_too_big(
+            bytes.len(),
+            MAX_PLAN_FILE_BYTES,
+        )]);
     }
     match PlanFormat::detect(name, bytes) {
         Some(PlanFormat::Toml) => match std::str::from_utf8(strip_bom(bytes)) {

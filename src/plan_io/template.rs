@@ -130,13 +130,6 @@ fn column_width(column: &str) -> u16 {
     }
 }
 
-/// Lines a text takes wrapped in a column `width` characters wide (Khmer counted wider).
-fn wrapped_lines(text: &str, width: f64) -> usize {
-    let khmer = text.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c));
-    let chars = text.chars().count() as f64 * if khmer { 1.35 } else { 1.0 };
-    ((chars / (width - 2.0)).ceil() as usize).clamp(1, 15)
-}
-
 /// A workbook with the "Plan" sheet (explanations as notes on every header) and a "Read me".
 pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
@@ -182,7 +175,7 @@ pub fn write_xlsx_template(path: &std::path::Path, plan: Option<&Plan>) -> Resul
         let lines = values
             .iter()
             .zip(&widths)
-            .map(|(v, w)| wrapped_lines(v, *w))
+            .map(|(v, w)| crate::spreadsheet_text::wrapped_lines(v, w - 2.0, 15))
             .max()
             .unwrap_or(1);
         sheet.set_row_height(row, 22.5 * lines as f64)?;

@@ -16,7 +16,7 @@ use crate::chart::ChartMaker;
 use crate::conversation::Task;
 use crate::delivery::{Class, Delivered, Delivery, Request, Undelivered, Upload};
 use crate::domain::summary::Summary;
-use crate::domain::{Audience, ExportFormat, Lang};
+use crate::domain::{Audience, ExportFormat, Lang, PlanProblem};
 use crate::engine::{Engine, Roles};
 use crate::jobs::campaigns::{Asker, CampaignRequest, Reminder};
 use crate::jobs::{self, JobError};
@@ -264,12 +264,12 @@ impl Tasks {
         let file = self.files.get_file(file_id.to_string().into()).await?;
         let max = crate::plan_io::MAX_PLAN_FILE_BYTES;
         let result = if file.size as usize > max {
-            Err(vec![too_big(file.size as usize, max)])
+            Err(vec![PlanProblem::file_too_big(file.size as usize, max)])
         } else {
             // Telegram said how big the file is; the download is held to that bound anyway.
             let mut bytes = Capped::new(max);
             match self.files.download_file(&file.path, &mut bytes).await {
-                Err(_) if bytes.overflowed => Err(vec![too_big(max + 1, max)]),
+                Err(_) if bytes.overflowed => Err(vec![PlanProblem::file_too_big(max + 1, max)]),
                 Err(e) => return Err(e.into()),
                 Ok(()) => {
                     let by = Actor::User(chat.0);
@@ -384,17 +384,6 @@ impl Tasks {
     async fn tell(&self, chat: ChatId, html: String) -> Result<(), TaskError> {
         say(&self.out, chat, html).await.map(|_| ())
     }
-}
-
-fn too_big(bytes: usize, max: usize) -> crate::domain::PlanProblem {
-    crate::domain::PlanProblem::new(
-        crate::domain::Place::File,
-        None,
-        crate::domain::ProblemKind::FileTooBig {
-            kb: bytes.div_ceil(1024),
-            max_kb: max / 1024,
-        },
-    )
 }
 
 /// A download buffer that refuses to grow past `max` bytes.
