@@ -8,6 +8,7 @@ use crate::domain::{
 
 pub use super::campaigns::{CampaignCallback, MAX_CAMPAIGN_DAYS};
 pub use super::secretariat::StaffCallback;
+pub use super::state::Back;
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_CALLBACK_BYTES: usize = 64;
@@ -16,6 +17,8 @@ pub const MAX_CALLBACK_BYTES: usize = 64;
 pub enum Callback {
     Lang(Lang),
     Consent(bool),
+    /// The full privacy notice.
+    Privacy,
     Constituency(Constituency),
     OrgPage(u8),
     Org(String),
@@ -33,9 +36,13 @@ pub enum Callback {
         priority: PriorityCode,
         page: u8,
     },
-    Card(ActivityCode),
+    /// An activity's card, and where it goes back to once rated.
+    Card(ActivityCode, Back),
+    /// A rating from a card; the card's way back is in the member's state.
     Rate(ActivityCode, Rating),
     AddComment(ActivityCode),
+    /// An activity's details: who leads it, when, under which priority.
+    About(ActivityCode),
     /// Done with this activity's comment (none, or keep the one given): on to the next.
     SkipComment(ActivityCode),
     NextUnrated,
@@ -64,6 +71,7 @@ impl Callback {
         match self {
             Lang(l) => format!("l:{}", l.code()),
             Consent(yes) => format!("c:{}", if *yes { "y" } else { "n" }),
+            Privacy => "pr".into(),
             Constituency(c) => format!("k:{}", c.code()),
             OrgPage(p) => format!("op:{p}"),
             Org(code) => format!("o:{code}"),
@@ -76,9 +84,14 @@ impl Callback {
             Menu => "m".into(),
             Priorities => "ps".into(),
             Activities { priority, page } => format!("al:{priority}:{page}"),
-            Card(code) => format!("a:{code}"),
+            Card(code, back) => match back {
+                Back::Next => format!("a:{code}"),
+                Back::List(p) => format!("a:{code}:l{p}"),
+                Back::Mine(p) => format!("a:{code}:f{p}"),
+            },
             Rate(code, r) => format!("r:{code}:{}", r.get()),
             AddComment(code) => format!("ac:{code}"),
+            About(code) => format!("i:{code}"),
             SkipComment(code) => format!("nc:{code}"),
             NextUnrated => "n".into(),
             Mine(p) => format!("f:{p}"),
@@ -110,6 +123,7 @@ impl Callback {
             ("l", [l]) => C::Lang(crate::domain::Lang::parse(l).filter(|x| x.code() == *l)?),
             ("c", ["y"]) => C::Consent(true),
             ("c", ["n"]) => C::Consent(false),
+            ("pr", []) => C::Privacy,
             ("k", [c]) => C::Constituency(crate::domain::Constituency::parse(c)?),
             ("op", [p]) => C::OrgPage(page(p)?),
             // Only the shape is checked here; the step looks the code up among the organisations.
@@ -129,12 +143,21 @@ impl Callback {
                 priority: PriorityCode::parse(p).ok().filter(|c| c.as_str() == *p)?,
                 page: page(n)?,
             },
-            ("a", [code]) => C::Card(activity(code)?),
+            ("a", [code]) => C::Card(activity(code)?, Back::Next),
+            ("a", [code, back]) => C::Card(
+                activity(code)?,
+                match back.split_at_checked(1)? {
+                    ("l", p) => Back::List(page(p)?),
+                    ("f", p) => Back::Mine(page(p)?),
+                    _ => return None,
+                },
+            ),
             ("r", [code, r]) => {
                 let r: u8 = r.parse().ok().filter(|_| r.len() == 1)?;
                 C::Rate(activity(code)?, Rating::new(r)?)
             }
             ("ac", [code]) => C::AddComment(activity(code)?),
+            ("i", [code]) => C::About(activity(code)?),
             ("nc", [code]) => C::SkipComment(activity(code)?),
             ("n", []) => C::NextUnrated,
             ("f", [p]) => C::Mine(page(p)?),

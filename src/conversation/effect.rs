@@ -80,7 +80,7 @@ impl Effect {
     pub fn apply_to_given(&self, given: &mut BTreeMap<ActivityCode, Given>) {
         match self {
             Effect::Rate { code, rating } => {
-                let comment = given.get(code).and_then(|g| g.comment);
+                let comment = given.get(code).and_then(|g| g.comment.clone());
                 given.insert(
                     code.clone(),
                     Given {
@@ -91,10 +91,7 @@ impl Effect {
             }
             Effect::Comment { code, comment } => {
                 if let Some(g) = given.get_mut(code) {
-                    g.comment = Some(match comment {
-                        Comment::Text(_) => CommentKind::Text,
-                        Comment::Voice(_) => CommentKind::Voice,
-                    });
+                    g.comment = Some(CommentKind::of(comment));
                 }
             }
             Effect::Withdraw { code } => {

@@ -23,10 +23,27 @@ pub struct Given {
     pub comment: Option<CommentKind>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What My feedback and a card show of a comment: the start of a text, a voice note's length.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommentKind {
-    Text,
-    Voice,
+    /// The first [`PREVIEW_CHARS`] characters.
+    Text(String),
+    /// Seconds.
+    Voice(u32),
+}
+
+/// How much of a comment the conversation reads back (the store cuts it to the same length).
+pub const PREVIEW_CHARS: usize = 48;
+
+impl CommentKind {
+    pub fn of(comment: &crate::domain::Comment) -> CommentKind {
+        match comment {
+            crate::domain::Comment::Text(t) => {
+                CommentKind::Text(t.as_str().chars().take(PREVIEW_CHARS).collect())
+            }
+            crate::domain::Comment::Voice(v) => CommentKind::Voice(v.duration_secs),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

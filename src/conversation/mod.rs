@@ -26,5 +26,5 @@ pub use input::{
 pub use needs::Needs;
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use secretariat::{AdminUnchanged, StaffCallback, StaffScreen};
-pub use state::{AnnounceDraft, CampaignDraft, Pending, ProfileStep, State};
+pub use state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};
 pub use task::Task;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::facts::CommentKind;
 use super::input::OtherKind;
+use super::state::Back;
 use crate::domain::{
     ActivityCode, CommentError, Constituency, Lang, PriorityCode, Profile, Rating,
 };
@@ -14,9 +15,9 @@ pub use super::secretariat::StaffScreen;
 
 /// Rows per page of each paged list: small enough for one phone screen.
 pub const ORG_PAGE: usize = 6;
-pub const PROVINCE_PAGE: usize = 8;
+pub const PROVINCE_PAGE: usize = 13;
 pub const ACTIVITY_PAGE: usize = 6;
-pub const MINE_PAGE: usize = 8;
+pub const MINE_PAGE: usize = 4;
 
 /// Clamps `page` into range and returns (page, page count, that page's items).
 pub fn paginate<T: Clone>(all: &[T], per_page: usize, page: u8) -> (u8, u8, Vec<T>) {
@@ -36,10 +37,17 @@ pub const MAX_GROUP_CARDS: usize = 3;
 
 /// A one-line acknowledgement shown above the next screen, so that saving and moving on
 /// costs the member one message, not two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Banner {
-    CommentSaved,
-    VoiceSaved,
+    /// A typed comment on this activity was saved.
+    CommentSaved(ActivityCode),
+    VoiceSaved(ActivityCode),
+    /// A rating changed from a list: back on that list.
+    Rated(ActivityCode, Rating),
+    /// What the member sent cannot be kept here; the screen they were on follows.
+    Hint(Hint),
+    /// A typed comment that is empty or too long; the screen they were on follows.
+    CommentRejected(CommentError),
     ProfileSaved,
     Withdrawn,
     LanguageChanged,
@@ -89,6 +97,12 @@ pub enum Screen {
         selected: Lang,
         draft: bool,
     },
+    /// The full privacy notice, one tap from the welcome, with the same answer buttons.
+    Privacy {
+        selected: Lang,
+        /// Before consent: with the answer buttons.
+        asking: bool,
+    },
     Declined,
     AskConstituency,
     AskOrganisation {
@@ -107,6 +121,8 @@ pub enum Screen {
         progress: Progress,
         draft: bool,
         closed_since: Option<DateTime<Utc>>,
+        /// The last day of the consultation, when it has one.
+        until: Option<DateTime<Utc>>,
     },
     Priorities {
         items: Vec<PriorityProgress>,
@@ -121,22 +137,38 @@ pub enum Screen {
         code: ActivityCode,
         given: Option<(Rating, Option<CommentKind>)>,
         progress: Progress,
-        draft: bool,
         /// When the consultation closed, if it has: the card is then read-only.
         closed_since: Option<DateTime<Utc>>,
+        back: Back,
+        /// The activity rated just before: its comment is offered here.
+        rated: Option<(ActivityCode, Rating)>,
+        /// A comment sent on this card before its rating, saved with it.
+        pending: bool,
+    },
+    /// An activity's details, one tap from its card.
+    About {
+        code: ActivityCode,
+        back: Back,
     },
     AskComment {
         code: ActivityCode,
         rating: Rating,
         has_comment: bool,
+        back: Back,
+        /// Rated 1 or 2: asks what should change.
+        low: bool,
     },
     AllRated {
         progress: Progress,
+        /// The activity rated last: its comment is offered here.
+        rated: Option<(ActivityCode, Rating)>,
     },
     Mine {
         page: u8,
         pages: u8,
         items: Vec<MineItem>,
+        /// After the consultation closed: read only.
+        closed: bool,
     },
     ConfirmWithdraw {
         code: ActivityCode,
@@ -154,7 +186,6 @@ pub enum Screen {
     Forgotten,
     /// A message of a kind the bot cannot use here; says what it expects instead.
     Hint(Hint),
-    CommentRejected(CommentError),
     /// `/start` in a group: a button that opens the private chat.
     GroupInvite,
     /// A button that no longer means anything (old message, forged data).
@@ -173,10 +204,8 @@ pub enum Screen {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hint {
-    /// Text where buttons are expected.
+    /// Text or a voice note where no activity is on screen to take it.
     UseButtons,
-    /// A voice note or text outside of a comment prompt.
-    NotAskingComment,
     Unsupported(OtherKind),
     OrgNameInvalid,
 }
@@ -199,6 +228,10 @@ pub struct Reply {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
     Saved,
+    /// A rating saved.
+    Rated(Rating),
+    /// A rating (and its comment) withdrawn.
+    Withdrawn,
     Outdated,
     NothingToDo,
     Closed,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ActivityCode;
+use crate::domain::{ActivityCode, Comment};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProfileStep {
@@ -45,11 +45,26 @@ pub enum State {
         step: ProfileStep,
         editing: bool,
     },
-    /// Anywhere buttons alone drive the conversation (menu, plan, cards, settings).
+    /// Anywhere buttons alone drive the conversation (menu, lists, settings).
     Menu,
-    /// Waiting for a typed or spoken comment on this activity.
+    /// An activity card is shown. What the member types or records goes where the card says:
+    /// to `rated`, the activity rated just before (its comment is offered on this card), or
+    /// else to this card's activity. On a card not yet rated the comment waits in `pending`
+    /// and is saved with the rating.
+    Card {
+        code: ActivityCode,
+        #[serde(default)]
+        back: Back,
+        #[serde(default)]
+        rated: Option<ActivityCode>,
+        #[serde(default)]
+        pending: Option<Comment>,
+    },
+    /// Waiting for a typed or spoken comment on this activity; then on to `back`.
     Comment {
         code: ActivityCode,
+        #[serde(default)]
+        back: Back,
     },
     ConfirmForget,
     /// A screen whose tap acts (sends a reminder, builds an export) is shown: the first tap
@@ -66,6 +81,16 @@ pub enum State {
     Announce {
         draft: AnnounceDraft,
     },
+}
+
+/// Where a card goes once it is rated or commented: on to the next activity without a rating,
+/// or back to the list it was opened from (a priority's activities, or My feedback, at a page).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Back {
+    #[default]
+    Next,
+    List(u8),
+    Mine(u8),
 }
 
 /// What a confirming tap will do.

@@ -29,6 +29,12 @@ impl CommentText {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Two texts sent one after the other, as one comment; `None` when together they are
+    /// longer than a comment may be.
+    pub fn joined(&self, more: &CommentText) -> Option<CommentText> {
+        CommentText::parse(&format!("{}\n{}", self.0, more.0)).ok()
+    }
 }
 
 /// A voice note stays on Telegram's servers; we keep the reference to fetch it for exports.

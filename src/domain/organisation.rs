@@ -36,19 +36,9 @@ impl Org {
         }
     }
 
-    /// The abbreviation first, then the name in `lang` (when it says more): the abbreviation
-    /// is how members know their organisation, and it survives trimming of a long name.
+    /// The name in `lang` with the abbreviation after it: "សហភាពការងារកម្ពុជា (CLC)". Members
+    /// read the name; the abbreviation is how many also know it.
     pub fn label(&self, lang: Lang) -> String {
-        let name = self.name(lang);
-        if name == self.abbr {
-            name.to_string()
-        } else {
-            format!("{} · {name}", self.abbr)
-        }
-    }
-
-    /// The name in `lang` with the abbreviation after it, as a profile shows it.
-    pub fn full_name(&self, lang: Lang) -> String {
         let name = self.name(lang);
         if name == self.abbr {
             name.to_string()

@@ -66,12 +66,24 @@ impl Province {
         &reference::PROVINCES[self.0 as usize - 1]
     }
 
-    /// Provinces in the order a picker shows them: Phnom Penh first, then A to Z.
-    pub fn picker_order() -> Vec<Province> {
+    /// Provinces in the order a picker shows them: the capital first, then in the reader's
+    /// alphabetical order (Khmer names in the order of the Khmer alphabet, which Unicode
+    /// follows: consonants ក to អ, then the independent vowels).
+    pub fn picker_order(lang: super::Lang) -> Vec<Province> {
         let mut all: Vec<Province> = (1..=reference::PROVINCES.len() as u8)
             .map(Province)
             .collect();
-        all.sort_by_key(|p| (p.0 != reference::PHNOM_PENH, p.names().en));
+        all.sort_by_key(|p| {
+            let name = match lang {
+                super::Lang::Km => p.names().km,
+                super::Lang::En => p.names().en,
+            };
+            // ◌្ដ and ◌្ត are written interchangeably: sort them alike.
+            (
+                p.0 != reference::PHNOM_PENH,
+                name.replace('\u{178A}', "\u{178F}"),
+            )
+        });
         all
     }
 }
@@ -193,9 +205,11 @@ mod tests {
 
     #[test]
     fn twenty_five_provinces_phnom_penh_first() {
-        let order = Province::picker_order();
-        assert_eq!(order.len(), 25);
-        assert_eq!(order[0].names().en, "Phnom Penh");
+        for lang in super::super::Lang::ALL {
+            let order = Province::picker_order(lang);
+            assert_eq!(order.len(), 25);
+            assert_eq!(order[0].names().en, "Phnom Penh");
+        }
         assert!(Province::new(0).is_none() && Province::new(26).is_none());
     }
 }

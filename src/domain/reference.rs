@@ -147,11 +147,12 @@ pub const ORGANISATIONS: &[Organisation] = &[
         "សហភាពការងារកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CCAWDU",
         "C.CAWDU",
         "Coalition of Cambodian Apparel Workers' Democratic Union",
-        "C.CAWDU",
+        "សម្ព័ន្ធសហជីពប្រជាធិបតេយ្យកម្មករកាត់ដេរកម្ពុជា",
         Workers
     ),
     org!(
@@ -161,32 +162,36 @@ pub const ORGANISATIONS: &[Organisation] = &[
         "សហព័ន្ធសហជីពកម្មករសំណង់ និងព្រៃឈើកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CTSWF",
         "CTSWF",
         "Cambodian Tourism and Service Workers Federation",
-        "CTSWF",
+        "សហព័ន្ធកម្មករទេសចរណ៍ និងសេវាកម្មកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CTWF",
         "CTWF",
         "Cambodian Transport Workers Federation",
-        "CTWF",
+        "សហព័ន្ធកម្មករដឹកជញ្ជូនកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CIWA",
         "CIWA",
         "Cambodian Informal Economy Workers Association",
-        "CIWA",
+        "សមាគមកម្មករសេដ្ឋកិច្ចក្រៅប្រព័ន្ធកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CCU",
         "CCU",
         "Cambodian Confederation of Unions",
-        "CCU",
+        "សហភាពសហជីពកម្ពុជា",
         Workers
     ),
     org!(
@@ -196,32 +201,36 @@ pub const ORGANISATIONS: &[Organisation] = &[
         "សហជីពសេរីកម្មករនៃព្រះរាជាណាចក្រកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CITA",
         "CITA",
         "Cambodian Independent Teachers' Association",
-        "CITA",
+        "សមាគមគ្រូបង្រៀនឯករាជ្យកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "NACC",
         "NACC",
         "National Union Alliance Chamber of Cambodia",
-        "NACC",
+        "សភាសម្ព័ន្ធសហជីពជាតិកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "CCSC",
         "CCC",
         "Cambodian Cross Sector Confederation",
-        "CCC",
+        "សហភាពសហជីពឆ្លងវិស័យកម្ពុជា",
         Workers
     ),
+    // Khmer name: a translation of the English one; no published Khmer name found (verify).
     org!(
         "NTUC",
         "NTUC",
         "National Trade Union Confederation",
-        "NTUC",
+        "សហភាពសហជីពជាតិ",
         Workers
     ),
     // Employers' organisations

@@ -36,6 +36,30 @@ pub fn trim_graphemes(s: &str, max: usize) -> String {
     }
 }
 
+/// Like [`trim_graphemes`], but cut after the last whole word that fits (when a space falls
+/// in the second half), so a name does not end mid-word. Khmer, written without spaces
+/// between words, is cut at a grapheme.
+pub fn trim_words(s: &str, max: usize) -> String {
+    if s.graphemes(true).count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.graphemes(true).take(max.saturating_sub(1)).collect();
+    match head.rfind(char::is_whitespace) {
+        Some(at) if head[..at].graphemes(true).count() * 2 >= max => {
+            format!(
+                "{}…",
+                head[..at].trim_end_matches([',', ';', ':', '-', ' '])
+            )
+        }
+        _ => format!("{head}…"),
+    }
+}
+
+/// A number of two digits (seconds of a minute), in the digits of `lang`.
+pub fn number_padded(n: u32, lang: Lang) -> String {
+    number(format!("{n:02}"), lang)
+}
+
 /// The text Telegram would show for our HTML: tags removed, entities decoded.
 pub fn visible_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());

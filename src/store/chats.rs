@@ -89,8 +89,9 @@ impl Store {
                     m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
                     o.name_en AS added_org_en, o.name_km AS added_org_km,
                     o.constituency AS added_org_constituency,
-                    (SELECT json_group_array(json_array(activity_code, rating, comment_text IS NOT NULL,
-                                                        voice_file_id IS NOT NULL))
+                    (SELECT json_group_array(json_array(activity_code, rating,
+                                substr(comment_text, 1, ?3),
+                                CASE WHEN voice_file_id IS NOT NULL THEN ifnull(voice_duration, 0) END))
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
                     w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
                     (SELECT version FROM plans WHERE active = 1) AS active_plan,
@@ -108,10 +109,11 @@ impl Store {
         )
         .bind(chat_id)
         .bind(plan_version)
+        .bind(crate::conversation::facts::PREVIEW_CHARS as i64)
         .fetch_one(&self.reader)
         .await?;
-        let given_rows: Vec<(String, i64, i64, i64)> = serde_json::from_str(&row.given)
-            .unwrap_or_else(|e| {
+        let given_rows: Vec<(String, i64, Option<String>, Option<i64>)> =
+            serde_json::from_str(&row.given).unwrap_or_else(|e| {
                 tracing::error!(chat = chat_id, error = %e, "unreadable ratings aggregate");
                 Vec::new()
             });
@@ -156,12 +158,13 @@ impl Store {
         };
         let given = given_rows
             .into_iter()
-            .filter_map(|(code, rating, has_text, has_voice)| {
+            .filter_map(|(code, rating, text, voice)| {
                 let code = ActivityCode::parse(&code).ok()?;
                 let rating = Rating::new(u8::try_from(rating).ok()?)?;
-                let comment = match (has_text != 0, has_voice != 0) {
-                    (_, true) => Some(CommentKind::Voice),
-                    (true, false) => Some(CommentKind::Text),
+                // As `CommentKind::of` reads a comment just given.
+                let comment = match (text, voice) {
+                    (_, Some(secs)) => Some(CommentKind::Voice(u32::try_from(secs).unwrap_or(0))),
+                    (Some(start), None) => Some(CommentKind::Text(start)),
                     _ => None,
                 };
                 Some((code, Given { rating, comment }))

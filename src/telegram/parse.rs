@@ -35,6 +35,12 @@ pub fn message_input(msg: &Message, bot_username: &str) -> Option<(ChatKind, Inp
         })
     } else if msg.sticker().is_some() {
         Input::Other(OtherKind::Sticker)
+    } else if let Some(caption) = msg
+        .caption()
+        .filter(|_| msg.photo().is_some() || msg.animation().is_some() || msg.video().is_some())
+    {
+        // The picture cannot be kept, but the words under it are a comment like any other.
+        Input::Text(caption.to_string())
     } else if msg.photo().is_some() || msg.animation().is_some() {
         Input::Other(OtherKind::Photo)
     } else if msg.video().is_some() || msg.video_note().is_some() {

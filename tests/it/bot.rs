@@ -24,8 +24,8 @@ async fn khmer_newcomer_rates_within_six_taps_and_comments() {
     member.send_text("/start");
     let welcome = member.reply().await;
     assert!(
-        welcome.text.contains("ឯកជនភាព"),
-        "Khmer privacy notice first: {}",
+        welcome.button("ឯកជនភាព").is_some() && welcome.text.contains("/forget"),
+        "the privacy notice one tap away: {}",
         welcome.text
     );
     assert!(
@@ -33,7 +33,14 @@ async fn khmer_newcomer_rates_within_six_taps_and_comments() {
         "Khmer pre-selected: {:?}",
         welcome.labels()
     );
-    assert!(welcome.text.contains("សេចក្តីព្រាង"), "draft marker shown");
+    assert!(welcome.text.contains("ផែនការព្រាង"), "draft marker shown");
+    let (_, privacy) = member.tap(&welcome, "ឯកជនភាព").await;
+    assert!(
+        privacy.text.contains("លេខសម្គាល់ (ID) តេឡេក្រាម") && privacy.id == welcome.id,
+        "{}",
+        privacy.text
+    );
+    let (_, welcome) = member.tap(&privacy, "ត្រឡប់ក្រោយ").await;
 
     let mut taps = 0;
     let (_, constituency) = member.tap(&welcome, "ខ្ញុំយល់ព្រម").await;
@@ -51,25 +58,25 @@ async fn khmer_newcomer_rates_within_six_taps_and_comments() {
         card.id, welcome.id,
         "one message edited in place, not a pile"
     );
-    let (notice, ask_comment) = member.tap(&card, "៤ ល្អ").await;
+    let (notice, next) = member.tap(&card, "៤").await;
     taps += 1;
-    assert!(taps <= 6, "first rating took {taps} taps");
-    assert_eq!(notice.as_deref(), Some("✓ បានរក្សាទុក"));
-    assert!(ask_comment.text.contains("មតិ"), "{}", ask_comment.text);
-
-    member.send_text("សកម្មភាពនេះល្អ ប៉ុន្តែត្រូវការថវិកាបន្ថែម <ច្រើន> & លឿន");
-    let next = member.reply().await;
-    assert!(next.text.contains("បានរក្សាទុកមតិយោបល់"), "{}", next.text);
+    assert_eq!(taps, 4, "first rating took {taps} taps");
+    assert_eq!(notice.as_deref(), Some("✓ បានរក្សាទុក៖ ៤ មានប្រយោជន៍"));
     assert!(
-        next.text.contains("P1.2"),
-        "on to the next unrated activity: {}",
+        next.text.contains("P1.2") && next.text.contains("ផ្តល់មតិលើ P1.1"),
+        "on to the next activity, offering a comment on the one rated: {}",
         next.text
     );
     assert!(
-        next.text.contains("បានវាយតម្លៃ ១ ក្នុងចំណោម ១៥"),
+        next.text.contains("បានវាយតម្លៃ ១/១៥"),
         "n of N rated: {}",
         next.text
     );
+
+    member.send_text("សកម្មភាពនេះល្អ ប៉ុន្តែត្រូវការថវិកាបន្ថែម <ច្រើន> & លឿន");
+    let next = member.reply().await;
+    assert!(next.text.contains("បានរក្សាទុកមតិលើ P1.1"), "{}", next.text);
+    assert!(next.text.contains("P1.2"), "still on P1.2: {}", next.text);
 
     let revisions = bot
         .engine
@@ -108,18 +115,18 @@ async fn english_member_full_profile_voice_note_change_and_withdraw() {
     let (_, s) = member.tap(&welcome, "I agree").await;
     let (_, s) = member.tap(&s, "Employers").await;
     assert!(
-        s.labels().iter().any(|l| l.starts_with("CAMFEBA · ")),
+        s.labels().iter().any(|l| l.ends_with(" (CAMFEBA)")),
         "{:?}",
         s.labels()
     );
     let (_, s) = member.tap(&s, "CAMFEBA").await;
     let (_, s) = member.tap(&s, "▶").await;
     assert!(
-        s.labels().contains(&"2/4"),
+        s.labels().contains(&"2/2"),
         "province page 2: {:?}",
         s.labels()
     );
-    let (_, s) = member.tap(&s, "Kep").await;
+    let (_, s) = member.tap(&s, "Takeo").await;
     let (_, s) = member.tap(&s, "Garment").await;
     let (_, card) = member.tap(&s, "Prefer not to say").await;
     assert!(
@@ -127,17 +134,19 @@ async fn english_member_full_profile_voice_note_change_and_withdraw() {
         "{}",
         card.text
     );
+    let (_, details) = member.tap(&card, "Details").await;
     assert!(
-        card.text.contains("Jan 2026 – Dec 2027"),
+        details.text.contains("Jan 2026 – Dec 2027") && details.text.contains("Lead"),
         "timeframe in words: {}",
-        card.text
+        details.text
     );
+    let (_, card) = member.tap(&details, "Back").await;
 
-    let (_, ask) = member.tap(&card, "5 Very good").await;
+    let (_, ask) = member.tap(&card, "5 Very useful").await;
     member.send_voice("voice-abc", 12);
     let next = member.reply().await;
     assert!(
-        next.text.contains("Voice note saved") && next.text.contains("P1.2"),
+        next.text.contains("Voice note on P1.1 saved") && next.text.contains("P1.2"),
         "{}",
         next.text
     );
@@ -145,19 +154,23 @@ async fn english_member_full_profile_voice_note_change_and_withdraw() {
     member.send_text("/mine");
     let mine = member.reply().await;
     assert!(
-        mine.text.contains("P1.1") && mine.text.contains("🎤"),
+        mine.text.contains("P1.1") && mine.text.contains("🎤 0:12"),
         "{}",
         mine.text
     );
     let (_, card) = member.tap(&mine, "P1.1 · 5").await;
     assert!(
-        card.text.contains("Your rating: 5 Very good"),
+        card.text.contains("Your rating: 5 Very useful"),
         "{}",
         card.text
     );
-    let (_, ask2) = member.tap(&card, "2 Poor").await;
-    assert!(ask2.text.contains("a new one replaces it"), "{}", ask2.text);
-    let (_, _next) = member.tap(&ask2, "Keep my comment").await;
+    // Changed from My feedback: back to My feedback, the change said.
+    let (_, back) = member.tap(&card, "2").await;
+    assert!(
+        back.text.contains("My feedback") && back.text.contains("P1.1: 2 A little useful saved"),
+        "{}",
+        back.text
+    );
 
     let store = bot.engine.store();
     let history = store.revisions(202, 1, &code("P1.1")).await.unwrap();
@@ -181,7 +194,7 @@ async fn english_member_full_profile_voice_note_change_and_withdraw() {
     let (_, card) = member.tap(&mine, "P1.1").await;
     let (_, confirm) = member.tap(&card, "Withdraw").await;
     let (notice, after) = member.tap(&confirm, "Yes, withdraw").await;
-    assert_eq!(notice.as_deref(), Some("✓ Saved"));
+    assert_eq!(notice.as_deref(), Some("✓ Rating withdrawn"));
     assert!(after.text.contains("Rating withdrawn"), "{}", after.text);
     assert!(store
         .current_ratings(1)
@@ -212,7 +225,7 @@ async fn language_switch_on_the_welcome_screen_and_later() {
         "no language_code: Khmer first"
     );
     let (_, english) = member.tap(&welcome, "English").await;
-    assert!(english.text.contains("Privacy") && english.button("✓ English").is_some());
+    assert!(english.text.contains("Hello") && english.button("✓ English").is_some());
     // Tapping the language already chosen changes nothing: no edit is sent at all.
     let id = member.tap_on(&english, "✓ English");
     member.answer(&id).await;
@@ -334,8 +347,8 @@ async fn double_tap_saves_one_rating_and_sends_no_unchanged_edit() {
     let (_, s) = member.tap(&s, "និយោជក").await;
     let (_, card) = member.tap(&s, "រំលងសំណួរនៅសល់").await;
 
-    let first = member.tap_on(&card, "៣ មធ្យម");
-    let second = member.tap_on(&card, "៣ មធ្យម");
+    let first = member.tap_on(&card, "៣");
+    let second = member.tap_on(&card, "៣");
     member.answer(&first).await;
     member.reply().await;
     member.answer(&second).await;
@@ -371,14 +384,16 @@ async fn stickers_photos_and_stray_text_get_hints() {
     member.send_photo();
     let hint = member.reply().await;
     assert!(
-        hint.text.contains("Photos and videos cannot be used"),
-        "{}",
+        hint.text.contains("Photos and videos cannot be kept")
+            && hint.text.contains("Who do you speak for"),
+        "the hint, and the question again with its buttons: {}",
         hint.text
     );
+    assert!(hint.button("Workers").is_some());
     member.send_sticker();
-    assert!(member.reply().await.text.contains("only reads buttons"));
+    assert!(member.reply().await.text.contains("keeps taps on buttons"));
     member.send_voice("v1", 3);
-    assert!(member.reply().await.text.contains("first rate an activity"));
+    assert!(member.reply().await.text.contains("Please tap a button"));
     // Typing at the organisation question names the organisation.
     let (_, org) = member.tap(&s, "Other").await;
     member.send_text("  Khmer Women's Network  ");
@@ -440,7 +455,7 @@ async fn forget_erases_everything_after_confirmation() {
     let bot = start(&fake, &db, None).await;
     let member = fake.user(808, "Kanha", Some("en"));
     let card = onboard(&member).await;
-    let (_, _ask) = member.tap(&card, "1 Very poor").await;
+    let (_, _ask) = member.tap(&card, "1 Not useful").await;
     member.send_text("Not enough for informal workers");
     member.reply().await;
     assert!(bot.engine.store().rows_about(808).await.unwrap() > 0);
@@ -833,4 +848,139 @@ async fn webhook_mode_carries_the_member_flow_and_refuses_a_wrong_secret() {
     running.await.unwrap().expect("the bot ran");
     assert_eq!(fake.webhook(), None, "a graceful stop deletes the webhook");
     assert_telegram_happy(&fake);
+}
+
+/// Nothing a member sends on a card is thrown away: typed text, a voice note, a photo and
+/// then the words, a photo's caption: each ends as the comment of the activity the screen
+/// names, and the screen says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_member_sends_on_a_card_becomes_that_activitys_comment() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let bot = start(&fake, &db, None).await;
+    let member = fake.user(909, "Pisey", Some("en"));
+    onboard(&member).await;
+    let store = bot.engine.store();
+    let comment_of = |code: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .revisions(
+                    909,
+                    1,
+                    &dwcp_feedback::domain::ActivityCode::parse(code).unwrap(),
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .rev()
+                .find_map(|r| r.comment_text.or(r.voice_file_id))
+        }
+    };
+
+    // A photo on a card not yet rated: the hint, with the card and its buttons.
+    member.send_photo();
+    let hint = member.reply().await;
+    assert!(
+        hint.text.contains("cannot be kept") && hint.text.contains("P1.1"),
+        "{}",
+        hint.text
+    );
+    assert!(
+        hint.button("5 Very useful").is_some(),
+        "{:?}",
+        hint.labels()
+    );
+    // Then the words: kept on the card until it is rated, and saved with the rating.
+    member.send_text("The fan in the photo is broken");
+    let kept = member.reply().await;
+    assert!(
+        kept.text.contains("saved with your rating") && kept.text.contains("P1.1"),
+        "{}",
+        kept.text
+    );
+    let (_, next) = member.tap(&kept, "4").await;
+    assert!(
+        next.text.contains("Comment on P1.1 saved") && next.text.contains("P1.2"),
+        "{}",
+        next.text
+    );
+    assert_eq!(
+        comment_of("P1.1").await.as_deref(),
+        Some("The fan in the photo is broken")
+    );
+
+    // Rated, then a voice note: the card that follows names P1.2 for it.
+    let (_, p13) = member.tap(&next, "3").await;
+    assert!(
+        p13.text.contains("To comment on P1.2") && p13.text.contains("P1.3"),
+        "{}",
+        p13.text
+    );
+    member.send_voice("voice-p12", 9);
+    let after = member.reply().await;
+    assert!(
+        after.text.contains("Voice note on P1.2 saved"),
+        "{}",
+        after.text
+    );
+    assert_eq!(comment_of("P1.2").await.as_deref(), Some("voice-p12"));
+
+    // A photo with a caption on a rated card: the caption is the comment.
+    member.send_text("/mine");
+    let mine = member.reply().await;
+    let (_, p11) = member.tap(&mine, "P1.1 · 4").await;
+    member.send_photo_with_caption("Same problem on line 3");
+    let back = member.reply().await;
+    assert!(
+        back.text.contains("Comment on P1.1 saved") && back.text.contains("My feedback"),
+        "back to My feedback: {}",
+        back.text
+    );
+    assert!(back.text.contains("Same problem"), "{}", back.text);
+    assert_eq!(
+        comment_of("P1.1").await.as_deref(),
+        Some("Same problem on line 3")
+    );
+    let _ = p11;
+    assert_telegram_happy(&fake);
+}
+
+/// Provinces read in the reader's alphabet, two pages at most, the capital first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provinces_come_in_khmer_order_for_khmer_readers() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let _bot = start(&fake, &db, None).await;
+    let member = fake.user(910, "Sreyneang", Some("km"));
+    member.send_text("/start");
+    let welcome = member.reply().await;
+    let (_, s) = member.tap(&welcome, "ខ្ញុំយល់ព្រម").await;
+    let (_, s) = member.tap(&s, "កម្មករនិយោជិត").await;
+    let (_, first) = member.tap(&s, "រំលង").await;
+    let (_, second) = member.tap(&first, "▶").await;
+    assert!(
+        second.labels().contains(&"២/២"),
+        "two pages: {:?}",
+        second.labels()
+    );
+    let names: Vec<String> = [&first, &second]
+        .iter()
+        .flat_map(|page| page.labels())
+        .filter(|l| l.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c)))
+        .filter(|l| !l.contains('/') && !l.contains("រំលង"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(names.len(), 25, "{names:?}");
+    assert_eq!(names[0], "ភ្នំពេញ", "the capital first");
+    let rest = &names[1..];
+    assert_eq!(rest[0], "កណ្ដាល", "ក first: {rest:?}");
+    let mut sorted = rest.to_vec();
+    sorted.sort_by_key(|n| n.replace('\u{178A}', "\u{178F}"));
+    assert_eq!(
+        rest,
+        sorted.as_slice(),
+        "in the order of the Khmer alphabet"
+    );
+    assert_eq!(rest.last().map(String::as_str), Some("ឧត្ដរមានជ័យ"));
 }

@@ -134,9 +134,9 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     for expected in [
         "3 problems; the active plan is unchanged",
-        "line 66, code: the code P1.1 is used twice",
-        "line 144, priority: the priority P9 is not defined in this file",
-        "line 129, timeframe: “2026Q5” is not a span of quarters",
+        "line 69, code: the code P1.1 is used twice",
+        "line 147, priority: the priority P9 is not defined in this file",
+        "line 132, timeframe: “2026Q5” is not a span of quarters",
     ] {
         assert!(
             stdout.contains(expected),
@@ -233,11 +233,11 @@ async fn a_running_bot_follows_imports_and_the_window_set_from_the_command_line(
         closed.text
     );
     assert!(
-        closed.button("Very poor").is_none(),
+        closed.button("Not useful").is_none(),
         "a closed card offers no rating"
     );
     // A rating button on a card sent before the close.
-    let id = member.tap_on(&card, "1 Very poor");
+    let id = member.tap_on(&card, "1 Not useful");
     let notice2 = member.answer(&id).await;
     let refused = member.reply().await;
     assert_eq!(notice, None);

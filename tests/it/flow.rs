@@ -248,8 +248,22 @@ fn first_rating_four_taps_after_start() {
             rating: Rating::new(4).unwrap()
         }]
     );
-    assert_eq!(rated.notice, Some(Notice::Saved));
-    assert_eq!(m.state, State::Comment { code: code("P1.1") });
+    assert_eq!(rated.notice, Some(Notice::Rated(Rating::new(4).unwrap())));
+    // One tap per activity: the next card, offering a comment on the one just rated.
+    assert!(matches!(
+        screen(&rated),
+        Screen::Card { code: c, rated: Some((r, _)), given: None, .. }
+            if c == &code("P1.2") && r == &code("P1.1")
+    ));
+    assert_eq!(
+        m.state,
+        State::Card {
+            code: code("P1.2"),
+            back: Back::Next,
+            rated: Some(code("P1.1")),
+            pending: None
+        }
+    );
 }
 
 #[test]
@@ -372,23 +386,34 @@ fn the_same_rating_twice_writes_once() {
     assert_eq!(m.tap(Callback::Rate(code("P1.1"), r)).effects.len(), 1);
     let again = m.tap(Callback::Rate(code("P1.1"), r));
     assert!(again.effects.is_empty(), "a double tap writes nothing");
-    assert!(matches!(screen(&again), Screen::AskComment { .. }));
+    assert!(matches!(screen(&again), Screen::Card { code: c, .. } if c == &code("P1.2")));
     let changed = m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
     assert_eq!(changed.effects.len(), 1);
 }
 
 #[test]
-fn comments_typed_or_spoken_then_on_to_the_next_unrated() {
+fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() {
     let mut m = Member::onboarded(Lang::En);
-    m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
+    let low = m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
+    assert!(matches!(
+        screen(&low),
+        Screen::AskComment { code: c, low: true, .. } if c == &code("P1.1")
+    ));
     let empty = m.send(Input::Text("   ".into()));
     assert_eq!(
-        screen(&empty),
-        &Screen::CommentRejected(CommentError::Empty)
+        empty.replies[0].banner,
+        Some(Banner::CommentRejected(CommentError::Empty))
+    );
+    assert!(
+        matches!(screen(&empty), Screen::AskComment { .. }),
+        "asked again"
     );
     assert_eq!(
         m.state,
-        State::Comment { code: code("P1.1") },
+        State::Comment {
+            code: code("P1.1"),
+            back: Back::Next
+        },
         "still waiting for the comment"
     );
     let saved = m.send(Input::Text("More inspectors please".into()));
@@ -400,11 +425,15 @@ fn comments_typed_or_spoken_then_on_to_the_next_unrated() {
         1,
         "one message: acknowledgement and next card together"
     );
-    assert_eq!(saved.replies[0].banner, Some(Banner::CommentSaved));
+    assert_eq!(
+        saved.replies[0].banner,
+        Some(Banner::CommentSaved(code("P1.1")))
+    );
     assert!(
-        matches!(screen(&saved), Screen::Card { code: c, progress, .. } if c == &code("P1.2") && progress.rated == 1)
+        matches!(screen(&saved), Screen::Card { code: c, progress, rated: None, .. } if c == &code("P1.2") && progress.rated == 1)
     );
 
+    // A voice note after a rating goes to the activity just rated, which the card names.
     m.tap(Callback::Rate(code("P1.2"), Rating::new(4).unwrap()));
     let voice = VoiceNote {
         file_id: "AwACAg".into(),
@@ -419,36 +448,89 @@ fn comments_typed_or_spoken_then_on_to_the_next_unrated() {
             comment: Comment::Voice(voice)
         }]
     );
-    assert_eq!(spoken.replies[0].banner, Some(Banner::VoiceSaved));
+    assert_eq!(
+        spoken.replies[0].banner,
+        Some(Banner::VoiceSaved(code("P1.2")))
+    );
+    assert!(
+        matches!(screen(&spoken), Screen::Card { code: c, rated: None, .. } if c == &code("P1.3"))
+    );
+    assert_eq!(m.given[&code("P1.2")].comment, Some(CommentKind::Voice(14)));
 
-    // Outside a comment prompt, a voice note is explained, not stored.
+    // On a card not yet rated, a comment is kept and saved with the rating.
+    let early = m.send(Input::Text("Needs a budget".into()));
+    assert!(early.effects.is_empty());
+    assert_eq!(
+        early.replies[0].banner, None,
+        "the card itself says the comment waits"
+    );
+    assert!(
+        matches!(screen(&early), Screen::Card { code: c, pending: true, .. } if c == &code("P1.3"))
+    );
+    let more = m.send(Input::Text("and trainers".into()));
+    assert!(more.effects.is_empty());
+    let rated = m.tap(Callback::Rate(code("P1.3"), Rating::new(5).unwrap()));
+    assert!(matches!(
+        &rated.effects[..],
+        [Effect::Rate { .. }, Effect::Comment { code: c, comment: Comment::Text(t) }]
+            if c == &code("P1.3") && t.as_str() == "Needs a budget\nand trainers"
+    ));
+    assert_eq!(
+        rated.replies[0].banner,
+        Some(Banner::CommentSaved(code("P1.3")))
+    );
+    assert!(
+        matches!(screen(&rated), Screen::Card { code: c, rated: None, .. } if c == &code("P1.4")),
+        "a comment just saved is not offered again"
+    );
+
+    // Where no activity is on screen, a voice note is explained, stored nowhere, and the
+    // screen the member was on comes back with its buttons.
+    m.command(Command::Menu);
     let stray = m.send(Input::Voice(VoiceNote {
         file_id: "x".into(),
         duration_secs: 1,
         size_bytes: None,
     }));
-    assert_eq!(screen(&stray), &Screen::Hint(Hint::NotAskingComment));
+    assert_eq!(
+        stray.replies[0].banner,
+        Some(Banner::Hint(Hint::UseButtons))
+    );
+    assert!(matches!(screen(&stray), Screen::Menu { .. }));
     assert!(stray.effects.is_empty());
 }
 
 #[test]
-fn skipping_a_comment_moves_on_and_the_end_says_thank_you() {
-    let mut m = Member::onboarded(Lang::Km);
+fn all_fifteen_activities_in_eighteen_taps_from_start() {
+    let mut m = Member::new(Lang::Km);
+    let mut taps = 0;
+    let mut tap = |m: &mut Member, data: Callback| {
+        taps += 1;
+        m.tap(data)
+    };
+    m.command(Command::Start(None));
+    tap(&mut m, Callback::Consent(true));
+    tap(&mut m, Callback::Constituency(Constituency::Workers));
+    let mut out = tap(&mut m, Callback::SkipRest);
     let total = m.plan.activities.len();
-    let mut current = code("P1.1");
-    for i in 0..total {
-        m.tap(Callback::Rate(current.clone(), Rating::new(3).unwrap()));
-        let next = m.tap(Callback::SkipComment(current.clone()));
-        match screen(&next) {
-            Screen::Card { code, .. } => current = code.clone(),
-            Screen::AllRated { progress } => {
-                assert_eq!(i, total - 1);
+    assert_eq!(total, 15);
+    let mut first_rating_at = None;
+    loop {
+        match screen(&out).clone() {
+            Screen::Card { code, .. } => {
+                out = tap(&mut m, Callback::Rate(code, Rating::new(3).unwrap()));
+                first_rating_at.get_or_insert(m.given.len());
+            }
+            Screen::AllRated { progress, rated } => {
                 assert_eq!(progress.rated, total);
+                assert!(rated.is_some(), "the last one's comment is offered");
+                break;
             }
             other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(m.given.len(), total);
+    assert_eq!(taps, 18, "4 to the first rating, then one per activity");
     assert!(matches!(
         screen(&m.tap(Callback::NextUnrated)),
         Screen::AllRated { .. }
@@ -467,7 +549,7 @@ fn next_unrated_wraps_around_the_plan() {
 #[test]
 fn start_resumes_a_half_finished_step() {
     let mut m = Member::onboarded(Lang::Km);
-    m.tap(Callback::Rate(code("P2.3"), Rating::new(4).unwrap()));
+    m.tap(Callback::Rate(code("P2.3"), Rating::new(2).unwrap()));
     let resumed = m.command(Command::Start(None));
     assert!(matches!(screen(&resumed), Screen::AskComment { code: c, .. } if c == &code("P2.3")));
     assert_eq!(resumed.replies[0].placement, Placement::New);
@@ -573,7 +655,7 @@ fn stale_and_unknown_buttons_are_answered_politely() {
     });
     assert_eq!(bad.notice, Some(Notice::Outdated));
     assert!(matches!(screen(&bad), Screen::Menu { .. }));
-    let gone = m.tap(Callback::Card(code("Z9.9")));
+    let gone = m.tap(Callback::Card(code("Z9.9"), Back::Next));
     assert_eq!(gone.notice, Some(Notice::Outdated));
     assert_eq!(gone.replies[0].banner, Some(Banner::UnknownActivity));
     let gone_rating = m.tap(Callback::Rate(code("Z9.9"), Rating::new(2).unwrap()));
@@ -592,7 +674,7 @@ fn stale_and_unknown_buttons_are_answered_politely() {
 #[test]
 fn unsupported_messages_get_a_hint_and_change_nothing() {
     let mut m = Member::onboarded(Lang::Km);
-    m.tap(Callback::Rate(code("P1.1"), Rating::new(3).unwrap()));
+    m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
     for kind in [
         OtherKind::Sticker,
         OtherKind::Photo,
@@ -600,14 +682,30 @@ fn unsupported_messages_get_a_hint_and_change_nothing() {
         OtherKind::Document,
     ] {
         let out = m.send(Input::Other(kind));
-        assert_eq!(screen(&out), &Screen::Hint(Hint::Unsupported(kind)));
+        assert_eq!(
+            out.replies[0].banner,
+            Some(Banner::Hint(Hint::Unsupported(kind)))
+        );
+        assert!(
+            matches!(screen(&out), Screen::AskComment { code: c, .. } if c == &code("P1.1")),
+            "the question and its buttons come back"
+        );
         assert!(out.effects.is_empty());
         assert_eq!(
             m.state,
-            State::Comment { code: code("P1.1") },
+            State::Comment {
+                code: code("P1.1"),
+                back: Back::Next
+            },
             "still waiting for the comment"
         );
     }
+    // Then the words come: they are the comment the screen asked for.
+    let typed = m.send(Input::Text("The photo showed the broken fan".into()));
+    assert!(matches!(
+        &typed.effects[..],
+        [Effect::Comment { code: c, .. }] if c == &code("P1.1")
+    ));
 }
 
 #[test]
@@ -770,7 +868,7 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
     assert_eq!(late.replies[0].placement, Placement::New);
 
     // Reading still works, and says since when it is closed.
-    let card = m.tap(Callback::Card(code("P1.1")));
+    let card = m.tap(Callback::Card(code("P1.1"), Back::Next));
     assert!(
         matches!(screen(&card), Screen::Card { closed_since: Some(t), given: Some(_), .. } if *t == closed_at)
     );
@@ -871,8 +969,8 @@ fn admin_commands_and_buttons_do_nothing_for_members() {
     }));
     assert!(doc.tasks.is_empty());
     assert_eq!(
-        screen(&doc),
-        &Screen::Hint(Hint::Unsupported(OtherKind::Document))
+        doc.replies[0].banner,
+        Some(Banner::Hint(Hint::Unsupported(OtherKind::Document)))
     );
 }
 
@@ -1262,7 +1360,14 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
     assert_eq!(m.state, State::Menu);
     let after = m.send(Input::Text("Not a title any more".into()));
     assert!(after.tasks.is_empty());
-    assert_eq!(screen(&after), &Screen::Hint(Hint::UseButtons));
+    assert_eq!(
+        after.replies[0].banner,
+        Some(Banner::Hint(Hint::UseButtons))
+    );
+    assert!(
+        matches!(screen(&after), Screen::Menu { .. }),
+        "with the menu's buttons"
+    );
 
     // Someone no longer a focal point, in the middle of the dialog: refused, nothing made.
     m.tap(Callback::Campaign(CampaignCallback::NewCampaign));

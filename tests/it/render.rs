@@ -9,7 +9,7 @@ use dwcp_feedback::conversation::reply::{
     ORG_PAGE,
 };
 use dwcp_feedback::conversation::{
-    AdminUnchanged, Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind,
+    AdminUnchanged, Back, Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind,
     StaffCallback, StaffScreen, MAX_CALLBACK_BYTES,
 };
 use dwcp_feedback::domain::*;
@@ -76,6 +76,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             progress,
             draft: true,
             closed_since: None,
+            until: Some(closed()),
         },
         Screen::Menu {
             progress: Progress {
@@ -84,11 +85,13 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             },
             draft: false,
             closed_since: None,
+            until: None,
         },
         Screen::Menu {
             progress,
             draft: true,
             closed_since: Some(closed()),
+            until: None,
         },
         Screen::WindowClosed { since: closed() },
         Screen::NotAllowed,
@@ -154,7 +157,22 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         }),
         Screen::Staff(StaffScreen::AdminNotSelf),
         Screen::Staff(StaffScreen::FileTooLarge),
-        Screen::AllRated { progress },
+        Screen::AllRated {
+            progress,
+            rated: None,
+        },
+        Screen::AllRated {
+            progress,
+            rated: Some((plan.activities[14].code.clone(), Rating::new(5).unwrap())),
+        },
+        Screen::Privacy {
+            selected: Lang::Km,
+            asking: true,
+        },
+        Screen::Privacy {
+            selected: Lang::En,
+            asking: false,
+        },
         Screen::Help,
         Screen::ConfirmForget,
         Screen::Forgotten,
@@ -251,12 +269,11 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 .collect(),
         }),
         Screen::Outdated,
-        Screen::CommentRejected(CommentError::Empty),
-        Screen::CommentRejected(CommentError::TooLong),
         Screen::Mine {
             page: 0,
             pages: 1,
             items: vec![],
+            closed: false,
         },
         Screen::Priorities {
             items: plan
@@ -354,11 +371,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             page,
         }));
     }
-    for hint in [
-        Hint::UseButtons,
-        Hint::NotAskingComment,
-        Hint::OrgNameInvalid,
-    ] {
+    for hint in [Hint::UseButtons, Hint::OrgNameInvalid] {
         screens.push(Screen::Hint(hint));
     }
     for kind in [
@@ -373,31 +386,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     ] {
         screens.push(Screen::Hint(Hint::Unsupported(kind)));
     }
-    for a in &plan.activities {
-        for given in [
-            None,
-            Some((Rating::new(5).unwrap(), Some(CommentKind::Voice))),
-            Some((Rating::new(1).unwrap(), Some(CommentKind::Text))),
-        ] {
-            for closed_since in [None, Some(closed())] {
-                screens.push(Screen::Card {
-                    code: a.code.clone(),
-                    given,
-                    progress,
-                    draft: true,
-                    closed_since,
-                });
-            }
-        }
-        screens.push(Screen::AskComment {
-            code: a.code.clone(),
-            rating: Rating::new(3).unwrap(),
-            has_comment: true,
-        });
-        screens.push(Screen::ConfirmWithdraw {
-            code: a.code.clone(),
-        });
-    }
+    screens.extend(activity_screens(plan, progress));
     for p in &plan.priorities {
         let items: Vec<_> = plan
             .activities_of(&p.code)
@@ -410,23 +399,103 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             items,
         });
     }
+    screens.extend(mine_screens(plan));
+    screens.extend(screens_extra);
+    screens
+}
+
+/// A comment as long as a member may write, in either script.
+fn long_comment(i: usize) -> CommentKind {
+    CommentKind::Text(if i % 2 == 0 {
+        "ត្រូវការអ្នកត្រួតពិនិត្យបន្ថែមទៀតនៅរោងចក្រ"
+            .chars()
+            .cycle()
+            .take(48)
+            .collect()
+    } else {
+        "We need more labour inspectors in the factories of Kandal"
+            .chars()
+            .take(48)
+            .collect()
+    })
+}
+
+/// Every card, comment question and withdrawal question, in every shape the flow shows.
+fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
+    let mut screens = Vec::new();
+    let (five, one) = (Rating::new(5).unwrap(), Rating::new(1).unwrap());
+    for (i, a) in plan.activities.iter().enumerate() {
+        let before = &plan.activities[(i + plan.activities.len() - 1) % plan.activities.len()];
+        for given in [
+            None,
+            Some((five, Some(CommentKind::Voice(754)))),
+            Some((one, Some(long_comment(i)))),
+        ] {
+            for closed_since in [None, Some(closed())] {
+                for (back, rated, pending) in [
+                    (Back::Next, Some((before.code.clone(), five)), false),
+                    (Back::Next, Some((before.code.clone(), one)), true),
+                    (Back::List(1), None, false),
+                    (Back::Mine(2), None, true),
+                ] {
+                    screens.push(Screen::Card {
+                        code: a.code.clone(),
+                        given: given.clone(),
+                        progress,
+                        closed_since,
+                        back,
+                        rated,
+                        pending,
+                    });
+                }
+            }
+        }
+        for (has_comment, low) in [(true, false), (false, true)] {
+            screens.push(Screen::AskComment {
+                code: a.code.clone(),
+                rating: Rating::new(if low { 1 } else { 3 }).unwrap(),
+                has_comment,
+                back: Back::List(3),
+                low,
+            });
+        }
+        screens.push(Screen::ConfirmWithdraw {
+            code: a.code.clone(),
+        });
+        screens.push(Screen::About {
+            code: a.code.clone(),
+            back: Back::Mine(4),
+        });
+    }
+    screens
+}
+
+/// My feedback, a full page of long comments and voice notes, open and closed.
+fn mine_screens(plan: &Plan) -> Vec<Screen> {
     let items: Vec<_> = plan
         .activities
         .iter()
-        .take(8)
-        .map(|a| MineItem {
+        .enumerate()
+        .take(dwcp_feedback::conversation::reply::MINE_PAGE)
+        .map(|(i, a)| MineItem {
             code: a.code.clone(),
             rating: Rating::new(4).unwrap(),
-            comment: Some(CommentKind::Text),
+            comment: Some(if i % 3 == 0 {
+                CommentKind::Voice(65)
+            } else {
+                long_comment(i)
+            }),
         })
         .collect();
-    screens.push(Screen::Mine {
-        page: 1,
-        pages: 2,
-        items,
-    });
-    screens.extend(screens_extra);
-    screens
+    [false, true]
+        .into_iter()
+        .map(|closed| Screen::Mine {
+            page: 1,
+            pages: 3,
+            items: items.clone(),
+            closed,
+        })
+        .collect()
 }
 
 #[test]
@@ -435,11 +504,17 @@ fn every_screen_is_something_telegram_accepts_in_both_languages() {
     let keys = locale_keys();
     let mut checked = 0;
     for screen in every_screen(&plan) {
-        for banner in [None, Some(Banner::CommentSaved)] {
+        for banner in [
+            None,
+            Some(Banner::CommentSaved(
+                ActivityCode::parse("ABCDEFGHIJKL").unwrap(),
+            )),
+            Some(Banner::CommentRejected(CommentError::TooLong)),
+        ] {
             for lang in Lang::ALL {
                 let reply = Reply {
                     placement: Placement::New,
-                    banner,
+                    banner: banner.clone(),
                     screen: screen.clone(),
                 };
                 let r = render(&reply, lang, &plan, "dwcp_bot");
@@ -503,8 +578,10 @@ fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
                 rated: 0,
                 total: 15,
             },
-            draft: true,
             closed_since: None,
+            back: Back::Next,
+            rated: None,
+            pending: false,
         },
     };
     let r = render(&reply, Lang::Km, &plan, "bot");
@@ -538,7 +615,11 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Menu,
         Callback::Priorities,
         Callback::Activities { priority, page: 99 },
-        Callback::Card(longest.clone()),
+        Callback::Card(longest.clone(), Back::Next),
+        Callback::Card(longest.clone(), Back::List(99)),
+        Callback::Card(longest.clone(), Back::Mine(99)),
+        Callback::Privacy,
+        Callback::About(longest.clone()),
         Callback::Rate(longest.clone(), Rating::new(5).unwrap()),
         Callback::AddComment(longest.clone()),
         Callback::SkipComment(longest.clone()),
@@ -799,4 +880,232 @@ fn closed_campaigns_have_no_buttons_but_new_campaign() {
     let closed = render(&campaigns(after), Lang::En, &plan, "bot");
     assert!(closed.text.contains("closed on"), "{}", closed.text);
     assert_eq!(callbacks(after), ["cn"]);
+}
+
+/// What a phone shows above the buttons without scrolling: about 500 Khmer characters. The
+/// first screen and an activity card must leave room to spare (the 450).
+const FIRST_SCREEN_BUDGET: usize = 450;
+const CARD_BUDGET: usize = 450;
+const SCREEN_BUDGET: usize = 500;
+
+/// Every screen a member meets, with the banner the flow may put above it.
+fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
+    let progress = Progress {
+        rated: 14,
+        total: plan.activities.len(),
+    };
+    let mut all = Vec::new();
+    for draft in [true, false] {
+        for selected in Lang::ALL {
+            all.push((
+                Screen::Welcome { selected, draft },
+                Some(Banner::InviteUnknown),
+                FIRST_SCREEN_BUDGET,
+            ));
+        }
+    }
+    let longest_code = plan
+        .activities
+        .iter()
+        .map(|a| a.code.clone())
+        .max_by_key(|c| c.as_str().len())
+        .unwrap();
+    // Cards and comment questions as the flow shows them, each with the longest line it may
+    // carry above it.
+    let (one, five) = (Rating::new(1).unwrap(), Rating::new(5).unwrap());
+    let photo = Banner::Hint(Hint::Unsupported(OtherKind::Photo));
+    for (i, a) in plan.activities.iter().enumerate() {
+        let before = plan.activities[(i + 14) % 15].code.clone();
+        let card = |given, rated, pending, back, closed_since| Screen::Card {
+            code: a.code.clone(),
+            given,
+            progress,
+            closed_since,
+            back,
+            rated,
+            pending,
+        };
+        let rated_long = Some((one, Some(long_comment(i))));
+        for (screen, banner) in [
+            // Rated the one before: its comment is offered on this card.
+            (
+                card(None, Some((before.clone(), one)), false, Back::Next, None),
+                None,
+            ),
+            // A comment saved (with its rating, or asked for), on to this card.
+            (
+                card(None, None, false, Back::Next, None),
+                Some(Banner::CommentSaved(before.clone())),
+            ),
+            // A comment sent before the rating waits; a photo sent then gets its hint.
+            (
+                card(None, None, true, Back::Next, None),
+                Some(photo.clone()),
+            ),
+            // Opened from My feedback, rated with a comment.
+            (
+                card(rated_long.clone(), None, false, Back::Mine(1), None),
+                Some(Banner::CommentRejected(CommentError::TooLong)),
+            ),
+            (
+                card(
+                    rated_long.clone(),
+                    None,
+                    false,
+                    Back::List(0),
+                    Some(closed()),
+                ),
+                None,
+            ),
+        ] {
+            all.push((screen, banner, CARD_BUDGET));
+        }
+        for (has_comment, low, rating) in [(true, false, five), (false, true, one)] {
+            all.push((
+                Screen::AskComment {
+                    code: a.code.clone(),
+                    rating,
+                    has_comment,
+                    back: Back::Next,
+                    low,
+                },
+                Some(Banner::CommentRejected(CommentError::TooLong)),
+                CARD_BUDGET,
+            ));
+        }
+        all.push((
+            Screen::About {
+                code: a.code.clone(),
+                back: Back::Next,
+            },
+            None,
+            SCREEN_BUDGET,
+        ));
+    }
+    for screen in mine_screens(plan) {
+        all.push((screen, Some(Banner::Withdrawn), SCREEN_BUDGET));
+    }
+    let profile = Profile {
+        constituency: Some(Constituency::Workers),
+        organisation: Some(OrgChoice::Known(Org::find("BWTUC", &[]).unwrap())),
+        province: Province::new(1),
+        sector: Some(Sector::Garment),
+        gender: Some(Gender::Undisclosed),
+    };
+    let saved = Some(Banner::ProfileSaved);
+    for (screen, banner) in [
+        (
+            Screen::Privacy {
+                selected: Lang::Km,
+                asking: true,
+            },
+            None,
+        ),
+        (Screen::Declined, None),
+        (Screen::AskConstituency, Some(Banner::Joined)),
+        (
+            Screen::AskOrganisation {
+                constituency: Constituency::Workers,
+                page: 0,
+                pages: 2,
+                items: Org::picker(Constituency::Workers, &[])[..ORG_PAGE].to_vec(),
+            },
+            Some(Banner::UseButtons),
+        ),
+        (Screen::AskProvince { page: 0 }, Some(Banner::Joined)),
+        (Screen::AskSector, Some(Banner::UseButtons)),
+        (Screen::AskGender, Some(Banner::UseButtons)),
+        (
+            Screen::Menu {
+                progress,
+                draft: true,
+                closed_since: None,
+                until: Some(closed()),
+            },
+            Some(Banner::Hint(Hint::Unsupported(OtherKind::Location))),
+        ),
+        (
+            Screen::Menu {
+                progress,
+                draft: true,
+                closed_since: Some(closed()),
+                until: None,
+            },
+            Some(Banner::LanguageChanged),
+        ),
+        (
+            Screen::AllRated {
+                progress,
+                rated: Some((longest_code.clone(), Rating::new(5).unwrap())),
+            },
+            None,
+        ),
+        (
+            Screen::AllRated {
+                progress,
+                rated: None,
+            },
+            Some(Banner::CommentSaved(longest_code.clone())),
+        ),
+        (
+            Screen::Settings {
+                profile,
+                lang: Lang::Km,
+                reminders: true,
+            },
+            saved.clone(),
+        ),
+        (Screen::ChooseLang { current: Lang::Km }, None),
+        (Screen::Help, None),
+        (Screen::ConfirmForget, None),
+        (Screen::Forgotten, None),
+        (Screen::WindowClosed { since: closed() }, None),
+        (Screen::Outdated, None),
+    ] {
+        all.push((screen, banner, SCREEN_BUDGET));
+    }
+    for p in &plan.priorities {
+        let items: Vec<_> = plan
+            .activities_of(&p.code)
+            .map(|a| (a.code.clone(), true))
+            .collect();
+        all.push((
+            Screen::Activities {
+                priority: p.code.clone(),
+                page: 0,
+                pages: 1,
+                items,
+            },
+            Some(Banner::Rated(longest_code.clone(), Rating::new(1).unwrap())),
+            SCREEN_BUDGET,
+        ));
+    }
+    all
+}
+
+#[test]
+fn every_member_screen_fits_one_phone_screen_in_both_languages() {
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let mut over = Vec::new();
+    for (screen, banner, budget) in member_screens(&plan) {
+        for lang in Lang::ALL {
+            let reply = Reply {
+                placement: Placement::New,
+                banner: banner.clone(),
+                screen: screen.clone(),
+            };
+            let r = render(&reply, lang, &plan, "dwcp_bot");
+            let visible = parse_html(&r.text).unwrap();
+            let chars = visible.chars().count();
+            if chars > budget {
+                over.push(format!("{chars} > {budget} ({lang:?}): {visible}"));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "{} screens too long:\n{}",
+        over.len(),
+        over.join("\n\n")
+    );
 }

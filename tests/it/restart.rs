@@ -22,7 +22,7 @@ async fn killed_mid_conversation_resumes_where_the_member_was() {
     let (_, s) = member.tap(&welcome, "ខ្ញុំយល់ព្រម").await;
     let (_, s) = member.tap(&s, "រាជរដ្ឋាភិបាល").await;
     let (_, card) = member.tap(&s, "រំលងសំណួរនៅសល់").await;
-    let (_, ask_comment) = member.tap(&card, "៣ មធ្យម").await;
+    let (_, next_card) = member.tap(&card, "៣").await;
 
     bot.kill().expect("SIGKILL");
     bot.wait().expect("reaped");
@@ -32,18 +32,18 @@ async fn killed_mid_conversation_resumes_where_the_member_was() {
     let mut bot = spawn_bot(&fake, &db);
     let next = member.reply().await;
     assert!(
-        next.text.contains("បានរក្សាទុកមតិយោបល់"),
-        "the comment landed on P1.1: {}",
+        next.text.contains("បានរក្សាទុកមតិលើ P1.1"),
+        "the comment landed on P1.1, which the screen named: {}",
         next.text
     );
     assert!(next.text.contains("P1.2"), "{}", next.text);
 
     // A button on a message from before the crash still works.
-    let (_, card_again) = member.tap(&ask_comment, "ប្តូរការវាយតម្លៃ").await;
+    let (_, ask) = member.tap(&next_card, "ផ្តល់មតិលើ P1.1").await;
     assert!(
-        card_again.text.contains("P1.1") && card_again.text.contains("៣ មធ្យម"),
+        ask.text.contains("P1.1") && ask.text.contains("៣"),
         "{}",
-        card_again.text
+        ask.text
     );
 
     bot.kill().expect("SIGKILL");
@@ -68,18 +68,7 @@ async fn killed_mid_conversation_resumes_where_the_member_was() {
 async fn a_backup_taken_while_members_rate_restores_into_a_working_bot() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use support::fake_telegram::{FakeUser, Shown};
-    use support::harness::{onboard, start};
-
-    /// Rates `code` on `card`, skips the comment, and returns the card that follows.
-    async fn rate(user: &FakeUser, card: &Shown, code: &str, rating: u8) -> Shown {
-        let id = user.tap_data(card.id, &format!("r:{code}:{rating}"));
-        user.answer(&id).await;
-        let ask = user.reply().await;
-        let id = user.tap_data(ask.id, &format!("nc:{code}"));
-        user.answer(&id).await;
-        user.reply().await
-    }
+    use support::harness::{onboard, rate, start};
 
     let fake = FakeTelegram::start().await;
     let (dir, db) = database();

@@ -270,7 +270,10 @@ async fn state_profile_and_last_update_survive_a_reopen() {
             rating: Rating::new(4).unwrap(),
         },
     ];
-    let state = State::Comment { code: code("P2.3") };
+    let state = State::Comment {
+        code: code("P2.3"),
+        back: dwcp_feedback::conversation::Back::Mine(1),
+    };
     store
         .apply(StepWrite {
             chat_id: 10,

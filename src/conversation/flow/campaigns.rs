@@ -45,7 +45,7 @@ impl Step<'_> {
         self.state = State::Menu;
         let Some(to_side) = c.constituency.filter(|_| self.speaks_for_another(c)) else {
             self.fill_from_campaign(c);
-            return self.next_card_in(None, Some(c));
+            return self.next_card_in(None, Some(c), None);
         };
         // The question says what they joined; "your organisation's" would be wrong here.
         self.banner = None;
@@ -73,7 +73,7 @@ impl Step<'_> {
         } else {
             self.banner = Some(Banner::KeptProfile);
         }
-        self.next_card_in(None, Some(&c));
+        self.next_card_in(None, Some(&c), None);
     }
 
     /// Coordinators' commands and buttons. Everything is checked against the organisation the

@@ -15,7 +15,7 @@ use super::input::{
 use super::needs::Needs;
 use super::reply::*;
 use super::secretariat::{StaffCallback, StaffScreen};
-use super::state::{AnnounceDraft, CampaignDraft, Pending, ProfileStep, State};
+use super::state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};
 use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;
@@ -222,6 +222,13 @@ impl Step<'_> {
             } => self.forget(),
             Input::Command(_) => self.welcome(selected),
             Input::Callback {
+                data: Callback::Privacy,
+                ..
+            } => self.show(Screen::Privacy {
+                selected,
+                asking: true,
+            }),
+            Input::Callback {
                 data: Callback::Lang(lang),
                 ..
             } => {
@@ -292,14 +299,53 @@ impl Step<'_> {
                 self.menu();
             }
             Input::Text(text) => self.text(state, text),
-            Input::Voice(voice) => match state {
-                State::Comment { code } => self.save_comment(code, Comment::Voice(voice.clone())),
-                _ => self.show(Screen::Hint(Hint::NotAskingComment)),
+            Input::Voice(voice) => self.comment_in(state, Comment::Voice(voice.clone())),
+            Input::Document(_) => {
+                self.hint(state, Hint::Unsupported(super::input::OtherKind::Document))
+            }
+            Input::Other(kind) => self.hint(state, Hint::Unsupported(*kind)),
+        }
+    }
+
+    /// Something the bot cannot take here: said in a line above the screen the member was
+    /// on, with its buttons, so they go on with one tap.
+    fn hint(&mut self, state: &State, hint: Hint) {
+        self.placement = Placement::New;
+        self.banner = Some(Banner::Hint(hint));
+        // The hint takes the place of the "comment on the one just rated" line: what they
+        // send next goes to the card on screen, as the card then says.
+        let state = match state.clone() {
+            State::Card {
+                code,
+                back,
+                pending,
+                ..
+            } => State::Card {
+                code,
+                back,
+                rated: None,
+                pending,
             },
-            Input::Document(_) => self.show(Screen::Hint(Hint::Unsupported(
-                super::input::OtherKind::Document,
-            ))),
-            Input::Other(kind) => self.show(Screen::Hint(Hint::Unsupported(*kind))),
+            other => other,
+        };
+        self.reshow(&state);
+    }
+
+    /// The screen `state` stands for, shown again.
+    fn reshow(&mut self, state: &State) {
+        match state.clone() {
+            State::Card {
+                code,
+                back,
+                rated,
+                pending,
+            } => self.card_with(code, back, rated, pending),
+            State::Comment { code, back } => self.ask_comment(code, back),
+            State::Profile { step, .. } => self.profile_screen(step, 0),
+            _ => {
+                self.state = State::Menu;
+                self.menu();
+            }
         }
     }
 
@@ -321,7 +367,11 @@ impl Step<'_> {
                     _ => self.resume(state),
                 }
             }
-            Command::Start(_) | Command::Menu => self.resume(state),
+            Command::Start(_) => self.resume(state),
+            Command::Menu => {
+                self.state = State::Menu;
+                self.menu();
+            }
             Command::Cancel => {
                 self.state = State::Menu;
                 self.menu();
@@ -348,10 +398,13 @@ impl Step<'_> {
     /// /start or /menu from a member who has been here before: back to where they were.
     fn resume(&mut self, state: &State) {
         match state {
-            State::Comment { code } if self.given.contains_key(code) => {
-                self.ask_comment(code.clone())
+            State::Comment { code, .. } if !self.given.contains_key(code) => {
+                self.state = State::Menu;
+                self.menu();
             }
-            State::Profile { step, .. } => self.profile_screen(*step, 0),
+            State::Comment { .. } | State::Card { .. } | State::Profile { .. } => {
+                self.reshow(state)
+            }
             _ => {
                 self.state = State::Menu;
                 self.menu();
@@ -361,9 +414,13 @@ impl Step<'_> {
 
     fn text(&mut self, state: &State, text: &str) {
         match state {
-            State::Comment { code } => match CommentText::parse(text) {
-                Ok(t) => self.save_comment(code, Comment::Text(t)),
-                Err(e) => self.show(Screen::CommentRejected(e)),
+            State::Comment { .. } | State::Card { .. } => match CommentText::parse(text) {
+                Ok(t) => self.comment_in(state, Comment::Text(t)),
+                Err(e) => {
+                    self.placement = Placement::New;
+                    self.banner = Some(Banner::CommentRejected(e));
+                    self.reshow(state);
+                }
             },
             State::Profile {
                 step: ProfileStep::Organisation,
@@ -380,7 +437,7 @@ impl Step<'_> {
                 self.banner = Some(Banner::UseButtons);
                 self.profile_screen(*step, 0);
             }
-            _ => self.show(Screen::Hint(Hint::UseButtons)),
+            _ => self.hint(state, Hint::UseButtons),
         }
     }
 
@@ -497,39 +554,66 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.activities(priority, *page);
             }
-            Callback::Card(code) => {
-                self.state = State::Menu;
-                self.card(code.clone());
+            Callback::Card(code, back) => {
+                // Back from the details: a comment waiting on this card still waits.
+                let pending = match state {
+                    State::Card {
+                        code: c, pending, ..
+                    } if c == code => pending.clone(),
+                    _ => None,
+                };
+                self.card_with(code.clone(), *back, None, pending)
             }
-            Callback::Rate(code, rating) => self.rate(code, *rating),
+            Callback::About(code) => {
+                let (back, pending) = match state {
+                    State::Card {
+                        code: c,
+                        back,
+                        pending,
+                        ..
+                    } if c == code => (*back, pending.clone()),
+                    _ => (Back::Next, None),
+                };
+                if self.facts.plan.activity(code).is_none() {
+                    return self.card_with(code.clone(), back, None, None);
+                }
+                // What they type here is about this activity, as the screen names it.
+                self.state = State::Card {
+                    code: code.clone(),
+                    back,
+                    rated: None,
+                    pending,
+                };
+                self.show(Screen::About {
+                    code: code.clone(),
+                    back,
+                });
+            }
+            Callback::Rate(code, rating) => self.rate(state, code, *rating),
             Callback::AddComment(_) | Callback::Withdraw(_) | Callback::WithdrawConfirmed(_)
                 if self.refuse_if_closed() => {}
             Callback::AddComment(code) => {
-                if self.given.contains_key(code) {
-                    self.ask_comment(code.clone());
-                } else {
-                    self.state = State::Menu;
-                    self.card(code.clone());
-                }
+                let back = match state {
+                    State::Card { code: c, back, .. } if c == code => *back,
+                    _ => Back::Next,
+                };
+                self.ask_comment(code.clone(), back);
             }
-            Callback::SkipComment(code) => {
-                self.state = State::Menu;
-                self.next_card(Some(code));
-            }
-            Callback::NextUnrated => {
-                self.state = State::Menu;
-                self.next_card(None);
-            }
+            Callback::SkipComment(code) => match state {
+                State::Comment { code: c, back } if c == code => self.leave(code, *back, false),
+                _ => self.next_card_from(Some(code), None),
+            },
+            Callback::NextUnrated => self.next_card_from(None, None),
             Callback::Mine(page) => {
                 self.state = State::Menu;
                 self.mine(*page);
             }
             Callback::Withdraw(code) => {
-                self.state = State::Menu;
                 if self.given.contains_key(code) {
+                    self.state = State::Menu;
                     self.show(Screen::ConfirmWithdraw { code: code.clone() });
                 } else {
-                    self.card(code.clone());
+                    self.card_with(code.clone(), Back::Next, None, None);
                 }
             }
             Callback::WithdrawConfirmed(code) => {
@@ -537,7 +621,7 @@ impl Step<'_> {
                 if self.given.contains_key(code) {
                     self.effect(Effect::Withdraw { code: code.clone() });
                     self.banner = Some(Banner::Withdrawn);
-                    self.notice = Some(Notice::Saved);
+                    self.notice = Some(Notice::Withdrawn);
                 } else {
                     self.notice = Some(Notice::NothingToDo);
                 }
@@ -561,6 +645,10 @@ impl Step<'_> {
                 });
             }
             Callback::Help => self.show(Screen::Help),
+            Callback::Privacy => self.show(Screen::Privacy {
+                selected: self.facts.lang(),
+                asking: false,
+            }),
             Callback::Campaign(CampaignCallback::SwitchOrg { campaign, switch }) => {
                 self.switch_org(*campaign, *switch)
             }
@@ -656,7 +744,7 @@ impl Step<'_> {
         if editing {
             self.settings();
         } else {
-            self.next_card(None);
+            self.next_card_from(None, None);
         }
     }
 
@@ -665,6 +753,11 @@ impl Step<'_> {
             progress: self.progress(),
             draft: self.draft(),
             closed_since: self.closed_since,
+            until: self
+                .facts
+                .window
+                .until
+                .filter(|_| self.closed_since.is_none()),
         });
     }
 
@@ -732,31 +825,54 @@ impl Step<'_> {
         });
     }
 
-    fn card(&mut self, code: ActivityCode) {
+    /// An activity's card. `rated`: the activity rated just before, whose comment this card
+    /// offers; `pending`: a comment sent on this card before its rating.
+    fn card_with(
+        &mut self,
+        code: ActivityCode,
+        back: Back,
+        rated: Option<ActivityCode>,
+        pending: Option<Comment>,
+    ) {
         if self.facts.plan.activity(&code).is_none() {
+            self.state = State::Menu;
             self.notice = Some(Notice::Outdated);
             self.banner = Some(Banner::UnknownActivity);
             return self.priorities();
         }
-        let given = self.given.get(&code).map(|g| (g.rating, g.comment));
+        let given = self.given.get(&code).map(|g| (g.rating, g.comment.clone()));
+        let rated = rated.and_then(|r| self.given.get(&r).map(|g| (r.clone(), g.rating)));
+        self.state = State::Card {
+            code: code.clone(),
+            back,
+            rated: rated.as_ref().map(|(r, _)| r.clone()),
+            pending: pending.clone(),
+        };
         self.show(Screen::Card {
             code,
             given,
             progress: self.progress(),
-            draft: self.draft(),
             closed_since: self.closed_since,
+            back,
+            rated,
+            pending: pending.is_some(),
         });
     }
 
     /// The next activity to ask about: first the unrated ones of the member's campaign, in
     /// the campaign's order; then the first without a rating in plan order, starting after
-    /// `after` (wrapping).
-    fn next_card(&mut self, after: Option<&ActivityCode>) {
+    /// `after` (wrapping). `rated`: the activity just rated, whose comment is offered there.
+    fn next_card_from(&mut self, after: Option<&ActivityCode>, rated: Option<ActivityCode>) {
         let campaign = self.facts.campaign.clone();
-        self.next_card_in(after, campaign.as_ref());
+        self.next_card_in(after, campaign.as_ref(), rated);
     }
 
-    fn next_card_in(&mut self, after: Option<&ActivityCode>, campaign: Option<&CampaignFacts>) {
+    fn next_card_in(
+        &mut self,
+        after: Option<&ActivityCode>,
+        campaign: Option<&CampaignFacts>,
+        rated: Option<ActivityCode>,
+    ) {
         let first_of_campaign = campaign.and_then(|c| {
             c.activities
                 .iter()
@@ -764,7 +880,7 @@ impl Step<'_> {
                 .cloned()
         });
         if let Some(code) = first_of_campaign {
-            return self.card(code);
+            return self.card_with(code, Back::Next, rated, None);
         }
         let list = &self.facts.plan.activities;
         let start = after
@@ -775,67 +891,164 @@ impl Step<'_> {
             .find(|a| !self.given.contains_key(&a.code))
             .map(|a| a.code.clone());
         match next {
-            Some(code) => self.card(code),
-            None => self.show(Screen::AllRated {
-                progress: self.progress(),
-            }),
+            Some(code) => self.card_with(code, Back::Next, rated, None),
+            None => {
+                let rated = rated.and_then(|r| self.given.get(&r).map(|g| (r.clone(), g.rating)));
+                // What they type now is a comment on the activity the screen names.
+                self.state = match &rated {
+                    Some((code, _)) => State::Comment {
+                        code: code.clone(),
+                        back: Back::Next,
+                    },
+                    None => State::Menu,
+                };
+                self.show(Screen::AllRated {
+                    progress: self.progress(),
+                    rated,
+                })
+            }
         }
     }
 
-    fn rate(&mut self, code: &ActivityCode, rating: Rating) {
+    fn rate(&mut self, state: &State, code: &ActivityCode, rating: Rating) {
         if self.refuse_if_closed() {
             return;
         }
         if self.facts.plan.activity(code).is_none() {
-            self.state = State::Menu;
-            return self.card(code.clone());
+            return self.card_with(code.clone(), Back::Next, None, None);
         }
-        let before = self.given.get(code).cloned();
+        let (back, pending) = match state {
+            State::Card {
+                code: c,
+                back,
+                pending,
+                ..
+            } if c == code => (*back, pending.clone()),
+            State::Comment { code: c, back } if c == code => (*back, None),
+            _ => (Back::Next, None),
+        };
+        let before = self.given.get(code).map(|g| g.rating);
         // A double tap, or the same number again, changes nothing and writes nothing.
-        if before.as_ref().map(|g| g.rating) != Some(rating) {
+        if before != Some(rating) {
             self.effect(Effect::Rate {
                 code: code.clone(),
                 rating,
             });
         }
-        self.notice = Some(Notice::Saved);
-        self.ask_comment(code.clone());
+        self.notice = Some(Notice::Rated(rating));
+        // A comment that waited for this rating is saved with it, and said so above the next
+        // screen; its comment is then not offered again.
+        let offer = pending.is_none();
+        if let Some(comment) = pending {
+            self.keep_comment(code, comment);
+        }
+        let has_comment = self.given.get(code).is_some_and(|g| g.comment.is_some());
+        if rating.get() <= 2 && !has_comment {
+            // A low rating: ask what should change (with a skip), before moving on.
+            return self.ask_comment(code.clone(), back);
+        }
+        self.leave(code, back, offer);
     }
 
-    fn ask_comment(&mut self, code: ActivityCode) {
-        let Some(given) = self.given.get(&code) else {
-            return self.card(code);
+    /// On from an activity rated or commented: to the next card (offering the comment on
+    /// this one when `offer`), or back to the list the card was opened from.
+    fn leave(&mut self, code: &ActivityCode, back: Back, offer: bool) {
+        let rating = self.given.get(code).map(|g| g.rating);
+        if self.banner.is_none() && back != Back::Next {
+            self.banner = rating.map(|r| Banner::Rated(code.clone(), r));
+        }
+        match back {
+            Back::Next => self.next_card_from(Some(code), offer.then(|| code.clone())),
+            Back::List(page) => {
+                self.state = State::Menu;
+                match self.facts.plan.activity(code).map(|a| a.priority.clone()) {
+                    Some(priority) => self.activities(&priority, page),
+                    None => self.priorities(),
+                }
+            }
+            Back::Mine(page) => {
+                self.state = State::Menu;
+                self.mine(page);
+            }
+        }
+    }
+
+    fn ask_comment(&mut self, code: ActivityCode, back: Back) {
+        let Some(given) = self.given.get(&code).cloned() else {
+            return self.card_with(code, back, None, None);
         };
         let screen = Screen::AskComment {
             code: code.clone(),
             rating: given.rating,
             has_comment: given.comment.is_some(),
+            back,
+            low: given.rating.get() <= 2 && given.comment.is_none(),
         };
-        self.state = State::Comment { code };
+        self.state = State::Comment { code, back };
         self.show(screen);
     }
 
-    fn save_comment(&mut self, code: &ActivityCode, comment: Comment) {
+    /// A typed text or a voice note: a comment on the activity the screen names for it.
+    fn comment_in(&mut self, state: &State, comment: Comment) {
         self.placement = Placement::New;
         if self.refuse_if_closed() {
             return;
         }
-        if !self.given.contains_key(code) {
-            self.state = State::Menu;
-            return self.show_new(Screen::Outdated);
+        match state.clone() {
+            State::Comment { code, back } if self.given.contains_key(&code) => {
+                self.keep_comment(&code, comment);
+                self.leave(&code, back, false);
+            }
+            State::Card {
+                code,
+                back,
+                rated: Some(rated),
+                pending,
+            } if self.given.contains_key(&rated) => {
+                self.keep_comment(&rated, comment);
+                self.card_with(code, back, None, pending);
+            }
+            State::Card { code, back, .. } if self.given.contains_key(&code) => {
+                self.keep_comment(&code, comment);
+                self.leave(&code, back, false);
+            }
+            State::Card {
+                code,
+                back,
+                pending,
+                ..
+            } => {
+                // Not rated yet: the comment waits on the card and is saved with the rating.
+                let comment = match (pending, comment) {
+                    (Some(Comment::Text(before)), Comment::Text(more)) => {
+                        match before.joined(&more) {
+                            Some(both) => Comment::Text(both),
+                            None => {
+                                self.banner = Some(Banner::CommentRejected(
+                                    crate::domain::CommentError::TooLong,
+                                ));
+                                return self.reshow(state);
+                            }
+                        }
+                    }
+                    (_, comment) => comment,
+                };
+                self.card_with(code, back, None, Some(comment));
+            }
+            _ => self.hint(state, Hint::UseButtons),
         }
-        let banner = match comment {
-            Comment::Text(_) => Banner::CommentSaved,
-            Comment::Voice(_) => Banner::VoiceSaved,
-        };
+    }
+
+    /// Saves a comment on a rated activity, and says so above the next screen.
+    fn keep_comment(&mut self, code: &ActivityCode, comment: Comment) {
+        self.banner = Some(match comment {
+            Comment::Text(_) => Banner::CommentSaved(code.clone()),
+            Comment::Voice(_) => Banner::VoiceSaved(code.clone()),
+        });
         self.effect(Effect::Comment {
             code: code.clone(),
             comment,
         });
-        self.state = State::Menu;
-        self.banner = Some(banner);
-        self.placement = Placement::New;
-        self.next_card(Some(code));
     }
 
     fn mine(&mut self, page: u8) {
@@ -847,11 +1060,16 @@ impl Step<'_> {
                 self.given.get(&a.code).map(|g| MineItem {
                     code: a.code.clone(),
                     rating: g.rating,
-                    comment: g.comment,
+                    comment: g.comment.clone(),
                 })
             })
             .collect();
         let (page, pages, items) = paginate(&all, MINE_PAGE, page);
-        self.show(Screen::Mine { page, pages, items });
+        self.show(Screen::Mine {
+            page,
+            pages,
+            items,
+            closed: self.closed_since.is_some(),
+        });
     }
 }

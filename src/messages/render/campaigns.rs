@@ -206,7 +206,7 @@ impl R<'_> {
                             "group.card",
                             &[
                                 ("title", &esc(&card.title)),
-                                ("org", &esc(&card.org.full_name(l))),
+                                ("org", &esc(&card.org.label(l))),
                                 ("date", &last_day(l, card.deadline)),
                             ],
                         ));

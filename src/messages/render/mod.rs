@@ -8,9 +8,10 @@ mod campaigns;
 mod secretariat;
 
 use super::keyboard::{Button, Keyboard};
-use super::text::{esc, fit_message, number, trim_graphemes, utf16_len};
+use super::text::{esc, fit_message, number, number_padded, trim_graphemes, trim_words, utf16_len};
 use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
+use crate::conversation::state::Back;
 use crate::conversation::{
     Banner, Callback, CampaignCallback, CampaignScreen, CommentKind, Hint, Notice, OtherKind,
     Reply, Screen, StaffCallback, StaffScreen,
@@ -50,7 +51,7 @@ pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Ren
         text: String::new(),
         kb: Keyboard::default(),
     };
-    if let Some(banner) = reply.banner {
+    if let Some(banner) = &reply.banner {
         r.text.push_str(&banner_text(banner, lang));
         r.text.push_str("\n\n");
     }
@@ -67,6 +68,12 @@ pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Ren
 pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
     match notice {
         Notice::Saved => Some(tr(lang, "notice.saved")),
+        Notice::Rated(r) => Some(tr_with(
+            lang,
+            "notice.rated",
+            &[("rating", &rating_label(r, lang))],
+        )),
+        Notice::Withdrawn => Some(tr(lang, "notice.withdrawn")),
         Notice::Outdated => Some(tr(lang, "notice.outdated")),
         Notice::NothingToDo => None,
         Notice::Closed => Some(tr(lang, "notice.closed")),
@@ -102,30 +109,56 @@ pub fn day(lang: Lang, t: DateTime<Utc>) -> String {
     )
 }
 
-fn banner_text(banner: Banner, lang: Lang) -> String {
-    tr(
-        lang,
-        match banner {
-            Banner::CommentSaved => "banner.comment_saved",
-            Banner::VoiceSaved => "banner.voice_saved",
-            Banner::ProfileSaved => "banner.profile_saved",
-            Banner::Withdrawn => "banner.withdrawn",
-            Banner::LanguageChanged => "banner.language_changed",
-            Banner::UnknownActivity => "banner.unknown_activity",
-            Banner::UseButtons => "banner.use_buttons",
-            Banner::Joined => "banner.joined",
-            Banner::Switched => "banner.switched",
-            Banner::KeptProfile => "banner.kept_profile",
-            Banner::InviteExpired => "banner.invite_expired",
-            Banner::InviteUnknown => "banner.invite_unknown",
-            Banner::RemindersChanged => "banner.reminders_changed",
-            Banner::CampaignTitleInvalid => "banner.campaign_title_invalid",
-            Banner::AnnounceAudienceInvalid => "banner.announce_audience_invalid",
-            Banner::AnnounceTextInvalid => "banner.announce_text_invalid",
-            Banner::CampaignScopeInvalid => "banner.campaign_scope_invalid",
-            Banner::CampaignDateInvalid => "banner.campaign_date_invalid",
+fn banner_text(banner: &Banner, lang: Lang) -> String {
+    let about = |key: &str, code: &ActivityCode| tr_with(lang, key, &[("code", code.as_str())]);
+    let key = match banner {
+        Banner::CommentSaved(code) => return about("banner.comment_saved", code),
+        Banner::VoiceSaved(code) => return about("banner.voice_saved", code),
+        Banner::Rated(code, rating) => {
+            return tr_with(
+                lang,
+                "banner.rated",
+                &[
+                    ("code", code.as_str()),
+                    ("rating", &rating_label(*rating, lang)),
+                ],
+            )
+        }
+        Banner::Hint(hint) => hint_key(*hint),
+        Banner::CommentRejected(CommentError::Empty) => "comment.empty",
+        Banner::CommentRejected(CommentError::TooLong) => "comment.too_long",
+        Banner::ProfileSaved => "banner.profile_saved",
+        Banner::Withdrawn => "banner.withdrawn",
+        Banner::LanguageChanged => "banner.language_changed",
+        Banner::UnknownActivity => "banner.unknown_activity",
+        Banner::UseButtons => "banner.use_buttons",
+        Banner::Joined => "banner.joined",
+        Banner::Switched => "banner.switched",
+        Banner::KeptProfile => "banner.kept_profile",
+        Banner::InviteExpired => "banner.invite_expired",
+        Banner::InviteUnknown => "banner.invite_unknown",
+        Banner::RemindersChanged => "banner.reminders_changed",
+        Banner::CampaignTitleInvalid => "banner.campaign_title_invalid",
+        Banner::AnnounceAudienceInvalid => "banner.announce_audience_invalid",
+        Banner::AnnounceTextInvalid => "banner.announce_text_invalid",
+        Banner::CampaignScopeInvalid => "banner.campaign_scope_invalid",
+        Banner::CampaignDateInvalid => "banner.campaign_date_invalid",
+    };
+    tr(lang, key)
+}
+
+fn hint_key(hint: Hint) -> &'static str {
+    match hint {
+        Hint::UseButtons => "hint.use_buttons",
+        Hint::OrgNameInvalid => "hint.org_name_invalid",
+        Hint::Unsupported(kind) => match kind {
+            OtherKind::Sticker => "hint.sticker",
+            OtherKind::Photo | OtherKind::Video => "hint.media",
+            OtherKind::Document => "hint.document",
+            OtherKind::Location | OtherKind::Contact => "hint.location",
+            OtherKind::Audio | OtherKind::Other => "hint.other",
         },
-    )
+    }
 }
 
 pub fn rating_label(rating: Rating, lang: Lang) -> String {
@@ -134,6 +167,18 @@ pub fn rating_label(rating: Rating, lang: Lang) -> String {
         number(rating.get(), lang),
         tr(lang, &format!("rating.{}", rating.get()))
     )
+}
+
+/// An organisation on a button: its name, cut after a whole word when long, then its
+/// abbreviation, which always stays (two organisations may share a name's first words).
+fn org_button(org: &crate::domain::Org, lang: Lang) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let name = org.name(lang);
+    if name == org.abbr {
+        return trim_words(name, LABEL_GRAPHEMES);
+    }
+    let room = LABEL_GRAPHEMES.saturating_sub(org.abbr.graphemes(true).count() + 3);
+    format!("{} ({})", trim_words(name, room.max(8)), org.abbr)
 }
 
 fn lang_name(lang: Lang, ui: Lang) -> String {
@@ -262,6 +307,14 @@ impl R<'_> {
     fn screen(&mut self, screen: &Screen) {
         match screen {
             Screen::Welcome { selected, draft } => self.welcome(*selected, *draft),
+            Screen::Privacy { selected, asking } => {
+                self.line(&self.t("privacy.body"));
+                if *asking {
+                    self.answer_rows(*selected, true);
+                } else {
+                    self.menu_row();
+                }
+            }
             Screen::Declined => {
                 self.line(&self.t("declined.body"));
                 let b = self.btn("btn.changed_mind", Callback::Lang(self.lang));
@@ -283,7 +336,7 @@ impl R<'_> {
             } => self.ask_organisation(*constituency, *page, *pages, items),
             Screen::AskProvince { page } => {
                 self.line(&self.t("profile.province"));
-                let all = Province::picker_order();
+                let all = Province::picker_order(self.lang);
                 let (page, pages, items) =
                     crate::conversation::reply::paginate(&all, PROVINCE_PAGE, *page);
                 let buttons = items
@@ -316,6 +369,7 @@ impl R<'_> {
                 progress,
                 draft,
                 closed_since,
+                until,
             } => {
                 let title = esc(self.plan.title.get(self.lang));
                 self.line(&format!("<b>{title}</b>"));
@@ -327,6 +381,10 @@ impl R<'_> {
                         ("total", &number(progress.total, self.lang)),
                     ],
                 ));
+                if let Some(until) = until {
+                    let date = last_day(self.lang, *until);
+                    self.line(&tr_with(self.lang, "menu.until", &[("date", &date)]));
+                }
                 self.draft_marker(*draft);
                 if let Some(since) = closed_since {
                     self.closed_line(*since);
@@ -388,10 +446,10 @@ impl R<'_> {
                 self.line(&self.t("activities.choose"));
                 for (code, rated) in items {
                     let mark = if *rated { "✓ " } else { "" };
-                    let title = trim_graphemes(&self.activity_title(code), LABEL_GRAPHEMES);
+                    let title = trim_words(&self.activity_title(code), LABEL_GRAPHEMES);
                     self.kb.row(vec![Button::cb(
                         format!("{mark}{code} {title}"),
-                        Callback::Card(code.clone()),
+                        Callback::Card(code.clone(), Back::List(*page)),
                     )]);
                 }
                 let priority = priority.clone();
@@ -409,9 +467,19 @@ impl R<'_> {
                 code,
                 given,
                 progress,
-                draft,
                 closed_since,
-            } => self.card(code, *given, *progress, *draft, *closed_since),
+                back,
+                rated,
+                pending,
+            } => self.card(
+                code,
+                given.as_ref(),
+                *progress,
+                *closed_since,
+                *back,
+                rated.as_ref(),
+                *pending,
+            ),
             // Their own files: the focal points' screens and the secretariat's.
             Screen::Campaign(screen) => self.campaign_screen(screen),
             Screen::Staff(screen) => self.secretariat_screen(screen),
@@ -428,21 +496,26 @@ impl R<'_> {
                 ];
                 self.kb.row(row);
             }
+            Screen::About { code, back } => self.about(code, *back),
             Screen::AskComment {
                 code,
                 rating,
                 has_comment,
+                back,
+                low,
             } => {
+                self.activity_heading(code);
                 self.line(&tr_with(
                     self.lang,
-                    "comment.rated",
-                    &[
-                        ("code", code.as_str()),
-                        ("rating", &rating_label(*rating, self.lang)),
-                    ],
+                    "card.your_rating",
+                    &[("rating", &rating_label(*rating, self.lang))],
                 ));
                 self.text.push('\n');
-                self.line(&self.t("comment.ask"));
+                self.line(&self.t(if *low {
+                    "comment.ask_low"
+                } else {
+                    "comment.ask"
+                }));
                 if *has_comment {
                     self.line(&self.t("comment.replaces"));
                 }
@@ -453,22 +526,34 @@ impl R<'_> {
                 };
                 let row = vec![self.btn(skip, Callback::SkipComment(code.clone()))];
                 self.kb.row(row);
-                let row = vec![self.btn("btn.change_rating", Callback::Card(code.clone()))];
+                let row = vec![self.btn("btn.change_rating", Callback::Card(code.clone(), *back))];
                 self.kb.row(row);
             }
-            Screen::AllRated { progress } => {
+            Screen::AllRated { progress, rated } => {
+                if let Some((code, rating)) = rated {
+                    self.rated_line(code, *rating);
+                }
                 self.line(&tr_with(
                     self.lang,
                     "all_rated.body",
                     &[("total", &number(progress.total, self.lang))],
                 ));
+                if let Some((code, _)) = rated {
+                    let row = vec![self.comment_on(code)];
+                    self.kb.row(row);
+                }
                 let row = vec![
                     self.btn("btn.mine", Callback::Mine(0)),
                     self.btn("btn.menu", Callback::Menu),
                 ];
                 self.kb.row(row);
             }
-            Screen::Mine { page, pages, items } => self.mine(*page, *pages, items),
+            Screen::Mine {
+                page,
+                pages,
+                items,
+                closed,
+            } => self.mine(*page, *pages, items, *closed),
             Screen::ConfirmWithdraw { code } => {
                 self.line(&tr_with(
                     self.lang,
@@ -480,7 +565,7 @@ impl R<'_> {
                         "btn.withdraw_yes",
                         Callback::WithdrawConfirmed(code.clone()),
                     ),
-                    self.btn("btn.no", Callback::Card(code.clone())),
+                    self.btn("btn.no", Callback::Card(code.clone(), Back::Next)),
                 ];
                 self.kb.row(row);
             }
@@ -493,7 +578,7 @@ impl R<'_> {
                 // Labels are plain text (they also caption buttons): escape them for the HTML body.
                 let value = |key: Option<&str>| key.map_or(unset.clone(), |k| esc(&self.t(k)));
                 let org = match &profile.organisation {
-                    Some(OrgChoice::Known(o)) => esc(&o.full_name(self.lang)),
+                    Some(OrgChoice::Known(o)) => esc(&o.label(self.lang)),
                     Some(OrgChoice::Named(n)) => esc(n),
                     None => unset.clone(),
                 };
@@ -516,6 +601,7 @@ impl R<'_> {
                     ],
                 );
                 self.line(&body);
+                self.text.push('\n');
                 self.line(&self.t(if *reminders {
                     "settings.reminders_on"
                 } else {
@@ -553,12 +639,11 @@ impl R<'_> {
                 self.kb.row(row);
             }
             Screen::Forgotten => self.line(&self.t("forget.done")),
-            Screen::Hint(hint) => self.hint(*hint),
-            Screen::CommentRejected(e) => {
-                self.line(&self.t(match e {
-                    CommentError::Empty => "comment.empty",
-                    CommentError::TooLong => "comment.too_long",
-                }));
+            Screen::Hint(hint) => {
+                self.line(&self.t(hint_key(*hint)));
+                if !matches!(hint, Hint::OrgNameInvalid) {
+                    self.menu_row();
+                }
             }
             Screen::GroupInvite => {
                 self.in_both_languages("group.invite");
@@ -599,11 +684,48 @@ impl R<'_> {
         self.line(&tr_with(self.lang, "welcome.body", &[("plan", &plan)]));
         self.draft_marker(draft);
         self.lang_row(selected);
+        let row = vec![self.btn("btn.privacy", Callback::Privacy)];
+        self.kb.row(row);
+        self.answer_rows(selected, false);
+    }
+
+    /// Agree or decline; on the privacy notice also the way back to the welcome.
+    fn answer_rows(&mut self, selected: Lang, back: bool) {
         let row = vec![
             self.btn("btn.agree", Callback::Consent(true)),
             self.btn("btn.decline", Callback::Consent(false)),
         ];
         self.kb.row(row);
+        if back {
+            let row = vec![self.btn("btn.back", Callback::Lang(selected))];
+            self.kb.row(row);
+        }
+    }
+
+    /// The activity's code and title, in bold: every screen about one activity starts so.
+    fn activity_heading(&mut self, code: &ActivityCode) {
+        let title = esc(&self.activity_title(code));
+        self.line(&format!("<b>{code} · {title}</b>"));
+    }
+
+    /// "✓ P1.1 rated 4: write or record a comment on it now", above the next screen.
+    fn rated_line(&mut self, code: &ActivityCode, rating: Rating) {
+        self.line(&tr_with(
+            self.lang,
+            "card.rated_line",
+            &[
+                ("code", code.as_str()),
+                ("rating", &rating_label(rating, self.lang)),
+            ],
+        ));
+        self.text.push('\n');
+    }
+
+    fn comment_on(&self, code: &ActivityCode) -> Button {
+        Button::cb(
+            tr_with(self.lang, "btn.comment_on", &[("code", code.as_str())]),
+            Callback::AddComment(code.clone()),
+        )
     }
 
     fn ask_organisation(
@@ -619,7 +741,7 @@ impl R<'_> {
             &[("constituency", &self.t(constituency.key()))],
         ));
         for org in items {
-            let label = trim_graphemes(&org.label(self.lang), LABEL_GRAPHEMES);
+            let label = org_button(org, self.lang);
             self.kb
                 .row(vec![Button::cb(label, Callback::Org(org.code.clone()))]);
         }
@@ -627,57 +749,40 @@ impl R<'_> {
         self.skip_row(true);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn card(
         &mut self,
         code: &ActivityCode,
-        given: Option<(Rating, Option<CommentKind>)>,
+        given: Option<&(Rating, Option<CommentKind>)>,
         progress: crate::conversation::reply::Progress,
-        draft: bool,
         closed_since: Option<DateTime<Utc>>,
+        back: Back,
+        rated: Option<&(ActivityCode, Rating)>,
+        pending: bool,
     ) {
         let Some(a) = self.plan.activity(code) else {
             return;
         };
+        let banner = !self.text.is_empty();
         let lang = self.lang;
-        self.line(&format!("<b>{} · {}</b>", a.code, esc(a.title.get(lang))));
-        self.text.push('\n');
+        if let Some((just, rating)) = rated {
+            self.rated_line(just, *rating);
+        }
+        self.activity_heading(code);
         self.line(&esc(a.description.get(lang)));
-        self.text.push('\n');
-        self.line(&tr_with(
-            lang,
-            "card.lead",
-            &[("lead", &esc(a.lead.get(lang)))],
-        ));
-        self.line(&tr_with(
-            lang,
-            "card.timeframe",
-            &[("timeframe", &self.timeframe(a.timeframe))],
-        ));
         self.text.push('\n');
         if let Some((rating, comment)) = given {
             let mut yours = tr_with(
                 lang,
                 "card.your_rating",
-                &[("rating", &rating_label(rating, lang))],
+                &[("rating", &rating_label(*rating, lang))],
             );
             if let Some(kind) = comment {
                 yours.push_str(" · ");
-                yours.push_str(&self.t(match kind {
-                    CommentKind::Text => "card.with_comment",
-                    CommentKind::Voice => "card.with_voice",
-                }));
+                yours.push_str(&self.comment_mark(kind, 12));
             }
             self.line(&yours);
         }
-        self.line(&tr_with(
-            lang,
-            "card.progress",
-            &[
-                ("rated", &number(progress.rated, lang)),
-                ("total", &number(progress.total, lang)),
-            ],
-        ));
-        self.draft_marker(draft);
         if let Some(since) = closed_since {
             // Read-only: the plan and the member's answer, nothing to tap but the way on.
             self.closed_line(since);
@@ -688,49 +793,136 @@ impl R<'_> {
             self.kb.row(row);
             return;
         }
-        self.text.push('\n');
-        self.line(&self.t("card.ask"));
+        if !banner {
+            // Left out under a banner, which already says what just happened.
+            self.line(&tr_with(
+                lang,
+                "card.progress",
+                &[
+                    ("rated", &number(progress.rated, lang)),
+                    ("total", &number(progress.total, lang)),
+                ],
+            ));
+        }
+        if pending {
+            self.line(&self.t("card.pending"));
+        }
+        // Rated already: the number is ticked on its button; say how to change it.
+        self.line(&self.t(if given.is_some() {
+            "card.change"
+        } else {
+            "card.ask"
+        }));
 
-        let current = given.map(|(r, _)| r);
-        let buttons: Vec<Button> = Rating::ALL
-            .iter()
-            .map(|r| {
-                let mark = if Some(*r) == current { "✓ " } else { "" };
-                Button::cb(
-                    format!("{mark}{}", rating_label(*r, lang)),
-                    Callback::Rate(code.clone(), *r),
-                )
-            })
-            .collect();
-        self.kb.grid(buttons, 3);
+        self.rating_buttons(code, given.map(|(r, _)| *r));
+        if let Some((just, _)) = rated {
+            let row = vec![self.comment_on(just)];
+            self.kb.row(row);
+        }
         if given.is_some() {
             let row = vec![
-                self.btn("btn.comment", Callback::AddComment(code.clone())),
+                self.comment_on(code),
                 self.btn("btn.withdraw", Callback::Withdraw(code.clone())),
             ];
             self.kb.row(row);
         }
-        let page = self
+        let list_page = self
             .plan
             .activities_of(&a.priority)
             .position(|x| &x.code == code)
             .unwrap_or(0)
             / ACTIVITY_PAGE;
-        let row = vec![
-            self.btn("btn.next", Callback::SkipComment(code.clone())),
-            self.btn(
+        let mut row = Vec::new();
+        // A comment waiting for this card's rating is not left behind by "Next".
+        if !pending {
+            row.push(self.btn("btn.next", Callback::SkipComment(code.clone())));
+        }
+        row.push(self.btn("btn.about", Callback::About(code.clone())));
+        self.kb.row(row);
+        let to_list = match back {
+            Back::Mine(page) => self.btn("btn.back_mine", Callback::Mine(page)),
+            Back::List(page) => self.btn(
                 "btn.list",
                 Callback::Activities {
                     priority: a.priority.clone(),
-                    page: page as u8,
+                    page,
                 },
             ),
-            self.btn("btn.menu", Callback::Menu),
-        ];
+            Back::Next => self.btn(
+                "btn.list",
+                Callback::Activities {
+                    priority: a.priority.clone(),
+                    page: list_page as u8,
+                },
+            ),
+        };
+        let row = vec![to_list, self.btn("btn.menu", Callback::Menu)];
         self.kb.row(row);
     }
 
-    fn mine(&mut self, page: u8, pages: u8, items: &[crate::conversation::reply::MineItem]) {
+    /// 1 to 5, the two ends named: [1 Not useful] [2] [3] / [4] [5 Very useful].
+    fn rating_buttons(&mut self, code: &ActivityCode, current: Option<Rating>) {
+        let buttons: Vec<Button> = Rating::ALL
+            .iter()
+            .map(|r| {
+                let mark = if Some(*r) == current { "✓ " } else { "" };
+                let label = if matches!(r.get(), 1 | 5) {
+                    rating_label(*r, self.lang)
+                } else {
+                    number(r.get(), self.lang)
+                };
+                Button::cb(format!("{mark}{label}"), Callback::Rate(code.clone(), *r))
+            })
+            .collect();
+        self.kb.grid(buttons, 3);
+    }
+
+    /// An activity in full: its priority, description, lead and timeframe.
+    fn about(&mut self, code: &ActivityCode, back: Back) {
+        let Some(a) = self.plan.activity(code) else {
+            return;
+        };
+        let lang = self.lang;
+        self.activity_heading(code);
+        if let Some(p) = self.plan.priority(&a.priority) {
+            self.line(&format!("<i>{} · {}</i>", p.code, esc(p.short.get(lang))));
+        }
+        self.text.push('\n');
+        self.line(&esc(a.description.get(lang)));
+        self.text.push('\n');
+        self.line(&tr_with(
+            lang,
+            "card.lead",
+            &[("lead", &esc(a.lead.get(lang)))],
+        ));
+        self.line(&tr_with(
+            lang,
+            "card.when",
+            &[("timeframe", &self.timeframe(a.timeframe))],
+        ));
+        let row = vec![self.btn("btn.back", Callback::Card(code.clone(), back))];
+        self.kb.row(row);
+    }
+
+    /// "💬 «the start of the comment…»" or "🎤 0:42".
+    fn comment_mark(&self, kind: &CommentKind, graphemes: usize) -> String {
+        match kind {
+            CommentKind::Text(start) => format!("💬 «{}»", esc(&trim_words(start, graphemes))),
+            CommentKind::Voice(secs) => format!(
+                "🎤 {}:{}",
+                number(secs / 60, self.lang),
+                number_padded(secs % 60, self.lang)
+            ),
+        }
+    }
+
+    fn mine(
+        &mut self,
+        page: u8,
+        pages: u8,
+        items: &[crate::conversation::reply::MineItem],
+        closed: bool,
+    ) {
         self.line(&self.t("mine.title"));
         if items.is_empty() {
             self.line(&self.t("mine.empty"));
@@ -742,53 +934,35 @@ impl R<'_> {
             return;
         }
         for item in items {
-            let comment = match item.comment {
-                Some(CommentKind::Text) => " · 💬",
-                Some(CommentKind::Voice) => " · 🎤",
-                None => "",
-            };
-            let title = esc(&trim_graphemes(
-                &self.activity_title(&item.code),
-                LABEL_GRAPHEMES,
-            ));
-            self.line(&format!(
-                "<b>{}</b> {title}\n   {}{comment}",
+            let title = esc(&trim_words(&self.activity_title(&item.code), 24));
+            let mut line = format!(
+                "<b>{}</b> {title}\n   {}",
                 item.code,
                 rating_label(item.rating, self.lang)
-            ));
+            );
+            if let Some(kind) = &item.comment {
+                line.push_str(" · ");
+                line.push_str(&self.comment_mark(kind, 16));
+            }
+            self.line(&line);
         }
         self.text.push('\n');
-        self.line(&self.t("mine.tap_to_change"));
+        self.line(&self.t(if closed {
+            "mine.read_only"
+        } else {
+            "mine.tap_to_change"
+        }));
         let buttons = items
             .iter()
             .map(|i| {
                 Button::cb(
                     format!("{} · {}", i.code, number(i.rating.get(), self.lang)),
-                    Callback::Card(i.code.clone()),
+                    Callback::Card(i.code.clone(), Back::Mine(page)),
                 )
             })
             .collect();
-        self.kb.grid(buttons, 4);
+        self.kb.grid(buttons, 3);
         self.nav(page, pages, Callback::Mine);
         self.menu_row();
-    }
-
-    fn hint(&mut self, hint: Hint) {
-        let key = match hint {
-            Hint::UseButtons => "hint.use_buttons",
-            Hint::NotAskingComment => "hint.not_asking_comment",
-            Hint::OrgNameInvalid => "hint.org_name_invalid",
-            Hint::Unsupported(kind) => match kind {
-                OtherKind::Sticker => "hint.sticker",
-                OtherKind::Photo | OtherKind::Video => "hint.media",
-                OtherKind::Document => "hint.document",
-                OtherKind::Location | OtherKind::Contact => "hint.location",
-                OtherKind::Audio | OtherKind::Other => "hint.other",
-            },
-        };
-        self.line(&self.t(key));
-        if !matches!(hint, Hint::OrgNameInvalid) {
-            self.menu_row();
-        }
     }
 }

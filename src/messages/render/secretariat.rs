@@ -57,7 +57,7 @@ impl R<'_> {
                     Some(org) => tr_with(
                         self.lang,
                         "admin.focal_added",
-                        &[("id", &id), ("org", &esc(&org.full_name(self.lang)))],
+                        &[("id", &id), ("org", &esc(&org.label(self.lang)))],
                     ),
                     None => tr_with(self.lang, "admin.focal_removed", &[("id", &id)]),
                 };

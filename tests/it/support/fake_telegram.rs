@@ -528,6 +528,15 @@ impl FakeUser {
         self.fake.push_update(self.id, "message", msg)
     }
 
+    /// A photo with words under it, as people send a picture of a problem.
+    pub fn send_photo_with_caption(&self, caption: &str) -> i64 {
+        let msg = self.message(
+            json!({ "photo": [{ "file_id": "ph", "file_unique_id": "uph", "width": 90,
+            "height": 90, "file_size": 1000 }], "caption": caption }),
+        );
+        self.fake.push_update(self.id, "message", msg)
+    }
+
     pub fn block_bot(&self) {
         self.fake.block(self.id);
         let body = json!({ "chat": self.chat, "from": self.from, "date": now_unix(),

@@ -196,11 +196,16 @@ pub async fn onboard_from(user: &FakeUser, welcome: Shown) -> Shown {
 }
 
 /// Rates `activity` on `card` and skips the comment prompt.
-pub async fn rate(user: &FakeUser, card: &Shown, activity: &str, rating: u8) {
+pub async fn rate(user: &FakeUser, card: &Shown, activity: &str, rating: u8) -> Shown {
     let id = user.tap_data(card.id, &format!("r:{activity}:{rating}"));
     user.answer(&id).await;
-    let ask = user.reply().await;
-    let id = user.tap_data(ask.id, &format!("nc:{activity}"));
-    user.answer(&id).await;
-    user.reply().await;
+    let next = user.reply().await;
+    // A rating of 1 or 2 asks what should change: skipped here.
+    let skip = format!("nc:{activity}");
+    if next.buttons.iter().flatten().any(|(_, data)| *data == skip) {
+        let id = user.tap_data(next.id, &skip);
+        user.answer(&id).await;
+        return user.reply().await;
+    }
+    next
 }
