@@ -241,6 +241,7 @@ pub const ORGANISATIONS: &[Organisation] = &[
         "សហព័ន្ធនិយោជក និងសមាគមពាណិជ្ជកម្មកម្ពុជា",
         Employers
     ),
+    // Khmer name as the reference gives it, marked there (verify).
     org!(
         "TAFTAC",
         "TAFTAC",
@@ -255,6 +256,7 @@ pub const ORGANISATIONS: &[Organisation] = &[
         "សភាពាណិជ្ជកម្មកម្ពុជា",
         Employers
     ),
+    // Khmer name as the reference gives it, marked there (verify).
     org!(
         "FASMEC",
         "FASMEC",

@@ -1647,3 +1647,56 @@ fn a_focal_point_ticks_activities_one_by_one() {
         "in the plan's order"
     );
 }
+
+#[test]
+fn a_change_from_a_list_or_my_feedback_returns_there() {
+    let mut m = Member::onboarded(Lang::Km);
+    let four = Rating::new(4).unwrap();
+    // From a priority's list, page 0: rate, and the same list comes back with the change said.
+    let list = m.tap(Callback::Activities {
+        priority: PriorityCode::parse("P2").unwrap(),
+        page: 0,
+    });
+    assert!(matches!(screen(&list), Screen::Activities { .. }));
+    m.tap(Callback::Card(code("P2.3"), Back::List(0)));
+    let back = m.tap(Callback::Rate(code("P2.3"), four));
+    assert!(
+        matches!(screen(&back), Screen::Activities { priority, page: 0, items, .. }
+            if priority.as_str() == "P2" && items.contains(&(code("P2.3"), true))),
+        "{:?}",
+        screen(&back)
+    );
+    assert_eq!(
+        back.replies[0].banner,
+        Some(Banner::Rated(code("P2.3"), four))
+    );
+
+    // From My feedback, page 0: a new rating, then back to My feedback.
+    m.tap(Callback::Mine(0));
+    m.tap(Callback::Card(code("P2.3"), Back::Mine(0)));
+    let back = m.tap(Callback::Rate(code("P2.3"), Rating::new(5).unwrap()));
+    assert!(matches!(screen(&back), Screen::Mine { page: 0, .. }));
+    // A comment typed on that card goes to it, and back to My feedback too.
+    m.tap(Callback::Card(code("P2.3"), Back::Mine(0)));
+    let commented = m.send(Input::Text("Good for young workers".into()));
+    assert_eq!(
+        commented.replies[0].banner,
+        Some(Banner::CommentSaved(code("P2.3")))
+    );
+    assert!(matches!(screen(&commented), Screen::Mine { items, .. }
+            if items.iter().any(|i| i.code == code("P2.3")
+                && i.comment == Some(CommentKind::Text("Good for young workers".into())))));
+    // A low rating from a list asks what should change, then returns to the list.
+    m.tap(Callback::Card(code("P2.1"), Back::List(0)));
+    let ask = m.tap(Callback::Rate(code("P2.1"), Rating::new(1).unwrap()));
+    assert!(matches!(
+        screen(&ask),
+        Screen::AskComment {
+            low: true,
+            back: Back::List(0),
+            ..
+        }
+    ));
+    let back = m.tap(Callback::SkipComment(code("P2.1")));
+    assert!(matches!(screen(&back), Screen::Activities { .. }));
+}

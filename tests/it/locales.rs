@@ -141,3 +141,67 @@ fn visit(dir: &Path, f: &mut impl FnMut(&str)) {
         }
     }
 }
+
+/// Terms `../shared/reference/khmer-style.md` says to avoid on members' screens, each with
+/// what to write instead, and the continuations where the letters are fine (ស្ថាប័ន is right
+/// for a ministry that leads an activity, វាយ is right in វាយតម្លៃ, "rate").
+const AVOIDED_KHMER: &[(&str, &str, &[&str])] = &[
+    ("ស្ថាប័ន", "អង្គការ for an organisation", &["ស្ថាប័នទទួលខុសត្រូវ"]),
+    ("សារជាសំឡេង", "សារសំឡេង", &[]),
+    ("វាយ", "សរសេរ (write a comment)", &["វាយតម្លៃ"]),
+    ("សួររក", "ប្រមូលមតិយោបល់ពី", &[]),
+    ("ផ្តល់សុពលភាព", "អនុម័តជាផ្លូវការ", &[]),
+    ("បូតអានអក្សរ", "សូមចុចប៊ូតុង", &[]),
+    ("លេខគណនី", "លេខសម្គាល់ (ID) តេឡេក្រាម", &[]),
+    ("ឯកសារនាំចេញ", "របាយការណ៍ / ឯកសារ", &[]),
+    ("ផ្សេងៗ", "ផ្សេងទៀត", &[]),
+    ("បរិយាប័ន្ន", "សម្រាប់គ្រប់គ្នា", &[]),
+    ("ភាគីត្រីភាគី", "ភាគីទាំងបី", &[]),
+    ("តំណាងឱ្យភាគី", "តើអ្នកមកពីភាគីណា?", &[]),
+    ("មន្ត្រីបង្គោល", "អ្នកសម្របសម្រួល (one term for a focal point)", &[]),
+    ("មជ្ឈត្តការ", "អាជ្ញាកណ្តាល (one term for arbitration)", &[]),
+];
+
+/// Every place `avoided` occurs in `text` that none of `fine` covers.
+fn uses(text: &str, avoided: &str, fine: &[&str]) -> bool {
+    text.match_indices(avoided)
+        .any(|(at, _)| !fine.iter().any(|f| text[at..].starts_with(f)))
+}
+
+#[test]
+fn no_khmer_text_uses_a_term_the_style_guide_says_to_avoid() {
+    let mut found = Vec::new();
+    for (key, text) in load("km.yml") {
+        for (avoided, instead, fine) in AVOIDED_KHMER {
+            if uses(&text, avoided, fine) {
+                found.push(format!("km.yml {key}: {avoided} (write {instead})"));
+            }
+        }
+    }
+    // The plan members read: titles, short titles, descriptions and leads. The priorities'
+    // full titles are the plan's official wording and keep its register.
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let mut plan_texts: Vec<(String, &str)> = plan
+        .priorities
+        .iter()
+        .map(|p| (format!("{} short", p.code), p.short.km.as_str()))
+        .collect();
+    for a in &plan.activities {
+        plan_texts.push((format!("{} title", a.code), a.title.km.as_str()));
+        plan_texts.push((format!("{} description", a.code), a.description.km.as_str()));
+        plan_texts.push((format!("{} lead", a.code), a.lead.km.as_str()));
+    }
+    for (place, text) in plan_texts {
+        for (avoided, instead, fine) in AVOIDED_KHMER {
+            if uses(text, avoided, fine) {
+                found.push(format!("plan {place}: {avoided} (write {instead})"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert!(
+        uses("សូមវាយមតិ", "វាយ", &["វាយតម្លៃ"]),
+        "the check itself finds a use"
+    );
+    assert!(!uses("វាយតម្លៃ", "វាយ", &["វាយតម្លៃ"]));
+}
