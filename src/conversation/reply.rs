@@ -49,6 +49,8 @@ pub enum Banner {
     /// A typed comment that is empty or too long; the screen they were on follows.
     CommentRejected(CommentError),
     ProfileSaved,
+    /// /cancel in the middle of a profile edit: the profile stays as it was.
+    ProfileEditCancelled,
     Withdrawn,
     LanguageChanged,
     UnknownActivity,

@@ -42,6 +42,9 @@ impl Org {
         let name = self.name(lang);
         if name == self.abbr {
             name.to_string()
+        } else if let Some(head) = name.strip_suffix(')') {
+            // "បេឡាជាតិរបបសន្តិសុខសង្គម (ប.ស.ស.)" → "… (ប.ស.ស., NSSF)": one pair of brackets.
+            format!("{head}, {})", self.abbr)
         } else {
             format!("{name} ({})", self.abbr)
         }

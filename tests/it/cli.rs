@@ -449,9 +449,20 @@ async fn a_read_only_copy_exports_the_same_pseudonyms_and_is_not_written() {
     };
     let live = export(url.clone(), "live.csv");
 
-    // The auditor's copy, opened read-only: nothing may be written, not even the key.
+    // The auditor's copy (a backup: a plain file copy could miss what is still in the WAL),
+    // opened read-only: nothing may be written, not even the key.
     let copy = dir.path().join("copy.db");
-    std::fs::copy(dir.path().join("bot.db"), &copy).unwrap();
+    let backup = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["backup", "--out"])
+        .arg(&copy)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
     let before = std::fs::read(&copy).unwrap();
     let audited = export(format!("sqlite://{}?mode=ro", copy.display()), "copy.csv");
     assert_eq!(audited, live, "same rows, same pseudonyms");

@@ -312,7 +312,8 @@ fn constituency_cannot_be_skipped() {
         m.state,
         State::Profile {
             step: ProfileStep::Constituency,
-            editing: false
+            editing: false,
+            draft: Default::default(),
         }
     );
 }
@@ -377,6 +378,50 @@ fn editing_the_profile_from_settings_returns_to_settings() {
     assert!(
         matches!(screen(&back), Screen::Settings { profile, .. } if profile.constituency == Some(Constituency::Employers))
     );
+}
+
+#[test]
+fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
+    let mut m = Member::onboarded(Lang::En);
+    let before = m.profile.clone();
+    m.tap(Callback::EditProfile);
+    let org = m.tap(Callback::Constituency(Constituency::Employers));
+    assert!(
+        org.effects.is_empty(),
+        "nothing stored in the middle of an edit"
+    );
+    assert!(
+        matches!(
+            screen(&org),
+            Screen::AskOrganisation {
+                constituency: Constituency::Employers,
+                ..
+            }
+        ),
+        "the edit's own answers drive its next question"
+    );
+    m.tap(Callback::Org("CAMFEBA".into()));
+    m.tap(Callback::Province(Province::new(3).unwrap()));
+    let cancelled = m.command(Command::Cancel);
+    assert!(cancelled.effects.is_empty());
+    assert_eq!(
+        cancelled.replies[0].banner,
+        Some(Banner::ProfileEditCancelled)
+    );
+    assert!(matches!(screen(&cancelled), Screen::Settings { profile, .. } if *profile == before));
+    assert_eq!(m.profile, before);
+    assert_eq!(m.state, State::Menu);
+
+    // Finished, the same answers are stored together.
+    m.tap(Callback::EditProfile);
+    m.tap(Callback::Constituency(Constituency::Employers));
+    m.tap(Callback::Org("CAMFEBA".into()));
+    m.tap(Callback::Province(Province::new(3).unwrap()));
+    let saved = m.tap(Callback::SkipRest);
+    assert_eq!(saved.effects.len(), 3, "{:?}", saved.effects);
+    assert_eq!(m.profile.constituency, Some(Constituency::Employers));
+    assert_eq!(m.profile.province, Province::new(3));
+    assert!(matches!(&m.profile.organisation, Some(OrgChoice::Known(o)) if o.code == "CAMFEBA"));
 }
 
 #[test]

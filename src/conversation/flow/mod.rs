@@ -15,7 +15,9 @@ use super::input::{
 use super::needs::Needs;
 use super::reply::*;
 use super::secretariat::{StaffCallback, StaffScreen};
-use super::state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};
+use super::state::{
+    AnnounceDraft, Back, CampaignDraft, DraftOrg, Pending, ProfileDraft, ProfileStep, State,
+};
 use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;
@@ -248,17 +250,11 @@ impl Step<'_> {
                 if let Some(c) = self.facts.campaign.clone() {
                     self.effects.push(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
-                        self.state = State::Profile {
-                            step: ProfileStep::Province,
-                            editing: false,
-                        };
+                        self.at(ProfileStep::Province, false);
                         return self.show(Screen::AskProvince { page: 0 });
                     }
                 }
-                self.state = State::Profile {
-                    step: ProfileStep::Constituency,
-                    editing: false,
-                };
+                self.at(ProfileStep::Constituency, false);
                 self.show(Screen::AskConstituency);
             }
             Input::Callback {
@@ -372,6 +368,12 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.menu();
             }
+            Command::Cancel if matches!(state, State::Profile { editing: true, .. }) => {
+                // The edit's answers were never stored: dropping them is the whole undo.
+                self.state = State::Menu;
+                self.banner = Some(Banner::ProfileEditCancelled);
+                self.settings();
+            }
             Command::Cancel => {
                 self.state = State::Menu;
                 self.menu();
@@ -427,8 +429,7 @@ impl Step<'_> {
                 ..
             } => match OrgChoice::named(text) {
                 Some(org) => {
-                    self.effects
-                        .push(Effect::SetProfile(ProfileField::Organisation(org)));
+                    self.set_field(self.editing(), ProfileField::Organisation(org));
                     self.next_profile_step(ProfileStep::Organisation);
                 }
                 None => self.show(Screen::Hint(Hint::OrgNameInvalid)),
@@ -460,31 +461,18 @@ impl Step<'_> {
                 self.menu();
             }
             Callback::Constituency(c) => {
-                self.effects
-                    .push(Effect::SetProfile(ProfileField::Constituency(*c)));
-                self.state = State::Profile {
-                    step: ProfileStep::Organisation,
-                    editing,
-                };
+                self.set_field(editing, ProfileField::Constituency(*c));
+                self.at(ProfileStep::Organisation, editing);
                 self.ask_organisation(*c, 0);
             }
             Callback::OrgPage(page) => {
-                self.state = State::Profile {
-                    step: ProfileStep::Organisation,
-                    editing,
-                };
+                self.at(ProfileStep::Organisation, editing);
                 self.profile_screen(ProfileStep::Organisation, *page);
             }
             Callback::Org(code) => match Org::find(code, self.facts.organisations) {
                 Some(org) => {
-                    self.effects
-                        .push(Effect::SetProfile(ProfileField::Organisation(
-                            OrgChoice::Known(org),
-                        )));
-                    self.state = State::Profile {
-                        step: ProfileStep::Organisation,
-                        editing,
-                    };
+                    self.set_field(editing, ProfileField::Organisation(OrgChoice::Known(org)));
+                    self.at(ProfileStep::Organisation, editing);
                     self.next_profile_step(ProfileStep::Organisation);
                 }
                 // An organisation nobody listed (forged, or from another build): like any
@@ -492,10 +480,7 @@ impl Step<'_> {
                 None => {
                     self.notice = Some(Notice::Outdated);
                     if let State::Profile { .. } = state {
-                        self.state = State::Profile {
-                            step: ProfileStep::Organisation,
-                            editing,
-                        };
+                        self.at(ProfileStep::Organisation, editing);
                         self.profile_screen(ProfileStep::Organisation, 0);
                     } else {
                         self.state = State::Menu;
@@ -504,37 +489,22 @@ impl Step<'_> {
                 }
             },
             Callback::ProvincePage(page) => {
-                self.state = State::Profile {
-                    step: ProfileStep::Province,
-                    editing,
-                };
+                self.at(ProfileStep::Province, editing);
                 self.profile_screen(ProfileStep::Province, *page);
             }
             Callback::Province(p) => {
-                self.effects
-                    .push(Effect::SetProfile(ProfileField::Province(*p)));
-                self.state = State::Profile {
-                    step: ProfileStep::Province,
-                    editing,
-                };
+                self.set_field(editing, ProfileField::Province(*p));
+                self.at(ProfileStep::Province, editing);
                 self.next_profile_step(ProfileStep::Province);
             }
             Callback::Sector(x) => {
-                self.effects
-                    .push(Effect::SetProfile(ProfileField::Sector(*x)));
-                self.state = State::Profile {
-                    step: ProfileStep::Sector,
-                    editing,
-                };
+                self.set_field(editing, ProfileField::Sector(*x));
+                self.at(ProfileStep::Sector, editing);
                 self.next_profile_step(ProfileStep::Sector);
             }
             Callback::Gender(g) => {
-                self.effects
-                    .push(Effect::SetProfile(ProfileField::Gender(*g)));
-                self.state = State::Profile {
-                    step: ProfileStep::Gender,
-                    editing,
-                };
+                self.set_field(editing, ProfileField::Gender(*g));
+                self.at(ProfileStep::Gender, editing);
                 self.next_profile_step(ProfileStep::Gender);
             }
             Callback::SkipStep => match state {
@@ -632,9 +602,11 @@ impl Step<'_> {
                 self.settings();
             }
             Callback::EditProfile => {
+                // A fresh edit: nothing of an earlier, unfinished one.
                 self.state = State::Profile {
                     step: ProfileStep::Constituency,
                     editing: true,
+                    draft: ProfileDraft::default(),
                 };
                 self.show(Screen::AskConstituency);
             }
@@ -672,10 +644,7 @@ impl Step<'_> {
             ProfileStep::Organisation => match self.current_constituency() {
                 Some(constituency) => self.ask_organisation(constituency, page),
                 None => {
-                    self.state = State::Profile {
-                        step: ProfileStep::Constituency,
-                        editing: self.editing(),
-                    };
+                    self.at(ProfileStep::Constituency, self.editing());
                     self.show(Screen::AskConstituency);
                 }
             },
@@ -700,7 +669,8 @@ impl Step<'_> {
         matches!(self.state, State::Profile { editing: true, .. })
     }
 
-    /// The constituency after this step's effects (it may have just been chosen).
+    /// The constituency after this step's effects (it may have just been chosen), or as
+    /// the profile being edited has it.
     fn current_constituency(&self) -> Option<crate::domain::Constituency> {
         self.effects
             .iter()
@@ -709,7 +679,90 @@ impl Step<'_> {
                 Effect::SetProfile(ProfileField::Constituency(c)) => Some(*c),
                 _ => None,
             })
+            .or(self.profile_draft().constituency)
             .or(self.facts.profile.constituency)
+    }
+
+    /// The answers of a profile being edited, so far.
+    fn profile_draft(&self) -> ProfileDraft {
+        match &self.state {
+            State::Profile { draft, .. } => draft.clone(),
+            _ => ProfileDraft::default(),
+        }
+    }
+
+    /// At a profile question; an edit keeps its answers so far.
+    fn at(&mut self, step: ProfileStep, editing: bool) {
+        let draft = if editing {
+            self.profile_draft()
+        } else {
+            ProfileDraft::default()
+        };
+        self.state = State::Profile {
+            step,
+            editing,
+            draft,
+        };
+    }
+
+    /// A profile answer: stored at once for a newcomer; kept in the draft while the profile
+    /// is edited from the settings, stored only when the edit is finished.
+    fn set_field(&mut self, editing: bool, field: ProfileField) {
+        if !editing {
+            self.effects.push(Effect::SetProfile(field));
+            return;
+        }
+        let mut draft = self.profile_draft();
+        match field {
+            ProfileField::Constituency(c) => {
+                // As the store does: another side's listed organisation no longer fits.
+                if draft.constituency.or(self.facts.profile.constituency) != Some(c)
+                    && matches!(draft.organisation, Some(DraftOrg::Listed(_)))
+                {
+                    draft.organisation = None;
+                }
+                draft.constituency = Some(c);
+            }
+            ProfileField::Organisation(OrgChoice::Known(o)) => {
+                draft.organisation = Some(DraftOrg::Listed(o.code))
+            }
+            ProfileField::Organisation(OrgChoice::Named(n)) => {
+                draft.organisation = Some(DraftOrg::Named(n))
+            }
+            ProfileField::Province(p) => draft.province = Some(p),
+            ProfileField::Sector(x) => draft.sector = Some(x),
+            ProfileField::Gender(g) => draft.gender = Some(g),
+        }
+        let step = match &self.state {
+            State::Profile { step, .. } => *step,
+            _ => ProfileStep::Constituency,
+        };
+        self.state = State::Profile {
+            step,
+            editing: true,
+            draft,
+        };
+    }
+
+    /// The edited profile's answers, stored now that the edit is finished.
+    fn save_draft(&mut self) {
+        let draft = self.profile_draft();
+        let organisation = draft.organisation.and_then(|o| match o {
+            DraftOrg::Listed(code) => {
+                Org::find(&code, self.facts.organisations).map(OrgChoice::Known)
+            }
+            DraftOrg::Named(name) => Some(OrgChoice::Named(name)),
+        });
+        let fields = [
+            draft.constituency.map(ProfileField::Constituency),
+            organisation.map(ProfileField::Organisation),
+            draft.province.map(ProfileField::Province),
+            draft.sector.map(ProfileField::Sector),
+            draft.gender.map(ProfileField::Gender),
+        ];
+        for field in fields.into_iter().flatten() {
+            self.effects.push(Effect::SetProfile(field));
+        }
     }
 
     fn next_profile_step(&mut self, done: ProfileStep) {
@@ -720,10 +773,7 @@ impl Step<'_> {
         }
         match done.next() {
             Some(step) => {
-                self.state = State::Profile {
-                    step,
-                    editing: self.editing(),
-                };
+                self.at(step, self.editing());
                 self.profile_screen(step, 0);
             }
             None => self.finish_profile(self.editing()),
@@ -732,12 +782,12 @@ impl Step<'_> {
 
     fn finish_profile(&mut self, editing: bool) {
         if self.current_constituency().is_none() {
-            self.state = State::Profile {
-                step: ProfileStep::Constituency,
-                editing,
-            };
+            self.at(ProfileStep::Constituency, editing);
             self.show(Screen::AskConstituency);
             return;
+        }
+        if editing {
+            self.save_draft();
         }
         self.state = State::Menu;
         self.banner = Some(Banner::ProfileSaved);

@@ -128,6 +128,7 @@ fn banner_text(banner: &Banner, lang: Lang) -> String {
         Banner::CommentRejected(CommentError::Empty) => "comment.empty",
         Banner::CommentRejected(CommentError::TooLong) => "comment.too_long",
         Banner::ProfileSaved => "banner.profile_saved",
+        Banner::ProfileEditCancelled => "banner.profile_edit_cancelled",
         Banner::Withdrawn => "banner.withdrawn",
         Banner::LanguageChanged => "banner.language_changed",
         Banner::UnknownActivity => "banner.unknown_activity",
@@ -174,8 +175,9 @@ pub fn rating_label(rating: Rating, lang: Lang) -> String {
 fn org_button(org: &crate::domain::Org, lang: Lang) -> String {
     use unicode_segmentation::UnicodeSegmentation;
     let name = org.name(lang);
-    if name == org.abbr {
-        return trim_words(name, LABEL_GRAPHEMES);
+    let whole = org.label(lang);
+    if whole.graphemes(true).count() <= LABEL_GRAPHEMES || name == org.abbr {
+        return trim_words(&whole, LABEL_GRAPHEMES);
     }
     let room = LABEL_GRAPHEMES.saturating_sub(org.abbr.graphemes(true).count() + 3);
     format!("{} ({})", trim_words(name, room.max(8)), org.abbr)
