@@ -148,6 +148,21 @@ pub struct CampaignDraft {
 }
 
 impl State {
+    /// For a tap about `code`: the way back of its card (or comment question) if that is what
+    /// the member is on, and a comment waiting there for the rating.
+    pub fn on_card(&self, code: &ActivityCode) -> (Back, Option<Comment>) {
+        match self {
+            State::Card {
+                code: c,
+                back,
+                pending,
+                ..
+            } if c == code => (*back, pending.clone()),
+            State::Comment { code: c, back } if c == code => (*back, None),
+            _ => (Back::Next, None),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{\"at\":\"Start\"}".into())
     }

@@ -123,7 +123,25 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
         .replacen("code = \"P1.2\"", "code = \"P1.1\"", 1)
         .replacen("priority = \"P3\"", "priority = \"P9\"", 1)
         .replacen("timeframe = \"2026Q1-2026Q4\"", "timeframe = \"2026Q5\"", 1);
-    std::fs::write(&broken, text).unwrap();
+    // Where each broken line now is, counted as an editor does (from 1).
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.starts_with(needle))
+            .map(|i| i + 1)
+            .unwrap()
+    };
+    let (twice, p9, q5) = (
+        // The second P1.1: the first is the original.
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("code = \"P1.1\""))
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .unwrap(),
+        line_of("priority = \"P9\""),
+        line_of("timeframe = \"2026Q5\""),
+    );
+    std::fs::write(&broken, &text).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
         .args(["plan", "import"])
         .arg(&broken)
@@ -133,13 +151,13 @@ async fn a_broken_plan_file_is_reported_and_changes_nothing() {
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     for expected in [
-        "3 problems; the active plan is unchanged",
-        "line 69, code: the code P1.1 is used twice",
-        "line 147, priority: the priority P9 is not defined in this file",
-        "line 132, timeframe: “2026Q5” is not a span of quarters",
+        "3 problems; the active plan is unchanged".to_string(),
+        format!("line {twice}, code: the code P1.1 is used twice"),
+        format!("line {p9}, priority: the priority P9 is not defined in this file"),
+        format!("line {q5}, timeframe: “2026Q5” is not a span of quarters"),
     ] {
         assert!(
-            stdout.contains(expected),
+            stdout.contains(expected.as_str()),
             "missing {expected:?} in:\n{stdout}"
         );
     }

@@ -306,7 +306,11 @@ async fn an_admin_announces_from_the_bot_after_a_preview() {
         let expected = usize::from(i < 10);
         assert_eq!(got[id].len(), expected, "member {id}");
     }
-    assert!(got[&ids[1]][0].contains("DWCP"), "{:?}", got[&ids[1]]);
+    assert!(
+        got[&ids[1]][0].contains("កម្មវិធីការងារសមរម្យ"),
+        "{:?}",
+        got[&ids[1]]
+    );
     // A second tap on the old preview sends nothing more.
     let again = admin.tap_on(&preview, "Send to 10");
     assert_eq!(

@@ -1,0 +1,167 @@
+//! The member's profile, asked one question at a time: for a newcomer each answer is stored
+//! as it comes; edited from the settings, the answers wait in the state's draft until the last
+//! question, so /cancel leaves the profile as it was.
+
+use super::*;
+
+impl Step<'_> {
+    pub(super) fn profile_screen(&mut self, step: ProfileStep, page: u8) {
+        match step {
+            ProfileStep::Constituency => self.show(Screen::AskConstituency),
+            ProfileStep::Organisation => match self.current_constituency() {
+                Some(constituency) => self.ask_organisation(constituency, page),
+                None => {
+                    self.at(ProfileStep::Constituency, self.editing());
+                    self.show(Screen::AskConstituency);
+                }
+            },
+            ProfileStep::Province => self.show(Screen::AskProvince { page }),
+            ProfileStep::Sector => self.show(Screen::AskSector),
+            ProfileStep::Gender => self.show(Screen::AskGender),
+        }
+    }
+
+    pub(super) fn ask_organisation(&mut self, constituency: crate::domain::Constituency, page: u8) {
+        let all = Org::picker(constituency, self.facts.organisations);
+        let (page, pages, items) = paginate(&all, ORG_PAGE, page);
+        self.show(Screen::AskOrganisation {
+            constituency,
+            page,
+            pages,
+            items,
+        });
+    }
+
+    pub(super) fn editing(&self) -> bool {
+        matches!(self.state, State::Profile { editing: true, .. })
+    }
+
+    /// The constituency after this step's effects (it may have just been chosen), or as
+    /// the profile being edited has it.
+    pub(super) fn current_constituency(&self) -> Option<crate::domain::Constituency> {
+        self.effects
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Effect::SetProfile(ProfileField::Constituency(c)) => Some(*c),
+                _ => None,
+            })
+            .or(self.profile_draft().constituency)
+            .or(self.facts.profile.constituency)
+    }
+
+    /// The answers of a profile being edited, so far.
+    pub(super) fn profile_draft(&self) -> ProfileDraft {
+        match &self.state {
+            State::Profile { draft, .. } => draft.clone(),
+            _ => ProfileDraft::default(),
+        }
+    }
+
+    /// At a profile question; an edit keeps its answers so far.
+    pub(super) fn at(&mut self, step: ProfileStep, editing: bool) {
+        let draft = if editing {
+            self.profile_draft()
+        } else {
+            ProfileDraft::default()
+        };
+        self.state = State::Profile {
+            step,
+            editing,
+            draft,
+        };
+    }
+
+    /// A profile answer: stored at once for a newcomer; kept in the draft while the profile
+    /// is edited from the settings, stored only when the edit is finished.
+    pub(super) fn set_field(&mut self, editing: bool, field: ProfileField) {
+        if !editing {
+            self.effects.push(Effect::SetProfile(field));
+            return;
+        }
+        let mut draft = self.profile_draft();
+        match field {
+            ProfileField::Constituency(c) => {
+                // As the store does: another side's listed organisation no longer fits.
+                if draft.constituency.or(self.facts.profile.constituency) != Some(c)
+                    && matches!(draft.organisation, Some(DraftOrg::Listed(_)))
+                {
+                    draft.organisation = None;
+                }
+                draft.constituency = Some(c);
+            }
+            ProfileField::Organisation(OrgChoice::Known(o)) => {
+                draft.organisation = Some(DraftOrg::Listed(o.code))
+            }
+            ProfileField::Organisation(OrgChoice::Named(n)) => {
+                draft.organisation = Some(DraftOrg::Named(n))
+            }
+            ProfileField::Province(p) => draft.province = Some(p),
+            ProfileField::Sector(x) => draft.sector = Some(x),
+            ProfileField::Gender(g) => draft.gender = Some(g),
+        }
+        let step = match &self.state {
+            State::Profile { step, .. } => *step,
+            _ => ProfileStep::Constituency,
+        };
+        self.state = State::Profile {
+            step,
+            editing: true,
+            draft,
+        };
+    }
+
+    /// The edited profile's answers, stored now that the edit is finished.
+    pub(super) fn save_draft(&mut self) {
+        let draft = self.profile_draft();
+        let organisation = draft.organisation.and_then(|o| match o {
+            DraftOrg::Listed(code) => {
+                Org::find(&code, self.facts.organisations).map(OrgChoice::Known)
+            }
+            DraftOrg::Named(name) => Some(OrgChoice::Named(name)),
+        });
+        let fields = [
+            draft.constituency.map(ProfileField::Constituency),
+            organisation.map(ProfileField::Organisation),
+            draft.province.map(ProfileField::Province),
+            draft.sector.map(ProfileField::Sector),
+            draft.gender.map(ProfileField::Gender),
+        ];
+        for field in fields.into_iter().flatten() {
+            self.effects.push(Effect::SetProfile(field));
+        }
+    }
+
+    pub(super) fn next_profile_step(&mut self, done: ProfileStep) {
+        if done == ProfileStep::Constituency && self.current_constituency().is_none() {
+            // The one question that cannot be skipped.
+            self.show(Screen::AskConstituency);
+            return;
+        }
+        match done.next() {
+            Some(step) => {
+                self.at(step, self.editing());
+                self.profile_screen(step, 0);
+            }
+            None => self.finish_profile(self.editing()),
+        }
+    }
+
+    pub(super) fn finish_profile(&mut self, editing: bool) {
+        if self.current_constituency().is_none() {
+            self.at(ProfileStep::Constituency, editing);
+            self.show(Screen::AskConstituency);
+            return;
+        }
+        if editing {
+            self.save_draft();
+        }
+        self.state = State::Menu;
+        self.banner = Some(Banner::ProfileSaved);
+        if editing {
+            self.settings();
+        } else {
+            self.next_card_from(None, None);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! A member's activity screens: the card with its rating buttons, the details, the comment
+//! question's heading and My feedback.
+
+use super::*;
+
+impl R<'_> {
+    /// The activity's code and title, in bold: every screen about one activity starts so.
+    pub(super) fn activity_heading(&mut self, code: &ActivityCode) {
+        let title = esc(&self.activity_title(code));
+        self.line(&format!("<b>{code} · {title}</b>"));
+    }
+
+    /// "✓ P1.1 rated 4: write or record a comment on it now", above the next screen.
+    pub(super) fn rated_line(&mut self, code: &ActivityCode, rating: Rating) {
+        self.line(&tr_with(
+            self.lang,
+            "card.rated_line",
+            &[
+                ("code", code.as_str()),
+                ("rating", &rating_label(rating, self.lang)),
+            ],
+        ));
+        self.text.push('\n');
+    }
+
+    pub(super) fn comment_on(&self, code: &ActivityCode) -> Button {
+        Button::cb(
+            tr_with(self.lang, "btn.comment_on", &[("code", code.as_str())]),
+            Callback::AddComment(code.clone()),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn card(
+        &mut self,
+        code: &ActivityCode,
+        given: Option<&(Rating, Option<CommentKind>)>,
+        progress: crate::conversation::reply::Progress,
+        closed_since: Option<DateTime<Utc>>,
+        back: Back,
+        rated: Option<&(ActivityCode, Rating)>,
+        pending: bool,
+    ) {
+        let Some(a) = self.plan.activity(code) else {
+            return;
+        };
+        let banner = !self.text.is_empty();
+        let lang = self.lang;
+        if let Some((just, rating)) = rated {
+            self.rated_line(just, *rating);
+        }
+        self.activity_heading(code);
+        self.line(&esc(a.description.get(lang)));
+        self.text.push('\n');
+        if let Some((rating, comment)) = given {
+            let mut yours = tr_with(
+                lang,
+                "card.your_rating",
+                &[("rating", &rating_label(*rating, lang))],
+            );
+            if let Some(kind) = comment {
+                yours.push_str(" · ");
+                yours.push_str(&self.comment_mark(kind, 12));
+            }
+            self.line(&yours);
+        }
+        if let Some(since) = closed_since {
+            // Read-only: the plan and the member's answer, nothing to tap but the way on.
+            self.closed_line(since);
+            let row = vec![
+                self.btn("btn.next", Callback::SkipComment(code.clone())),
+                self.btn("btn.menu", Callback::Menu),
+            ];
+            self.kb.row(row);
+            return;
+        }
+        if !banner {
+            // Left out under a banner, which already says what just happened.
+            self.line(&tr_with(
+                lang,
+                "card.progress",
+                &[
+                    ("rated", &number(progress.rated, lang)),
+                    ("total", &number(progress.total, lang)),
+                ],
+            ));
+        }
+        if pending {
+            self.line(&self.t("card.pending"));
+        }
+        // Rated already: the number is ticked on its button; say how to change it.
+        self.line(&self.t(if given.is_some() {
+            "card.change"
+        } else {
+            "card.ask"
+        }));
+
+        self.rating_buttons(code, given.map(|(r, _)| *r));
+        if let Some((just, _)) = rated {
+            let row = vec![self.comment_on(just)];
+            self.kb.row(row);
+        }
+        if given.is_some() {
+            let row = vec![
+                self.comment_on(code),
+                self.btn("btn.withdraw", Callback::Withdraw(code.clone())),
+            ];
+            self.kb.row(row);
+        }
+        let list_page = self
+            .plan
+            .activities_of(&a.priority)
+            .position(|x| &x.code == code)
+            .unwrap_or(0)
+            / ACTIVITY_PAGE;
+        let mut row = Vec::new();
+        // A comment waiting for this card's rating is not left behind by "Next".
+        if !pending {
+            row.push(self.btn("btn.next", Callback::SkipComment(code.clone())));
+        }
+        row.push(self.btn("btn.about", Callback::About(code.clone())));
+        self.kb.row(row);
+        let to_list = match back {
+            Back::Mine(page) => self.btn("btn.back_mine", Callback::Mine(page)),
+            Back::List(page) => self.btn(
+                "btn.list",
+                Callback::Activities {
+                    priority: a.priority.clone(),
+                    page,
+                },
+            ),
+            Back::Next => self.btn(
+                "btn.list",
+                Callback::Activities {
+                    priority: a.priority.clone(),
+                    page: list_page as u8,
+                },
+            ),
+        };
+        let row = vec![to_list, self.btn("btn.menu", Callback::Menu)];
+        self.kb.row(row);
+    }
+
+    /// 1 to 5, the two ends named: [1 Not useful] [2] [3] / [4] [5 Very useful].
+    pub(super) fn rating_buttons(&mut self, code: &ActivityCode, current: Option<Rating>) {
+        let buttons: Vec<Button> = Rating::ALL
+            .iter()
+            .map(|r| {
+                let mark = if Some(*r) == current { "✓ " } else { "" };
+                let label = if matches!(r.get(), 1 | 5) {
+                    rating_label(*r, self.lang)
+                } else {
+                    number(r.get(), self.lang)
+                };
+                Button::cb(format!("{mark}{label}"), Callback::Rate(code.clone(), *r))
+            })
+            .collect();
+        self.kb.grid(buttons, 3);
+    }
+
+    /// An activity in full: its priority, description, lead and timeframe.
+    pub(super) fn about(&mut self, code: &ActivityCode, back: Back) {
+        let Some(a) = self.plan.activity(code) else {
+            return;
+        };
+        let lang = self.lang;
+        self.activity_heading(code);
+        if let Some(p) = self.plan.priority(&a.priority) {
+            self.line(&format!("<i>{} · {}</i>", p.code, esc(p.short.get(lang))));
+        }
+        self.text.push('\n');
+        self.line(&esc(a.description.get(lang)));
+        self.text.push('\n');
+        self.line(&tr_with(
+            lang,
+            "card.lead",
+            &[("lead", &esc(a.lead.get(lang)))],
+        ));
+        self.line(&tr_with(
+            lang,
+            "card.when",
+            &[("timeframe", &self.timeframe(a.timeframe))],
+        ));
+        let row = vec![self.btn("btn.back", Callback::Card(code.clone(), back))];
+        self.kb.row(row);
+    }
+
+    /// "💬 «the start of the comment…»" or "🎤 0:42".
+    pub(super) fn comment_mark(&self, kind: &CommentKind, graphemes: usize) -> String {
+        match kind {
+            CommentKind::Text(start) => format!("💬 «{}»", esc(&trim_words(start, graphemes))),
+            CommentKind::Voice(secs) => format!(
+                "🎤 {}:{}",
+                number(secs / 60, self.lang),
+                number_padded(secs % 60, self.lang)
+            ),
+        }
+    }
+
+    pub(super) fn mine(
+        &mut self,
+        page: u8,
+        pages: u8,
+        items: &[crate::conversation::reply::MineItem],
+        closed: bool,
+    ) {
+        self.line(&self.t("mine.title"));
+        if items.is_empty() {
+            self.line(&self.t("mine.empty"));
+            let row = vec![
+                self.btn("btn.continue", Callback::NextUnrated),
+                self.btn("btn.menu", Callback::Menu),
+            ];
+            self.kb.row(row);
+            return;
+        }
+        for item in items {
+            let title = esc(&trim_words(&self.activity_title(&item.code), 36));
+            let mut line = format!(
+                "<b>{}</b> {title}\n   {}",
+                item.code,
+                rating_label(item.rating, self.lang)
+            );
+            if let Some(kind) = &item.comment {
+                line.push_str(" · ");
+                line.push_str(&self.comment_mark(kind, 16));
+            }
+            self.line(&line);
+        }
+        self.text.push('\n');
+        self.line(&self.t(if closed {
+            "mine.read_only"
+        } else {
+            "mine.tap_to_change"
+        }));
+        let buttons = items
+            .iter()
+            .map(|i| {
+                Button::cb(
+                    format!("{} · {}", i.code, number(i.rating.get(), self.lang)),
+                    Callback::Card(i.code.clone(), Back::Mine(page)),
+                )
+            })
+            .collect();
+        self.kb.grid(buttons, 3);
+        self.nav(page, pages, Callback::Mine);
+        self.menu_row();
+    }
+}
