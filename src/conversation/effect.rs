@@ -4,18 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::facts::{CommentKind, Consent, Facts, Given, Invite};
-use crate::domain::{
-    ActivityCode, Comment, Constituency, Gender, Lang, OrgChoice, Province, Rating, Sector, Window,
-};
+use crate::domain::{ActivityCode, Comment, Lang, Rating, Window};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProfileField {
-    Constituency(Constituency),
-    Organisation(OrgChoice),
-    Province(Province),
-    Sector(Sector),
-    Gender(Gender),
-}
+pub use crate::domain::ProfileField;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -115,24 +106,7 @@ impl Facts<'_> {
                 Effect::SetLang(l) => self.lang = Some(*l),
                 Effect::GiveConsent => self.consent = Consent::Given,
                 Effect::DeclineConsent => self.consent = Consent::Declined,
-                Effect::SetProfile(field) => {
-                    let p = &mut self.profile;
-                    match field {
-                        ProfileField::Constituency(c) => {
-                            // Another side's listed organisation no longer fits (as in the store).
-                            if p.constituency != Some(*c)
-                                && matches!(p.organisation, Some(OrgChoice::Known(_)))
-                            {
-                                p.organisation = None;
-                            }
-                            p.constituency = Some(*c);
-                        }
-                        ProfileField::Organisation(o) => p.organisation = Some(o.clone()),
-                        ProfileField::Province(v) => p.province = Some(*v),
-                        ProfileField::Sector(v) => p.sector = Some(*v),
-                        ProfileField::Gender(v) => p.gender = Some(*v),
-                    }
-                }
+                Effect::SetProfile(field) => self.profile.apply(field),
                 Effect::MoveTo {
                     constituency,
                     organisation,

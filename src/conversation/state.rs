@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ActivityCode, Comment, Constituency, Gender, Province, Sector};
+use crate::domain::{ActivityCode, Comment, Profile};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProfileStep {
@@ -45,8 +45,9 @@ pub enum State {
     Profile {
         step: ProfileStep,
         editing: bool,
-        #[serde(default, skip_serializing_if = "ProfileDraft::is_empty")]
-        draft: ProfileDraft,
+        /// The answers given in this edit so far (only those).
+        #[serde(default, skip_serializing_if = "Profile::is_empty")]
+        draft: Profile,
     },
     /// Anywhere buttons alone drive the conversation (menu, lists, settings).
     Menu,
@@ -94,30 +95,6 @@ pub enum Back {
     Next,
     List(u8),
     Mine(u8),
-}
-
-/// A profile being changed from the settings, answer by answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProfileDraft {
-    pub constituency: Option<Constituency>,
-    pub organisation: Option<DraftOrg>,
-    pub province: Option<Province>,
-    pub sector: Option<Sector>,
-    pub gender: Option<Gender>,
-}
-
-/// An organisation as a draft keeps it: a listed one by its code (looked up again when the
-/// draft is saved), or a typed name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DraftOrg {
-    Listed(String),
-    Named(String),
-}
-
-impl ProfileDraft {
-    pub fn is_empty(&self) -> bool {
-        *self == ProfileDraft::default()
-    }
 }
 
 /// What a confirming tap will do.

@@ -28,7 +28,7 @@ pub use lang::Lang;
 pub use organisation::{AdminRole, FocalPoint, Org};
 pub use plan::{Activity, Plan, PlanStatus, Priority, Text};
 pub use plan_problem::{Place, PlanProblem, ProblemKind};
-pub use profile::{Gender, OrgChoice, Profile, Province, Sector};
+pub use profile::{Gender, OrgChoice, Profile, ProfileField, Province, Sector};
 pub use rating::Rating;
 pub use timeframe::{Quarter, Timeframe};
 pub use window::Window;

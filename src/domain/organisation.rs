@@ -4,7 +4,7 @@
 use super::reference;
 use super::{Constituency, Lang};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Org {
     /// Stable code, stored on the member's profile (see [`super::audience::is_org_code`]).
     pub code: String,

@@ -158,7 +158,7 @@ impl Sector {
 
 /// The organisation a member belongs to: one the bot knows (built in or added by the
 /// secretariat), or a name they typed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrgChoice {
     Known(Org),
     Named(String),
@@ -176,13 +176,62 @@ impl OrgChoice {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     pub constituency: Option<Constituency>,
     pub organisation: Option<OrgChoice>,
     pub province: Option<Province>,
     pub sector: Option<Sector>,
     pub gender: Option<Gender>,
+}
+
+/// One answer of the profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileField {
+    Constituency(Constituency),
+    Organisation(OrgChoice),
+    Province(Province),
+    Sector(Sector),
+    Gender(Gender),
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
+
+    /// The profile with `field` answered, as the store writes it: another side's listed
+    /// organisation no longer fits once the constituency changes.
+    pub fn apply(&mut self, field: &ProfileField) {
+        match field {
+            ProfileField::Constituency(c) => {
+                if self.constituency != Some(*c)
+                    && matches!(self.organisation, Some(OrgChoice::Known(_)))
+                {
+                    self.organisation = None;
+                }
+                self.constituency = Some(*c);
+            }
+            ProfileField::Organisation(o) => self.organisation = Some(o.clone()),
+            ProfileField::Province(v) => self.province = Some(*v),
+            ProfileField::Sector(v) => self.sector = Some(*v),
+            ProfileField::Gender(v) => self.gender = Some(*v),
+        }
+    }
+
+    /// The answers given, in the order they are asked.
+    pub fn fields(&self) -> Vec<ProfileField> {
+        [
+            self.constituency.map(ProfileField::Constituency),
+            self.organisation.clone().map(ProfileField::Organisation),
+            self.province.map(ProfileField::Province),
+            self.sector.map(ProfileField::Sector),
+            self.gender.map(ProfileField::Gender),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 #[cfg(test)]

@@ -15,13 +15,13 @@ use super::input::{
 use super::needs::Needs;
 use super::reply::*;
 use super::secretariat::{StaffCallback, StaffScreen};
-use super::state::{
-    AnnounceDraft, Back, CampaignDraft, DraftOrg, Pending, ProfileDraft, ProfileStep, State,
-};
+use super::state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};
 use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;
-use crate::domain::{ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Rating};
+use crate::domain::{
+    ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Profile, Rating,
+};
 
 mod campaigns;
 mod cards;
@@ -592,7 +592,7 @@ impl Step<'_> {
                 self.state = State::Profile {
                     step: ProfileStep::Constituency,
                     editing: true,
-                    draft: ProfileDraft::default(),
+                    draft: Profile::default(),
                 };
                 self.show(Screen::AskConstituency);
             }
@@ -646,13 +646,7 @@ impl Step<'_> {
         let mut profile = self.facts.profile.clone();
         for e in &self.effects {
             if let Effect::SetProfile(field) = e {
-                match field.clone() {
-                    ProfileField::Constituency(c) => profile.constituency = Some(c),
-                    ProfileField::Organisation(o) => profile.organisation = Some(o),
-                    ProfileField::Province(p) => profile.province = Some(p),
-                    ProfileField::Sector(x) => profile.sector = Some(x),
-                    ProfileField::Gender(g) => profile.gender = Some(g),
-                }
+                profile.apply(field);
             }
         }
         self.show(Screen::Settings {

@@ -51,10 +51,10 @@ impl Step<'_> {
     }
 
     /// The answers of a profile being edited, so far.
-    pub(super) fn profile_draft(&self) -> ProfileDraft {
+    pub(super) fn profile_draft(&self) -> Profile {
         match &self.state {
             State::Profile { draft, .. } => draft.clone(),
-            _ => ProfileDraft::default(),
+            _ => Profile::default(),
         }
     }
 
@@ -63,7 +63,7 @@ impl Step<'_> {
         let draft = if editing {
             self.profile_draft()
         } else {
-            ProfileDraft::default()
+            Profile::default()
         };
         self.state = State::Profile {
             step,
@@ -80,26 +80,7 @@ impl Step<'_> {
             return;
         }
         let mut draft = self.profile_draft();
-        match field {
-            ProfileField::Constituency(c) => {
-                // As the store does: another side's listed organisation no longer fits.
-                if draft.constituency.or(self.facts.profile.constituency) != Some(c)
-                    && matches!(draft.organisation, Some(DraftOrg::Listed(_)))
-                {
-                    draft.organisation = None;
-                }
-                draft.constituency = Some(c);
-            }
-            ProfileField::Organisation(OrgChoice::Known(o)) => {
-                draft.organisation = Some(DraftOrg::Listed(o.code))
-            }
-            ProfileField::Organisation(OrgChoice::Named(n)) => {
-                draft.organisation = Some(DraftOrg::Named(n))
-            }
-            ProfileField::Province(p) => draft.province = Some(p),
-            ProfileField::Sector(x) => draft.sector = Some(x),
-            ProfileField::Gender(g) => draft.gender = Some(g),
-        }
+        draft.apply(&field);
         let step = match &self.state {
             State::Profile { step, .. } => *step,
             _ => ProfileStep::Constituency,
@@ -113,21 +94,7 @@ impl Step<'_> {
 
     /// The edited profile's answers, stored now that the edit is finished.
     pub(super) fn save_draft(&mut self) {
-        let draft = self.profile_draft();
-        let organisation = draft.organisation.and_then(|o| match o {
-            DraftOrg::Listed(code) => {
-                Org::find(&code, self.facts.organisations).map(OrgChoice::Known)
-            }
-            DraftOrg::Named(name) => Some(OrgChoice::Named(name)),
-        });
-        let fields = [
-            draft.constituency.map(ProfileField::Constituency),
-            organisation.map(ProfileField::Organisation),
-            draft.province.map(ProfileField::Province),
-            draft.sector.map(ProfileField::Sector),
-            draft.gender.map(ProfileField::Gender),
-        ];
-        for field in fields.into_iter().flatten() {
+        for field in self.profile_draft().fields() {
             self.effects.push(Effect::SetProfile(field));
         }
     }
