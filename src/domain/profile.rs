@@ -73,7 +73,7 @@ impl Province {
         let mut all: Vec<Province> = (1..=reference::PROVINCES.len() as u8)
             .map(Province)
             .collect();
-        all.sort_by_key(|p| {
+        all.sort_by_cached_key(|p| {
             let name = match lang {
                 super::Lang::Km => p.names().km,
                 super::Lang::En => p.names().en,

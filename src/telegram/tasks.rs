@@ -333,12 +333,9 @@ impl Tasks {
             Reminder::Ready(reminders) => reminders,
         };
         // Shown first, so that the outbox has somewhere to report however fast it finishes.
-        let status = say(&self.out, chat, tr(lang, "campaign.reminding")).await?;
-        let shown = StatusMessage {
-            chat: chat.0,
-            message: status.0,
-            lang,
-        };
+        let shown = self
+            .status_message(chat, lang, "campaign.reminding")
+            .await?;
         let by = Actor::User(chat.0);
         jobs::campaigns::queue(store, &reminders, None, by, Some(shown), engine.now()).await?;
         engine.outbox_wake().notify_one();
@@ -360,12 +357,8 @@ impl Tasks {
         if !may_announce(store, chat.0).await.map_err(JobError::from)? {
             return self.tell(chat, tr(lang, "not_allowed.body")).await;
         }
-        let status = say(&self.out, chat, tr(lang, "announce.sending")).await?;
-        let shown = StatusMessage {
-            chat: chat.0,
-            message: status.0,
-            lang,
-        };
+        let shown = self.status_message(chat, lang, "announce.sending").await?;
+        let status = MessageId(shown.message);
         let by = Actor::User(chat.0);
         match queue_announcement_reporting(store, audience, text, by, engine.now(), Some(shown))
             .await
@@ -383,6 +376,21 @@ impl Tasks {
 
     async fn tell(&self, chat: ChatId, html: String) -> Result<(), TaskError> {
         say(&self.out, chat, html).await.map(|_| ())
+    }
+
+    /// A message saying `key`, which the outbox edits as its sending goes on.
+    async fn status_message(
+        &self,
+        chat: ChatId,
+        lang: Lang,
+        key: &str,
+    ) -> Result<StatusMessage, TaskError> {
+        let status = say(&self.out, chat, tr(lang, key)).await?;
+        Ok(StatusMessage {
+            chat: chat.0,
+            message: status.0,
+            lang,
+        })
     }
 }
 

@@ -256,13 +256,26 @@ impl Step<'_> {
         self.show(Screen::Staff(StaffScreen::WindowAdmin { window, now }));
     }
 
+    /// Every admin (noted as needed when not loaded).
+    fn admin_list(&mut self) -> Vec<crate::domain::AdminRole> {
+        if !self.facts.loaded.admins {
+            self.needs.admins = true;
+        }
+        self.facts.admins.clone().unwrap_or_default()
+    }
+
+    /// Every focal point (noted as needed when not loaded).
+    fn focal_point_list(&mut self) -> Vec<crate::domain::FocalPoint> {
+        if !self.facts.loaded.focal_points {
+            self.needs.focal_points = true;
+        }
+        self.facts.focal_points.clone().unwrap_or_default()
+    }
+
     fn admin(&mut self, arg: &AdminArg) {
         match *arg {
             AdminArg::Usage => {
-                if !self.facts.loaded.admins {
-                    self.needs.admins = true;
-                }
-                let admins = self.facts.admins.clone().unwrap_or_default();
+                let admins = self.admin_list();
                 self.show(Screen::Staff(StaffScreen::AdminUsage { admins }))
             }
             AdminArg::Remove(id) if id == self.facts.chat_id => {
@@ -270,15 +283,7 @@ impl Step<'_> {
             }
             AdminArg::Add(user_id) | AdminArg::Remove(user_id) => {
                 let added = matches!(arg, AdminArg::Add(_));
-                if !self.facts.loaded.admins {
-                    self.needs.admins = true;
-                }
-                let now = self
-                    .facts
-                    .admins
-                    .iter()
-                    .flatten()
-                    .find(|a| a.user_id == user_id);
+                let now = self.admin_list().into_iter().find(|a| a.user_id == user_id);
                 let unchanged = match (added, now) {
                     (true, Some(_)) => Some(AdminUnchanged::Already),
                     (false, None) => Some(AdminUnchanged::NotAnAdmin),
@@ -308,27 +313,18 @@ impl Step<'_> {
         match arg {
             FocalArg::Usage => self.show(Screen::Staff(StaffScreen::FocalUsage)),
             FocalArg::List => {
-                if !self.facts.loaded.focal_points {
-                    self.needs.focal_points = true;
-                }
-                self.show(Screen::Staff(StaffScreen::FocalPoints {
-                    list: self.facts.focal_points.clone().unwrap_or_default(),
-                }))
+                let list = self.focal_point_list();
+                self.show(Screen::Staff(StaffScreen::FocalPoints { list }))
             }
             FocalArg::Add { org, user_id } => {
                 let Some(found) = Org::find(org, self.facts.organisations) else {
                     return self.show(Screen::Staff(StaffScreen::FocalUsage));
                 };
-                if !self.facts.loaded.focal_points {
-                    self.needs.focal_points = true;
-                }
                 let now = self
-                    .facts
-                    .focal_points
-                    .iter()
-                    .flatten()
+                    .focal_point_list()
+                    .into_iter()
                     .find(|f| f.member_id == *user_id)
-                    .map(|f| f.org_code.clone());
+                    .map(|f| f.org_code);
                 match now {
                     Some(same) if same == found.code => {
                         self.show(Screen::Staff(StaffScreen::FocalAlready {
