@@ -484,7 +484,7 @@ pub async fn remind(
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> CliResult {
-    use crate::jobs::campaigns::{self, Asker, Reminder};
+    use crate::jobs::campaigns::{self, Asker, NoReminder, Reminder};
     let known = match bot_username {
         Some(name) => Some(name.trim_start_matches('@').to_string()),
         None => store.setting(crate::store::BOT_USERNAME_SETTING).await?,
@@ -525,14 +525,22 @@ pub async fn remind(
             };
             let asker = Asker::Secretariat;
             match campaigns::prepare_reminder(store, &bot, asker, campaign.id, now).await? {
-                Reminder::NotAllowed => anyhow::bail!("no campaign has the link or code {given}"),
-                Reminder::Closed => {
+                Reminder::Refused(NoReminder::NoSuchCampaign | NoReminder::NotYours) => {
+                    anyhow::bail!("no campaign has the link or code {given}")
+                }
+                Reminder::Refused(NoReminder::CampaignClosed) => {
                     anyhow::bail!(
                         "\"{}\" is past its deadline: nothing is sent for it",
                         campaign.title
                     )
                 }
-                Reminder::Nobody => writeln!(
+                Reminder::Refused(NoReminder::ConsultationClosed) => {
+                    anyhow::bail!(
+                        "the consultation is closed, so members could not answer: no reminder \
+                         is sent (open it with `dwcp-feedback window open`)"
+                    )
+                }
+                Reminder::Refused(NoReminder::Nobody) => writeln!(
                     out,
                     "Everyone in \"{}\" has finished (or turned reminders off): nothing to send.",
                     campaign.title

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::conversation::{CampaignCard, CampaignFacts, Invite, Needs};
 use crate::domain::summary::Summary;
+pub use crate::domain::Roles;
 use crate::domain::{CampaignCode, Lang, Org, OrgChoice, Plan};
 use crate::messages::text::visible_text;
 use crate::messages::{notice_text, render, Action, Rendered};
@@ -28,6 +29,9 @@ pub struct Incoming {
     pub update_id: Option<i64>,
     /// For a tap: the message tapped, as the member's phone shows it.
     pub seen: Option<Seen>,
+    /// The sender's first name as Telegram shows it: kept for a focal point's list of who has
+    /// not finished, only once the member agreed, and cleaned of control characters.
+    pub first_name: Option<String>,
     pub input: Input,
 }
 
@@ -75,13 +79,6 @@ impl Seen {
 pub struct Outgoing {
     pub placement: Placement,
     pub rendered: Rendered,
-}
-
-/// The staff roles of a private chat's person, as the store says now.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Roles {
-    pub admin: bool,
-    pub coordinator: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -188,6 +185,14 @@ impl Engine {
             .collect())
     }
 
+    /// Telegram said the member blocked the bot (or came back): nothing is sent to them
+    /// meanwhile.
+    pub async fn member_blocked(&self, chat: i64, blocked: bool) -> Result<(), StoreError> {
+        self.store
+            .set_blocked(chat, blocked, self.clock.now())
+            .await
+    }
+
     pub fn bot_username(&self) -> &str {
         &self.bot_username
     }
@@ -279,6 +284,21 @@ impl Engine {
             })
             .unwrap_or(record.lang.unwrap_or(telegram_lang));
         let outgoing = self.render_replies(&outcome, lang, &plan, incoming.seen.as_ref());
+        // The name is noted when they open the bot or agree; the store keeps it only for a
+        // member who has agreed.
+        let naming = matches!(
+            incoming.input,
+            Input::Command(Command::Start(_))
+                | Input::Callback {
+                    data: crate::conversation::Callback::Consent(true),
+                    ..
+                }
+        );
+        let first_name = incoming
+            .first_name
+            .as_deref()
+            .filter(|_| naming)
+            .and_then(crate::domain::text::display_name);
         self.store
             .apply(StepWrite {
                 chat_id: incoming.chat_id,
@@ -286,6 +306,7 @@ impl Engine {
                 effects: &outcome.effects,
                 plan_version: plan.version,
                 update_id: incoming.update_id,
+                first_name: first_name.as_deref(),
                 now,
             })
             .await?;

@@ -20,7 +20,7 @@ use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use teloxide::prelude::*;
+use teloxide::Bot;
 use tokio::time::Instant;
 
 use crate::delivery::Delivery;
@@ -180,12 +180,10 @@ impl Health {
     /// Asks Telegram who the bot is every interval, noting when it answered. Runs until dropped.
     pub async fn heartbeat(self: Arc<Self>, bot: Bot) {
         loop {
-            match tokio::time::timeout(self.interval, bot.get_me()).await {
-                Ok(Ok(_)) => {
-                    *self.reached.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now())
-                }
-                Ok(Err(e)) => tracing::debug!(error = %e, "heartbeat: Telegram did not answer"),
-                Err(_) => tracing::debug!("heartbeat: Telegram took too long"),
+            if crate::telegram::api::answers(&bot, self.interval).await {
+                *self.reached.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now())
+            } else {
+                tracing::debug!("heartbeat: Telegram did not answer in time");
             }
             tokio::time::sleep(self.interval).await;
         }

@@ -1,21 +1,19 @@
 //! `dwcp-feedback try`: the same engine as the bot, in a terminal. Buttons are numbered;
 //! type a number to tap one, anything else is a message.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::chart::ChartMaker;
 use crate::clock::Clock;
-use crate::conversation::Task;
 use crate::conversation::{Callback, ChatKind, Command, Input, OtherKind, Placement};
-use crate::domain::{Lang, VoiceNote};
+use crate::domain::{Lang, Roles, VoiceNote};
 use crate::engine::{Engine, Incoming, Outgoing};
-use crate::jobs::{self, JobError};
-use crate::messages::{self, tr};
+use crate::jobs::{not_taken_text, Fetched, Front, FrontError, Jobs, Ran, Said};
 use crate::messages::{text::visible_text, Action, Keyboard};
-use crate::store::{Actor, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 const CHAT_ID: i64 = 1;
 
@@ -40,7 +38,9 @@ where
     let plan = store
         .active_plan_or(crate::plan_io::default_plan, clock.now())
         .await?;
-    let engine = Engine::new(store, plan, clock, "dwcp_feedback_bot".into());
+    let engine = Arc::new(Engine::new(store, plan, clock, "dwcp_feedback_bot".into()));
+    let jobs = Jobs::new(engine.clone());
+    let front = Terminal::new(files);
     let language_code = lang.map(|l| l.code().to_string());
     let mut screen = Screen::default();
     let _ = out.write_all(INTRO.as_bytes()).await;
@@ -73,6 +73,7 @@ where
             language_code: language_code.clone(),
             update_id: None,
             seen: None,
+            first_name: Some("Try".into()),
             input,
         };
         let handled = engine.handle(incoming).await?;
@@ -84,11 +85,20 @@ where
             let _ = out.write_all(shown.as_bytes()).await;
         }
         for task in handled.tasks {
-            let said = match run_task(&engine, task, handled.lang, files).await {
-                Ok(said) => said,
-                Err(e) => format!("(the task failed: {e})"),
+            let ran = match jobs.admit(CHAT_ID, task) {
+                Ok(ticket) => jobs.run(&front, handled.lang, ticket).await,
+                Err(why) => {
+                    front.note(visible_text(&not_taken_text(handled.lang, why)));
+                    Ran::Done
+                }
             };
-            for line in said.lines() {
+            if let Ran::Queued(n) = ran {
+                let what = if n == 1 { "message" } else { "messages" };
+                front.note(format!(
+                    "({n} {what} queued in the outbox: a bot running on this database sends it)"
+                ));
+            }
+            for line in front.take() {
                 let _ = out.write_all(format!("  {line}\n").as_bytes()).await;
             }
         }
@@ -98,73 +108,81 @@ where
     Ok(())
 }
 
-/// The staff's work a step asked for, done with the same jobs as the bot's; what the bot
-/// would send back is shown as text, and files are written to `files`.
-async fn run_task(
-    engine: &Engine,
-    task: Task,
-    lang: Lang,
-    files: &Path,
-) -> Result<String, JobError> {
-    use crate::jobs::campaigns::{Asker, Reminder};
-    let store = engine.store();
-    let now = engine.now();
-    let by = Actor::User(CHAT_ID);
-    let html = |s: String| visible_text(&s);
-    Ok(match task {
-        Task::Remind { campaign_id } => {
-            let asker = Asker::FocalPoint(CHAT_ID);
-            let bot = engine.bot_username();
-            match jobs::campaigns::prepare_reminder(store, bot, asker, campaign_id, now).await? {
-                Reminder::NotAllowed => html(tr(lang, "campaign.not_allowed")),
-                Reminder::Closed => html(tr(lang, "campaign.closed_no_remind")),
-                Reminder::Nobody => html(tr(lang, "campaign.nobody_to_remind")),
-                Reminder::Ready(reminders) => {
-                    let n = jobs::campaigns::queue(store, &reminders, None, by, None, now).await?;
-                    format!("(reminder queued for {n} members: a bot on this database sends it)")
-                }
-            }
+/// The jobs' front end in a terminal: what they say is printed (as the bot would send it),
+/// files are written to a folder, and nothing can be fetched (files cannot be sent here: use
+/// `dwcp-feedback plan import`).
+struct Terminal {
+    files: PathBuf,
+    lines: Mutex<Vec<String>>,
+    said: AtomicI32,
+}
+
+impl Terminal {
+    fn new(files: &Path) -> Terminal {
+        Terminal {
+            files: files.to_path_buf(),
+            lines: Mutex::new(Vec::new()),
+            said: AtomicI32::new(0),
         }
-        Task::CreateCampaign(request) => {
-            let plan = engine.plan().version;
-            let made =
-                jobs::campaigns::create(store, engine.bot_username(), plan, request, by, now)
-                    .await?;
-            let created = messages::campaign::created(lang, &made.campaign, &made.link);
-            let forward = messages::campaign::forward(&made.campaign, |l| made.org(l), &made.link);
-            format!("{}\n\n{}", html(created), html(forward))
-        }
-        Task::Announce { audience, text } => {
-            match jobs::announce::queue_announcement(store, &audience, &text, by, now).await {
-                Ok(q) => format!(
-                    "(announcement queued for {} members: a bot on this database sends it)",
-                    q.messages
-                ),
-                Err(e) => format!("(announcement refused: {e})"),
-            }
-        }
-        Task::Export(format) => {
-            let plan = engine.plan();
-            let (path, n) =
-                jobs::files::export(store, &plan, format, files, by, now, |_| {}).await?;
-            format!("({n} ratings written to {})", path.display())
-        }
-        Task::Template => {
-            let path = jobs::files::template(engine.plan(), files, now).await?;
-            format!("(the plan sheet is in {})", path.display())
-        }
-        Task::Chart(summary) => {
-            let png = jobs::files::chart(&ChartMaker::new(), summary, engine.plan(), lang).await?;
-            let path = files.join("dwcp-summary.png");
-            std::fs::write(&path, png)?;
-            format!("(the chart is in {})", path.display())
-        }
-        Task::ImportPlan { .. } => {
-            "(files cannot be sent here: use dwcp-feedback plan import)".to_string()
-        }
-        // Command menus are Telegram's: nothing to show in a terminal.
-        Task::RefreshMenu(_) => String::new(),
-    })
+    }
+
+    fn note(&self, text: String) {
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        lines.extend(text.lines().map(str::to_string));
+    }
+
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.lines.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn keep(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, FrontError> {
+        let path = self.files.join(name);
+        std::fs::write(&path, bytes).map_err(|e| FrontError::Failed(e.to_string()))?;
+        Ok(path)
+    }
+}
+
+impl Front for Terminal {
+    async fn say(&self, _chat: i64, html: String) -> Result<Said, FrontError> {
+        self.note(visible_text(&html));
+        Ok(Said(self.said.fetch_add(1, Ordering::Relaxed) + 1))
+    }
+
+    async fn edit(&self, _chat: i64, _said: Said, html: String) -> Result<(), FrontError> {
+        self.note(format!("(edited) {}", visible_text(&html)));
+        Ok(())
+    }
+
+    async fn document(&self, _chat: i64, path: &Path, caption: String) -> Result<(), FrontError> {
+        let name = path
+            .file_name()
+            .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+        let bytes = std::fs::read(path).map_err(|e| FrontError::Failed(e.to_string()))?;
+        let kept = self.keep(&name, &bytes)?;
+        self.note(format!("(file: {})", kept.display()));
+        self.note(visible_text(&caption));
+        Ok(())
+    }
+
+    async fn picture(
+        &self,
+        _chat: i64,
+        png: Vec<u8>,
+        name: &str,
+        caption: String,
+    ) -> Result<(), FrontError> {
+        let kept = self.keep(name, &png)?;
+        self.note(format!("(picture: {})", kept.display()));
+        self.note(visible_text(&caption));
+        Ok(())
+    }
+
+    async fn fetch(&self, _file_id: &str, _max: usize) -> Result<Fetched, FrontError> {
+        Err(FrontError::Unsupported)
+    }
+
+    // Command menus are Telegram's: nothing to show in a terminal.
+    async fn menu(&self, _user: i64, _roles: Roles) {}
 }
 
 /// The simulated phone: message ids and the buttons of the latest message.

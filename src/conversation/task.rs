@@ -1,5 +1,6 @@
-//! Work a step asks for that is slow or needs Telegram itself (files in or out): the adapter
-//! runs it after the step's replies are sent, and reports back to the admin who asked.
+//! Work a step asks for that is slow, or reaches beyond this chat (files in or out, the
+//! outbox): `jobs` runs it after the step's replies are sent, whatever the front end, and
+//! reports back to whoever asked. The step has checked they may.
 
 use crate::domain::ExportFormat;
 
@@ -15,8 +16,9 @@ pub enum Task {
     ImportPlan { file_id: String, file_name: String },
     /// Coordinators: make a campaign for their organisation and send back its link.
     CreateCampaign(crate::domain::CampaignRequest),
-    /// Coordinators: queue a reminder to the campaign's members who have not finished.
-    Remind { campaign_id: i64 },
+    /// Coordinators: queue a reminder to the campaign's members who have not finished; `org`
+    /// is the organisation the step found they coordinate.
+    Remind { campaign_id: i64, org: String },
     /// Someone became or stopped being an admin or a focal point: their command menu follows.
     RefreshMenu(i64),
     /// Admins: queue the announcement they confirmed, and report its progress.

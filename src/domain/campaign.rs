@@ -84,6 +84,46 @@ pub struct CampaignRequest {
     pub deadline: DateTime<Utc>,
 }
 
+/// A campaign just made (or found made a moment ago), with its link and the organisation's
+/// name in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub campaign: Campaign,
+    pub link: String,
+    pub org_km: String,
+    pub org_en: String,
+    /// The same campaign was made a moment ago (the command sent twice): that one is given
+    /// back, and no second is made.
+    pub again: bool,
+    /// The consultation closes before the campaign's deadline: members cannot answer after
+    /// this time.
+    pub window_ends_first: Option<DateTime<Utc>>,
+}
+
+impl Created {
+    pub fn org(&self, lang: crate::domain::Lang) -> String {
+        match lang {
+            crate::domain::Lang::Km => self.org_km.clone(),
+            crate::domain::Lang::En => self.org_en.clone(),
+        }
+    }
+}
+
+/// Why a reminder asked for is not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoReminder {
+    /// No campaign has this id (or link).
+    NoSuchCampaign,
+    /// Another organisation's campaign.
+    NotYours,
+    /// Past its deadline.
+    CampaignClosed,
+    /// The consultation is closed: members could not answer a reminder.
+    ConsultationClosed,
+    /// Everyone who joined has finished (or turned reminders off, or blocked the bot).
+    Nobody,
+}
+
 /// A campaign: an organisation asking its members about some activities before a deadline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Campaign {

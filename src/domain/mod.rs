@@ -15,6 +15,7 @@ pub mod profile;
 pub mod rating;
 pub mod reference;
 pub mod summary;
+pub mod text;
 pub mod timeframe;
 pub mod window;
 
@@ -25,7 +26,7 @@ pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use constituency::Constituency;
 pub use export_format::ExportFormat;
 pub use lang::Lang;
-pub use organisation::{AdminRole, FocalPoint, Org};
+pub use organisation::{AdminRole, FocalPoint, Org, Roles};
 pub use plan::{Activity, Plan, PlanStatus, Priority, Text};
 pub use plan_problem::{Place, PlanProblem, ProblemKind};
 pub use profile::{Gender, OrgChoice, Profile, ProfileField, Province, Sector};

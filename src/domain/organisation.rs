@@ -103,3 +103,11 @@ pub struct FocalPoint {
     /// As Telegram shows it, once they have opened the bot.
     pub first_name: Option<String>,
 }
+
+/// The staff roles of a private chat's person, as the store says now: their command menu
+/// follows them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Roles {
+    pub admin: bool,
+    pub coordinator: bool,
+}

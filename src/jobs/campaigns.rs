@@ -14,23 +14,7 @@ use crate::store::{
 
 pub use crate::domain::CampaignRequest;
 
-/// A campaign just made, with its link and the organisation's name in both languages.
-#[derive(Clone, Debug)]
-pub struct Created {
-    pub campaign: Campaign,
-    pub link: String,
-    pub org_km: String,
-    pub org_en: String,
-}
-
-impl Created {
-    pub fn org(&self, lang: Lang) -> String {
-        match lang {
-            Lang::Km => self.org_km.clone(),
-            Lang::En => self.org_en.clone(),
-        }
-    }
-}
+pub use crate::domain::campaign::{Created, NoReminder};
 
 /// The organisation's name in `lang`, as members know it.
 async fn org_name(store: &Store, code: &str, lang: Lang) -> Result<String, JobError> {
@@ -43,6 +27,10 @@ async fn org_name(store: &Store, code: &str, lang: Lang) -> Result<String, JobEr
     })
 }
 
+/// A campaign made again within this time, with the same organisation, title, activities
+/// and deadline, is the same one: a command sent twice makes one campaign.
+const SAME_CAMPAIGN_WITHIN: chrono::Duration = chrono::Duration::minutes(10);
+
 pub async fn create(
     store: &Store,
     bot_username: &str,
@@ -51,6 +39,21 @@ pub async fn create(
     by: Actor,
     now: DateTime<Utc>,
 ) -> Result<Created, JobError> {
+    let window = store.window().await?;
+    let window_ends_first = window.until.filter(|until| *until < request.deadline);
+    let made_before = store
+        .same_campaign_since(&request, now - SAME_CAMPAIGN_WITHIN)
+        .await?;
+    if let Some(campaign) = made_before {
+        return Ok(Created {
+            link: campaign.code.link(bot_username),
+            org_km: org_name(store, &campaign.org_code, Lang::Km).await?,
+            org_en: org_name(store, &campaign.org_code, Lang::En).await?,
+            campaign,
+            again: true,
+            window_ends_first,
+        });
+    }
     let new = NewCampaign {
         code: CampaignCode::generate().map_err(|e| JobError::NoRandomness(e.to_string()))?,
         org_code: request.org,
@@ -66,6 +69,8 @@ pub async fn create(
         org_km: org_name(store, &campaign.org_code, Lang::Km).await?,
         org_en: org_name(store, &campaign.org_code, Lang::En).await?,
         campaign,
+        again: false,
+        window_ends_first,
     })
 }
 
@@ -76,23 +81,18 @@ pub struct Reminders {
     pub messages: Vec<OutMessage>,
 }
 
-/// Why a reminder asked for is not sent, or what it would send.
+/// A reminder asked for: what it would send, or why it is not sent.
 #[derive(Clone, Debug)]
 pub enum Reminder {
-    /// Not a campaign of the organisation the asker coordinates.
-    NotAllowed,
-    /// Past its deadline.
-    Closed,
-    /// Everyone who joined has finished (or turned reminders off, or blocked the bot).
-    Nobody,
+    Refused(NoReminder),
     Ready(Reminders),
 }
 
-/// Who asks for a reminder: a focal point (only for their own organisation's campaigns), or
-/// the secretariat on the command line (any campaign).
-#[derive(Clone, Copy, Debug)]
+/// Who asks for a reminder: an organisation's focal point (the step checked which
+/// organisation; only its own campaigns), or the secretariat on the command line (any).
+#[derive(Clone, Debug)]
 pub enum Asker {
-    FocalPoint(i64),
+    Organisation(String),
     Secretariat,
 }
 
@@ -105,19 +105,22 @@ pub async fn prepare_reminder(
     now: DateTime<Utc>,
 ) -> Result<Reminder, JobError> {
     let Some(campaign) = store.campaign(campaign_id).await? else {
-        return Ok(Reminder::NotAllowed);
+        return Ok(Reminder::Refused(NoReminder::NoSuchCampaign));
     };
-    if let Asker::FocalPoint(member) = asker {
-        if store.coordinated_org(member).await?.as_ref() != Some(&campaign.org_code) {
-            return Ok(Reminder::NotAllowed);
+    if let Asker::Organisation(org) = asker {
+        if org != campaign.org_code {
+            return Ok(Reminder::Refused(NoReminder::NotYours));
         }
     }
     if campaign.deadline <= now {
-        return Ok(Reminder::Closed);
+        return Ok(Reminder::Refused(NoReminder::CampaignClosed));
+    }
+    if !store.window().await?.is_open(now) {
+        return Ok(Reminder::Refused(NoReminder::ConsultationClosed));
     }
     let recipients = store.to_remind(&campaign).await?;
     if recipients.is_empty() {
-        return Ok(Reminder::Nobody);
+        return Ok(Reminder::Refused(NoReminder::Nobody));
     }
     let messages = reminder_messages(store, bot_username, &campaign, recipients).await?;
     Ok(Reminder::Ready(Reminders { campaign, messages }))
@@ -200,6 +203,10 @@ pub async fn due_reminders(
     now: DateTime<Utc>,
 ) -> Result<Vec<DueReminder>, JobError> {
     let mut due = Vec::new();
+    // Members could not answer: nothing is due while the consultation is closed.
+    if !store.window().await?.is_open(now) {
+        return Ok(due);
+    }
     let mut focal_points = None;
     for campaign in store.open_campaigns(now, None).await? {
         let Some(stage) = due_reminder(campaign.deadline, now).filter(|_| campaign.auto_remind)

@@ -1,11 +1,21 @@
 //! Application work that is neither the conversation nor Telegram: campaigns and their
-//! reminders, announcements, exports, plan files, the chart. A job takes what it needs (the
-//! store, the plan, the time, a request) and returns data; the words are in `messages`, and
-//! each front end (the bot's `telegram`, the command line, `try`) shows the result its way.
+//! reminders, announcements, exports, plan files, the chart, and the outbox's policy. A job
+//! takes what it needs (the store, the plan, the time, a request) and returns data or says
+//! it through a [`Front`]; the words are in `messages`. Each front end (the bot's `telegram`,
+//! the command line, `try`) runs tasks through the one [`Jobs::run`].
 
 pub mod announce;
 pub mod campaigns;
 pub mod files;
+pub mod front;
+pub mod line;
+pub mod outbox;
+mod run;
+pub mod start;
+
+pub use front::{Fetched, Front, FrontError, Said};
+pub use line::{NotTaken, Ticket};
+pub use run::{not_taken_text, Jobs, Ran};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -23,4 +33,6 @@ pub enum JobError {
     NoRandomness(String),
     #[error("a worker thread failed: {0}")]
     Worker(String),
+    #[error(transparent)]
+    Front(#[from] FrontError),
 }

@@ -4,18 +4,47 @@
 use super::render::last_day;
 use super::text::{esc, number};
 use super::{tr, tr_count, tr_with};
+use crate::domain::campaign::{Created, NoReminder};
 use crate::domain::{Campaign, Lang};
 
-/// To the focal point who made it: the campaign with its link.
-pub fn created(lang: Lang, campaign: &Campaign, link: &str) -> String {
-    tr_with(
+/// To the focal point who made it: the campaign with its link (or, sent twice, the one made a
+/// moment ago), and a warning when the consultation closes before its deadline.
+pub fn created(lang: Lang, made: &Created) -> String {
+    let campaign = &made.campaign;
+    let args = [
+        ("title", esc(&campaign.title)),
+        ("date", last_day(lang, campaign.deadline)),
+        ("link", esc(&made.link)),
+    ];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = if made.again {
+        "campaign.created_again"
+    } else {
+        "campaign.created"
+    };
+    let mut text = tr_with(lang, key, &args);
+    if let Some(end) = made.window_ends_first {
+        text.push_str("\n\n");
+        text.push_str(&tr_with(
+            lang,
+            "campaign.window_ends_first",
+            &[("date", &last_day(lang, end))],
+        ));
+    }
+    text
+}
+
+/// Why a reminder asked for was not sent.
+pub fn reminder_refused(lang: Lang, why: NoReminder) -> String {
+    tr(
         lang,
-        "campaign.created",
-        &[
-            ("title", &esc(&campaign.title)),
-            ("date", &last_day(lang, campaign.deadline)),
-            ("link", &esc(link)),
-        ],
+        match why {
+            NoReminder::NoSuchCampaign => "campaign.no_such",
+            NoReminder::NotYours => "campaign.not_yours",
+            NoReminder::CampaignClosed => "campaign.closed_no_remind",
+            NoReminder::ConsultationClosed => "campaign.consultation_closed",
+            NoReminder::Nobody => "campaign.nobody_to_remind",
+        },
     )
 }
 

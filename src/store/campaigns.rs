@@ -100,6 +100,31 @@ impl Store {
         })
     }
 
+    /// The campaign `request` would make, if its organisation made the very same one (title,
+    /// activities, deadline) since `since`.
+    pub async fn same_campaign_since(
+        &self,
+        request: &crate::domain::CampaignRequest,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let codes: Vec<&str> = request.activities.iter().map(|c| c.as_str()).collect();
+        let activities = serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into());
+        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns
+             WHERE org_code = ?1 AND title = ?2 AND activities = ?3 AND deadline = ?4
+               AND created_at >= ?5
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(&request.org)
+        .bind(&request.title)
+        .bind(&activities)
+        .bind(request.deadline)
+        .bind(since)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.and_then(CampaignRow::into_campaign))
+    }
+
     pub async fn campaign_by_code(
         &self,
         code: &CampaignCode,
@@ -144,7 +169,10 @@ impl Store {
     }
 
     /// The campaigns of one organisation with their progress, newest first. Only what the
-    /// organisation's own coordinator may see: its members, in its campaigns.
+    /// organisation's own coordinator may see: its members, in its campaigns. A campaign's
+    /// members are those who opened its link and whose profile is with the organisation now:
+    /// someone who opened it and stayed with another organisation, or never said, is not
+    /// theirs.
     pub async fn campaign_progress(
         &self,
         org_code: &str,
@@ -171,6 +199,7 @@ impl Store {
                     count(r.rating), count(r.comment_text) + count(r.voice_file_id)
              FROM campaign_members cm
              JOIN members m ON m.member_id = cm.member_id AND m.consent = 'given'
+                  AND m.org_code = ?4
              LEFT JOIN chats c ON c.chat_id = cm.member_id
              LEFT JOIN ratings r ON r.member_id = cm.member_id AND r.plan_version = ?2
                   AND r.activity_code IN (SELECT value FROM json_each(?3))
@@ -180,18 +209,22 @@ impl Store {
         .bind(campaign.id)
         .bind(campaign.plan_version)
         .bind(&codes_json)
+        .bind(&campaign.org_code)
         .fetch_all(&self.reader)
         .await?;
         let per: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT r.activity_code, count(*), count(r.comment_text) + count(r.voice_file_id)
              FROM ratings r JOIN campaign_members cm
                   ON cm.member_id = r.member_id AND cm.campaign_id = ?1
+             JOIN members m ON m.member_id = r.member_id AND m.consent = 'given'
+                  AND m.org_code = ?4
              WHERE r.plan_version = ?2 AND r.activity_code IN (SELECT value FROM json_each(?3))
              GROUP BY r.activity_code",
         )
         .bind(campaign.id)
         .bind(campaign.plan_version)
         .bind(&codes_json)
+        .bind(&campaign.org_code)
         .fetch_all(&self.reader)
         .await?;
         let wanted = campaign.activities.len() as i64;
@@ -221,8 +254,8 @@ impl Store {
         })
     }
 
-    /// Members of `campaign` who have not finished, want reminders and have not blocked the
-    /// bot: who a reminder goes to. One query; "finished" as in [`CampaignProgress`].
+    /// Members of `campaign` (its organisation's, as in [`CampaignProgress`]) who have not
+    /// finished, want reminders and have not blocked the bot: who a reminder goes to.
     pub async fn to_remind(
         &self,
         campaign: &Campaign,
@@ -234,7 +267,7 @@ impl Store {
              FROM campaign_members cm
              JOIN members m ON m.member_id = cm.member_id
              JOIN chats c ON c.chat_id = cm.member_id
-             WHERE cm.campaign_id = ?1
+             WHERE cm.campaign_id = ?1 AND m.org_code = ?5
                AND m.consent = 'given' AND m.reminders = 1 AND c.blocked_at IS NULL
                AND (SELECT count(*) FROM ratings r
                     WHERE r.member_id = cm.member_id AND r.plan_version = ?2
@@ -245,6 +278,7 @@ impl Store {
         .bind(campaign.plan_version)
         .bind(&codes_json)
         .bind(codes.len() as i64)
+        .bind(&campaign.org_code)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows

@@ -74,6 +74,8 @@ pub struct StepWrite<'a> {
     pub effects: &'a [Effect],
     pub plan_version: i64,
     pub update_id: Option<i64>,
+    /// The member's first name as Telegram shows it, to note (kept only once they agreed).
+    pub first_name: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
@@ -215,6 +217,14 @@ impl Store {
                     w.now.into(),
                 ],
             );
+            if let Some(name) = w.first_name {
+                b.stmt(
+                    "UPDATE chats SET first_name = $2
+                     WHERE chat_id = $1 AND first_name IS NOT $2
+                       AND EXISTS (SELECT 1 FROM members WHERE member_id = $1 AND consent = 'given')",
+                    &[w.chat_id.into(), name.to_string().into()],
+                );
+            }
         }
         b.commit(&self.writer).await?;
         if w.effects.contains(&Effect::Erase) {
@@ -222,21 +232,6 @@ impl Store {
             // the pages as they were before. A truncating checkpoint empties it.
             self.truncate_wal().await;
         }
-        Ok(())
-    }
-
-    /// The first name Telegram shows for the chat, for the coordinator's list of members who
-    /// have not finished. Kept only for members who agreed: before that, nothing is.
-    pub async fn note_first_name(&self, chat_id: i64, name: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE chats SET first_name = ?2
-             WHERE chat_id = ?1 AND first_name IS NOT ?2
-               AND EXISTS (SELECT 1 FROM members WHERE member_id = ?1 AND consent = 'given')",
-        )
-        .bind(chat_id)
-        .bind(name)
-        .execute(&self.writer)
-        .await?;
         Ok(())
     }
 

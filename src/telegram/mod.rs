@@ -1,31 +1,32 @@
 //! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
 
-pub mod commands;
+pub mod api;
 pub mod flood;
+pub mod front;
 pub mod group_budget;
-pub mod outbox;
 pub mod parse;
 pub mod send;
-pub mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, ChatMemberUpdated, Me, Message, Update};
+use teloxide::types::{CallbackQuery, ChatMemberUpdated, Message, Update};
 use teloxide::update_listeners::{webhooks, Polling};
-use teloxide::{ApiError, RequestError};
+use teloxide::RequestError;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::conversation::{ChatKind, Command, Input};
+use crate::conversation::ChatKind;
 use crate::delivery::{Class, Delivery, Job, Request};
 use crate::domain::Lang;
 use crate::engine::{Engine, Handled, Incoming};
+use crate::jobs::{not_taken_text, Jobs, Ticket};
 use crate::messages::tr;
 use crate::observe::{Health, Metrics, UpdateKind};
 use crate::store::Store;
+use front::TelegramFront;
 
 /// Updates of one chat waiting for its handler. Handlers only queue their sends and a flooding
 /// chat is handled at 200 updates a second (`flood`), so this fills only if one member sends
@@ -43,6 +44,8 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// The running pieces, built from configuration. Used by `main`, the tests and the benchmark.
 pub struct App {
     pub engine: Arc<Engine>,
+    jobs: Arc<Jobs>,
+    front: Arc<TelegramFront>,
     bot: Bot,
     delivery: Delivery,
     poll_timeout: Duration,
@@ -52,18 +55,14 @@ pub struct App {
     metrics_listener: Option<tokio::net::TcpListener>,
     /// Webhook mode, with its address bound likewise; long polling when `None`.
     webhook: Option<(crate::config::Webhook, tokio::net::TcpListener)>,
-    /// Staff chats whose command menu was set at start.
-    menus: Vec<(i64, commands::Roles)>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
-    #[error("Telegram does not know this token. Check TELOXIDE_TOKEN (from @BotFather).")]
-    Token,
-    #[error("Telegram refused to start the bot: {0}")]
-    Telegram(RequestError),
+    #[error(transparent)]
+    Telegram(#[from] api::WhoAmIError),
     #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
     ApiUrl(String),
     #[error("could not set up HTTP: {0}")]
@@ -84,31 +83,6 @@ pub enum StartError {
     Webhook { url: String, error: RequestError },
 }
 
-/// The longest pause between two tries to reach Telegram at start-up.
-const START_RETRY_MAX: Duration = Duration::from_secs(60);
-
-/// Asks Telegram who the bot is. Not reaching Telegram (a server booting before its network,
-/// Telegram briefly away) is waited out with growing pauses, as polling does later; a token
-/// Telegram does not know, or any other refusal, ends the start with a message saying which.
-async fn who_am_i(bot: &Bot) -> Result<Me, StartError> {
-    let mut pause = Duration::from_secs(1);
-    loop {
-        let wait = match bot.get_me().await {
-            Ok(me) => return Ok(me),
-            Err(RequestError::Api(ApiError::InvalidToken)) => return Err(StartError::Token),
-            Err(RequestError::RetryAfter(after)) => after.duration(),
-            Err(e @ (RequestError::Network(_) | RequestError::Io(_))) => {
-                tracing::warn!(error = %e, retry_in_s = pause.as_secs(), "cannot reach Telegram yet");
-                let wait = pause;
-                pause = (pause * 2).min(START_RETRY_MAX);
-                wait
-            }
-            Err(e) => return Err(StartError::Telegram(e)),
-        };
-        tokio::time::sleep(wait).await;
-    }
-}
-
 impl App {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
         let store = Store::open(&config.database_url).await?;
@@ -121,53 +95,32 @@ impl App {
             bot = bot
                 .set_api_url(url::Url::parse(url).map_err(|e| StartError::ApiUrl(e.to_string()))?);
         }
-        let me = who_am_i(&bot).await?;
-        let plan = store
-            .active_plan_or(crate::plan_io::default_plan, clock.now())
-            .await?;
-        store.bootstrap_admins(&config.admins, clock.now()).await?;
-        // For reminders queued from the command line: their button opens this bot.
-        store
-            .set_setting(
-                crate::store::BOT_USERNAME_SETTING,
-                me.username(),
-                clock.now(),
-            )
-            .await?;
+        let me = api::who_am_i(&bot).await?;
+        let started =
+            crate::jobs::start::prepare(&store, &config.admins, me.username(), clock.now()).await?;
+        let plan = started.plan;
         tracing::info!(
             bot = %me.username(), plan = plan.version, activities = plan.activities.len(),
             draft = plan.is_draft(), "starting"
         );
-        commands::register(&bot).await;
-        // Staff who never wrote to the bot have no chat with it yet: their menu is set when they
-        // first do (`Tasks::follow_roles`).
-        let mut admins = Vec::new();
-        for a in store.admins().await? {
-            if store.has_chat(a.user_id).await? {
-                admins.push(a.user_id);
-            }
-        }
-        let mut coordinators = Vec::new();
-        for c in store.coordinators().await? {
-            if store.has_chat(c.member_id).await? {
-                coordinators.push(c.member_id);
-            }
-        }
-        let menus = commands::register_staff(&bot, &admins, &coordinators).await;
+        api::register(&bot).await;
+        let menus = api::register_staff(&bot, &started.staff).await;
+        let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         let delivery = {
-            let (store, clock) = (store.clone(), clock.clone());
+            let engine = engine.clone();
             Delivery::new(bot.clone(), config.pacing, move |chat| {
                 if chat > 0 {
-                    let (store, now) = (store.clone(), clock.now());
+                    let engine = engine.clone();
                     tokio::spawn(async move {
                         tracing::info!(chat, "member blocked the bot; marking inactive");
-                        if let Err(e) = store.set_blocked(chat, true, now).await {
+                        if let Err(e) = engine.member_blocked(chat, true).await {
                             tracing::warn!(chat, error = %e, "could not record a block");
                         }
                     });
                 }
             })
         };
+        let front = Arc::new(TelegramFront::new(delivery.clone(), bot.clone(), menus));
         let metrics_listener = match config.metrics_addr {
             None => None,
             Some(addr) => Some(
@@ -188,17 +141,17 @@ impl App {
                     })?,
             )),
         };
-        let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
         Ok(App {
             webhook,
+            jobs: Arc::new(Jobs::new(engine.clone())),
             engine,
+            front,
             bot,
             delivery,
             poll_timeout: config.poll_timeout,
             backups: config.backups.clone(),
             metrics: Arc::new(Metrics::new()?),
             metrics_listener,
-            menus,
         })
     }
 
@@ -216,6 +169,8 @@ impl App {
     ) -> Result<(), StartError> {
         let App {
             engine,
+            jobs,
+            front,
             bot,
             delivery,
             poll_timeout,
@@ -223,7 +178,6 @@ impl App {
             metrics,
             metrics_listener,
             webhook,
-            menus,
         } = self;
         let _observed = metrics_listener.map(|listener| {
             let health = Arc::new(Health::new(poll_timeout));
@@ -251,8 +205,8 @@ impl App {
             async move { delivery.run().await }
         }));
         let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
-        let mut outbox = AbortOnDrop(tokio::spawn(outbox::run(
-            delivery.clone(),
+        let mut outbox = AbortOnDrop(tokio::spawn(crate::jobs::outbox::run(
+            front.clone(),
             engine.clone(),
             engine.outbox_wake(),
             outbox_stopped,
@@ -261,16 +215,11 @@ impl App {
             .branch(Update::filter_message().endpoint(on_message))
             .branch(Update::filter_callback_query().endpoint(on_callback))
             .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
-        let tasks = Arc::new(tasks::Tasks::new(
-            engine.clone(),
-            delivery.clone(),
-            bot.clone(),
-            menus,
-        ));
         let store = engine.store().clone();
         let context = Arc::new(Context {
             engine,
-            tasks,
+            jobs,
+            front,
             out: delivery.clone(),
             groups: group_budget::GroupBudget::default(),
             floods: flood::Floods::default(),
@@ -357,39 +306,37 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// The staff work a step asked for, each with its place held if it builds a file. A file asked
-/// for while another is being prepared for the same chat is left out: `refused` says so, so the
-/// caller can tell the admin.
-struct Prepared {
-    tasks: Vec<(crate::conversation::Task, Option<tasks::Preparing>)>,
-    refused: bool,
-}
-
-fn prepare_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, handled: &mut Handled) -> Prepared {
-    let mut prepared = Prepared {
-        tasks: Vec::new(),
-        refused: false,
-    };
+/// Admits the work a step asked for: what is not taken (the same file already coming, too
+/// many waiting) is said in the words returned, for the tap's answer or a message.
+fn admit_tasks(cx: &Context, chat: i64, handled: &mut Handled) -> (Vec<Ticket>, Option<String>) {
+    let mut admitted = Vec::new();
+    let mut refused = None;
     for task in std::mem::take(&mut handled.tasks) {
-        if !tasks::is_long(&task) {
-            prepared.tasks.push((task, None));
-        } else if let Some(held) = tasks.start_long(chat_id) {
-            prepared.tasks.push((task, Some(held)));
-        } else {
-            prepared.refused = true;
+        match cx.jobs.admit(chat, task) {
+            Ok(ticket) => admitted.push(ticket),
+            Err(why) => refused = Some(not_taken_text(handled.lang, why)),
         }
     }
-    prepared
+    (admitted, refused)
 }
 
-/// Runs each task in its own task, so the chat stays responsive while a file is built. Called
-/// after the step's replies are queued, so that they come first.
-fn spawn_tasks(tasks: &Arc<tasks::Tasks>, chat_id: i64, lang: Lang, prepared: Prepared) {
-    for (task, held) in prepared.tasks {
-        let tasks = tasks.clone();
+/// Runs each admitted task in its own task, so the chat stays responsive while a file is
+/// built. Called after the step's replies are queued, so that they come first.
+fn run_tasks(cx: &Context, lang: Lang, admitted: Vec<Ticket>) {
+    for ticket in admitted {
+        let (jobs, front) = (cx.jobs.clone(), cx.front.clone());
+        tokio::spawn(async move { jobs.run(&*front, lang, ticket).await });
+    }
+}
+
+/// A staff member's command menu follows their roles: set when it does not show them yet (for
+/// staff named before they ever opened the bot, and anyone whose role changed).
+fn follow_roles(cx: &Context, chat: i64, roles: crate::domain::Roles) {
+    if cx.front.menu_shown(chat) != roles {
+        let front = cx.front.clone();
         tokio::spawn(async move {
-            let _held = held;
-            tasks.run(chat_id, lang, task).await
+            use crate::jobs::Front;
+            front.menu(chat, roles).await
         });
     }
 }
@@ -409,7 +356,8 @@ fn plain(chat_id: i64, text: String) -> Job {
 /// What the update handlers need, built once for the whole run.
 struct Context {
     engine: Arc<Engine>,
-    tasks: Arc<tasks::Tasks>,
+    jobs: Arc<Jobs>,
+    front: Arc<TelegramFront>,
     out: Delivery,
     groups: group_budget::GroupBudget,
     floods: flood::Floods,
@@ -419,11 +367,11 @@ struct Context {
 async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerResult {
     let Context {
         engine,
-        tasks,
         out,
         groups,
         floods,
         metrics,
+        ..
     } = &*cx;
     let Some((chat, input)) = parse::message_input(&msg, engine.bot_username()) else {
         return Ok(());
@@ -432,13 +380,6 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
     floods.pace(chat_id).await;
     let started = std::time::Instant::now();
     let language_code = msg.from.as_ref().and_then(|u| u.language_code.clone());
-    // The name a coordinator sees in the list of members who have not finished.
-    let first_name = match (&input, &msg.from, chat) {
-        (Input::Command(Command::Start(_)), Some(user), ChatKind::Private) => {
-            Some(user.first_name.clone())
-        }
-        _ => None,
-    };
     let incoming = Incoming {
         chat_id,
         chat,
@@ -446,15 +387,13 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
         language_code: language_code.clone(),
         update_id: Some(i64::from(update.id.0)),
         seen: None,
+        first_name: msg.from.as_ref().map(|u| u.first_name.clone()),
         input,
     };
     match engine.handle(incoming).await {
         Ok(mut handled) => {
-            if let Some(name) = first_name {
-                note_first_name(engine, chat_id, &name).await;
-            }
             if chat == ChatKind::Private {
-                tasks.follow_roles(chat_id, handled.roles);
+                follow_roles(&cx, chat_id, handled.roles);
             }
             let mut outgoing = std::mem::take(&mut handled.outgoing);
             if chat == ChatKind::Group
@@ -464,12 +403,12 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
                 tracing::debug!(chat = chat_id, "group reply budget spent: staying quiet");
                 outgoing.clear();
             }
-            let prepared = prepare_tasks(tasks, chat_id, &mut handled);
+            let (admitted, refused) = admit_tasks(&cx, chat_id, &mut handled);
             send::submit(out, chat_id, outgoing);
-            if prepared.refused {
-                out.submit(plain(chat_id, tr(handled.lang, "task.busy")));
+            if let Some(refused) = refused {
+                out.submit(plain(chat_id, refused));
             }
-            spawn_tasks(tasks, chat_id, handled.lang, prepared);
+            run_tasks(&cx, handled.lang, admitted);
             metrics.handled(UpdateKind::Message, started.elapsed(), false);
         }
         Err(e) => {
@@ -482,18 +421,9 @@ async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerRe
     Ok(())
 }
 
-/// The name a coordinator sees in the list of members who have not finished (the store keeps
-/// it only for members who agreed).
-async fn note_first_name(engine: &Engine, chat_id: i64, name: &str) {
-    if let Err(e) = engine.store().note_first_name(chat_id, name).await {
-        tracing::warn!(error = %e, "could not note a first name");
-    }
-}
-
 async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> HandlerResult {
     let Context {
         engine,
-        tasks,
         out,
         floods,
         metrics,
@@ -507,15 +437,6 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
     floods.pace(chat_id).await;
     let started = std::time::Instant::now();
     let language_code = q.from.language_code.clone();
-    let input = parse::callback_input(&q);
-    // Agreeing is when the name a coordinator sees may be kept (never before).
-    let agreed = matches!(
-        input,
-        Input::Callback {
-            data: crate::conversation::Callback::Consent(true),
-            ..
-        }
-    );
     let result = if private {
         let incoming = Incoming {
             chat_id,
@@ -524,7 +445,8 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
             language_code: language_code.clone(),
             update_id: Some(i64::from(update.id.0)),
             seen: parse::seen(&q),
-            input,
+            first_name: Some(q.from.first_name.clone()),
+            input: parse::callback_input(&q),
         };
         engine.handle(incoming).await
     } else {
@@ -532,18 +454,11 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
     };
     match result {
         Ok(mut handled) => {
-            if agreed && private {
-                note_first_name(engine, chat_id, &q.from.first_name).await;
-            }
-            let mut notice = handled.notice.take();
-            let prepared = prepare_tasks(tasks, chat_id, &mut handled);
-            if prepared.refused {
-                notice = Some(tr(handled.lang, "task.busy"));
-            }
+            let (admitted, refused) = admit_tasks(&cx, chat_id, &mut handled);
             // The tap first: its spinner stops now, whatever waits to be sent in this chat.
-            out.answer(q.id, notice);
+            out.answer(q.id, refused.or(handled.notice.take()));
             send::submit(out, chat_id, std::mem::take(&mut handled.outgoing));
-            spawn_tasks(tasks, chat_id, handled.lang, prepared);
+            run_tasks(&cx, handled.lang, admitted);
             metrics.handled(UpdateKind::Callback, started.elapsed(), false);
         }
         Err(e) => {
@@ -558,14 +473,9 @@ async fn on_callback(update: Update, q: CallbackQuery, cx: Arc<Context>) -> Hand
 
 /// A member blocking or unblocking the bot arrives as a change of the bot's membership.
 async fn on_my_chat_member(update: ChatMemberUpdated, cx: Arc<Context>) -> HandlerResult {
-    let engine = &cx.engine;
     if update.chat.is_private() {
         let blocked = !update.new_chat_member.is_present();
-        if let Err(e) = engine
-            .store()
-            .set_blocked(update.chat.id.0, blocked, engine.now())
-            .await
-        {
+        if let Err(e) = cx.engine.member_blocked(update.chat.id.0, blocked).await {
             tracing::warn!(error = %e, "could not record a block");
         }
     }

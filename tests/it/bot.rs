@@ -657,7 +657,9 @@ async fn the_bot_waits_for_telegram_but_not_for_a_wrong_token() {
         .await
         .expect("a wrong token is not waited on");
     match refused {
-        Err(e @ StartError::Token) => assert!(e.to_string().contains("TELOXIDE_TOKEN")),
+        Err(e @ StartError::Telegram(dwcp_feedback::telegram::api::WhoAmIError::Token)) => {
+            assert!(e.to_string().contains("TELOXIDE_TOKEN"))
+        }
         Err(other) => panic!("not the token error: {other}"),
         Ok(_) => panic!("a wrong token was accepted"),
     }

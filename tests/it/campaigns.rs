@@ -316,6 +316,7 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
         let mut all = vec![
             Effect::SetLang(Lang::En),
             Effect::GiveConsent,
+            support::harness::member_of("CCAWDU"),
             Effect::JoinCampaign(campaign.id),
         ];
         all.extend(effects);
@@ -326,6 +327,7 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
                 effects: &all,
                 plan_version: 1,
                 update_id: None,
+                first_name: None,
                 now,
             })
             .await
@@ -765,10 +767,11 @@ async fn another_organisations_link_asks_before_it_moves_a_member_and_keeps_past
         bot.engine.store().load_chat(601, 1).await.unwrap().profile,
         before
     );
+    // She opened the employers' link and stayed a union member: not the employers' to see.
     let employer = fake.user(EMPLOYER_FOCAL, "Chan", Some("en"));
     employer.send_text("/campaign");
     let progress = employer.reply().await;
-    assert!(progress.text.contains("Joined 1"), "{}", progress.text);
+    assert!(progress.text.contains("Joined 0"), "{}", progress.text);
 
     // Switching, the second time: the profile moves, the earlier rating stays the union's.
     sokha.send_text(&format!("/start {}", employers.start_payload()));

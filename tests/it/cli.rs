@@ -42,6 +42,7 @@ async fn member_rates(
             effects: &effects,
             plan_version: version,
             update_id: None,
+            first_name: None,
             now: at(1),
         })
         .await
@@ -537,10 +538,12 @@ async fn a_focal_point_reminds_from_try_and_the_secretariat_from_the_command_lin
             effects: &[
                 Effect::SetLang(Lang::En),
                 Effect::GiveConsent,
+                support::harness::member_of("CCAWDU"),
                 Effect::JoinCampaign(campaign.id),
             ],
             plan_version: 1,
             update_id: None,
+            first_name: None,
             now: at(1),
         })
         .await
@@ -563,7 +566,7 @@ async fn a_focal_point_reminds_from_try_and_the_secretariat_from_the_command_lin
     .await
     .unwrap();
     let shown = String::from_utf8(shown).unwrap();
-    assert!(shown.contains("reminder queued for 1 members"), "{shown}");
+    assert!(shown.contains("1 message queued in the outbox"), "{shown}");
     assert_eq!(outbox_rows(store.clone()).await, 1);
 
     // The secretariat, by the campaign's link, without being anyone's focal point.

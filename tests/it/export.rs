@@ -30,6 +30,7 @@ async fn step(store: &Store, member: i64, effects: Vec<Effect>, now: chrono::Dat
             effects: &effects,
             plan_version: 1,
             update_id: None,
+            first_name: None,
             now,
         })
         .await

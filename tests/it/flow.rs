@@ -1612,7 +1612,13 @@ fn a_closed_campaign_is_shown_but_nothing_more_is_sent_or_changed_for_it() {
     // The open one still works: asked, then confirmed, once.
     m.tap(Callback::Campaign(CampaignCallback::Remind(2)));
     let open = m.tap(Callback::Campaign(CampaignCallback::RemindSend(2)));
-    assert_eq!(open.tasks, [Task::Remind { campaign_id: 2 }]);
+    assert_eq!(
+        open.tasks,
+        [Task::Remind {
+            campaign_id: 2,
+            org: "CCAWDU".into()
+        }]
+    );
     assert_eq!(open.notice, Some(Notice::Sending));
     let again = m.tap(Callback::Campaign(CampaignCallback::RemindSend(2)));
     assert!(again.tasks.is_empty(), "a second tap sends nothing");

@@ -40,6 +40,7 @@ async fn members(store: &Store, n: i64) -> Vec<i64> {
                 ],
                 plan_version: 1,
                 update_id: None,
+                first_name: None,
                 now: Utc::now(),
             })
             .await

@@ -36,6 +36,7 @@ async fn write(
             effects,
             plan_version: 1,
             update_id: None,
+            first_name: None,
             now: at(minute),
         })
         .await
@@ -281,6 +282,7 @@ async fn state_profile_and_last_update_survive_a_reopen() {
             effects: &effects,
             plan_version: 1,
             update_id: Some(5001),
+            first_name: None,
             now: at(2),
         })
         .await
@@ -337,6 +339,7 @@ async fn the_engine_skips_an_update_telegram_redelivers() {
         language_code: Some("km".into()),
         update_id: Some(id),
         seen: None,
+        first_name: None,
         input: Input::Command(Command::Start(None)),
     };
     assert_eq!(engine.handle(start(700)).await.unwrap().outgoing.len(), 1);
@@ -613,7 +616,18 @@ async fn forget_leaves_no_byte_of_the_member_in_the_database_files() {
     )
     .await
     .unwrap();
-    store.note_first_name(8, "QZXJ-Sokha").await.unwrap();
+    store
+        .apply(StepWrite {
+            chat_id: 8,
+            state: &State::Menu,
+            effects: &[],
+            plan_version: 1,
+            update_id: None,
+            first_name: Some("QZXJ-Sokha"),
+            now: at(4),
+        })
+        .await
+        .unwrap();
     // Messages to them in every state an outbox row can end in, and a broadcast they ran.
     for (i, settled) in [Some(Settled::Sent), Some(Settled::Failed), None]
         .into_iter()

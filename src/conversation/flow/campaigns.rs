@@ -199,10 +199,13 @@ impl Step<'_> {
                             let confirming = State::Confirming {
                                 action: Pending::Remind(*id),
                             };
-                            if self.state == confirming {
+                            if let (true, Some(org)) = (self.state == confirming, org) {
                                 self.state = State::Menu;
                                 self.notice = Some(Notice::Sending);
-                                self.tasks.push(Task::Remind { campaign_id: *id });
+                                self.tasks.push(Task::Remind {
+                                    campaign_id: *id,
+                                    org,
+                                });
                             } else {
                                 // Sent with the first tap: a second sends nothing.
                                 self.notice = Some(Notice::AlreadyDone);

@@ -209,3 +209,13 @@ pub async fn rate(user: &FakeUser, card: &Shown, activity: &str, rating: u8) -> 
     }
     next
 }
+
+/// The effects that make a member speak for `org` (a built-in organisation's code), as a
+/// campaign link's switch does.
+pub fn member_of(org: &str) -> dwcp_feedback::conversation::Effect {
+    let org = dwcp_feedback::domain::Org::find(org, &[]).expect("a built-in organisation");
+    dwcp_feedback::conversation::Effect::MoveTo {
+        constituency: org.constituency,
+        organisation: Some(dwcp_feedback::domain::OrgChoice::Known(org)),
+    }
+}

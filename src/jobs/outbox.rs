@@ -1,8 +1,9 @@
-//! The outbox worker: delivers queued broadcasts, reports their progress, survives restarts.
-//!
-//! Pace: rows go through delivery as its lowest class, so reminders and announcements use only
-//! the budget members' replies and staff work leave. At most [`QUEUED`] rows are handed over at
-//! once, about a second of Telegram's overall budget.
+//! The outbox's policy: which queued rows go out next, what Telegram's answer means for each,
+//! the progress and final tally of each broadcast, recovery after a crash, and the automatic
+//! reminders' schedule. Sending itself is the front end's (a [`Courier`]: the bot hands rows
+//! to delivery as its lowest class, so reminders and announcements use only the budget
+//! members' replies and staff work leave). At most [`QUEUED`] rows are handed over at once,
+//! about a second of Telegram's overall budget.
 //!
 //! Accounting: a row handed to delivery stays `pending`; it becomes `sending` in the gate that
 //! runs just before its request leaves, and is settled when Telegram answers. So after a crash
@@ -14,21 +15,50 @@
 //! the bot; a network fault is retried with back-off, five times; anything else fails the row.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinSet;
 
-use crate::delivery::{Class, Delivered, Delivery, Gate, Job, Request, Undelivered};
+use super::front::{Front, Said};
+use super::JobError;
 use crate::domain::Lang;
 use crate::engine::Engine;
-use crate::jobs::{self, JobError};
 use crate::messages;
 use crate::messages::outbox::{done, progress};
 use crate::store::{backoff, Actor, OutboxItem, Settled, StatusMessage, Store, Tally};
+
+/// Runs just before a row's request leaves, and may hold it back: the outbox records "on the
+/// wire" here, so that after a crash only requests that had left are uncertain.
+pub type Gate = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// What became of a row handed to the courier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Carried {
+    Sent,
+    /// Never left (held back by its gate, or the bot is stopping): still pending.
+    NotSent,
+    /// 429: not before this long.
+    RetryAfter(Duration),
+    /// 403: the member blocked the bot.
+    Blocked,
+    /// Telegram could not be reached.
+    Unreachable(String),
+    /// Telegram refused it for good.
+    Refused(String),
+}
+
+/// Whoever carries the outbox's rows to Telegram: the bot's delivery, paced.
+pub trait Courier: Send + Sync {
+    /// Hands `item` over; `gate` runs just before it leaves. The answer says what became of it.
+    fn carry(&self, item: &OutboxItem, gate: Gate) -> oneshot::Receiver<Carried>;
+    /// The bot is stopping: rows handed over but not yet on their way are given back.
+    fn hold_back(&self);
+}
 
 /// Rows handed to delivery and not yet settled, at most: about a second of the overall budget,
 /// so a broadcast keeps Telegram's pace without holding much in memory.
@@ -43,11 +73,11 @@ const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 /// A network fault is retried this many times before the row fails.
 const MAX_ATTEMPTS: i64 = 5;
 
-type Handed = (OutboxItem, Result<Delivered, Undelivered>);
+type Handed = (OutboxItem, Carried);
 
 /// Runs until `stop` turns true; then waits for the requests on the wire and returns.
-pub async fn run(
-    out: Delivery,
+pub async fn run<F: Front + Courier>(
+    out: Arc<F>,
     engine: Arc<Engine>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
@@ -70,7 +100,7 @@ pub async fn run(
     loop {
         if last_schedule.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
             last_schedule = Some(tokio::time::Instant::now());
-            match queue_due_reminders(&engine, &out).await {
+            match queue_due_reminders(&engine, &*out).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "outbox: automatic reminders queued"),
                 Err(e) => tracing::warn!(error = %e, "outbox: could not queue automatic reminders"),
@@ -78,7 +108,7 @@ pub async fn run(
         }
         if *stop.borrow() && !stopping.swap(true, Ordering::Relaxed) {
             // Rows not yet on the wire stay pending and go out after the restart.
-            out.withdraw(Class::Outbox);
+            out.hold_back();
         }
         let is_stopping = stopping.load(Ordering::Relaxed);
         if is_stopping && handed.is_empty() {
@@ -93,9 +123,9 @@ pub async fn run(
                 Ok(items) => {
                     for item in items {
                         handed_ids.insert(item.id);
-                        let report = hand_over(&out, store, &stopping, &item);
+                        let report = hand_over(&*out, store, &stopping, &item);
                         handed.spawn(async move {
-                            let outcome = report.await.unwrap_or(Err(Undelivered::Dropped));
+                            let outcome = report.await.unwrap_or(Carried::NotSent);
                             (item, outcome)
                         });
                     }
@@ -123,25 +153,20 @@ pub async fn run(
         }
         if last_report.elapsed() >= REPORT_EVERY {
             last_report = tokio::time::Instant::now();
-            report(&out, &engine, &mut shown).await;
+            report(&*out, &engine, &mut shown).await;
         }
     }
-    report(&out, &engine, &mut shown).await;
+    report(&*out, &engine, &mut shown).await;
 }
 
-/// Gives one row to delivery, with a gate that records it as on the wire just before it leaves.
+/// Gives one row to the courier, with a gate that records it as on the wire just before it
+/// leaves.
 fn hand_over(
-    out: &Delivery,
+    out: &impl Courier,
     store: &Store,
     stopping: &Arc<AtomicBool>,
     item: &OutboxItem,
-) -> oneshot::Receiver<Result<Delivered, Undelivered>> {
-    let keyboard = match (&item.button_label, &item.button_url) {
-        (Some(label), Some(url)) => url::Url::parse(url).ok().map(|url| {
-            InlineKeyboardMarkup::new([[InlineKeyboardButton::url(label.clone(), url)]])
-        }),
-        _ => None,
-    };
+) -> oneshot::Receiver<Carried> {
     let gate: Gate = {
         let (store, stopping, id) = (store.clone(), stopping.clone(), item.id);
         Box::new(move || {
@@ -159,38 +184,24 @@ fn hand_over(
             })
         })
     };
-    let (report, outcome) = oneshot::channel();
-    out.submit(Job {
-        report: Some(report),
-        gate: Some(gate),
-        ..Job::new(
-            item.chat_id,
-            Class::Outbox,
-            Request::Message {
-                text: item.text.clone(),
-                html: true,
-                keyboard,
-            },
-        )
-    });
-    outcome
+    out.carry(item, gate)
 }
 
-async fn settle(engine: &Engine, item: &OutboxItem, outcome: Result<Delivered, Undelivered>) {
+async fn settle(engine: &Engine, item: &OutboxItem, outcome: Carried) {
     let now = engine.now();
     let settled = match outcome {
-        Ok(_) => Settled::Sent,
+        Carried::Sent => Settled::Sent,
         // Never left (the bot is stopping, or the row went with its member): still pending.
-        Err(Undelivered::Dropped) => return,
-        Err(Undelivered::RetryAfter(wait)) => {
+        Carried::NotSent => return,
+        Carried::RetryAfter(wait) => {
             Settled::RetryAt(now + chrono::Duration::from_std(wait).unwrap_or_default())
         }
-        Err(Undelivered::Blocked) => Settled::Blocked,
-        Err(Undelivered::Network(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
+        Carried::Blocked => Settled::Blocked,
+        Carried::Unreachable(e) if item.attempts + 1 < MAX_ATTEMPTS => {
             tracing::warn!(chat = item.chat_id, error = %e, "outbox: will retry");
             Settled::RetryAt(now + backoff(item.attempts + 1))
         }
-        Err(Undelivered::Network(e) | Undelivered::Failed(e)) => {
+        Carried::Unreachable(e) | Carried::Refused(e) => {
             tracing::warn!(chat = item.chat_id, error = %e, "outbox: message not delivered");
             Settled::Failed
         }
@@ -203,7 +214,7 @@ async fn settle(engine: &Engine, item: &OutboxItem, outcome: Result<Delivered, U
 
 /// Edits each open broadcast's progress message when its counts moved; at the end, shows the
 /// final tally and closes the broadcast.
-async fn report(out: &Delivery, engine: &Engine, shown: &mut HashMap<i64, Tally>) {
+async fn report(out: &impl Front, engine: &Engine, shown: &mut HashMap<i64, Tally>) {
     let store = engine.store();
     let tallies = match store.open_tallies().await {
         Ok(t) => t,
@@ -232,8 +243,7 @@ async fn report(out: &Delivery, engine: &Engine, shown: &mut HashMap<i64, Tally>
             } else {
                 progress(lang, &tally)
             };
-            let id = MessageId(message as i32);
-            if let Err(e) = super::tasks::edit(out, ChatId(chat), id, text).await {
+            if let Err(e) = out.edit(chat, Said(message as i32), text).await {
                 tracing::warn!(error = %e, "outbox: could not show the progress");
             }
         }
@@ -261,20 +271,20 @@ async fn report(out: &Delivery, engine: &Engine, shown: &mut HashMap<i64, Tally>
 
 /// Queues the automatic reminders that are due, telling each organisation's focal point in a
 /// message the outbox then edits with the reminder's progress and tally.
-async fn queue_due_reminders(engine: &Engine, out: &Delivery) -> Result<usize, JobError> {
+async fn queue_due_reminders(engine: &Engine, out: &impl Front) -> Result<usize, JobError> {
     let store = engine.store();
     let now = engine.now();
     let mut queued = 0;
-    for due in jobs::campaigns::due_reminders(store, engine.bot_username(), now).await? {
+    for due in super::campaigns::due_reminders(store, engine.bot_username(), now).await? {
         let recipients = due.reminders.messages.len();
         let status = match due.focal_point {
             Some((focal, lang)) if recipients > 0 => {
                 let text =
                     messages::campaign::auto_reminding(lang, &due.reminders.campaign, recipients);
-                match super::tasks::say(out, ChatId(focal), text).await {
-                    Ok(message) => Some(StatusMessage {
+                match out.say(focal, text).await {
+                    Ok(said) => Some(StatusMessage {
                         chat: focal,
-                        message: message.0,
+                        message: said.0,
                         lang,
                     }),
                     // The reminder goes out all the same.
@@ -286,7 +296,7 @@ async fn queue_due_reminders(engine: &Engine, out: &Delivery) -> Result<usize, J
             }
             _ => None,
         };
-        queued += jobs::campaigns::queue(
+        queued += super::campaigns::queue(
             store,
             &due.reminders,
             Some(due.stage),
