@@ -415,6 +415,7 @@ struct OnDemand {
     focal_points: Option<Vec<crate::domain::FocalPoint>>,
     audience_size: Option<u64>,
     admins: Option<Vec<crate::domain::AdminRole>>,
+    campaign_owner: Option<Option<String>>,
 }
 
 impl OnDemand {
@@ -425,6 +426,7 @@ impl OnDemand {
             focal_points: self.focal_points.clone(),
             audience_size: self.audience_size,
             admins: self.admins.clone(),
+            campaign_owner: self.campaign_owner.clone(),
             loaded: self.needs.clone(),
             ..base
         }
@@ -468,6 +470,11 @@ impl OnDemand {
                     })
                     .collect(),
             );
+        }
+        if let Some(id) = self.needs.campaign_owner {
+            if before.campaign_owner != Some(id) && record.coordinates.is_some() {
+                self.campaign_owner = Some(store.campaign(id).await?.map(|c| c.org_code));
+            }
         }
         if let Some(audience) = &self.needs.audience_size {
             if before.audience_size.as_ref() != Some(audience) && record.is_admin {

@@ -16,8 +16,8 @@ pub enum CampaignCallback {
     Remind(i64),
     /// …and, confirmed, send it.
     RemindSend(i64),
-    /// The coordinator's campaigns again.
-    Campaigns,
+    /// The coordinator's campaigns again, at a page (newest first).
+    Campaigns(u8),
     /// Coordinators: a campaign's automatic reminders (3 days and 1 day before) on or off.
     AutoRemind(i64, bool),
     /// Coordinators: make a new campaign, step by step…
@@ -43,7 +43,9 @@ impl CampaignCallback {
         match self {
             Remind(id) => format!("cr:{id}"),
             RemindSend(id) => format!("cs:{id}"),
-            Campaigns => "cp".into(),
+            // The first page keeps the spelling older buttons carry.
+            Campaigns(0) => "cp".into(),
+            Campaigns(page) => format!("cp:{page}"),
             AutoRemind(id, on) => format!("ca:{id}:{}", if *on { "y" } else { "n" }),
             NewCampaign => "cn".into(),
             CampaignScope(None) => "cq:*".into(),
@@ -66,7 +68,8 @@ impl CampaignCallback {
         Some(match (tag, fields) {
             ("cr", [id]) => C::Remind(campaign_id(id)?),
             ("cs", [id]) => C::RemindSend(campaign_id(id)?),
-            ("cp", []) => C::Campaigns,
+            ("cp", []) => C::Campaigns(0),
+            ("cp", [p]) => C::Campaigns(page(p).filter(|p| *p > 0)?),
             ("ca", [id, "y"]) => C::AutoRemind(campaign_id(id)?, true),
             ("ca", [id, "n"]) => C::AutoRemind(campaign_id(id)?, false),
             ("cn", []) => C::NewCampaign,
@@ -116,12 +119,17 @@ pub enum CampaignScreen {
     },
     /// A focal point's `/campaign` in a group when their organisation has no open campaign.
     GroupNoCampaign,
-    /// A coordinator's campaigns with their progress.
+    /// A page of a coordinator's campaigns with their progress, newest first.
     Campaigns {
         list: Vec<crate::domain::CampaignProgress>,
         /// Campaigns past their deadline are shown as closed, without buttons.
         now: DateTime<Utc>,
+        page: u8,
+        pages: u8,
     },
+    /// Making a campaign, or reminding, while the consultation is closed: members could not
+    /// answer.
+    ConsultationClosed,
     ConfirmRemind {
         campaign_id: i64,
         title: String,

@@ -160,6 +160,7 @@ impl Facts<'_> {
                             org_code: org.clone(),
                             member_id: *user_id,
                             first_name: None,
+                            opened: false,
                         });
                     }
                 }

@@ -89,6 +89,9 @@ pub struct Facts<'a> {
     pub audience_size: Option<u64>,
     /// Loaded only for an admin's `/admin add|remove`: every admin.
     pub admins: Option<Vec<crate::domain::AdminRole>>,
+    /// For a focal point's button naming a campaign not in their list: that campaign's
+    /// organisation, or `None` when there is no such campaign.
+    pub campaign_owner: Option<Option<String>>,
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
     /// Which of the facts loaded on demand (summary, campaigns…) were loaded for this step.
@@ -120,6 +123,7 @@ impl<'a> Facts<'a> {
             focal_points: None,
             audience_size: None,
             admins: None,
+            campaign_owner: None,
             reminders: true,
             loaded: Needs::default(),
         }

@@ -50,7 +50,7 @@ pub enum FocalArg {
 impl FocalArg {
     fn parse(payload: &str) -> FocalArg {
         let words: Vec<&str> = payload.split_whitespace().collect();
-        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        let id = crate::domain::text::user_id;
         match words.as_slice() {
             ["add", org, n] if crate::domain::audience::is_org_code(org) => {
                 id(n).map_or(FocalArg::Usage, |user_id| FocalArg::Add {
@@ -162,7 +162,7 @@ impl WindowArg {
 impl AdminArg {
     fn parse(payload: &str) -> AdminArg {
         let words: Vec<&str> = payload.split_whitespace().collect();
-        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
+        let id = crate::domain::text::user_id;
         match words.as_slice() {
             ["add", n] => id(n).map_or(AdminArg::Usage, AdminArg::Add),
             ["remove", n] => id(n).map_or(AdminArg::Usage, AdminArg::Remove),

@@ -21,6 +21,10 @@ pub struct Needs {
     /// In a group: whether the sender is a focal point, and their organisation's open
     /// campaigns for its card.
     pub group_campaigns: bool,
+    /// Which organisation a campaign (by id) is of, if it exists: a button naming a campaign
+    /// not of the focal point's own organisation is answered "no such campaign" or "another
+    /// organisation's".
+    pub campaign_owner: Option<i64>,
 }
 
 impl Needs {
@@ -37,6 +41,7 @@ impl Needs {
             admins: self.admins || more.admins,
             audience_size: more.audience_size.or(self.audience_size),
             group_campaigns: self.group_campaigns || more.group_campaigns,
+            campaign_owner: more.campaign_owner.or(self.campaign_owner),
         }
     }
 

@@ -249,8 +249,12 @@ pub enum Notice {
     CampaignClosed,
     /// A focal point tapped another organisation's campaign.
     NotYours,
+    /// A campaign button naming a campaign that does not exist.
+    NoSuchCampaign,
     /// A button of an announcement already sent or dropped.
     AnnouncementOver,
+    /// A preview's button after the draft changed: the newer preview is the one to confirm.
+    PreviewOutdated,
     /// "Done" with no activity ticked.
     PickOne,
 }

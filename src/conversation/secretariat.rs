@@ -17,10 +17,10 @@ pub enum StaffCallback {
     Window(bool),
     /// Admins: announce to everyone (`None`) or one constituency…
     AnnounceTo(Option<crate::domain::Constituency>),
-    /// …send the announcement previewed…
-    AnnounceSend,
+    /// …send the announcement previewed (the preview's draft, by its fingerprint)…
+    AnnounceSend(u32),
     /// …or write its text again.
-    AnnounceEdit,
+    AnnounceEdit(u32),
 }
 
 impl StaffCallback {
@@ -33,8 +33,8 @@ impl StaffCallback {
             Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
             AnnounceTo(None) => "an:*".into(),
             AnnounceTo(Some(c)) => format!("an:{}", c.code()),
-            AnnounceSend => "as".into(),
-            AnnounceEdit => "ae".into(),
+            AnnounceSend(draft) => format!("as:{draft:08x}"),
+            AnnounceEdit(draft) => format!("ae:{draft:08x}"),
         }
     }
 
@@ -45,7 +45,7 @@ impl StaffCallback {
         use StaffCallback as C;
         Some(match (tag, fields) {
             ("fm", [id, org]) if crate::domain::audience::is_org_code(org) => C::FocalMove {
-                user_id: id.parse().ok().filter(|n: &i64| n.to_string() == *id)?,
+                user_id: crate::domain::text::user_id(id)?,
                 org: org.to_string(),
             },
             ("sm", [p]) => C::Summary(page(p)?),
@@ -56,11 +56,20 @@ impl StaffCallback {
             ("wn", ["c"]) => C::Window(false),
             ("an", ["*"]) => C::AnnounceTo(None),
             ("an", [c]) => C::AnnounceTo(Some(crate::domain::Constituency::parse(c)?)),
-            ("as", []) => C::AnnounceSend,
-            ("ae", []) => C::AnnounceEdit,
+            ("as", [d]) => C::AnnounceSend(fingerprint(d)?),
+            ("ae", [d]) => C::AnnounceEdit(fingerprint(d)?),
             _ => return None,
         })
     }
+}
+
+/// A draft's fingerprint as a button writes it: eight lowercase hex digits.
+fn fingerprint(s: &str) -> Option<u32> {
+    (s.len() == 8
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| u32::from_str_radix(s, 16).ok())
+    .flatten()
 }
 
 /// Why an admin change changed nothing.
@@ -79,6 +88,15 @@ pub enum StaffScreen {
     AdminUnchanged {
         user_id: i64,
         why: AdminUnchanged,
+    },
+    /// `/focal remove` of someone who is not a focal point.
+    NotFocal {
+        user_id: i64,
+    },
+    /// `/window open|close` that changes nothing: the consultation is so already.
+    WindowAlready {
+        window: crate::domain::Window,
+        now: DateTime<Utc>,
     },
     /// `/focal add` of someone already the focal point of that organisation.
     FocalAlready {

@@ -98,18 +98,35 @@ pub enum Back {
 }
 
 /// What a confirming tap will do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pending {
     /// Send this campaign's reminder.
     Remind(i64),
-    /// Build an export (in the format tapped).
+    /// The export menu, none of whose formats was tapped yet (as an earlier build stored it).
     Export,
+    /// The export menu: each format builds its file once, on its first tap.
+    Exports {
+        asked: Vec<crate::domain::ExportFormat>,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnnounceDraft {
     pub audience: Option<crate::domain::Audience>,
     pub text: Option<String>,
+}
+
+impl AnnounceDraft {
+    /// Which version of the draft a preview shows: its Send and Change buttons carry it, so a
+    /// tap on an older preview never acts on a newer draft.
+    pub fn fingerprint(&self) -> u32 {
+        let audience = self.audience.as_ref().map(|a| a.describe());
+        crate::domain::text::fingerprint(&format!(
+            "{}\n{}",
+            audience.unwrap_or_default(),
+            self.text.as_deref().unwrap_or_default()
+        ))
+    }
 }
 
 /// What a focal point has answered so far; the first missing answer is the question asked.

@@ -1,7 +1,7 @@
 //! What an export can be written as.
 
 /// The file formats of an export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExportFormat {
     Csv,
     Json,

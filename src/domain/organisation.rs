@@ -100,8 +100,10 @@ pub struct AdminRole {
 pub struct FocalPoint {
     pub org_code: String,
     pub member_id: i64,
-    /// As Telegram shows it, once they have opened the bot.
+    /// As Telegram shows it, once they have opened the bot and agreed.
     pub first_name: Option<String>,
+    /// They have written to the bot at least once (else Telegram gives it no chat with them).
+    pub opened: bool,
 }
 
 /// The staff roles of a private chat's person, as the store says now: their command menu

@@ -33,6 +33,21 @@ pub fn display_name(raw: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// A Telegram user id as typed or carried in a button: digits only, in canonical spelling,
+/// positive and within Telegram's 52 bits. Anything else is no user.
+pub fn user_id(s: &str) -> Option<i64> {
+    let id = s.parse::<i64>().ok()?;
+    (id > 0 && id < (1 << 52) && id.to_string() == s).then_some(id)
+}
+
+/// A short fixed fingerprint of a text (FNV-1a, 32 bits): a button carries it to say which
+/// version of a draft it confirms. Not for anything an attacker chooses to collide.
+pub fn fingerprint(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +65,20 @@ mod tests {
         assert_eq!(display_name("\u{2066}\u{2069}"), None);
         assert_eq!(display_name("សុខា").as_deref(), Some("សុខា"));
         assert_eq!(display_name(&"x".repeat(100)).map(|n| n.len()), Some(64));
+    }
+
+    #[test]
+    fn user_ids_are_positive_canonical_and_within_52_bits() {
+        assert_eq!(user_id("123456789"), Some(123_456_789));
+        for bad in ["-5", "0", "+5", "05", "4503599627370496", "1e9", ""] {
+            assert_eq!(user_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_is_fnv1a_as_published() {
+        assert_eq!(fingerprint(""), 0x811c_9dc5);
+        assert_eq!(fingerprint("a"), 0xe40c_292c);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! shown to whoever started a send.
 
 use super::text::{esc, number};
-use super::{tr_with, Lang};
+use super::{tr, tr_with, Lang};
 use crate::domain::broadcast::Tally;
 
 pub use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
@@ -25,16 +25,25 @@ pub fn progress(lang: Lang, tally: &Tally) -> String {
     )
 }
 
+/// The final tally, naming only what happened ("12 sent, 1 had blocked the bot").
 pub fn done(lang: Lang, tally: &Tally) -> String {
+    let parts: Vec<String> = [
+        ("outbox.part_sent", tally.sent),
+        ("outbox.part_blocked", tally.blocked),
+        ("outbox.part_failed", tally.failed),
+        ("outbox.part_uncertain", tally.uncertain),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(key, n)| tr_with(lang, key, &[("n", &number(n, lang))]))
+    .collect();
+    if parts.is_empty() {
+        return tr(lang, "outbox.done_nobody");
+    }
     tr_with(
         lang,
         "outbox.done",
-        &[
-            ("sent", &number(tally.sent, lang)),
-            ("blocked", &number(tally.blocked, lang)),
-            ("failed", &number(tally.failed, lang)),
-            ("uncertain", &number(tally.uncertain, lang)),
-        ],
+        &[("parts", &parts.join(&tr(lang, "outbox.and")))],
     )
 }
 
@@ -67,5 +76,24 @@ mod tests {
             p.contains("7 sent") && p.contains("6 not delivered") && p.contains("4 left"),
             "{p}"
         );
+    }
+
+    #[test]
+    fn the_final_tally_names_only_what_happened() {
+        let all_sent = Tally {
+            sent: 12,
+            ..Tally::default()
+        };
+        assert_eq!(done(Lang::En, &all_sent), "✓ Sending finished: 12 sent.");
+        let mixed = Tally {
+            sent: 5,
+            blocked: 1,
+            ..Tally::default()
+        };
+        assert_eq!(
+            done(Lang::En, &mixed),
+            "✓ Sending finished: 5 sent, 1 had blocked the bot."
+        );
+        assert!(!done(Lang::Km, &all_sent).contains("បរាជ័យ"));
     }
 }

@@ -171,8 +171,9 @@ impl Store {
 
     /// Coordinators with their organisation and first name, by organisation.
     pub async fn coordinators(&self) -> Result<Vec<FocalPoint>, StoreError> {
-        let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT k.org_code, k.member_id, c.first_name FROM coordinators k
+        let rows: Vec<(String, i64, Option<String>, bool)> = sqlx::query_as(
+            "SELECT k.org_code, k.member_id, c.first_name, c.chat_id IS NOT NULL
+             FROM coordinators k
              LEFT JOIN chats c ON c.chat_id = k.member_id
              ORDER BY k.org_code, k.member_id",
         )
@@ -180,10 +181,11 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(org_code, member_id, first_name)| FocalPoint {
+            .map(|(org_code, member_id, first_name, opened)| FocalPoint {
                 org_code,
                 member_id,
                 first_name,
+                opened,
             })
             .collect())
     }

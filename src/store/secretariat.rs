@@ -302,13 +302,22 @@ impl Store {
             .collect())
     }
 
-    /// Members who consented, by constituency (`None`: not answered).
+    /// Members who consented, by constituency (`None`: not answered). An admin or focal point
+    /// who only accepted the privacy notice (no side, no rating) is staff using the bot, not a
+    /// member who did not say their side.
     pub async fn member_counts(
         &self,
     ) -> Result<std::collections::BTreeMap<Option<crate::domain::Constituency>, u64>, StoreError>
     {
         let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
-            "SELECT constituency, count(*) FROM members WHERE consent = 'given' GROUP BY constituency",
+            "SELECT m.constituency, count(*) FROM members m
+             WHERE m.consent = 'given'
+               AND NOT (m.constituency IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.member_id = m.member_id)
+                        AND (EXISTS (SELECT 1 FROM admins a WHERE a.user_id = m.member_id)
+                             OR EXISTS (SELECT 1 FROM coordinators k
+                                        WHERE k.member_id = m.member_id)))
+             GROUP BY m.constituency",
         )
         .fetch_all(&self.reader)
         .await?;

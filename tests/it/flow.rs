@@ -48,6 +48,9 @@ struct Member {
     /// For an admin: the admins and focal points as the store would list them.
     admins: Vec<AdminRole>,
     focal_points: Vec<FocalPoint>,
+    /// Every campaign the store holds, by id, with its organisation (for buttons naming a
+    /// campaign that is not the focal point's own).
+    all_campaigns: Vec<(i64, String)>,
 }
 
 impl Member {
@@ -74,6 +77,7 @@ impl Member {
             reminders: true,
             admins: Vec::new(),
             focal_points: Vec::new(),
+            all_campaigns: Vec::new(),
         }
     }
 
@@ -87,6 +91,7 @@ impl Member {
             admins: true,
             group_campaigns: true,
             audience_size: None,
+            campaign_owner: None,
         };
         let (out, mut facts) = loop {
             let facts = Facts {
@@ -118,6 +123,12 @@ impl Member {
                 audience_size: self.audience_size,
                 focal_points: self.is_admin.then(|| self.focal_points.clone()),
                 admins: self.is_admin.then(|| self.admins.clone()),
+                campaign_owner: loaded.campaign_owner.map(|id| {
+                    self.all_campaigns
+                        .iter()
+                        .find(|(c, _)| *c == id)
+                        .map(|(_, org)| org.clone())
+                }),
                 reminders: self.reminders,
                 loaded: loaded.clone(),
                 ..Facts::new(42, &self.plan, self.chat, self.telegram_lang)
@@ -1270,7 +1281,7 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     for cb in [
         Callback::Campaign(CampaignCallback::Remind(3)),
         Callback::Campaign(CampaignCallback::RemindSend(3)),
-        Callback::Campaign(CampaignCallback::Campaigns),
+        Callback::Campaign(CampaignCallback::Campaigns(0)),
         Callback::Campaign(CampaignCallback::AutoRemind(3, false)),
     ] {
         let out = m.tap(cb);
@@ -1283,6 +1294,7 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     // A coordinator, but the campaign is not among their organisation's.
     m.coordinates = Some("CCAWDU".into());
     m.campaigns = Some(vec![]);
+    m.all_campaigns = vec![(3, "CAMFEBA".into())];
     let out = m.tap(Callback::Campaign(CampaignCallback::RemindSend(3)));
     assert!(out.tasks.is_empty());
     // Told it is another organisation's, and shown their own campaigns.
@@ -1294,6 +1306,16 @@ fn a_campaign_button_from_someone_who_coordinates_nothing_does_nothing() {
     let out = m.tap(Callback::Campaign(CampaignCallback::AutoRemind(3, false)));
     assert!(out.effects.is_empty());
     assert_eq!(out.notice, Some(Notice::NotYours));
+    // A campaign nobody made is no such campaign, not another organisation's.
+    for cb in [
+        CampaignCallback::Remind(99),
+        CampaignCallback::RemindSend(99),
+        CampaignCallback::AutoRemind(99, true),
+    ] {
+        let out = m.tap(Callback::Campaign(cb));
+        assert!(out.effects.is_empty() && out.tasks.is_empty());
+        assert_eq!(out.notice, Some(Notice::NoSuchCampaign));
+    }
 }
 
 #[test]
@@ -1397,7 +1419,7 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
     );
 
     m.tap(Callback::Campaign(CampaignCallback::NewCampaign));
-    let cancelled = m.tap(Callback::Campaign(CampaignCallback::Campaigns));
+    let cancelled = m.tap(Callback::Campaign(CampaignCallback::Campaigns(0)));
     assert!(matches!(
         screen(&cancelled),
         Screen::Campaign(CampaignScreen::Campaigns { .. })
@@ -1428,6 +1450,14 @@ fn a_focal_point_can_type_every_answer_or_cancel() {
         screen(&m.tap(Callback::Campaign(CampaignCallback::NewCampaign))),
         &Screen::Campaign(CampaignScreen::NotCoordinator)
     );
+}
+
+/// Which draft the announcement preview on screen shows (what its buttons carry).
+fn shown_draft(m: &Member) -> u32 {
+    match &m.state {
+        State::Announce { draft } => draft.fingerprint(),
+        other => panic!("no preview on screen: {other:?}"),
+    }
 }
 
 fn admin() -> Member {
@@ -1476,13 +1506,20 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     );
     // A restart between preview and confirmation keeps both.
     assert_eq!(State::from_json(&m.state.to_json()), Some(m.state.clone()));
+    let first = shown_draft(&m);
 
     assert!(matches!(
-        screen(&m.tap(Callback::Staff(StaffCallback::AnnounceEdit))),
+        screen(&m.tap(Callback::Staff(StaffCallback::AnnounceEdit(first)))),
         Screen::Staff(StaffScreen::AskAnnounceText { .. })
     ));
     m.send(Input::Text("Meeting on Friday".into()));
-    let sent = m.tap(Callback::Staff(StaffCallback::AnnounceSend));
+    // The first preview's Send, tapped after a newer draft: nothing is sent, it is said.
+    let stale = m.tap(Callback::Staff(StaffCallback::AnnounceSend(first)));
+    assert!(stale.tasks.is_empty(), "{stale:?}");
+    assert_eq!(stale.notice, Some(Notice::PreviewOutdated));
+    let sent = m.tap(Callback::Staff(StaffCallback::AnnounceSend(shown_draft(
+        &m,
+    ))));
     assert_eq!(
         sent.tasks,
         [Task::Announce {
@@ -1499,7 +1536,7 @@ fn an_admin_announces_with_a_preview_and_a_confirmation() {
     );
     assert_eq!(m.state, State::Menu);
     // A second tap on the same preview sends nothing more.
-    let twice = m.tap(Callback::Staff(StaffCallback::AnnounceSend));
+    let twice = m.tap(Callback::Staff(StaffCallback::AnnounceSend(0)));
     assert!(twice.tasks.is_empty());
     assert_eq!(twice.notice, Some(Notice::AnnouncementOver));
     assert!(
@@ -1560,8 +1597,8 @@ fn an_announcement_can_name_its_audience_and_only_admins_send_one() {
     );
     for forged in [
         Callback::Staff(StaffCallback::AnnounceTo(None)),
-        Callback::Staff(StaffCallback::AnnounceEdit),
-        Callback::Staff(StaffCallback::AnnounceSend),
+        Callback::Staff(StaffCallback::AnnounceEdit(1)),
+        Callback::Staff(StaffCallback::AnnounceSend(1)),
     ] {
         let out = member.tap(forged);
         assert!(out.tasks.is_empty() && out.effects.is_empty());

@@ -47,8 +47,13 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             user_id: i64::MAX,
             org: ccawdu.clone(),
         }),
+        Screen::Staff(StaffScreen::NotFocal { user_id: i64::MAX }),
+        Screen::Staff(StaffScreen::WindowAlready {
+            window: dwcp_feedback::domain::Window::always_open(),
+            now: chrono::Utc::now(),
+        }),
         Screen::Staff(StaffScreen::ConfirmFocalMove {
-            user_id: i64::MAX,
+            user_id: (1 << 52) - 1,
             from: "CAMFEBA".into(),
             to: ccawdu,
         }),
@@ -139,17 +144,24 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::Campaign(CampaignScreen::Campaigns {
             list: vec![],
             now: chrono::Utc::now(),
+            page: 0,
+            pages: 1,
         }),
-        // Open campaigns, with their buttons…
+        // A page of open campaigns, with their buttons…
         Screen::Campaign(CampaignScreen::Campaigns {
-            list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
+            list: (1..=2).map(|i| busy_campaign(plan, i)).collect(),
             now: chrono::Utc::now() - chrono::Duration::days(1),
+            page: 1,
+            pages: 4,
         }),
-        // …and closed ones.
+        // …and of closed ones.
         Screen::Campaign(CampaignScreen::Campaigns {
-            list: (1..=8).map(|i| busy_campaign(plan, i)).collect(),
+            list: (1..=2).map(|i| busy_campaign(plan, i)).collect(),
             now: chrono::Utc::now() + chrono::Duration::days(1),
+            page: 3,
+            pages: 4,
         }),
+        Screen::Campaign(CampaignScreen::ConsultationClosed),
         Screen::Campaign(CampaignScreen::ConfirmRemind {
             campaign_id: 7,
             title: "<ការពិគ្រោះ> & \"2027\"".repeat(4),
@@ -186,6 +198,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         Screen::Staff(StaffScreen::FocalPoints {
             list: (0..400)
                 .map(|i| dwcp_feedback::store::FocalPoint {
+                    opened: true,
                     org_code: if i % 2 == 0 {
                         "CCAWDU".into()
                     } else {
@@ -642,7 +655,7 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Campaign(CampaignCallback::Remind(1)),
         Callback::Campaign(CampaignCallback::Remind(i64::MAX)),
         Callback::Campaign(CampaignCallback::RemindSend(i64::MAX)),
-        Callback::Campaign(CampaignCallback::Campaigns),
+        Callback::Campaign(CampaignCallback::Campaigns(0)),
         Callback::Campaign(CampaignCallback::NewCampaign),
         Callback::Campaign(CampaignCallback::CampaignPick(99)),
         Callback::Campaign(CampaignCallback::CampaignToggle(
@@ -653,8 +666,8 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Campaign(CampaignCallback::AutoRemind(1, false)),
         Callback::Staff(StaffCallback::AnnounceTo(None)),
         Callback::Staff(StaffCallback::AnnounceTo(Some(Constituency::Other))),
-        Callback::Staff(StaffCallback::AnnounceSend),
-        Callback::Staff(StaffCallback::AnnounceEdit),
+        Callback::Staff(StaffCallback::AnnounceSend(u32::MAX)),
+        Callback::Staff(StaffCallback::AnnounceEdit(0)),
         Callback::Campaign(CampaignCallback::CampaignScope(None)),
         Callback::Campaign(CampaignCallback::CampaignScope(Some(
             PriorityCode::parse("ABCDEFGHIJKL").unwrap(),
@@ -668,7 +681,7 @@ fn every_callback_round_trips_within_64_bytes() {
             switch: true,
         }),
         Callback::Staff(StaffCallback::FocalMove {
-            user_id: i64::MAX,
+            user_id: (1 << 52) - 1,
             org: "ABCDEFGHIJKLMNOP".into(),
         }),
         Callback::Campaign(CampaignCallback::SwitchOrg {
@@ -859,6 +872,8 @@ fn closed_campaigns_have_no_buttons_but_new_campaign() {
         screen: Screen::Campaign(CampaignScreen::Campaigns {
             list: vec![busy_campaign(&plan, 1)],
             now,
+            page: 0,
+            pages: 1,
         }),
     };
     let deadline = busy_campaign(&plan, 1).campaign.deadline;

@@ -74,8 +74,15 @@ async fn an_admin_gets_the_export_as_a_file_with_progress() {
         "{}",
         done.text
     );
-    // The format tapped again (or another): the choice acted once; /export asks anew.
-    let again = admin.tap_on(&choose, "CSV");
+    // Another format on the same menu: its file comes too.
+    let (notice, progress) = admin.tap(&choose, "CSV").await;
+    assert_eq!(notice.as_deref(), Some("⏳ Preparing the file…"));
+    assert!(progress.text.contains("CSV"), "{}", progress.text);
+    let csv = admin.file().await;
+    assert!(csv.file_name.ends_with(".csv"), "{}", csv.file_name);
+    admin.reply().await; // "Export sent"
+                         // A format tapped again: each acts once on a menu; /export asks anew.
+    let again = admin.tap_on(&choose, "XLSX");
     assert_eq!(
         admin.answer(&again).await.as_deref(),
         Some("✓ Already done with your first tap")

@@ -88,6 +88,9 @@ impl Step<'_> {
                 };
                 match arg {
                     CampaignArg::List => self.campaigns(),
+                    CampaignArg::Guided if self.closed_since.is_some() => {
+                        self.consultation_closed()
+                    }
                     CampaignArg::Usage => {
                         self.show(Screen::Campaign(CampaignScreen::CampaignUsage))
                     }
@@ -97,6 +100,7 @@ impl Step<'_> {
                         scope,
                         title,
                     } => match (self.scope(scope), campaign_title(title)) {
+                        _ if self.closed_since.is_some() => self.consultation_closed(),
                         (Some(activities), Some(title)) if *deadline > now => {
                             self.create_campaign(org, title, activities, *deadline)
                         }
@@ -129,11 +133,30 @@ impl Step<'_> {
                     .is_some_and(|p| p.campaign.deadline <= now) =>
             {
                 self.notice = Some(Notice::CampaignClosed);
-                self.campaigns();
+                self.campaigns_with(*id);
+            }
+            // Members could not answer a reminder while the consultation is closed.
+            Input::Callback {
+                data:
+                    Callback::Campaign(CampaignCallback::Remind(id))
+                    | Callback::Campaign(CampaignCallback::RemindSend(id)),
+                ..
+            } if org.is_some()
+                && self.closed_since.is_some()
+                && self.own_campaign(*id).is_some() =>
+            {
+                self.state = State::Menu;
+                self.notice = Some(Notice::Closed);
+                self.consultation_closed();
             }
             Input::Callback { data, .. } => match data {
-                Callback::Campaign(CampaignCallback::Campaigns) if org.is_some() => {
-                    self.campaigns()
+                Callback::Campaign(CampaignCallback::Campaigns(page)) if org.is_some() => {
+                    self.campaigns_page(*page)
+                }
+                Callback::Campaign(CampaignCallback::NewCampaign)
+                    if org.is_some() && self.closed_since.is_some() =>
+                {
+                    self.consultation_closed()
                 }
                 Callback::Campaign(CampaignCallback::NewCampaign) if org.is_some() => {
                     self.draft_campaign(CampaignDraft::default(), now)
@@ -159,7 +182,7 @@ impl Step<'_> {
                 | Callback::Campaign(CampaignCallback::CampaignPick(_))
                 | Callback::Campaign(CampaignCallback::CampaignToggle(_))
                 | Callback::Campaign(CampaignCallback::CampaignPicked)
-                | Callback::Campaign(CampaignCallback::CampaignDays(_)) => self.refuse(),
+                | Callback::Campaign(CampaignCallback::CampaignDays(_)) => self.refuse(None),
                 Callback::Campaign(CampaignCallback::AutoRemind(id, on)) => {
                     match self.own_campaign(*id) {
                         Some(_) if org.is_some() => {
@@ -168,16 +191,9 @@ impl Step<'_> {
                                 on: *on,
                             });
                             self.notice = Some(Notice::Saved);
-                            let mut list = self.campaign_list();
-                            for p in list.iter_mut().filter(|p| p.campaign.id == *id) {
-                                p.campaign.auto_remind = *on;
-                            }
-                            self.show(Screen::Campaign(CampaignScreen::Campaigns {
-                                list,
-                                now: self.now,
-                            }));
+                            self.campaigns_with(*id);
                         }
-                        _ => self.refuse(),
+                        _ => self.refuse(Some(*id)),
                     }
                 }
                 Callback::Campaign(CampaignCallback::Remind(id)) => match self.own_campaign(*id) {
@@ -191,7 +207,7 @@ impl Step<'_> {
                             count: p.unfinished.len(),
                         }))
                     }
-                    _ => self.refuse(),
+                    _ => self.refuse(Some(*id)),
                 },
                 Callback::Campaign(CampaignCallback::RemindSend(id)) => {
                     match self.own_campaign(*id) {
@@ -210,12 +226,12 @@ impl Step<'_> {
                                 // Sent with the first tap: a second sends nothing.
                                 self.notice = Some(Notice::AlreadyDone);
                             }
-                            self.campaigns();
+                            self.campaigns_with(*id);
                         }
-                        _ => self.refuse(),
+                        _ => self.refuse(Some(*id)),
                     }
                 }
-                Callback::Campaign(CampaignCallback::Campaigns) => self.refuse(),
+                Callback::Campaign(CampaignCallback::Campaigns(_)) => self.refuse(None),
                 _ => return false,
             },
             _ => return false,
@@ -262,11 +278,27 @@ impl Step<'_> {
             .find(|p| p.campaign.id == id)
     }
 
-    /// A campaign button that is not this person's: a focal point of another organisation is
-    /// told so and sees their own campaigns; anyone else learns who may use it.
-    fn refuse(&mut self) {
+    /// A campaign button that is not this person's: a focal point is told whether there is no
+    /// such campaign or it is another organisation's, and sees their own campaigns; anyone
+    /// else learns who may use it.
+    fn refuse(&mut self, campaign: Option<i64>) {
         if self.facts.coordinates.is_some() {
-            self.notice = Some(Notice::NotYours);
+            let exists = match campaign {
+                Some(id) if self.facts.loaded.campaign_owner == Some(id) => self
+                    .facts
+                    .campaign_owner
+                    .clone()
+                    .map(|owner| owner.is_some()),
+                Some(id) => {
+                    self.needs.campaign_owner = Some(id);
+                    None
+                }
+                None => Some(true),
+            };
+            self.notice = Some(match exists {
+                Some(false) => Notice::NoSuchCampaign,
+                _ => Notice::NotYours,
+            });
             self.campaigns();
         } else {
             self.notice = Some(Notice::Outdated);
@@ -407,6 +439,9 @@ impl Step<'_> {
 
     fn finish_draft(&mut self, org: String, draft: CampaignDraft, deadline: DateTime<Utc>) {
         self.state = State::Menu;
+        if self.closed_since.is_some() {
+            return self.consultation_closed();
+        }
         match (draft.title, draft.activities) {
             (Some(title), Some(activities)) => {
                 self.create_campaign(org, title, activities, deadline)
@@ -434,15 +469,38 @@ impl Step<'_> {
     }
 
     fn campaigns(&mut self) {
+        self.campaigns_page(0)
+    }
+
+    /// The page of the list that shows campaign `id`.
+    fn campaigns_with(&mut self, id: i64) {
+        let at = self
+            .campaign_list()
+            .iter()
+            .position(|p| p.campaign.id == id)
+            .unwrap_or(0);
+        self.campaigns_page((at / CAMPAIGN_PAGE) as u8)
+    }
+
+    fn campaigns_page(&mut self, page: u8) {
         if let State::NewCampaign { .. } = self.state {
             // Back to the list is how the dialog is left.
             self.state = State::Menu;
         }
-        let list = self.campaign_list();
+        let all = self.campaign_list();
+        let (page, pages, list) = paginate(&all, CAMPAIGN_PAGE, page);
         self.show(Screen::Campaign(CampaignScreen::Campaigns {
             list,
             now: self.now,
+            page,
+            pages,
         }));
+    }
+
+    /// Nothing is made or sent for members who could not answer.
+    fn consultation_closed(&mut self) {
+        self.state = State::Menu;
+        self.show(Screen::Campaign(CampaignScreen::ConsultationClosed));
     }
 
     /// `all`, a priority code, or activity codes separated by commas, in the active plan.
@@ -473,7 +531,11 @@ impl Step<'_> {
                     .map(|a| a.code.clone())
             })
             .collect();
-        codes.filter(|c| !c.is_empty())
+        // One activity named twice (`P1.1,p1.1`) is asked once, where it first came.
+        let mut codes = codes?;
+        let mut seen = std::collections::HashSet::new();
+        codes.retain(|c| seen.insert(c.clone()));
+        (!codes.is_empty()).then_some(codes)
     }
 }
 
@@ -482,6 +544,9 @@ fn campaign_title(raw: &str) -> Option<String> {
     let title = raw.trim();
     (!title.is_empty() && title.chars().count() <= MAX_TITLE_CHARS).then(|| title.to_string())
 }
+
+/// Campaigns on one page of a focal point's list: each may list many activities and names.
+pub const CAMPAIGN_PAGE: usize = 2;
 
 /// The deadlines offered as buttons, in days from today.
 pub const DEADLINE_CHOICES: [u8; 3] = [7, 14, 28];

@@ -128,12 +128,21 @@ impl Step<'_> {
         self.effects.push(effect);
     }
 
-    /// The coordinator's campaigns with their progress (noted as needed when not loaded).
+    /// The coordinator's campaigns with their progress (noted as needed when not loaded), as
+    /// this step's own effects leave them.
     fn campaign_list(&mut self) -> Vec<crate::domain::CampaignProgress> {
         if !self.facts.loaded.campaigns {
             self.needs.campaigns = true;
         }
-        self.facts.campaigns.clone().unwrap_or_default()
+        let mut list = self.facts.campaigns.clone().unwrap_or_default();
+        for effect in &self.effects {
+            if let Effect::SetAutoRemind { campaign_id, on } = effect {
+                for p in list.iter_mut().filter(|p| p.campaign.id == *campaign_id) {
+                    p.campaign.auto_remind = *on;
+                }
+            }
+        }
+        list
     }
 
     /// How many members `audience` reaches (noted as needed when not loaded).

@@ -16,7 +16,7 @@ impl Step<'_> {
                 Command::Summary => self.summary(0),
                 Command::Export if admin => {
                     self.state = State::Confirming {
-                        action: Pending::Export,
+                        action: Pending::Exports { asked: Vec::new() },
                     };
                     self.show(Screen::Staff(StaffScreen::ChooseExport))
                 }
@@ -62,24 +62,36 @@ impl Step<'_> {
             Input::Callback { data, .. } => match data {
                 Callback::Staff(StaffCallback::Summary(page)) => self.summary(*page),
                 Callback::Staff(StaffCallback::Export(format)) if admin => {
-                    if self.state
-                        == (State::Confirming {
+                    let asked = match &self.state {
+                        State::Confirming {
+                            action: Pending::Exports { asked },
+                        } => Some(asked.clone()),
+                        State::Confirming {
                             action: Pending::Export,
-                        })
-                    {
-                        self.state = State::Menu;
-                        self.notice = Some(Notice::Preparing);
-                        self.tasks.push(Task::Export(*format));
-                    } else {
-                        // The file asked for is on its way: /export again for another.
-                        self.notice = Some(Notice::AlreadyDone);
+                        } => Some(Vec::new()),
+                        _ => None,
+                    };
+                    match asked {
+                        // Each format of the menu builds its file once: the first tap.
+                        Some(mut asked) if !asked.contains(format) => {
+                            asked.push(*format);
+                            self.state = State::Confirming {
+                                action: Pending::Exports { asked },
+                            };
+                            self.notice = Some(Notice::Preparing);
+                            self.tasks.push(Task::Export(*format));
+                        }
+                        Some(_) => self.notice = Some(Notice::AlreadyDone),
+                        // The menu is over (another screen came since): /export again.
+                        None => self.notice = Some(Notice::Outdated),
                     }
                 }
                 Callback::Staff(StaffCallback::Window(open)) if admin => {
-                    let arg = if *open {
-                        WindowArg::Open(None)
-                    } else {
-                        WindowArg::Close
+                    // The button reopens until the end date it had, when that is still to come.
+                    let arg = match (*open, self.facts.window.until) {
+                        (true, Some(until)) if until > now => WindowArg::Open(Some(until)),
+                        (true, _) => WindowArg::Open(None),
+                        (false, _) => WindowArg::Close,
                     };
                     self.window(&arg, now);
                 }
@@ -91,44 +103,72 @@ impl Step<'_> {
                     });
                 }
                 Callback::Staff(StaffCallback::FocalMove { user_id, org }) if admin => {
-                    match Org::find(org, self.facts.organisations) {
-                        Some(found) => self.make_focal(*user_id, found),
-                        None => self.notice = Some(Notice::Outdated),
+                    // Only someone who is another organisation's focal point is ever asked
+                    // about: a forged id, or a move already made, changes nothing.
+                    let now_with = self
+                        .focal_point_list()
+                        .into_iter()
+                        .find(|f| f.member_id == *user_id)
+                        .map(|f| f.org_code);
+                    match (Org::find(org, self.facts.organisations), now_with) {
+                        _ if !self.facts.loaded.focal_points => {}
+                        (Some(found), Some(with)) if with == found.code => {
+                            self.notice = Some(Notice::AlreadyDone);
+                            self.show(Screen::Staff(StaffScreen::FocalAlready {
+                                user_id: *user_id,
+                                org: found,
+                            }))
+                        }
+                        (Some(found), Some(_)) => self.make_focal(*user_id, found),
+                        _ => {
+                            self.notice = Some(Notice::Outdated);
+                            self.show(Screen::Staff(StaffScreen::FocalUsage));
+                        }
                     }
                 }
-                Callback::Staff(StaffCallback::AnnounceEdit) if admin => match self.state.clone() {
-                    State::Announce { draft } => self.announce_draft(AnnounceDraft {
-                        text: None,
-                        ..draft
-                    }),
-                    _ => self.announce_over(),
-                },
-                Callback::Staff(StaffCallback::AnnounceSend) if admin => match self.state.clone() {
-                    State::Announce {
-                        draft:
-                            AnnounceDraft {
-                                audience: Some(audience),
-                                text: Some(text),
-                            },
-                    } => {
-                        self.state = State::Menu;
-                        self.notice = Some(Notice::Sending);
-                        // Audited when queued, with the audience and the number of members.
-                        let recipients = self.audience_size(&audience);
-                        self.show(Screen::Staff(StaffScreen::AnnounceQueued {
-                            audience: audience.clone(),
-                            recipients,
-                        }));
-                        self.tasks.push(Task::Announce { audience, text });
+                Callback::Staff(StaffCallback::AnnounceEdit(shown)) if admin => {
+                    match self.state.clone() {
+                        State::Announce { draft } if draft.fingerprint() == *shown => self
+                            .announce_draft(AnnounceDraft {
+                                text: None,
+                                ..draft
+                            }),
+                        State::Announce { .. } => self.notice = Some(Notice::PreviewOutdated),
+                        _ => self.announce_over(),
                     }
-                    _ => self.announce_over(),
-                },
+                }
+                Callback::Staff(StaffCallback::AnnounceSend(shown)) if admin => {
+                    match self.state.clone() {
+                        // Sends the draft the tapped preview showed, never a newer one.
+                        State::Announce { draft } if draft.fingerprint() != *shown => {
+                            self.notice = Some(Notice::PreviewOutdated)
+                        }
+                        State::Announce {
+                            draft:
+                                AnnounceDraft {
+                                    audience: Some(audience),
+                                    text: Some(text),
+                                },
+                        } => {
+                            self.state = State::Menu;
+                            self.notice = Some(Notice::Sending);
+                            // Audited when queued, with the audience and the number of members.
+                            let recipients = self.audience_size(&audience);
+                            self.show(Screen::Staff(StaffScreen::AnnounceQueued {
+                                audience: audience.clone(),
+                                recipients,
+                            }));
+                            self.tasks.push(Task::Announce { audience, text });
+                        }
+                        _ => self.announce_over(),
+                    }
+                }
                 Callback::Staff(StaffCallback::Export(_))
                 | Callback::Staff(StaffCallback::FocalMove { .. })
                 | Callback::Staff(StaffCallback::Window(_))
                 | Callback::Staff(StaffCallback::AnnounceTo(_))
-                | Callback::Staff(StaffCallback::AnnounceEdit)
-                | Callback::Staff(StaffCallback::AnnounceSend) => {
+                | Callback::Staff(StaffCallback::AnnounceEdit(_))
+                | Callback::Staff(StaffCallback::AnnounceSend(_)) => {
                     self.notice = Some(Notice::Outdated);
                     self.show(Screen::NotAllowed);
                 }
@@ -239,12 +279,23 @@ impl Step<'_> {
                 until: *until,
                 changed_at: now,
             },
+            // The end date is kept, for the button that opens it again.
             WindowArg::Close => crate::domain::Window {
                 open: false,
-                until: None,
+                until: self.facts.window.until,
                 changed_at: now,
             },
         };
+        let unchanged = window.open == self.facts.window.is_open(now)
+            && (!window.open || window.until == self.facts.window.until);
+        if *arg != WindowArg::Show && unchanged {
+            // Tapped twice, or asked for what already is: said, not written again.
+            self.notice = Some(Notice::AlreadyDone);
+            return self.show(Screen::Staff(StaffScreen::WindowAlready {
+                window: self.facts.window,
+                now,
+            }));
+        }
         if *arg != WindowArg::Show {
             self.effects.push(Effect::SetWindow(window));
             self.effects.push(Effect::Audit {
@@ -342,6 +393,13 @@ impl Step<'_> {
                 }
             }
             FocalArg::Remove(user_id) => {
+                let is_focal = self
+                    .focal_point_list()
+                    .iter()
+                    .any(|f| f.member_id == *user_id);
+                if !is_focal {
+                    return self.show(Screen::Staff(StaffScreen::NotFocal { user_id: *user_id }));
+                }
                 self.effects.push(Effect::RemoveCoordinator(*user_id));
                 self.effects.push(Effect::Audit {
                     action: "coordinator-remove",

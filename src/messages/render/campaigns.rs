@@ -2,13 +2,13 @@
 //! reminder's confirmation and the group card.
 
 use super::*;
+use crate::domain::text::display_name;
 
-/// Campaigns, activities and names a coordinator's screen lists; the message stays short.
-const CAMPAIGNS_SHOWN: usize = 5;
-const ACTIVITIES_SHOWN: usize = 12;
+/// Names a campaign lists of who has not finished; the rest are counted.
 const NAMES_SHOWN: usize = 30;
-/// Room for the campaigns in one message (Telegram's limit is 4096), HTML tags included.
-const CAMPAIGNS_BUDGET: usize = 3800;
+/// Room for one campaign's activities in the message (a page holds two campaigns, and
+/// Telegram's limit is 4096 characters): a plan of hundreds of activities is counted past it.
+const ACTIVITIES_BUDGET: usize = 1200;
 
 impl R<'_> {
     /// Who a member speaks for, shortly: their organisation, else their side.
@@ -23,7 +23,20 @@ impl R<'_> {
 
     pub(super) fn campaign_screen(&mut self, screen: &CampaignScreen) {
         match screen {
-            CampaignScreen::Campaigns { list, now } => self.campaigns(list, *now),
+            CampaignScreen::Campaigns {
+                list,
+                now,
+                page,
+                pages,
+            } => self.campaigns(list, *now, *page, *pages),
+            CampaignScreen::ConsultationClosed => {
+                self.line(&self.t("campaign.consultation_closed"));
+                let back = self.btn(
+                    "btn.campaigns",
+                    Callback::Campaign(CampaignCallback::Campaigns(0)),
+                );
+                self.kb.row(vec![back]);
+            }
             CampaignScreen::ConfirmRemind {
                 campaign_id,
                 title,
@@ -40,7 +53,7 @@ impl R<'_> {
                         "btn.send_reminder",
                         Callback::Campaign(CampaignCallback::RemindSend(*campaign_id)),
                     ),
-                    self.btn("btn.no", Callback::Campaign(CampaignCallback::Campaigns)),
+                    self.btn("btn.no", Callback::Campaign(CampaignCallback::Campaigns(0))),
                 ];
                 self.kb.row(row);
             }
@@ -91,7 +104,7 @@ impl R<'_> {
             }
             CampaignScreen::AskCampaignTitle => {
                 self.line(&self.t("campaign.ask_title"));
-                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns(0)));
             }
             CampaignScreen::AskCampaignScope { title } => {
                 self.line(&tr_with(
@@ -127,7 +140,7 @@ impl R<'_> {
                     Callback::Campaign(CampaignCallback::CampaignPick(0)),
                 );
                 self.kb.row(vec![pick]);
-                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns(0)));
             }
             CampaignScreen::PickCampaignActivities {
                 title,
@@ -161,16 +174,17 @@ impl R<'_> {
                     done,
                     Callback::Campaign(CampaignCallback::CampaignPicked),
                 )]);
-                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns(0)));
             }
             CampaignScreen::AskCampaignDeadline {
                 title,
                 activities,
                 options,
             } => {
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     "campaign.ask_deadline",
+                    *activities as u64,
                     &[
                         ("title", &esc(title)),
                         ("n", &number(*activities, self.lang)),
@@ -190,7 +204,7 @@ impl R<'_> {
                         Callback::Campaign(CampaignCallback::CampaignDays(*days)),
                     )]);
                 }
-                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns));
+                self.cancel_row(Callback::Campaign(CampaignCallback::Campaigns(0)));
             }
             CampaignScreen::NotCoordinator => {
                 self.line(&self.t("campaign.not_allowed"));
@@ -223,9 +237,15 @@ impl R<'_> {
         }
     }
 
-    /// A coordinator's campaigns: totals, per activity, who has not finished (first names,
-    /// the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
-    fn campaigns(&mut self, list: &[crate::domain::CampaignProgress], now: DateTime<Utc>) {
+    /// A page of a coordinator's campaigns: totals, per activity, who has not finished (first
+    /// names, the first [`NAMES_SHOWN`]), and a reminder button for each campaign still open.
+    fn campaigns(
+        &mut self,
+        list: &[crate::domain::CampaignProgress],
+        now: DateTime<Utc>,
+        page: u8,
+        pages: u8,
+    ) {
         let org = list
             .first()
             .map_or(String::new(), |p| p.campaign.org_code.clone());
@@ -243,16 +263,15 @@ impl R<'_> {
             "campaign.header",
             &[("org", &esc(&self.org_label(&org)))],
         ));
-        for p in list.iter().take(CAMPAIGNS_SHOWN) {
-            let (text_before, rows_before) = (self.text.len(), self.kb.rows.len());
-            self.campaign(p, p.campaign.deadline > now);
-            // Whole campaigns only, as many as fit one message; the newest come first.
-            if utf16_len(&self.text) > CAMPAIGNS_BUDGET {
-                self.text.truncate(text_before);
-                self.kb.rows.truncate(rows_before);
-                break;
-            }
+        if pages > 1 {
+            self.line(&self.page_of(page, pages));
         }
+        for p in list {
+            self.campaign(p, p.campaign.deadline > now);
+        }
+        self.nav(page, pages, |p| {
+            Callback::Campaign(CampaignCallback::Campaigns(p))
+        });
         self.kb.row(vec![new]);
     }
 
@@ -278,8 +297,11 @@ impl R<'_> {
             ],
         );
         self.line(&item);
-        for (code, ratings, comments) in p.per_activity.iter().take(ACTIVITIES_SHOWN) {
-            let line = tr_with(
+        // Every activity, several to a line: "P1.1 ⭐3 💬1 · P1.2 ⭐2 💬0".
+        let mut cells = Vec::new();
+        let mut used = 0;
+        for (i, (code, ratings, comments)) in p.per_activity.iter().enumerate() {
+            let cell = tr_with(
                 self.lang,
                 "campaign.activity",
                 &[
@@ -288,7 +310,21 @@ impl R<'_> {
                     ("c", &n(*comments)),
                 ],
             );
-            self.line(&line);
+            used += cell.chars().count() + 3;
+            if used > ACTIVITIES_BUDGET {
+                let more = (p.per_activity.len() - i) as u64;
+                cells.push(crate::messages::tr_count(
+                    self.lang,
+                    "campaign.more_activities",
+                    more,
+                    &[("n", &n(more))],
+                ));
+                break;
+            }
+            cells.push(cell);
+        }
+        for line in cells.chunks(3) {
+            self.line(&line.join(" · "));
         }
         if p.joined == 0 {
             self.line(&self.t("campaign.nobody_joined"));
@@ -299,7 +335,10 @@ impl R<'_> {
                 .unfinished
                 .iter()
                 .take(NAMES_SHOWN)
-                .map(|(_, name)| esc(&trim_graphemes(name.as_deref().unwrap_or("?"), 24)))
+                .map(|(_, name)| {
+                    let name = name.as_deref().and_then(display_name);
+                    esc(&trim_graphemes(name.as_deref().unwrap_or("—"), 24))
+                })
                 .collect();
             if p.unfinished.len() > NAMES_SHOWN {
                 let more = (p.unfinished.len() - NAMES_SHOWN) as u64;

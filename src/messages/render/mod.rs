@@ -84,7 +84,9 @@ pub fn notice_text(notice: Notice, lang: Lang) -> Option<String> {
         Notice::Creating => Some(tr(lang, "notice.creating")),
         Notice::CampaignClosed => Some(tr(lang, "notice.campaign_closed")),
         Notice::NotYours => Some(tr(lang, "notice.not_yours")),
+        Notice::NoSuchCampaign => Some(tr(lang, "notice.no_such_campaign")),
         Notice::AnnouncementOver => Some(tr(lang, "notice.announcement_over")),
+        Notice::PreviewOutdated => Some(tr(lang, "notice.preview_outdated")),
         Notice::PickOne => Some(tr(lang, "notice.pick_one")),
     }
 }
@@ -237,6 +239,18 @@ impl R<'_> {
     }
 
     /// ◀ 2/4 ▶ under a paged list; the middle button only labels.
+    /// "Page 2 of 3", for the text above a paged list.
+    fn page_of(&self, page: u8, pages: u8) -> String {
+        tr_with(
+            self.lang,
+            "list.page",
+            &[
+                ("page", &number(page + 1, self.lang)),
+                ("pages", &number(pages, self.lang)),
+            ],
+        )
+    }
+
     fn nav(&mut self, page: u8, pages: u8, to: impl Fn(u8) -> Callback) {
         if pages <= 1 {
             return;
@@ -376,9 +390,10 @@ impl R<'_> {
             } => {
                 let title = esc(self.plan.title.get(self.lang));
                 self.line(&format!("<b>{title}</b>"));
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     "menu.progress",
+                    progress.total as u64,
                     &[
                         ("rated", &number(progress.rated, self.lang)),
                         ("total", &number(progress.total, self.lang)),
@@ -536,9 +551,10 @@ impl R<'_> {
                 if let Some((code, rating)) = rated {
                     self.rated_line(code, *rating);
                 }
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     "all_rated.body",
+                    progress.total as u64,
                     &[("total", &number(progress.total, self.lang))],
                 ));
                 if let Some((code, _)) = rated {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::conversation::AdminUnchanged;
+use crate::domain::text::display_name;
 
 /// Room for the list of focal points, leaving the usage line inside Telegram's 4096.
 const FOCAL_BUDGET: usize = 3600;
@@ -12,6 +13,20 @@ impl R<'_> {
         match screen {
             StaffScreen::Summary { summary, page } => self.summary(summary, *page),
             StaffScreen::WindowAdmin { window, now } => self.window_admin(*window, *now),
+            StaffScreen::WindowAlready { window, now } => {
+                let key = if window.is_open(*now) {
+                    "admin.window_already_open"
+                } else {
+                    "admin.window_already_closed"
+                };
+                self.line(&self.t(key));
+                self.window_admin(*window, *now)
+            }
+            StaffScreen::NotFocal { user_id } => self.line(&tr_with(
+                self.lang,
+                "admin.not_focal",
+                &[("id", &user_id.to_string())],
+            )),
             StaffScreen::WindowUsage => self.line(&self.t("admin.window_usage")),
             StaffScreen::ChooseExport => {
                 self.line(&self.t("admin.export_choose"));
@@ -145,10 +160,11 @@ impl R<'_> {
                 self.cancel_row(Callback::Menu);
             }
             StaffScreen::AnnouncePreview {
-                audience,
+                audience: to,
                 text,
                 recipients,
             } => {
+                let audience = to;
                 let (audience, n) = (
                     esc(&self.audience_name(audience)),
                     number(*recipients, self.lang),
@@ -158,13 +174,20 @@ impl R<'_> {
                 } else {
                     "announce.preview"
                 };
-                self.line(&tr_with(
+                self.line(&crate::messages::tr_count(
                     self.lang,
                     key,
+                    *recipients,
                     &[("audience", &audience), ("n", &n)],
                 ));
                 self.text.push('\n');
                 self.line(&crate::messages::outbox::announcement(self.lang, text));
+                // The buttons name the draft shown here, so they never act on a newer one.
+                let shown = crate::conversation::AnnounceDraft {
+                    audience: Some(to.clone()),
+                    text: Some(text.clone()),
+                }
+                .fingerprint();
                 if *recipients > 0 {
                     let send = crate::messages::tr_count(
                         self.lang,
@@ -174,12 +197,12 @@ impl R<'_> {
                     );
                     self.kb.row(vec![Button::cb(
                         send,
-                        Callback::Staff(StaffCallback::AnnounceSend),
+                        Callback::Staff(StaffCallback::AnnounceSend(shown)),
                     )]);
                 }
                 let edit = self.btn(
                     "btn.announce_edit",
-                    Callback::Staff(StaffCallback::AnnounceEdit),
+                    Callback::Staff(StaffCallback::AnnounceEdit(shown)),
                 );
                 self.kb.row(vec![edit]);
                 self.cancel_row(Callback::Menu);
@@ -345,7 +368,9 @@ impl R<'_> {
             (false, _, None) => self.t("admin.window_closed"),
         };
         self.line(&status);
-        self.line(&self.t("admin.window_hint"));
+        if window.until.is_none() {
+            self.line(&self.t("admin.window_hint"));
+        }
         let button = if window.is_open(now) {
             self.btn(
                 "btn.window_close",
@@ -367,10 +392,14 @@ impl R<'_> {
         } else {
             self.line(&self.t("admin.focal_header"));
             for (i, f) in list.iter().enumerate() {
+                let who = match f.first_name.as_deref().and_then(display_name) {
+                    Some(name) => esc(&trim_graphemes(&name, 24)),
+                    None if f.opened => self.t("admin.focal_no_name"),
+                    None => self.t("admin.focal_not_opened"),
+                };
                 let line = format!(
-                    "• {} — {} (<code>{}</code>)",
+                    "• {} — {who} (<code>{}</code>)",
                     esc(&self.org_label(&f.org_code)),
-                    esc(&trim_graphemes(f.first_name.as_deref().unwrap_or("?"), 24)),
                     f.member_id
                 );
                 if utf16_len(&self.text) + utf16_len(&line) > FOCAL_BUDGET {
