@@ -178,9 +178,18 @@ impl Problems {
     }
 
     /// `field` is the English-side name without its suffix (`title`), as in every format.
+    /// Refuses a value that holds a control character (but tab and newline) or a
+    /// bidirectional override.
+    fn visible(&mut self, value: &Located, name: &str) {
+        if let Some(c) = super::text::hidden_control(&value.value) {
+            self.add(&value.place, Some(name), ProblemKind::HiddenControl(u32::from(c)));
+        }
+    }
+
     fn text(&mut self, prefix: &str, field: &str, en: &Located, km: &Located, max: usize) -> Text {
         for (suffix, value) in [("en", en), ("km", km)] {
             let name = format!("{prefix}{field}_{suffix}");
+            self.visible(value, &name);
             let n = value.value.trim().chars().count();
             if n == 0 {
                 self.add(&value.place, Some(&name), ProblemKind::Empty);
@@ -242,6 +251,8 @@ impl PlanDraft {
         if !p.0.is_empty() {
             return Err(p.0);
         }
+        p.visible(&self.label, &format!("{plan_prefix}label"));
+        p.visible(&self.source, &format!("{plan_prefix}source"));
         let status = PlanStatus::parse(self.status.value.trim()).unwrap_or_else(|| {
             p.add(
                 &self.status.place,

@@ -63,6 +63,9 @@ pub enum ProblemKind {
         count: usize,
         max: usize,
     },
+    /// A control character or a bidirectional override (by its code point): it would hide or
+    /// reverse text on members' screens, or break a file made from the plan.
+    HiddenControl(u32),
 }
 
 /// A value quoted back from the file is cut to this many characters: a problem names the cell,

@@ -76,6 +76,11 @@ pub fn plan_problem(p: &PlanProblem, lang: Lang) -> String {
             "plan_problem.too_many_activities",
             &[("count", &n(*count)), ("max", &n(*max))],
         ),
+        ProblemKind::HiddenControl(c) => tr_with(
+            lang,
+            "plan_problem.hidden_control",
+            &[("char", &format!("U+{c:04X}"))],
+        ),
     };
     let head: Vec<String> = place.into_iter().chain(p.field.clone()).collect();
     if head.is_empty() {

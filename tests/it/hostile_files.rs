@@ -391,3 +391,52 @@ async fn the_bot_refuses_each_stays_up_and_keeps_its_memory() {
     bot.wait().unwrap();
     assert!(peak_kb < MAX_PEAK_KB, "peak {peak_kb} KB");
 }
+
+#[test]
+fn a_toml_file_declaring_a_hundred_thousand_activities_is_refused_before_it_is_parsed() {
+    let mut toml = String::from("label = \"x\"\nstatus = \"draft\"\n");
+    toml.push_str(&"[[activity]]\n".repeat(100_000));
+    assert!(toml.len() > 1_000_000);
+    let problems = refused_as("plan.toml", toml.as_bytes());
+    assert!(
+        matches!(
+            problems[..],
+            [PlanProblem {
+                kind: ProblemKind::TooManyActivities { count: 100_000, .. },
+                ..
+            }]
+        ),
+        "{problems:?}"
+    );
+    // Inline tables count as tables.
+    let inline = format!("activity = [{}]\n", "{ code = \"A\" },".repeat(50_000));
+    let problems = refused_as("plan.toml", inline.as_bytes());
+    assert!(
+        matches!(problems[..], [PlanProblem { kind: ProblemKind::TooManyActivities { .. }, .. }]),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn plan_texts_with_controls_or_bidi_overrides_are_refused_where_they_are() {
+    let draft = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/dwcp-2026-2027-draft.toml"),
+    )
+    .unwrap();
+    for (hidden, code) in [("\\u0000", 0x0000), ("\\u202E", 0x202E), ("\\u001B", 0x001B)] {
+        // The first activity title gets the character, written as a TOML escape.
+        let at = draft.find("title_en = \"").unwrap();
+        let at = draft[at + 1..].find("title_en = \"").unwrap() + at + 1 + "title_en = \"".len();
+        let bad = format!("{}{hidden}{}", &draft[..at], &draft[at..]);
+        let problems = read_plan("plan.toml", bad.as_bytes()).expect_err("refused");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::HiddenControl(code) && p.field.is_some()),
+            "{hidden}: {problems:?}"
+        );
+        assert!(english(&problems[0]).contains("invisible control character"));
+    }
+    // Tabs and line breaks in a description are fine: the draft itself has them.
+    assert!(read_plan("plan.toml", draft.as_bytes()).is_ok());
+}
