@@ -395,9 +395,13 @@ pub async fn export(
                     eprint!("\rdownloading voice notes… {n}");
                 }
             };
+            let fetch = |file_id: String, path: std::path::PathBuf| {
+                let bot = bot.clone();
+                async move { crate::telegram::api::download_to(&bot, &file_id, &path).await }
+            };
             let voices = crate::export::download_voices(
                 store,
-                &bot,
+                fetch,
                 plan.version,
                 &filter,
                 &secret,

@@ -103,6 +103,8 @@ pub struct Engine {
     added_orgs: RwLock<(String, Arc<Vec<Org>>)>,
     /// Wakes the outbox worker when something was queued (it also looks every second).
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// Told of every erase, so that the backups are cleared of that person too.
+    erasures: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -114,7 +116,13 @@ impl Engine {
             bot_username,
             added_orgs: RwLock::new((String::new(), Arc::new(Vec::new()))),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            erasures: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Notified after every erase.
+    pub fn erasures(&self) -> Arc<tokio::sync::Notify> {
+        self.erasures.clone()
     }
 
     pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
@@ -310,6 +318,9 @@ impl Engine {
                 now,
             })
             .await?;
+        if outcome.effects.contains(&Effect::Erase) {
+            self.erasures.notify_one();
+        }
         Ok(Handled {
             roles: Roles {
                 admin: record.is_admin,

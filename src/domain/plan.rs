@@ -182,7 +182,11 @@ impl Problems {
     /// bidirectional override.
     fn visible(&mut self, value: &Located, name: &str) {
         if let Some(c) = super::text::hidden_control(&value.value) {
-            self.add(&value.place, Some(name), ProblemKind::HiddenControl(u32::from(c)));
+            self.add(
+                &value.place,
+                Some(name),
+                ProblemKind::HiddenControl(u32::from(c)),
+            );
         }
     }
 

@@ -3,11 +3,10 @@
 //! voice_note column can point at it. A note Telegram no longer serves is reported, not fatal.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
 
 use futures_util::StreamExt;
-use teloxide::net::Download;
-use teloxide::prelude::*;
 
 use super::respondent_id;
 use super::ExportError;
@@ -20,17 +19,23 @@ pub struct Voices {
     pub failed: Vec<String>,
 }
 
-/// Downloads the voice notes among the ratings `filter` selects on plan `version` into `dir`.
-pub async fn download_voices(
+/// Downloads the voice notes among the ratings `filter` selects on plan `version` into `dir`
+/// (owner-only, as the notes are members' own voices); `fetch` downloads one file id to a
+/// path (the Bot API's, from `telegram::api`).
+pub async fn download_voices<F, Fut>(
     store: &Store,
-    bot: &Bot,
+    fetch: F,
     version: i64,
     filter: &ExportFilter,
     secret: &[u8],
     dir: &Path,
     mut progress: impl FnMut(usize),
-) -> Result<Voices, ExportError> {
-    std::fs::create_dir_all(dir)?;
+) -> Result<Voices, ExportError>
+where
+    F: Fn(String, std::path::PathBuf) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    crate::store::private::folder(dir)?;
     let mut voices = Voices::default();
     let mut rows = store.export_rows(version, filter);
     while let Some(row) = rows.next().await {
@@ -45,7 +50,11 @@ pub async fn download_voices(
             row.activity_code
         );
         let path = dir.join(&name);
-        match fetch(bot, &file_id, &path).await {
+        let fetched = match crate::store::private::file(&path) {
+            Ok(()) => fetch(file_id.clone(), path.clone()).await,
+            Err(e) => Err(e.to_string()),
+        };
+        match fetched {
             Ok(()) => {
                 voices.paths.insert(file_id, path.display().to_string());
             }
@@ -58,11 +67,4 @@ pub async fn download_voices(
         progress(voices.paths.len());
     }
     Ok(voices)
-}
-
-async fn fetch(bot: &Bot, file_id: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let file = bot.get_file(file_id.to_string().into()).await?;
-    let mut out = tokio::fs::File::create(path).await?;
-    bot.download_file(&file.path, &mut out).await?;
-    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod announce;
 pub mod campaigns;
 pub mod files;
 pub mod front;
+pub mod housekeeping;
 pub mod line;
 pub mod outbox;
 mod run;

@@ -62,6 +62,8 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(&partial)(e)),
         }
+        // Created empty and owner-only first: SQLite writes into it and keeps its mode.
+        super::private::file(&partial).map_err(io(&partial))?;
         sqlx::query("VACUUM INTO ?1")
             .bind(partial.to_string_lossy().into_owned())
             .execute(&self.reader)

@@ -226,13 +226,46 @@ impl Store {
                 );
             }
         }
+        let erasing = w.effects.contains(&Effect::Erase);
+        if erasing {
+            self.record_erased(&mut b, w.chat_id, w.now);
+        }
         b.commit(&self.writer).await?;
-        if w.effects.contains(&Effect::Erase) {
+        if erasing {
+            self.note_erased_beside(w.chat_id, w.now);
             // secure_delete zeroed the member's bytes in the pages written; the WAL still holds
             // the pages as they were before. A truncating checkpoint empties it.
             self.truncate_wal().await;
         }
         Ok(())
+    }
+
+    /// Forgets everyone who said no, or never answered the privacy notice, and has not
+    /// written since `before`: their refusal or their place in the conversation. Staff keep
+    /// their chat (their command menu needs it). Returns how many people were forgotten.
+    pub async fn forget_strangers(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let declined = sqlx::query(
+            "DELETE FROM members WHERE consent = 'declined' AND updated_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.chat_id = members.member_id
+                               AND c.updated_at >= ?1)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let strangers = sqlx::query(
+            "DELETE FROM chats WHERE updated_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM members m WHERE m.member_id = chats.chat_id)
+               AND NOT EXISTS (SELECT 1 FROM admins a WHERE a.user_id = chats.chat_id)
+               AND NOT EXISTS (SELECT 1 FROM coordinators k WHERE k.member_id = chats.chat_id)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(declined.max(strangers))
     }
 
     /// Whether this person has ever written to the bot: Telegram knows no private chat of the

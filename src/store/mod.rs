@@ -7,11 +7,13 @@ mod batch;
 mod campaigns;
 mod chats;
 mod erase;
+mod erased;
 mod export;
 mod figures;
 mod organisations;
 mod outbox;
 mod plans;
+pub mod private;
 mod ratings;
 mod secretariat;
 
@@ -52,6 +54,11 @@ pub enum StoreError {
     NoExportKey,
     #[error("this read-only database is at migration {found}; this program needs {needed}: open it once with write access to bring it up to date")]
     NotMigrated { found: i64, needed: i64 },
+    #[error("{path}: {error}")]
+    File {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// The setting that remembers the bot's username for the command line (`dwcp-feedback remind`).
@@ -101,6 +108,10 @@ pub struct Store {
     checkpointer: SqlitePool,
     /// Opened with [`Store::open_read_only`]: nothing can be written, not even the audit log.
     read_only: bool,
+    /// The installation's export key (empty until read), also the key of the erased list.
+    key: std::sync::Arc<Vec<u8>>,
+    /// Where the erased list is kept beside the database (none for an in-memory one).
+    erased_file: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 impl Store {
@@ -108,6 +119,24 @@ impl Store {
     /// and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let file = (!memory)
+            .then(|| SqliteConnectOptions::from_str(url).map(|o| o.get_filename().to_path_buf()));
+        let file = file.transpose()?;
+        if let Some(path) = &file {
+            // Owner-only before SQLite writes a byte; its -wal and -shm take the same mode.
+            let at = |error| StoreError::File {
+                path: path.clone(),
+                error,
+            };
+            private::file(path).map_err(at)?;
+            for beside in ["-wal", "-shm", "-journal"] {
+                let other = path.with_file_name(format!(
+                    "{}{beside}",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                private::existing(&other).map_err(at)?;
+            }
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(if memory {
@@ -156,13 +185,24 @@ impl Store {
                 .await?;
             (reader, checkpointer)
         };
-        let store = Store {
+        let mut store = Store {
             writer,
             reader,
             checkpointer,
             read_only: false,
+            key: Default::default(),
+            erased_file: file.map(|path| std::sync::Arc::new(erased::beside(&path))),
         };
         store.ensure_export_secret().await?;
+        store.key = std::sync::Arc::new(store.export_secret().await?);
+        // A backup restored in the database's place loses whoever was erased since it was taken.
+        let erased = store.apply_erased().await?;
+        if erased > 0 {
+            tracing::warn!(
+                people = erased,
+                "erased again: people erased after this database was copied"
+            );
+        }
         Ok(store)
     }
 
@@ -193,12 +233,16 @@ impl Store {
             pool.close().await;
             return Err(StoreError::NotMigrated { found, needed });
         }
-        Ok(Store {
+        let mut store = Store {
             writer: pool.clone(),
             reader: pool.clone(),
             checkpointer: pool,
             read_only: true,
-        })
+            key: Default::default(),
+            erased_file: None,
+        };
+        store.key = std::sync::Arc::new(store.export_secret().await.unwrap_or_default());
+        Ok(store)
     }
 
     /// Closes every connection: the last one to close checkpoints the WAL into the database

@@ -76,6 +76,7 @@ pub async fn download_to(bot: &Bot, file_id: &str, path: &Path) -> Result<(), St
         .get_file(file_id.to_string().into())
         .await
         .map_err(|e| e.to_string())?;
+    // Truncates what is there, keeping its mode (the caller made it owner-only).
     let mut out = tokio::fs::File::create(path)
         .await
         .map_err(|e| e.to_string())?;

@@ -197,8 +197,11 @@ impl App {
                 engine.store().clone(),
                 engine.clock(),
                 schedule,
+                engine.erasures(),
             )))
         });
+        let _housekeeping =
+            AbortOnDrop(tokio::spawn(crate::jobs::housekeeping::run(engine.clone())));
         // Aborted with the bot (a crash, or the task being dropped), never left running alone.
         let mut sending = AbortOnDrop(tokio::spawn({
             let delivery = delivery.clone();

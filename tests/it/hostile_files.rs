@@ -412,7 +412,13 @@ fn a_toml_file_declaring_a_hundred_thousand_activities_is_refused_before_it_is_p
     let inline = format!("activity = [{}]\n", "{ code = \"A\" },".repeat(50_000));
     let problems = refused_as("plan.toml", inline.as_bytes());
     assert!(
-        matches!(problems[..], [PlanProblem { kind: ProblemKind::TooManyActivities { .. }, .. }]),
+        matches!(
+            problems[..],
+            [PlanProblem {
+                kind: ProblemKind::TooManyActivities { .. },
+                ..
+            }]
+        ),
         "{problems:?}"
     );
 }
@@ -423,7 +429,11 @@ fn plan_texts_with_controls_or_bidi_overrides_are_refused_where_they_are() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/dwcp-2026-2027-draft.toml"),
     )
     .unwrap();
-    for (hidden, code) in [("\\u0000", 0x0000), ("\\u202E", 0x202E), ("\\u001B", 0x001B)] {
+    for (hidden, code) in [
+        ("\\u0000", 0x0000),
+        ("\\u202E", 0x202E),
+        ("\\u001B", 0x001B),
+    ] {
         // The first activity title gets the character, written as a TOML escape.
         let at = draft.find("title_en = \"").unwrap();
         let at = draft[at + 1..].find("title_en = \"").unwrap() + at + 1 + "title_en = \"".len();

@@ -13,6 +13,7 @@ mod hostile_files;
 mod locales;
 mod outbox;
 mod plan_files;
+mod privacy;
 mod render;
 mod restart;
 mod secretariat_bot;
