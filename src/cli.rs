@@ -277,11 +277,11 @@ pub async fn backup(store: &Store, path: &std::path::Path, out: &mut impl Write)
     let s = store.backup_to(path).await?;
     writeln!(
         out,
-        "Backup written to {}: {} members, {} ratings, {:.1} MB; integrity check: ok.\n\
+        "Backup written to {}: {}, {}, {:.1} MB; integrity check: ok.\n\
          It holds Telegram ids and the pseudonymisation key: keep it as safe as the database.",
         path.display(),
-        s.members,
-        s.ratings,
+        plural(s.members as u64, "member", "members"),
+        plural(s.ratings as u64, "rating", "ratings"),
         s.bytes as f64 / 1e6
     )?;
     Ok(())
@@ -446,7 +446,12 @@ pub async fn export(
     if show {
         eprintln!();
     }
-    writeln!(out, "Wrote {n} ratings to {}.", path.display())?;
+    writeln!(
+        out,
+        "Wrote {} to {}.",
+        plural(n, "rating", "ratings"),
+        path.display()
+    )?;
     Ok(())
 }
 
@@ -462,11 +467,11 @@ pub async fn broadcast(
         crate::jobs::announce::queue_announcement(store, audience, text, Actor::Cli, now).await?;
     writeln!(
         out,
-        "Queued broadcast #{} to {}: {} members. The running bot sends it at Telegram's pace \
+        "Queued broadcast #{} to {}: {}. The running bot sends it at Telegram's pace \
          (about 30 messages a second) and skips anyone who blocked it.",
         queued.broadcast_id,
         audience.describe(),
-        queued.messages
+        plural(queued.messages as u64, "member", "members")
     )?;
     Ok(())
 }
@@ -502,7 +507,12 @@ pub async fn remind(
     match what {
         RemindWhat::Due => {
             let due = campaigns::due_reminders(store, &bot, now).await?;
-            if due.is_empty() {
+            if due.is_empty() && !store.window().await?.is_open(now) {
+                writeln!(
+                    out,
+                    "The consultation is closed: no reminder is sent while members cannot answer."
+                )?;
+            } else if due.is_empty() {
                 writeln!(out, "No automatic reminder is due now.")?;
             }
             for d in due {
@@ -510,8 +520,11 @@ pub async fn remind(
                     .await?;
                 writeln!(
                     out,
-                    "Queued the {} reminder of \"{}\" (campaign #{}): {n} members.",
-                    d.stage, d.reminders.campaign.title, d.reminders.campaign.id
+                    "Queued the {} reminder of \"{}\" (campaign #{}): {}.",
+                    d.stage,
+                    d.reminders.campaign.title,
+                    d.reminders.campaign.id,
+                    plural(n as u64, "member", "members")
                 )?;
             }
         }
@@ -554,9 +567,11 @@ pub async fn remind(
                         campaigns::queue(store, &reminders, None, Actor::Cli, None, now).await?;
                     writeln!(
                         out,
-                        "Queued a reminder to {n} members of \"{}\" who have not finished. The \
-                         running bot sends it.",
-                        campaign.title
+                        "Queued a reminder to {} of \"{}\" who {} not finished. The running \
+                         bot sends it.",
+                        plural(n as u64, "member", "members"),
+                        campaign.title,
+                        if n == 1 { "has" } else { "have" }
                     )?;
                 }
             }

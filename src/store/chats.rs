@@ -342,9 +342,10 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
             "UPDATE consultation_window SET open = $1, until = $2, changed_at = $3 WHERE id = 1",
             &[w.open.into(), w.until.into(), w.changed_at.into()],
         ),
+        // Opened again, the link makes its campaign the member's current one again.
         Effect::JoinCampaign(id) => b.stmt(
             "INSERT INTO campaign_members (campaign_id, member_id, joined_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO UPDATE SET joined_at = excluded.joined_at",
             &[(*id).into(), chat_id.into(), now.into()],
         ),
         Effect::SetAutoRemind { campaign_id, on } => b.stmt(

@@ -6,6 +6,7 @@ pub mod front;
 pub mod group_budget;
 pub mod parse;
 pub mod send;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -256,14 +257,8 @@ impl App {
                         error,
                     })?;
                 tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
-                let mut server = AbortOnDrop(tokio::spawn(async move {
-                    if let Err(e) = axum::serve(listener, router)
-                        .with_graceful_shutdown(stopped)
-                        .await
-                    {
-                        tracing::error!(error = %e, "the webhook address stopped serving");
-                    }
-                }));
+                let mut server =
+                    AbortOnDrop(tokio::spawn(webhook::serve(listener, router, stopped)));
                 dispatcher
                     .dispatch_with_listener(
                         updates,

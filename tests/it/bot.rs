@@ -852,6 +852,89 @@ async fn webhook_mode_carries_the_member_flow_and_refuses_a_wrong_secret() {
     assert_telegram_happy(&fake);
 }
 
+/// Slow connections to the webhook (headers never finished) neither exhaust the bot's file
+/// handles nor keep Telegram's posts out: at most a few hundred are served at once, each has
+/// ten seconds to send its headers, and a real update still gets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_connections_to_the_webhook_are_bounded_and_cut_off() {
+    use support::fake_telegram::post_update;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fake = FakeTelegram::start().await;
+    let (_dir, db) = database();
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{listen}/telegram");
+    let config = dwcp_feedback::config::Config {
+        webhook: Some(dwcp_feedback::config::Webhook {
+            url: url.parse().unwrap(),
+            listen,
+        }),
+        ..support::harness::config(&fake, &db, None)
+    };
+    let app = App::build(&config, Arc::new(dwcp_feedback::SystemClock))
+        .await
+        .expect("the bot starts");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let mut waited = 0;
+    let secret = loop {
+        if let Some((_, Some(secret))) = fake.webhook() {
+            break secret;
+        }
+        waited += 1;
+        assert!(waited < 100, "the webhook is set");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    // More slow connections than the bot serves at once.
+    let limit = dwcp_feedback::telegram::webhook::MAX_CONNECTIONS;
+    let mut slow = Vec::new();
+    for _ in 0..limit + 50 {
+        let mut s = tokio::net::TcpStream::connect(listen).await.unwrap();
+        s.write_all(b"POST /telegram HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    let started = std::time::Instant::now();
+    let update = r#"{"update_id": 5, "message": {"message_id": 1, "date": 0,
+        "chat": {"id": 61, "type": "private", "first_name": "x"},
+        "from": {"id": 61, "is_bot": false, "first_name": "x"}, "text": "/start"}}"#;
+    let status = tokio::time::timeout(
+        Duration::from_secs(30),
+        post_update(&url, Some(&secret), update),
+    )
+    .await
+    .expect("the post is answered")
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
+    // The member's update was handled.
+    let member = fake.user(61, "x", None);
+    member.reply().await;
+    // The slow ones were cut off once their time to send headers ran out.
+    let mut closed = 0;
+    for s in slow.iter_mut().take(limit) {
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(Duration::from_secs(15), s.read(&mut buf)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => closed += 1,
+            Err(_) => {}
+        }
+    }
+    assert_eq!(closed, limit, "every slow connection served was closed");
+    drop(slow);
+    let _ = stop.send(());
+    running.await.unwrap().expect("the bot ran");
+}
+
 /// Nothing a member sends on a card is thrown away: typed text, a voice note, a photo and
 /// then the words, a photo's caption: each ends as the comment of the activity the screen
 /// names, and the screen says so.

@@ -891,3 +891,160 @@ async fn a_second_campaign_link_of_the_same_organisation_joins_that_campaign() {
     }
     assert_telegram_happy(&fake);
 }
+
+/// Three organisations share the bot and nobody sees another's members. Members cross each
+/// other's links: one stays with her union, an employer never answers the switch question, one
+/// declines the privacy notice, one switches, and an old switch question is tapped late. Each
+/// focal point's list, tally and reminder cover only the members whose profile is with their
+/// organisation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_organisation_sees_and_reminds_only_its_own_members_whatever_links_they_open() {
+    const CLC_FOCAL: i64 = 7003;
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    for (org, focal) in [
+        ("CCAWDU", UNION_FOCAL),
+        ("CLC", CLC_FOCAL),
+        ("CAMFEBA", EMPLOYER_FOCAL),
+    ] {
+        store
+            .add_coordinator(org, focal, Actor::Cli, Utc::now())
+            .await
+            .unwrap();
+    }
+    let bot = start(&fake, &url, None).await;
+    let campaign_of = |focal_id: i64, name: &'static str| {
+        let fake = &fake;
+        async move {
+            let focal = fake.user(focal_id, name, Some("en"));
+            focal.send_text("/campaign new 2099-01-31 P1.1,P1.2 Before the workshop");
+            let created = focal.reply().await;
+            focal.reply().await; // the message to forward
+            (focal, link_code(&created.text))
+        }
+    };
+    let (ccawdu, ccawdu_link) = campaign_of(UNION_FOCAL, "Dara").await;
+    let (clc, clc_link) = campaign_of(CLC_FOCAL, "Chea").await;
+    let open = |user: &support::fake_telegram::FakeUser, link: &CampaignCode| {
+        user.send_text(&format!("/start {}", link.start_payload()));
+    };
+    // Through a link from the welcome: agree, skip the rest, on the campaign's first card.
+    let join = |user: support::fake_telegram::FakeUser, link: CampaignCode| async move {
+        open(&user, &link);
+        let welcome = user.reply().await;
+        let (_, asked) = user.tap(&welcome, "I agree").await;
+        let (_, card) = user.tap(&asked, "Skip the rest").await;
+        (user, card)
+    };
+
+    // Bopha joins C.CAWDU's campaign and rates one activity; then opens CLC's link and stays.
+    let (bopha, card) = join(fake.user(801, "Bopha", Some("en")), ccawdu_link.clone()).await;
+    support::harness::rate(&bopha, &card, "P1.1", 4).await;
+    open(&bopha, &clc_link);
+    let bopha_question = bopha.reply().await;
+    let (_, _) = bopha.tap(&bopha_question, "Stay with").await;
+    // Vanna joins C.CAWDU's, then switches to CLC; she keeps the old question to tap later.
+    let (vanna, _) = join(fake.user(802, "Vanna", Some("en")), ccawdu_link.clone()).await;
+    open(&vanna, &clc_link);
+    let vanna_question = vanna.reply().await;
+    let (_, _) = vanna.tap(&vanna_question, "Switch to").await;
+    // Emma speaks for employers, opens CLC's link and never answers the question.
+    let emma = fake.user(803, "Emma", Some("en"));
+    emma.send_text("/start");
+    let welcome = emma.reply().await;
+    let (_, asked) = emma.tap(&welcome, "I agree").await;
+    let (_, asked) = emma.tap(&asked, "Employers").await;
+    emma.tap(&asked, "Skip the rest").await;
+    open(&emma, &clc_link);
+    let emma_question = emma.reply().await;
+    assert!(emma_question.text.contains("CLC"), "{}", emma_question.text);
+    // Sok opens CLC's link and declines the privacy notice.
+    let sok = fake.user(804, "Sok", Some("en"));
+    open(&sok, &clc_link);
+    let welcome = sok.reply().await;
+    sok.tap(&welcome, "No, thanks").await;
+    // Bopha's old question from CLC, tapped late after she opened C.CAWDU's link again:
+    // the question is out of date and she stays where she is.
+    open(&bopha, &ccawdu_link);
+    bopha.reply().await;
+    let switch = bopha_question
+        .button("Switch to")
+        .expect("the question's switch button")
+        .1
+        .clone();
+    let late = bopha.tap_data(bopha_question.id, &switch);
+    assert_eq!(
+        bopha.answer(&late).await.as_deref(),
+        Some("This button is out of date")
+    );
+    bopha.reply().await;
+    assert_eq!(profile_org(&bot, 801).await, "CCAWDU");
+    assert_eq!(profile_org(&bot, 802).await, "CLC");
+
+    // CLC sees Vanna only: not Bopha (stayed with C.CAWDU), not Emma (an employer who never
+    // answered), not Sok (declined).
+    clc.send_text("/campaign");
+    let list = clc.reply().await;
+    assert!(list.text.contains("Joined 1"), "{}", list.text);
+    assert!(list.text.contains("Vanna"), "{}", list.text);
+    for other in ["Bopha", "Emma", "Sok"] {
+        assert!(!list.text.contains(other), "{other}: {}", list.text);
+    }
+    // C.CAWDU sees Bopha, not Vanna who moved to CLC; Bopha's rating is in its tally.
+    ccawdu.send_text("/campaign");
+    let list = ccawdu.reply().await;
+    assert!(list.text.contains("Joined 1"), "{}", list.text);
+    assert!(
+        list.text.contains("Bopha") && !list.text.contains("Vanna"),
+        "{}",
+        list.text
+    );
+    assert!(list.text.contains("P1.1 ⭐1"), "{}", list.text);
+
+    // CLC's reminder reaches Vanna and nobody else.
+    let clc_list = {
+        clc.send_text("/campaign");
+        clc.reply().await
+    };
+    let (_, confirm) = clc.tap(&clc_list, "Remind").await;
+    assert!(
+        confirm.text.contains("<b>1</b>") || confirm.text.contains(" 1 "),
+        "{}",
+        confirm.text
+    );
+    clc.tap(&confirm, "Send the reminder").await;
+    let reminded = |user: &support::fake_telegram::FakeUser| {
+        let fake = &fake;
+        let id = user.id;
+        async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            fake.drain(id)
+                .into_iter()
+                .filter(|e| matches!(e, support::fake_telegram::Event::Sent(m) if m.text.contains("reminder from")))
+                .count()
+        }
+    };
+    assert_eq!(reminded(&vanna).await, 1);
+    for other in [&bopha, &emma, &sok] {
+        assert_eq!(reminded(other).await, 0, "{}", other.id);
+    }
+    let _ = (vanna_question, emma_question);
+    assert_telegram_happy(&fake);
+}
+
+/// The organisation code a member's profile speaks for.
+async fn profile_org(bot: &support::harness::Bot, member: i64) -> String {
+    match bot
+        .engine
+        .store()
+        .load_chat(member, 1)
+        .await
+        .unwrap()
+        .profile
+        .organisation
+    {
+        Some(dwcp_feedback::domain::OrgChoice::Known(org)) => org.code,
+        other => format!("{other:?}"),
+    }
+}

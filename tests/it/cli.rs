@@ -403,9 +403,32 @@ async fn organisations_focal_points_and_broadcasts_from_the_command_line() {
         .unwrap();
     let report = String::from_utf8(report).unwrap();
     assert!(
-        report.contains("to constituency:workers: 1 members"),
+        report.contains("to constituency:workers: 1 member."),
         "{report}"
     );
+    // An organisation's code is matched in any case, typed as on the command line.
+    store
+        .apply(StepWrite {
+            chat_id: 13,
+            state: &State::Menu,
+            effects: &[Effect::GiveConsent, support::harness::member_of("CCAWDU")],
+            plan_version: 1,
+            update_id: None,
+            first_name: None,
+            now: at(4),
+        })
+        .await
+        .unwrap();
+    let text = _dir.path().join("notice.txt");
+    std::fs::write(&text, "ប្រជុំ").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_dwcp-feedback"))
+        .args(["broadcast", "--to", "org:ccawdu", "--text-file"])
+        .arg(&text)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("to org:CCAWDU: 1 member."), "{said}");
     assert!(
         cli::broadcast(&store, &Audience::All, "  ", at(5), &mut Vec::new())
             .await
@@ -579,7 +602,7 @@ async fn a_focal_point_reminds_from_try_and_the_secretariat_from_the_command_lin
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(
-        stdout.contains("Queued a reminder to 1 members"),
+        stdout.contains("Queued a reminder to 1 member of"),
         "{stdout}"
     );
     assert_eq!(outbox_rows(store.clone()).await, 2);

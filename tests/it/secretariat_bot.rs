@@ -246,3 +246,144 @@ async fn the_window_and_admins_are_managed_from_the_bot_and_members_are_refused(
     assert!(audit.contains(&(Some(ADMIN), "admin-add".to_string())));
     assert_telegram_happy(&fake);
 }
+
+/// A secretariat day with two organisations' focal points: the window opened with an end
+/// date, campaigns made and answered, an announcement whose older preview is tapped after a
+/// newer draft, two formats from one export menu, the summary with its chart, and a reminder
+/// refused once the consultation is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secretariat_day_with_two_organisations() {
+    use dwcp_feedback::store::Actor;
+    const UNION: i64 = 7101;
+    const EMPLOYERS: i64 = 7102;
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = support::harness::with_plan(&url).await;
+    for (org, focal) in [("CCAWDU", UNION), ("CAMFEBA", EMPLOYERS)] {
+        store
+            .add_coordinator(org, focal, Actor::Cli, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    let _bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
+    let admin = fake.user(ADMIN, "Secretariat", Some("en"));
+
+    // The window, with an end date; tapped twice, the close acts once.
+    admin.send_text("/window open 2099-03-31");
+    let window = admin.reply().await;
+    assert!(window.text.contains("open until"), "{}", window.text);
+    assert!(
+        !window.text.contains("To set an end date"),
+        "{}",
+        window.text
+    );
+    // Focal points named before they wrote to the bot are listed so.
+    admin.send_text("/focal");
+    let focal = admin.reply().await;
+    assert!(
+        focal.text.contains("not yet opened the bot"),
+        "{}",
+        focal.text
+    );
+
+    // Each organisation polls its members: two union members, one employer.
+    let mut links = Vec::new();
+    for (id, name) in [(UNION, "Dara"), (EMPLOYERS, "Chan")] {
+        let f = fake.user(id, name, Some("en"));
+        f.send_text("/campaign new 2099-01-31 P1 Our members' voice");
+        let created = f.reply().await;
+        f.reply().await;
+        let start = created.text.find("start=").unwrap() + "start=".len();
+        let payload: String = created.text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        links.push((f, payload));
+    }
+    for (member, link) in [(601, 0), (602, 0), (603, 1)] {
+        let m = fake.user(member, "Member", Some("en"));
+        m.send_text(&format!("/start {}", links[link].1));
+        let welcome = m.reply().await;
+        let (_, asked) = m.tap(&welcome, "I agree").await;
+        let (_, card) = m.tap(&asked, "Skip the rest").await;
+        rate(&m, &card, "P1.1", 3).await;
+    }
+
+    // An announcement to the union's members: the older preview's Send, tapped after a newer
+    // draft, sends nothing; the newer one goes to the two of them only.
+    admin.send_text("/announce org:ccawdu");
+    admin.reply().await;
+    admin.send_text("Meeting on Friday");
+    let old = admin.reply().await;
+    assert!(old.text.contains("2 members"), "{}", old.text);
+    let (_, asked) = admin.tap(&old, "Change the text").await;
+    let _ = asked;
+    admin.send_text("Meeting on Saturday");
+    let newer = admin.reply().await;
+    let stale = admin.tap_on(&old, "Send to");
+    assert_eq!(
+        admin.answer(&stale).await.as_deref(),
+        Some("This preview is out of date: use the newest one")
+    );
+    let (_, queued) = admin.tap(&newer, "Send to").await;
+    assert!(queued.text.contains("2 members"), "{}", queued.text);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let told = |id: i64| {
+        fake.drain(id)
+            .into_iter()
+            .filter(|e| matches!(e, support::fake_telegram::Event::Sent(m) if m.text.contains("Saturday")))
+            .count()
+    };
+    assert_eq!((told(601), told(602), told(603)), (1, 1, 0));
+    assert_eq!(
+        fake.drain(601)
+            .iter()
+            .filter(
+                |e| matches!(e, support::fake_telegram::Event::Sent(m) if m.text.contains("Friday"))
+            )
+            .count(),
+        0
+    );
+
+    // Two formats from one export menu, and the summary's chart meanwhile.
+    fake.drain(ADMIN); // the announcement's progress and tally
+    admin.send_text("/export");
+    let menu = admin.reply().await;
+    for format in ["XLSX", "CSV"] {
+        let tap = admin.tap_on(&menu, format);
+        assert_eq!(
+            admin.answer(&tap).await.as_deref(),
+            Some("⏳ Preparing the file…")
+        );
+    }
+    admin.send_text("/summary");
+    let mut files = Vec::new();
+    while files.len() < 3 {
+        let file = admin.file().await;
+        files.push(file.file_name.clone());
+    }
+    assert!(files.iter().any(|f| f.ends_with(".xlsx")), "{files:?}");
+    assert!(files.iter().any(|f| f.ends_with(".csv")), "{files:?}");
+    assert!(files.iter().any(|f| f.ends_with(".png")), "{files:?}");
+
+    // The consultation closes: the union's reminder is refused, clearly.
+    admin.send_text("/window close");
+    admin.reply().await;
+    let (union, _) = &links[0];
+    union.send_text("/campaign");
+    let list = union.reply().await;
+    let (_, answer) = union.tap(&list, "Remind").await;
+    assert!(
+        answer.text.contains("consultation is closed"),
+        "{}",
+        answer.text
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !fake.drain(601).iter().any(
+            |e| matches!(e, support::fake_telegram::Event::Sent(m) if m.text.contains("reminder"))
+        ),
+        "no reminder while closed"
+    );
+    assert_telegram_happy(&fake);
+}
