@@ -1048,3 +1048,33 @@ async fn profile_org(bot: &support::harness::Bot, member: i64) -> String {
         other => format!("{other:?}"),
     }
 }
+
+/// `/campaign new …` sent twice (a double send, a slow network) makes one campaign: the second
+/// says it is the one made a moment ago, with the same link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_campaign_command_twice_makes_one_campaign() {
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    store
+        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let bot = start(&fake, &url, None).await;
+    let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
+    focal.send_text("/campaign new 2099-01-31 P1 Our voice");
+    let first = focal.reply().await;
+    focal.reply().await; // to forward
+    focal.send_text("/campaign new 2099-01-31 P1 Our voice");
+    let second = focal.reply().await;
+    assert!(second.text.contains("a moment ago"), "{}", second.text);
+    assert_eq!(link_code(&first.text), link_code(&second.text));
+    let campaigns = bot
+        .engine
+        .store()
+        .campaign_progress("CCAWDU")
+        .await
+        .unwrap();
+    assert_eq!(campaigns.len(), 1);
+    assert_telegram_happy(&fake);
+}

@@ -1055,6 +1055,20 @@ fn an_admin_opens_and_closes_the_window_and_manages_admins() {
     let past = admin.command(Command::Window(WindowArg::Open(Some(now()))));
     assert_eq!(screen(&past), &Screen::Staff(StaffScreen::WindowUsage));
     assert!(past.effects.is_empty());
+    // Closed with the button, then the close tapped again: one change, one audit row.
+    let closing = admin.tap(Callback::Staff(StaffCallback::Window(false)));
+    assert_eq!(closing.effects.len(), 2, "{closing:?}");
+    let again = admin.tap(Callback::Staff(StaffCallback::Window(false)));
+    assert!(again.effects.is_empty(), "{again:?}");
+    assert_eq!(again.notice, Some(Notice::AlreadyDone));
+    assert!(matches!(
+        screen(&again),
+        Screen::Staff(StaffScreen::WindowAlready { .. })
+    ));
+    // The open button reopens until the end date it had.
+    admin.tap(Callback::Staff(StaffCallback::Window(true)));
+    assert!(admin.window.open);
+    assert_eq!(admin.window.until, Some(until));
 
     let added = admin.command(Command::Admin(AdminArg::Add(7)));
     assert_eq!(
@@ -1159,6 +1173,29 @@ fn an_admin_names_and_removes_focal_points() {
         org: "BFTU".into(),
     }));
     check_made(&moved, "BFTU");
+    // "Yes, move them" tapped twice writes one change.
+    let twice = admin.tap(Callback::Staff(StaffCallback::FocalMove {
+        user_id: 77,
+        org: "BFTU".into(),
+    }));
+    assert!(twice.effects.is_empty(), "{twice:?}");
+    assert!(matches!(
+        screen(&twice),
+        Screen::Staff(StaffScreen::FocalAlready { .. })
+    ));
+    // A forged move of someone who is not a focal point, or of no user at all, is refused
+    // as the typed command is.
+    let forged = admin.tap(Callback::Staff(StaffCallback::FocalMove {
+        user_id: 99_999_999_999,
+        org: "CCAWDU".into(),
+    }));
+    assert!(forged.effects.is_empty() && forged.tasks.is_empty());
+    assert_eq!(forged.notice, Some(Notice::Outdated));
+    assert_eq!(Callback::decode("fm:-5:CCAWDU"), None);
+    assert_eq!(
+        Command::parse("/focal add CCAWDU -5"),
+        Some(Command::Focal(FocalArg::Usage))
+    );
     let unknown = admin.command(Command::Focal(FocalArg::Add {
         org: "NOPE".into(),
         user_id: 77,
@@ -1167,6 +1204,13 @@ fn an_admin_names_and_removes_focal_points() {
     assert_eq!(screen(&unknown), &Screen::Staff(StaffScreen::FocalUsage));
     let removed = admin.command(Command::Focal(FocalArg::Remove(77)));
     assert_eq!(removed.effects[0], Effect::RemoveCoordinator(77));
+    // Removing someone who is not a focal point changes nothing, and says so.
+    let not_one = admin.command(Command::Focal(FocalArg::Remove(77)));
+    assert!(not_one.effects.is_empty() && not_one.tasks.is_empty());
+    assert_eq!(
+        screen(&not_one),
+        &Screen::Staff(StaffScreen::NotFocal { user_id: 77 })
+    );
 
     let mut member = Member::onboarded(Lang::En);
     let refused = member.command(Command::Focal(FocalArg::Remove(77)));
@@ -1787,4 +1831,45 @@ fn a_change_from_a_list_or_my_feedback_returns_there() {
     ));
     let back = m.tap(Callback::SkipComment(code("P2.1")));
     assert!(matches!(screen(&back), Screen::Activities { .. }));
+}
+
+#[test]
+fn an_activity_typed_twice_is_asked_once_and_all_means_every_activity() {
+    let mut m = Member::onboarded(Lang::En);
+    m.coordinates = Some("CCAWDU".into());
+    m.campaigns = Some(vec![]);
+    let deadline = now() + chrono::Duration::days(9);
+    let made = |m: &mut Member, scope: &str| {
+        let out = m.command(Command::Campaign(CampaignArg::New {
+            deadline,
+            scope: scope.into(),
+            title: "Our voice".into(),
+        }));
+        match &out.tasks[..] {
+            [Task::CreateCampaign(request)] => request.activities.clone(),
+            other => panic!("{scope}: {other:?}"),
+        }
+    };
+    assert_eq!(made(&mut m, "P1.1,P1.1,p1.1"), [code("P1.1")]);
+    assert_eq!(
+        made(&mut m, "p1.2, P1.1,p1.2"),
+        [code("P1.2"), code("P1.1")]
+    );
+    assert_eq!(made(&mut m, "all").len(), 15);
+    // While the consultation is closed, nothing is made: members could not answer.
+    m.window = Window {
+        open: false,
+        until: None,
+        changed_at: now() - chrono::Duration::hours(1),
+    };
+    let closed = m.command(Command::Campaign(CampaignArg::New {
+        deadline,
+        scope: "all".into(),
+        title: "Our voice".into(),
+    }));
+    assert!(closed.tasks.is_empty());
+    assert_eq!(
+        screen(&closed),
+        &Screen::Campaign(CampaignScreen::ConsultationClosed)
+    );
 }

@@ -846,3 +846,31 @@ async fn the_store_and_the_core_read_every_effect_alike() {
         );
     }
 }
+
+#[tokio::test]
+async fn staff_who_only_accepted_the_notice_are_not_members_who_did_not_say() {
+    use dwcp_feedback::store::Actor;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    // An admin and a focal point who agreed and never said a side; a member who did the same;
+    // a worker.
+    store.add_admin(1, Actor::Cli, at(0)).await.unwrap();
+    store
+        .add_coordinator("CCAWDU", 2, Actor::Cli, at(0))
+        .await
+        .unwrap();
+    for person in [1, 2, 3] {
+        write(&store, person, &State::Menu, &[Effect::GiveConsent], 1)
+            .await
+            .unwrap();
+    }
+    let worker = [
+        Effect::GiveConsent,
+        Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+    ];
+    write(&store, 4, &State::Menu, &worker, 1).await.unwrap();
+    let counts = store.member_counts().await.unwrap();
+    assert_eq!(counts.get(&None), Some(&1), "{counts:?}");
+    assert_eq!(counts.get(&Some(Constituency::Workers)), Some(&1));
+    assert_eq!(counts.values().sum::<u64>(), 2);
+}
