@@ -6,6 +6,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod app;
 pub mod backups;
 pub mod chart;
 pub mod cli;

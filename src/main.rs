@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use dwcp_feedback::domain::Lang;
-use dwcp_feedback::{telegram::App, Config, Store, SystemClock};
+use dwcp_feedback::{app::App, Config, Store, SystemClock};
 
 /// Telegram bot and tools for tripartite feedback on Cambodia's DWCP 2026-2027 work plan.
 #[derive(Parser)]

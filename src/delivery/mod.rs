@@ -17,6 +17,8 @@
 //!   bot; "not modified" is success; an edit of a message that is gone becomes a new message;
 //!   network faults are retried with back-off.
 
+pub mod flood;
+pub mod group_budget;
 mod http;
 mod job;
 mod pace;

@@ -1,9 +1,8 @@
-//! The thin Telegram adapter: updates in, `Engine::handle`, replies out.
+//! The thin Telegram adapter: updates in (polling or webhook), `Engine::handle`, replies out
+//! through delivery, the work a step asked for handed to the jobs.
 
 pub mod api;
-pub mod flood;
 pub mod front;
-pub mod group_budget;
 pub mod parse;
 pub mod send;
 pub mod webhook;
@@ -17,16 +16,15 @@ use teloxide::types::{CallbackQuery, ChatMemberUpdated, Message, Update};
 use teloxide::update_listeners::{webhooks, Polling};
 use teloxide::RequestError;
 
-use crate::clock::Clock;
-use crate::config::Config;
 use crate::conversation::ChatKind;
+use crate::delivery::flood::Floods;
+use crate::delivery::group_budget::GroupBudget;
 use crate::delivery::{Class, Delivery, Job, Request};
 use crate::domain::Lang;
 use crate::engine::{Engine, Handled, Incoming};
 use crate::jobs::{not_taken_text, Jobs, Ticket};
 use crate::messages::tr;
-use crate::observe::{Health, Metrics, UpdateKind};
-use crate::store::Store;
+use crate::observe::{Metrics, UpdateKind};
 use front::TelegramFront;
 
 /// Updates of one chat waiting for its handler. Handlers only queue their sends and a flooding
@@ -34,275 +32,8 @@ use front::TelegramFront;
 /// well over a thousand messages at once; were it full, the dispatcher would wait for that
 /// chat, so it is far above what a person sends in a burst.
 const CHAT_UPDATES_QUEUED: usize = 1024;
-/// Connections to Telegram kept open between bursts. A crowd may open up to a few hundred at
-/// once (see `delivery`); keeping them all would hold their buffers for nothing once it passes.
-const IDLE_CONNECTIONS: usize = 32;
-/// On a stop, how long the replies and task output already queued may take to go out.
-const STOP_SENDING_WITHIN: Duration = Duration::from_secs(10);
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// The running pieces, built from configuration. Used by `main`, the tests and the benchmark.
-pub struct App {
-    pub engine: Arc<Engine>,
-    jobs: Arc<Jobs>,
-    front: Arc<TelegramFront>,
-    bot: Bot,
-    delivery: Delivery,
-    poll_timeout: Duration,
-    backups: Option<crate::backups::Schedule>,
-    metrics: Arc<Metrics>,
-    /// Bound at build time, so that a wrong or taken address stops the start with a message.
-    metrics_listener: Option<tokio::net::TcpListener>,
-    /// Webhook mode, with its address bound likewise; long polling when `None`.
-    webhook: Option<(crate::config::Webhook, tokio::net::TcpListener)>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("{0}")]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Telegram(#[from] api::WhoAmIError),
-    #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
-    ApiUrl(String),
-    #[error("could not set up HTTP: {0}")]
-    Client(String),
-    #[error("DWCP_METRICS_ADDR {addr}: {error}")]
-    MetricsAddr {
-        addr: std::net::SocketAddr,
-        error: std::io::Error,
-    },
-    #[error("metrics: {0}")]
-    Metrics(#[from] prometheus::Error),
-    #[error("DWCP_WEBHOOK_LISTEN {addr}: {error}")]
-    WebhookListen {
-        addr: std::net::SocketAddr,
-        error: std::io::Error,
-    },
-    #[error("Telegram refused the webhook {url}: {error}")]
-    Webhook { url: String, error: RequestError },
-}
-
-impl App {
-    pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
-        let store = Store::open(&config.database_url).await?;
-        let client = teloxide::net::default_reqwest_settings()
-            .pool_max_idle_per_host(IDLE_CONNECTIONS)
-            .build()
-            .map_err(|e| StartError::Client(e.to_string()))?;
-        let mut bot = Bot::with_client(&config.token, client);
-        if let Some(url) = &config.api_url {
-            bot = bot
-                .set_api_url(url::Url::parse(url).map_err(|e| StartError::ApiUrl(e.to_string()))?);
-        }
-        let me = api::who_am_i(&bot).await?;
-        let started =
-            crate::jobs::start::prepare(&store, &config.admins, me.username(), clock.now()).await?;
-        let plan = started.plan;
-        tracing::info!(
-            bot = %me.username(), plan = plan.version, activities = plan.activities.len(),
-            draft = plan.is_draft(), "starting"
-        );
-        api::register(&bot).await;
-        let menus = api::register_staff(&bot, &started.staff).await;
-        let engine = Arc::new(Engine::new(store, plan, clock, me.username().to_string()));
-        let delivery = {
-            let engine = engine.clone();
-            Delivery::new(bot.clone(), config.pacing, move |chat| {
-                if chat > 0 {
-                    let engine = engine.clone();
-                    tokio::spawn(async move {
-                        tracing::info!(chat, "member blocked the bot; marking inactive");
-                        if let Err(e) = engine.member_blocked(chat, true).await {
-                            tracing::warn!(chat, error = %e, "could not record a block");
-                        }
-                    });
-                }
-            })
-        };
-        let front = Arc::new(TelegramFront::new(delivery.clone(), bot.clone(), menus));
-        let metrics_listener = match config.metrics_addr {
-            None => None,
-            Some(addr) => Some(
-                tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|error| StartError::MetricsAddr { addr, error })?,
-            ),
-        };
-        let webhook = match &config.webhook {
-            None => None,
-            Some(hook) => Some((
-                hook.clone(),
-                tokio::net::TcpListener::bind(hook.listen)
-                    .await
-                    .map_err(|error| StartError::WebhookListen {
-                        addr: hook.listen,
-                        error,
-                    })?,
-            )),
-        };
-        Ok(App {
-            webhook,
-            jobs: Arc::new(Jobs::new(engine.clone())),
-            engine,
-            front,
-            bot,
-            delivery,
-            poll_timeout: config.poll_timeout,
-            backups: config.backups.clone(),
-            metrics: Arc::new(Metrics::new()?),
-            metrics_listener,
-        })
-    }
-
-    /// Everything the bot sends goes through this.
-    pub fn delivery(&self) -> &Delivery {
-        &self.delivery
-    }
-
-    /// Long-polls until `stop` completes, then stops gracefully: polling ends, the outbox
-    /// waits for the requests on the wire (the rest stay pending), and what the members and
-    /// staff were already sent goes out within [`STOP_SENDING_WITHIN`].
-    pub async fn run_until(
-        self,
-        stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(), StartError> {
-        let App {
-            engine,
-            jobs,
-            front,
-            bot,
-            delivery,
-            poll_timeout,
-            backups,
-            metrics,
-            metrics_listener,
-            webhook,
-        } = self;
-        let _observed = metrics_listener.map(|listener| {
-            let health = Arc::new(Health::new(poll_timeout));
-            (
-                AbortOnDrop(tokio::spawn(health.clone().heartbeat(bot.clone()))),
-                AbortOnDrop(tokio::spawn(crate::observe::serve(
-                    listener,
-                    metrics.clone(),
-                    health,
-                    engine.store().clone(),
-                    delivery.clone(),
-                ))),
-            )
-        });
-        let _backups = backups.map(|schedule| {
-            AbortOnDrop(tokio::spawn(crate::backups::run(
-                engine.store().clone(),
-                engine.clock(),
-                schedule,
-                engine.erasures(),
-            )))
-        });
-        let _housekeeping =
-            AbortOnDrop(tokio::spawn(crate::jobs::housekeeping::run(engine.clone())));
-        // Aborted with the bot (a crash, or the task being dropped), never left running alone.
-        let mut sending = AbortOnDrop(tokio::spawn({
-            let delivery = delivery.clone();
-            async move { delivery.run().await }
-        }));
-        let (stop_outbox, outbox_stopped) = tokio::sync::watch::channel(false);
-        let mut outbox = AbortOnDrop(tokio::spawn(crate::jobs::outbox::run(
-            front.clone(),
-            engine.clone(),
-            engine.outbox_wake(),
-            outbox_stopped,
-        )));
-        let handler = dptree::entry()
-            .branch(Update::filter_message().endpoint(on_message))
-            .branch(Update::filter_callback_query().endpoint(on_callback))
-            .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
-        let store = engine.store().clone();
-        let context = Arc::new(Context {
-            engine,
-            jobs,
-            front,
-            out: delivery.clone(),
-            groups: group_budget::GroupBudget::default(),
-            floods: flood::Floods::default(),
-            metrics,
-        });
-        let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-            .dependencies(dptree::deps![context])
-            .default_handler(|_| async {})
-            .worker_queue_size(CHAT_UPDATES_QUEUED)
-            .build();
-        let shutdown = dispatcher.shutdown_token();
-        tokio::spawn(async move {
-            stop.await;
-            // Refused only while the dispatcher is not running: not started yet, or finished.
-            for _ in 0..100 {
-                if shutdown.shutdown().is_ok() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        });
-        match webhook {
-            // Updates as Telegram posts them; requests without the secret token get 401 and
-            // never reach the dispatcher. A graceful stop deletes the webhook again.
-            Some((hook, listener)) => {
-                let options = webhooks::Options::new(hook.listen, hook.url.clone());
-                let (updates, stopped, router) = webhooks::axum_to_router(bot.clone(), options)
-                    .await
-                    .map_err(|error| StartError::Webhook {
-                        url: hook.url.to_string(),
-                        error,
-                    })?;
-                tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
-                let mut server =
-                    AbortOnDrop(tokio::spawn(webhook::serve(listener, router, stopped)));
-                dispatcher
-                    .dispatch_with_listener(
-                        updates,
-                        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("webhook"),
-                    )
-                    .await;
-                let _ = tokio::time::timeout(Duration::from_secs(5), &mut server.0).await;
-            }
-            // Switching back to polling deletes a webhook left from before.
-            None => {
-                let polling = Polling::builder(bot.clone())
-                    .timeout(poll_timeout)
-                    .delete_webhook()
-                    .await
-                    .build();
-                dispatcher
-                    .dispatch_with_listener(
-                        polling,
-                        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
-                    )
-                    .await;
-            }
-        }
-        let _ = stop_outbox.send(true);
-        if tokio::time::timeout(Duration::from_secs(30), &mut outbox.0)
-            .await
-            .is_err()
-        {
-            tracing::warn!("outbox: stopped before all messages on their way were answered");
-        }
-        delivery.close();
-        delivery.finish(&mut sending.0, STOP_SENDING_WITHIN).await;
-        store.close().await;
-        Ok(())
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 /// Admits the work a step asked for: what is not taken (the same file already coming, too
 /// many waiting) is said in the words returned, for the tap's answer or a message.
@@ -352,14 +83,117 @@ fn plain(chat_id: i64, text: String) -> Job {
 }
 
 /// What the update handlers need, built once for the whole run.
-struct Context {
+pub struct Context {
     engine: Arc<Engine>,
     jobs: Arc<Jobs>,
     front: Arc<TelegramFront>,
     out: Delivery,
-    groups: group_budget::GroupBudget,
-    floods: flood::Floods,
+    groups: GroupBudget,
+    floods: Floods,
     metrics: Arc<Metrics>,
+}
+
+impl Context {
+    pub fn new(
+        engine: Arc<Engine>,
+        jobs: Arc<Jobs>,
+        front: Arc<TelegramFront>,
+        out: Delivery,
+        metrics: Arc<Metrics>,
+    ) -> Context {
+        Context {
+            engine,
+            jobs,
+            front,
+            out,
+            groups: GroupBudget::default(),
+            floods: Floods::default(),
+            metrics,
+        }
+    }
+}
+
+/// How updates arrive.
+pub enum Receive {
+    Polling {
+        timeout: Duration,
+    },
+    /// Telegram posts them to this address (behind the reverse proxy).
+    Webhook {
+        hook: crate::config::Webhook,
+        listener: tokio::net::TcpListener,
+    },
+}
+
+/// Receives updates and hands each to its chat's handler until `stop` completes; then stops
+/// taking more (a webhook is deleted again). A webhook Telegram refuses is the error, with its
+/// address.
+pub async fn receive(
+    bot: Bot,
+    cx: Arc<Context>,
+    how: Receive,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), (String, RequestError)> {
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member));
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(dptree::deps![cx])
+        .default_handler(|_| async {})
+        .worker_queue_size(CHAT_UPDATES_QUEUED)
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        stop.await;
+        // Refused only while the dispatcher is not running: not started yet, or finished.
+        for _ in 0..100 {
+            if shutdown.shutdown().is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    match how {
+        // Updates as Telegram posts them; requests without the secret token get 401 and never
+        // reach the dispatcher. A graceful stop deletes the webhook again.
+        Receive::Webhook { hook, listener } => {
+            let options = webhooks::Options::new(hook.listen, hook.url.clone());
+            let (updates, stopped, router) = webhooks::axum_to_router(bot, options)
+                .await
+                .map_err(|error| (hook.url.to_string(), error))?;
+            tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
+            let server = tokio::spawn(webhook::serve(listener, router, stopped));
+            dispatcher
+                .dispatch_with_listener(
+                    updates,
+                    teloxide::error_handlers::LoggingErrorHandler::with_custom_text("webhook"),
+                )
+                .await;
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        // Switching back to polling deletes a webhook left from before.
+        Receive::Polling { timeout } => {
+            let polling = Polling::builder(bot)
+                .timeout(timeout)
+                .delete_webhook()
+                .await
+                .build();
+            dispatcher
+                .dispatch_with_listener(
+                    polling,
+                    teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling"),
+                )
+                .await;
+        }
+    }
+    Ok(())
 }
 
 async fn on_message(update: Update, msg: Message, cx: Arc<Context>) -> HandlerResult {

@@ -5,8 +5,8 @@ use crate::support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dwcp_feedback::app::App;
 use dwcp_feedback::domain::ActivityCode;
-use dwcp_feedback::telegram::App;
 use support::fake_telegram::{FakeTelegram, Limits, BOT_USERNAME};
 use support::harness::{assert_telegram_happy, database, onboard, rate, start};
 
@@ -624,7 +624,7 @@ async fn the_summary_reaches_admins_and_is_refused_to_members() {
 /// while a token Telegram does not know ends the start at once with a message saying so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_waits_for_telegram_but_not_for_a_wrong_token() {
-    use dwcp_feedback::telegram::{App, StartError};
+    use dwcp_feedback::app::{App, StartError};
     use std::sync::Arc;
 
     // A port with nothing behind it yet.

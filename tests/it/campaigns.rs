@@ -339,7 +339,7 @@ async fn automatic_reminders_go_once_in_the_daytime_to_who_has_not_finished() {
         .unwrap();
     let config = support::harness::config(&fake, &url, None);
     for _restart in 0..2 {
-        let app = dwcp_feedback::telegram::App::build(&config, std::sync::Arc::new(At(now)))
+        let app = dwcp_feedback::app::App::build(&config, std::sync::Arc::new(At(now)))
             .await
             .unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -546,7 +546,7 @@ async fn a_focal_point_posts_the_campaign_card_in_the_group_within_the_group_lim
     }
     assert_eq!(
         replies,
-        dwcp_feedback::telegram::group_budget::GROUP_REPLIES_PER_MINUTE,
+        dwcp_feedback::delivery::group_budget::GROUP_REPLIES_PER_MINUTE,
         "the group's budget, then quiet"
     );
     assert_eq!(bot.engine.store().rows_about(GROUP).await.unwrap(), 0);

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dwcp_feedback::app::App;
 use dwcp_feedback::config::{Config, Pacing};
-use dwcp_feedback::telegram::App;
 use dwcp_feedback::{Engine, SystemClock};
 
 use super::fake_telegram::{FakeTelegram, FakeUser, Shown, TOKEN};
