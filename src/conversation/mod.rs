@@ -2,12 +2,14 @@
 
 pub mod callback;
 pub mod campaigns;
+pub mod cards;
 pub mod effect;
 pub mod facts;
 mod field;
 pub mod flow;
 pub mod input;
 pub mod needs;
+pub mod profile;
 pub mod reply;
 pub mod secretariat;
 pub mod state;
@@ -15,6 +17,7 @@ pub mod task;
 
 pub use callback::{Callback, MAX_CALLBACK_BYTES};
 pub use campaigns::{CampaignCallback, CampaignScreen};
+pub use cards::{CardCallback, CardScreen};
 pub use effect::{Effect, ProfileField};
 pub use facts::{
     CampaignCard, CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite,
@@ -24,6 +27,7 @@ pub use input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, OtherKind, WindowArg,
 };
 pub use needs::Needs;
+pub use profile::{ProfileCallback, ProfileScreen};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use secretariat::{AdminUnchanged, StaffCallback, StaffScreen};
 pub use state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};

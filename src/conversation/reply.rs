@@ -5,12 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::facts::CommentKind;
 use super::input::OtherKind;
-use super::state::Back;
-use crate::domain::{
-    ActivityCode, CommentError, Constituency, Lang, PriorityCode, Profile, Rating,
-};
+use crate::domain::{ActivityCode, CommentError, Lang, PriorityCode, Profile, Rating};
 
 pub use super::campaigns::CampaignScreen;
+pub use super::cards::CardScreen;
+pub use super::profile::ProfileScreen;
 pub use super::secretariat::StaffScreen;
 
 /// Rows per page of each paged list: small enough for one phone screen.
@@ -106,19 +105,8 @@ pub enum Screen {
         asking: bool,
     },
     Declined,
-    AskConstituency,
-    AskOrganisation {
-        constituency: Constituency,
-        page: u8,
-        pages: u8,
-        /// This page's organisations: the reference list's and the secretariat's additions.
-        items: Vec<crate::domain::Org>,
-    },
-    AskProvince {
-        page: u8,
-    },
-    AskSector,
-    AskGender,
+    /// The profile questions (`flow::profile`, drawn by `render::profile`).
+    Profile(ProfileScreen),
     Menu {
         progress: Progress,
         draft: bool,
@@ -135,46 +123,8 @@ pub enum Screen {
         pages: u8,
         items: Vec<(ActivityCode, bool)>,
     },
-    Card {
-        code: ActivityCode,
-        given: Option<(Rating, Option<CommentKind>)>,
-        progress: Progress,
-        /// When the consultation closed, if it has: the card is then read-only.
-        closed_since: Option<DateTime<Utc>>,
-        back: Back,
-        /// The activity rated just before: its comment is offered here.
-        rated: Option<(ActivityCode, Rating)>,
-        /// A comment sent on this card before its rating, saved with it.
-        pending: bool,
-    },
-    /// An activity's details, one tap from its card.
-    About {
-        code: ActivityCode,
-        back: Back,
-    },
-    AskComment {
-        code: ActivityCode,
-        rating: Rating,
-        has_comment: bool,
-        back: Back,
-        /// Rated 1 or 2: asks what should change.
-        low: bool,
-    },
-    AllRated {
-        progress: Progress,
-        /// The activity rated last: its comment is offered here.
-        rated: Option<(ActivityCode, Rating)>,
-    },
-    Mine {
-        page: u8,
-        pages: u8,
-        items: Vec<MineItem>,
-        /// After the consultation closed: read only.
-        closed: bool,
-    },
-    ConfirmWithdraw {
-        code: ActivityCode,
-    },
+    /// An activity's screens and My feedback (`flow::cards`, drawn by `render::cards`).
+    Cards(CardScreen),
     Settings {
         profile: Profile,
         lang: Lang,

@@ -192,8 +192,10 @@ impl Member {
         let mut m = Member::new(lang);
         m.command(Command::Start(None));
         m.tap(Callback::Consent(true));
-        m.tap(Callback::Constituency(Constituency::Workers));
-        m.tap(Callback::SkipRest);
+        m.tap(Callback::Profile(ProfileCallback::Constituency(
+            Constituency::Workers,
+        )));
+        m.tap(Callback::Profile(ProfileCallback::SkipRest));
         m
     }
 }
@@ -230,20 +232,25 @@ fn first_rating_four_taps_after_start() {
         [Effect::SetLang(Lang::Km), Effect::GiveConsent],
         "the pre-selected language is kept"
     );
-    assert_eq!(screen(&consent), &Screen::AskConstituency);
-    let org = m.tap(Callback::Constituency(Constituency::Workers));
+    assert_eq!(
+        screen(&consent),
+        &Screen::Profile(ProfileScreen::AskConstituency)
+    );
+    let org = m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Workers,
+    )));
     assert!(matches!(
         screen(&org),
-        Screen::AskOrganisation {
+        Screen::Profile(ProfileScreen::AskOrganisation {
             constituency: Constituency::Workers,
             page: 0,
             items,
             ..
-        } if items.len() == ORG_PAGE && items.iter().all(|o| o.constituency == Constituency::Workers)
+        }) if items.len() == ORG_PAGE && items.iter().all(|o| o.constituency == Constituency::Workers)
     ));
-    let card = m.tap(Callback::SkipRest);
+    let card = m.tap(Callback::Profile(ProfileCallback::SkipRest));
     assert!(
-        matches!(screen(&card), Screen::Card { code: c, given: None, .. } if c == &code("P1.1"))
+        matches!(screen(&card), Screen::Cards(CardScreen::Card { code: c, given: None, .. }) if c == &code("P1.1"))
     );
     assert_eq!(card.replies[0].banner, Some(Banner::ProfileSaved));
     assert_eq!(
@@ -251,7 +258,10 @@ fn first_rating_four_taps_after_start() {
         Placement::Edit(7),
         "edited in place"
     );
-    let rated = m.tap(Callback::Rate(code("P1.1"), Rating::new(4).unwrap()));
+    let rated = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(4).unwrap(),
+    )));
     assert_eq!(
         rated.effects,
         [Effect::Rate {
@@ -263,7 +273,7 @@ fn first_rating_four_taps_after_start() {
     // One tap per activity: the next card, offering a comment on the one just rated.
     assert!(matches!(
         screen(&rated),
-        Screen::Card { code: c, rated: Some((r, _)), given: None, .. }
+        Screen::Cards(CardScreen::Card { code: c, rated: Some((r, _)), given: None, .. })
             if c == &code("P1.2") && r == &code("P1.1")
     ));
     assert_eq!(
@@ -299,7 +309,10 @@ fn declining_stores_only_the_refusal_and_start_asks_again() {
 #[test]
 fn nothing_but_the_welcome_before_consent() {
     let mut m = Member::new(Lang::Km);
-    let out = m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    let out = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(5).unwrap(),
+    )));
     assert_eq!(out.notice, Some(Notice::Outdated));
     assert!(out.effects.is_empty());
     assert!(matches!(screen(&out), Screen::Welcome { .. }));
@@ -317,8 +330,14 @@ fn constituency_cannot_be_skipped() {
     let mut m = Member::new(Lang::En);
     m.command(Command::Start(None));
     m.tap(Callback::Consent(true));
-    assert_eq!(screen(&m.tap(Callback::SkipRest)), &Screen::AskConstituency);
-    assert_eq!(screen(&m.tap(Callback::SkipStep)), &Screen::AskConstituency);
+    assert_eq!(
+        screen(&m.tap(Callback::Profile(ProfileCallback::SkipRest))),
+        &Screen::Profile(ProfileScreen::AskConstituency)
+    );
+    assert_eq!(
+        screen(&m.tap(Callback::Profile(ProfileCallback::SkipStep))),
+        &Screen::Profile(ProfileScreen::AskConstituency)
+    );
     assert_eq!(
         m.state,
         State::Profile {
@@ -334,7 +353,9 @@ fn the_whole_profile_one_tap_each_and_a_typed_organisation() {
     let mut m = Member::new(Lang::En);
     m.command(Command::Start(None));
     m.tap(Callback::Consent(true));
-    m.tap(Callback::Constituency(Constituency::Other));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Other,
+    )));
     let too_long = m.send(Input::Text("x".repeat(121)));
     assert_eq!(screen(&too_long), &Screen::Hint(Hint::OrgNameInvalid));
     let province = m.send(Input::Text("Khmer Women's Network".into()));
@@ -343,32 +364,42 @@ fn the_whole_profile_one_tap_each_and_a_typed_organisation() {
         Placement::New,
         "a typed answer gets a new message"
     );
-    assert_eq!(screen(&province), &Screen::AskProvince { page: 0 });
+    assert_eq!(
+        screen(&province),
+        &Screen::Profile(ProfileScreen::AskProvince { page: 0 })
+    );
     assert_eq!(
         m.profile.organisation,
         Some(OrgChoice::Named("Khmer Women's Network".into()))
     );
     assert_eq!(
-        screen(&m.tap(Callback::ProvincePage(3))),
-        &Screen::AskProvince { page: 3 }
+        screen(&m.tap(Callback::Profile(ProfileCallback::ProvincePage(3)))),
+        &Screen::Profile(ProfileScreen::AskProvince { page: 3 })
     );
     assert_eq!(
-        screen(&m.tap(Callback::Province(Province::new(25).unwrap()))),
-        &Screen::AskSector
+        screen(&m.tap(Callback::Profile(ProfileCallback::Province(
+            Province::new(25).unwrap()
+        )))),
+        &Screen::Profile(ProfileScreen::AskSector)
     );
     let stray = m.send(Input::Text("garment".into()));
     assert_eq!(stray.replies[0].banner, Some(Banner::UseButtons));
     assert_eq!(
         screen(&stray),
-        &Screen::AskSector,
+        &Screen::Profile(ProfileScreen::AskSector),
         "the question is asked again"
     );
     assert_eq!(
-        screen(&m.tap(Callback::Sector(Sector::Informal))),
-        &Screen::AskGender
+        screen(&m.tap(Callback::Profile(ProfileCallback::Sector(Sector::Informal)))),
+        &Screen::Profile(ProfileScreen::AskGender)
     );
-    let done = m.tap(Callback::Gender(Gender::Undisclosed));
-    assert!(matches!(screen(&done), Screen::Card { .. }));
+    let done = m.tap(Callback::Profile(ProfileCallback::Gender(
+        Gender::Undisclosed,
+    )));
+    assert!(matches!(
+        screen(&done),
+        Screen::Cards(CardScreen::Card { .. })
+    ));
     assert_eq!(m.profile.gender, Some(Gender::Undisclosed));
     assert_eq!(m.profile.province, Province::new(25));
 }
@@ -381,11 +412,13 @@ fn editing_the_profile_from_settings_returns_to_settings() {
         Screen::Settings { .. }
     ));
     assert_eq!(
-        screen(&m.tap(Callback::EditProfile)),
-        &Screen::AskConstituency
+        screen(&m.tap(Callback::Profile(ProfileCallback::Edit))),
+        &Screen::Profile(ProfileScreen::AskConstituency)
     );
-    m.tap(Callback::Constituency(Constituency::Employers));
-    let back = m.tap(Callback::SkipRest);
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Employers,
+    )));
+    let back = m.tap(Callback::Profile(ProfileCallback::SkipRest));
     assert!(
         matches!(screen(&back), Screen::Settings { profile, .. } if profile.constituency == Some(Constituency::Employers))
     );
@@ -395,8 +428,10 @@ fn editing_the_profile_from_settings_returns_to_settings() {
 fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
     let mut m = Member::onboarded(Lang::En);
     let before = m.profile.clone();
-    m.tap(Callback::EditProfile);
-    let org = m.tap(Callback::Constituency(Constituency::Employers));
+    m.tap(Callback::Profile(ProfileCallback::Edit));
+    let org = m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Employers,
+    )));
     assert!(
         org.effects.is_empty(),
         "nothing stored in the middle of an edit"
@@ -404,15 +439,17 @@ fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
     assert!(
         matches!(
             screen(&org),
-            Screen::AskOrganisation {
+            Screen::Profile(ProfileScreen::AskOrganisation {
                 constituency: Constituency::Employers,
                 ..
-            }
+            })
         ),
         "the edit's own answers drive its next question"
     );
-    m.tap(Callback::Org("CAMFEBA".into()));
-    m.tap(Callback::Province(Province::new(3).unwrap()));
+    m.tap(Callback::Profile(ProfileCallback::Org("CAMFEBA".into())));
+    m.tap(Callback::Profile(ProfileCallback::Province(
+        Province::new(3).unwrap(),
+    )));
     let cancelled = m.command(Command::Cancel);
     assert!(cancelled.effects.is_empty());
     assert_eq!(
@@ -424,11 +461,15 @@ fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
     assert_eq!(m.state, State::Menu);
 
     // Finished, the same answers are stored together.
-    m.tap(Callback::EditProfile);
-    m.tap(Callback::Constituency(Constituency::Employers));
-    m.tap(Callback::Org("CAMFEBA".into()));
-    m.tap(Callback::Province(Province::new(3).unwrap()));
-    let saved = m.tap(Callback::SkipRest);
+    m.tap(Callback::Profile(ProfileCallback::Edit));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Employers,
+    )));
+    m.tap(Callback::Profile(ProfileCallback::Org("CAMFEBA".into())));
+    m.tap(Callback::Profile(ProfileCallback::Province(
+        Province::new(3).unwrap(),
+    )));
+    let saved = m.tap(Callback::Profile(ProfileCallback::SkipRest));
     assert_eq!(saved.effects.len(), 3, "{:?}", saved.effects);
     assert_eq!(m.profile.constituency, Some(Constituency::Employers));
     assert_eq!(m.profile.province, Province::new(3));
@@ -439,21 +480,34 @@ fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
 fn the_same_rating_twice_writes_once() {
     let mut m = Member::onboarded(Lang::Km);
     let r = Rating::new(3).unwrap();
-    assert_eq!(m.tap(Callback::Rate(code("P1.1"), r)).effects.len(), 1);
-    let again = m.tap(Callback::Rate(code("P1.1"), r));
+    assert_eq!(
+        m.tap(Callback::Cards(CardCallback::Rate(code("P1.1"), r)))
+            .effects
+            .len(),
+        1
+    );
+    let again = m.tap(Callback::Cards(CardCallback::Rate(code("P1.1"), r)));
     assert!(again.effects.is_empty(), "a double tap writes nothing");
-    assert!(matches!(screen(&again), Screen::Card { code: c, .. } if c == &code("P1.2")));
-    let changed = m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    assert!(
+        matches!(screen(&again), Screen::Cards(CardScreen::Card { code: c, .. }) if c == &code("P1.2"))
+    );
+    let changed = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(5).unwrap(),
+    )));
     assert_eq!(changed.effects.len(), 1);
 }
 
 #[test]
 fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() {
     let mut m = Member::onboarded(Lang::En);
-    let low = m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
+    let low = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(2).unwrap(),
+    )));
     assert!(matches!(
         screen(&low),
-        Screen::AskComment { code: c, low: true, .. } if c == &code("P1.1")
+        Screen::Cards(CardScreen::AskComment { code: c, low: true, .. }) if c == &code("P1.1")
     ));
     let empty = m.send(Input::Text("   ".into()));
     assert_eq!(
@@ -461,7 +515,7 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::CommentRejected(CommentError::Empty))
     );
     assert!(
-        matches!(screen(&empty), Screen::AskComment { .. }),
+        matches!(screen(&empty), Screen::Cards(CardScreen::AskComment { .. })),
         "asked again"
     );
     assert_eq!(
@@ -486,11 +540,14 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::CommentSaved(code("P1.1")))
     );
     assert!(
-        matches!(screen(&saved), Screen::Card { code: c, progress, rated: None, .. } if c == &code("P1.2") && progress.rated == 1)
+        matches!(screen(&saved), Screen::Cards(CardScreen::Card { code: c, progress, rated: None, .. }) if c == &code("P1.2") && progress.rated == 1)
     );
 
     // A voice note after a rating goes to the activity just rated, which the card names.
-    m.tap(Callback::Rate(code("P1.2"), Rating::new(4).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.2"),
+        Rating::new(4).unwrap(),
+    )));
     let voice = VoiceNote {
         file_id: "AwACAg".into(),
         duration_secs: 14,
@@ -509,7 +566,7 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::VoiceSaved(code("P1.2")))
     );
     assert!(
-        matches!(screen(&spoken), Screen::Card { code: c, rated: None, .. } if c == &code("P1.3"))
+        matches!(screen(&spoken), Screen::Cards(CardScreen::Card { code: c, rated: None, .. }) if c == &code("P1.3"))
     );
     assert_eq!(m.given[&code("P1.2")].comment, Some(CommentKind::Voice(14)));
 
@@ -521,11 +578,14 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         "the card itself says the comment waits"
     );
     assert!(
-        matches!(screen(&early), Screen::Card { code: c, pending: true, .. } if c == &code("P1.3"))
+        matches!(screen(&early), Screen::Cards(CardScreen::Card { code: c, pending: true, .. }) if c == &code("P1.3"))
     );
     let more = m.send(Input::Text("and trainers".into()));
     assert!(more.effects.is_empty());
-    let rated = m.tap(Callback::Rate(code("P1.3"), Rating::new(5).unwrap()));
+    let rated = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.3"),
+        Rating::new(5).unwrap(),
+    )));
     assert!(matches!(
         &rated.effects[..],
         [Effect::Rate { .. }, Effect::Comment { code: c, comment: Comment::Text(t) }]
@@ -536,7 +596,7 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::CommentSaved(code("P1.3")))
     );
     assert!(
-        matches!(screen(&rated), Screen::Card { code: c, rated: None, .. } if c == &code("P1.4")),
+        matches!(screen(&rated), Screen::Cards(CardScreen::Card { code: c, rated: None, .. }) if c == &code("P1.4")),
         "a comment just saved is not offered again"
     );
 
@@ -566,18 +626,24 @@ fn all_fifteen_activities_in_eighteen_taps_from_start() {
     };
     m.command(Command::Start(None));
     tap(&mut m, Callback::Consent(true));
-    tap(&mut m, Callback::Constituency(Constituency::Workers));
-    let mut out = tap(&mut m, Callback::SkipRest);
+    tap(
+        &mut m,
+        Callback::Profile(ProfileCallback::Constituency(Constituency::Workers)),
+    );
+    let mut out = tap(&mut m, Callback::Profile(ProfileCallback::SkipRest));
     let total = m.plan.activities.len();
     assert_eq!(total, 15);
     let mut first_rating_at = None;
     loop {
         match screen(&out).clone() {
-            Screen::Card { code, .. } => {
-                out = tap(&mut m, Callback::Rate(code, Rating::new(3).unwrap()));
+            Screen::Cards(CardScreen::Card { code, .. }) => {
+                out = tap(
+                    &mut m,
+                    Callback::Cards(CardCallback::Rate(code, Rating::new(3).unwrap())),
+                );
                 first_rating_at.get_or_insert(m.given.len());
             }
-            Screen::AllRated { progress, rated } => {
+            Screen::Cards(CardScreen::AllRated { progress, rated }) => {
                 assert_eq!(progress.rated, total);
                 assert!(rated.is_some(), "the last one's comment is offered");
                 break;
@@ -588,8 +654,8 @@ fn all_fifteen_activities_in_eighteen_taps_from_start() {
     assert_eq!(m.given.len(), total);
     assert_eq!(taps, 18, "4 to the first rating, then one per activity");
     assert!(matches!(
-        screen(&m.tap(Callback::NextUnrated)),
-        Screen::AllRated { .. }
+        screen(&m.tap(Callback::Cards(CardCallback::NextUnrated))),
+        Screen::Cards(CardScreen::AllRated { .. })
     ));
 }
 
@@ -597,27 +663,39 @@ fn all_fifteen_activities_in_eighteen_taps_from_start() {
 fn next_unrated_wraps_around_the_plan() {
     let mut m = Member::onboarded(Lang::En);
     let last = m.plan.activities.last().unwrap().code.clone();
-    m.tap(Callback::Rate(last.clone(), Rating::new(1).unwrap()));
-    let next = m.tap(Callback::SkipComment(last));
-    assert!(matches!(screen(&next), Screen::Card { code: c, .. } if c == &code("P1.1")));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        last.clone(),
+        Rating::new(1).unwrap(),
+    )));
+    let next = m.tap(Callback::Cards(CardCallback::SkipComment(last)));
+    assert!(
+        matches!(screen(&next), Screen::Cards(CardScreen::Card { code: c, .. }) if c == &code("P1.1"))
+    );
 }
 
 #[test]
 fn start_resumes_a_half_finished_step() {
     let mut m = Member::onboarded(Lang::Km);
-    m.tap(Callback::Rate(code("P2.3"), Rating::new(2).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P2.3"),
+        Rating::new(2).unwrap(),
+    )));
     let resumed = m.command(Command::Start(None));
-    assert!(matches!(screen(&resumed), Screen::AskComment { code: c, .. } if c == &code("P2.3")));
+    assert!(
+        matches!(screen(&resumed), Screen::Cards(CardScreen::AskComment { code: c, .. }) if c == &code("P2.3"))
+    );
     assert_eq!(resumed.replies[0].placement, Placement::New);
 
     let mut m = Member::new(Lang::En);
     m.command(Command::Start(None));
     m.tap(Callback::Consent(true));
-    m.tap(Callback::Constituency(Constituency::Government));
-    m.tap(Callback::Org("MLVT".into()));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Government,
+    )));
+    m.tap(Callback::Profile(ProfileCallback::Org("MLVT".into())));
     assert_eq!(
         screen(&m.command(Command::Start(None))),
-        &Screen::AskProvince { page: 0 }
+        &Screen::Profile(ProfileScreen::AskProvince { page: 0 })
     );
     assert!(matches!(
         screen(&m.command(Command::Cancel)),
@@ -640,59 +718,88 @@ fn organisations_the_secretariat_added_are_in_the_picker_of_their_side() {
     m.command(Command::Start(None));
     m.tap(Callback::Consent(true));
     // Listed after the reference list's workers' organisations, on the last page.
-    let first = m.tap(Callback::Constituency(Constituency::Workers));
-    let Screen::AskOrganisation { pages, .. } = screen(&first).clone() else {
+    let first = m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Workers,
+    )));
+    let Screen::Profile(ProfileScreen::AskOrganisation { pages, .. }) = screen(&first).clone()
+    else {
         panic!("the organisation question");
     };
-    let last = m.tap(Callback::OrgPage(pages - 1));
-    let Screen::AskOrganisation { items, .. } = screen(&last) else {
+    let last = m.tap(Callback::Profile(ProfileCallback::OrgPage(pages - 1)));
+    let Screen::Profile(ProfileScreen::AskOrganisation { items, .. }) = screen(&last) else {
         panic!("the organisation question");
     };
     assert_eq!(items.last(), Some(&bftu));
     // Not among the employers'.
-    m.tap(Callback::Constituency(Constituency::Employers));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Employers,
+    )));
     for page in 0..pages {
-        if let Screen::AskOrganisation { items, .. } = screen(&m.tap(Callback::OrgPage(page))) {
+        if let Screen::Profile(ProfileScreen::AskOrganisation { items, .. }) =
+            screen(&m.tap(Callback::Profile(ProfileCallback::OrgPage(page))))
+        {
             assert!(!items.contains(&bftu));
         }
     }
-    m.tap(Callback::Constituency(Constituency::Workers));
-    let picked = m.tap(Callback::Org("BFTU".into()));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Workers,
+    )));
+    let picked = m.tap(Callback::Profile(ProfileCallback::Org("BFTU".into())));
     assert!(picked
         .effects
         .contains(&Effect::SetProfile(ProfileField::Organisation(
             OrgChoice::Known(bftu)
         ))));
-    assert_eq!(screen(&picked), &Screen::AskProvince { page: 0 });
+    assert_eq!(
+        screen(&picked),
+        &Screen::Profile(ProfileScreen::AskProvince { page: 0 })
+    );
 
     // A button of an organisation nobody added (forged, or from another build): asked again.
-    m.tap(Callback::EditProfile);
-    m.tap(Callback::Constituency(Constituency::Workers));
-    let unknown = m.tap(Callback::Org("NOPE".into()));
+    m.tap(Callback::Profile(ProfileCallback::Edit));
+    m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Workers,
+    )));
+    let unknown = m.tap(Callback::Profile(ProfileCallback::Org("NOPE".into())));
     assert!(unknown.effects.is_empty());
     assert_eq!(unknown.notice, Some(Notice::Outdated));
-    assert!(matches!(screen(&unknown), Screen::AskOrganisation { .. }));
+    assert!(matches!(
+        screen(&unknown),
+        Screen::Profile(ProfileScreen::AskOrganisation { .. })
+    ));
 }
 
 #[test]
 fn withdraw_needs_confirmation_and_a_rating() {
     let mut m = Member::onboarded(Lang::En);
-    let unrated = m.tap(Callback::WithdrawConfirmed(code("P3.1")));
+    let unrated = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(code(
+        "P3.1",
+    ))));
     assert!(unrated.effects.is_empty());
-    m.tap(Callback::Rate(code("P3.1"), Rating::new(2).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P3.1"),
+        Rating::new(2).unwrap(),
+    )));
     assert_eq!(
-        screen(&m.tap(Callback::Withdraw(code("P3.1")))),
-        &Screen::ConfirmWithdraw { code: code("P3.1") }
+        screen(&m.tap(Callback::Cards(CardCallback::Withdraw(code("P3.1"))))),
+        &Screen::Cards(CardScreen::ConfirmWithdraw { code: code("P3.1") })
     );
-    let done = m.tap(Callback::WithdrawConfirmed(code("P3.1")));
+    let done = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(code(
+        "P3.1",
+    ))));
     assert_eq!(done.effects, [Effect::Withdraw { code: code("P3.1") }]);
-    assert!(matches!(screen(&done), Screen::Mine { items, .. } if items.is_empty()));
+    assert!(
+        matches!(screen(&done), Screen::Cards(CardScreen::Mine { items, .. }) if items.is_empty())
+    );
 }
 
 #[test]
 fn forget_erases_after_confirmation_only() {
     let mut m = Member::onboarded(Lang::Km);
-    m.tap(Callback::Rate(code("P1.1"), Rating::new(5).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(5).unwrap(),
+    )));
     let ask = m.command(Command::Forget);
     assert_eq!(screen(&ask), &Screen::ConfirmForget);
     assert!(ask.effects.is_empty());
@@ -711,10 +818,16 @@ fn stale_and_unknown_buttons_are_answered_politely() {
     });
     assert_eq!(bad.notice, Some(Notice::Outdated));
     assert!(matches!(screen(&bad), Screen::Menu { .. }));
-    let gone = m.tap(Callback::Card(code("Z9.9"), Back::Next));
+    let gone = m.tap(Callback::Cards(CardCallback::Open(
+        code("Z9.9"),
+        Back::Next,
+    )));
     assert_eq!(gone.notice, Some(Notice::Outdated));
     assert_eq!(gone.replies[0].banner, Some(Banner::UnknownActivity));
-    let gone_rating = m.tap(Callback::Rate(code("Z9.9"), Rating::new(2).unwrap()));
+    let gone_rating = m.tap(Callback::Cards(CardCallback::Rate(
+        code("Z9.9"),
+        Rating::new(2).unwrap(),
+    )));
     assert!(
         gone_rating.effects.is_empty(),
         "no rating for an activity outside the plan"
@@ -730,7 +843,10 @@ fn stale_and_unknown_buttons_are_answered_politely() {
 #[test]
 fn unsupported_messages_get_a_hint_and_change_nothing() {
     let mut m = Member::onboarded(Lang::Km);
-    m.tap(Callback::Rate(code("P1.1"), Rating::new(2).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(2).unwrap(),
+    )));
     for kind in [
         OtherKind::Sticker,
         OtherKind::Photo,
@@ -743,7 +859,7 @@ fn unsupported_messages_get_a_hint_and_change_nothing() {
             Some(Banner::Hint(Hint::Unsupported(kind)))
         );
         assert!(
-            matches!(screen(&out), Screen::AskComment { code: c, .. } if c == &code("P1.1")),
+            matches!(screen(&out), Screen::Cards(CardScreen::AskComment { code: c, .. }) if c == &code("P1.1")),
             "the question and its buttons come back"
         );
         assert!(out.effects.is_empty());
@@ -820,7 +936,7 @@ fn a_focal_point_posts_the_campaign_card_in_a_group_and_nothing_else_happens_the
     for input in [
         Input::Text("P1.1 5".into()),
         Input::Callback {
-            data: Callback::Rate(code("P1.1"), Rating::new(5).unwrap()),
+            data: Callback::Cards(CardCallback::Rate(code("P1.1"), Rating::new(5).unwrap())),
             message_id: Some(3),
         },
     ] {
@@ -832,7 +948,10 @@ fn a_focal_point_posts_the_campaign_card_in_a_group_and_nothing_else_happens_the
 #[test]
 fn browsing_priorities_pages_and_marks_rated_activities() {
     let mut m = Member::onboarded(Lang::En);
-    m.tap(Callback::Rate(code("P3.2"), Rating::new(4).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P3.2"),
+        Rating::new(4).unwrap(),
+    )));
     let list = m.tap(Callback::Priorities);
     let Screen::Priorities { items } = screen(&list) else {
         panic!()
@@ -887,7 +1006,10 @@ fn commands_parse_with_bot_names_and_payloads() {
 #[test]
 fn a_closed_consultation_can_be_read_but_not_changed() {
     let mut m = Member::onboarded(Lang::En);
-    m.tap(Callback::Rate(code("P1.1"), Rating::new(4).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(4).unwrap(),
+    )));
     m.send(Input::Text("first thoughts".into()));
     let closed_at = now() - chrono::Duration::hours(5);
     m.window = Window {
@@ -897,11 +1019,11 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
     };
 
     for change in [
-        Callback::Rate(code("P1.1"), Rating::new(1).unwrap()),
-        Callback::Rate(code("P2.1"), Rating::new(5).unwrap()),
-        Callback::AddComment(code("P1.1")),
-        Callback::Withdraw(code("P1.1")),
-        Callback::WithdrawConfirmed(code("P1.1")),
+        Callback::Cards(CardCallback::Rate(code("P1.1"), Rating::new(1).unwrap())),
+        Callback::Cards(CardCallback::Rate(code("P2.1"), Rating::new(5).unwrap())),
+        Callback::Cards(CardCallback::AddComment(code("P1.1"))),
+        Callback::Cards(CardCallback::Withdraw(code("P1.1"))),
+        Callback::Cards(CardCallback::WithdrawConfirmed(code("P1.1"))),
     ] {
         let out = m.tap(change.clone());
         assert!(
@@ -913,7 +1035,10 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
     }
     // A comment prompt left open before the close does not take a late comment either.
     m.window = Window::always_open();
-    m.tap(Callback::Rate(code("P3.1"), Rating::new(2).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P3.1"),
+        Rating::new(2).unwrap(),
+    )));
     m.window = Window {
         open: false,
         until: None,
@@ -924,9 +1049,12 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
     assert_eq!(late.replies[0].placement, Placement::New);
 
     // Reading still works, and says since when it is closed.
-    let card = m.tap(Callback::Card(code("P1.1"), Back::Next));
+    let card = m.tap(Callback::Cards(CardCallback::Open(
+        code("P1.1"),
+        Back::Next,
+    )));
     assert!(
-        matches!(screen(&card), Screen::Card { closed_since: Some(t), given: Some(_), .. } if *t == closed_at)
+        matches!(screen(&card), Screen::Cards(CardScreen::Card { closed_since: Some(t), given: Some(_), .. }) if *t == closed_at)
     );
     assert!(matches!(
         screen(&m.command(Command::Menu)),
@@ -936,7 +1064,7 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
         }
     ));
     assert!(
-        matches!(screen(&m.command(Command::Mine)), Screen::Mine { items, .. } if items.len() == 2)
+        matches!(screen(&m.command(Command::Mine)), Screen::Cards(CardScreen::Mine { items, .. }) if items.len() == 2)
     );
 }
 
@@ -1790,8 +1918,11 @@ fn a_change_from_a_list_or_my_feedback_returns_there() {
         page: 0,
     });
     assert!(matches!(screen(&list), Screen::Activities { .. }));
-    m.tap(Callback::Card(code("P2.3"), Back::List(0)));
-    let back = m.tap(Callback::Rate(code("P2.3"), four));
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P2.3"),
+        Back::List(0),
+    )));
+    let back = m.tap(Callback::Cards(CardCallback::Rate(code("P2.3"), four)));
     assert!(
         matches!(screen(&back), Screen::Activities { priority, page: 0, items, .. }
             if priority.as_str() == "P2" && items.contains(&(code("P2.3"), true))),
@@ -1804,32 +1935,52 @@ fn a_change_from_a_list_or_my_feedback_returns_there() {
     );
 
     // From My feedback, page 0: a new rating, then back to My feedback.
-    m.tap(Callback::Mine(0));
-    m.tap(Callback::Card(code("P2.3"), Back::Mine(0)));
-    let back = m.tap(Callback::Rate(code("P2.3"), Rating::new(5).unwrap()));
-    assert!(matches!(screen(&back), Screen::Mine { page: 0, .. }));
+    m.tap(Callback::Cards(CardCallback::Mine(0)));
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P2.3"),
+        Back::Mine(0),
+    )));
+    let back = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P2.3"),
+        Rating::new(5).unwrap(),
+    )));
+    assert!(matches!(
+        screen(&back),
+        Screen::Cards(CardScreen::Mine { page: 0, .. })
+    ));
     // A comment typed on that card goes to it, and back to My feedback too.
-    m.tap(Callback::Card(code("P2.3"), Back::Mine(0)));
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P2.3"),
+        Back::Mine(0),
+    )));
     let commented = m.send(Input::Text("Good for young workers".into()));
     assert_eq!(
         commented.replies[0].banner,
         Some(Banner::CommentSaved(code("P2.3")))
     );
-    assert!(matches!(screen(&commented), Screen::Mine { items, .. }
+    assert!(
+        matches!(screen(&commented), Screen::Cards(CardScreen::Mine { items, .. })
             if items.iter().any(|i| i.code == code("P2.3")
-                && i.comment == Some(CommentKind::Text("Good for young workers".into())))));
+                && i.comment == Some(CommentKind::Text("Good for young workers".into()))))
+    );
     // A low rating from a list asks what should change, then returns to the list.
-    m.tap(Callback::Card(code("P2.1"), Back::List(0)));
-    let ask = m.tap(Callback::Rate(code("P2.1"), Rating::new(1).unwrap()));
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P2.1"),
+        Back::List(0),
+    )));
+    let ask = m.tap(Callback::Cards(CardCallback::Rate(
+        code("P2.1"),
+        Rating::new(1).unwrap(),
+    )));
     assert!(matches!(
         screen(&ask),
-        Screen::AskComment {
+        Screen::Cards(CardScreen::AskComment {
             low: true,
             back: Back::List(0),
             ..
-        }
+        })
     ));
-    let back = m.tap(Callback::SkipComment(code("P2.1")));
+    let back = m.tap(Callback::Cards(CardCallback::SkipComment(code("P2.1"))));
     assert!(matches!(screen(&back), Screen::Activities { .. }));
 }
 

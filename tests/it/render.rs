@@ -9,8 +9,9 @@ use dwcp_feedback::conversation::reply::{
     ORG_PAGE,
 };
 use dwcp_feedback::conversation::{
-    AdminUnchanged, Back, Callback, CampaignCallback, CampaignScreen, CommentKind, OtherKind,
-    StaffCallback, StaffScreen, MAX_CALLBACK_BYTES,
+    AdminUnchanged, Back, Callback, CampaignCallback, CampaignScreen, CardCallback, CardScreen,
+    CommentKind, OtherKind, ProfileCallback, ProfileScreen, StaffCallback, StaffScreen,
+    MAX_CALLBACK_BYTES,
 };
 use dwcp_feedback::domain::*;
 use dwcp_feedback::messages::{render, Action};
@@ -74,9 +75,9 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             to_side: Constituency::Workers,
             to_org: None,
         }),
-        Screen::AskConstituency,
-        Screen::AskSector,
-        Screen::AskGender,
+        Screen::Profile(ProfileScreen::AskConstituency),
+        Screen::Profile(ProfileScreen::AskSector),
+        Screen::Profile(ProfileScreen::AskGender),
         Screen::Menu {
             progress,
             draft: true,
@@ -169,14 +170,14 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         }),
         Screen::Staff(StaffScreen::AdminNotSelf),
         Screen::Staff(StaffScreen::FileTooLarge),
-        Screen::AllRated {
+        Screen::Cards(CardScreen::AllRated {
             progress,
             rated: None,
-        },
-        Screen::AllRated {
+        }),
+        Screen::Cards(CardScreen::AllRated {
             progress,
             rated: Some((plan.activities[14].code.clone(), Rating::new(5).unwrap())),
-        },
+        }),
         Screen::Privacy {
             selected: Lang::Km,
             asking: true,
@@ -282,12 +283,12 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 .collect(),
         }),
         Screen::Outdated,
-        Screen::Mine {
+        Screen::Cards(CardScreen::Mine {
             page: 0,
             pages: 1,
             items: vec![],
             closed: false,
-        },
+        }),
         Screen::Priorities {
             items: plan
                 .priorities
@@ -343,16 +344,16 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         assert_eq!(all.last().map(|o| o.constituency), Some(c));
         for page in 0..3 {
             let (page, pages, items) = paginate(&all, ORG_PAGE, page);
-            screens.push(Screen::AskOrganisation {
+            screens.push(Screen::Profile(ProfileScreen::AskOrganisation {
                 constituency: c,
                 page,
                 pages,
                 items,
-            });
+            }));
         }
     }
     for page in 0..4 {
-        screens.push(Screen::AskProvince { page });
+        screens.push(Screen::Profile(ProfileScreen::AskProvince { page }));
     }
     let cells: Vec<_> = plan
         .activities
@@ -451,7 +452,7 @@ fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
                     (Back::List(1), None, false),
                     (Back::Mine(2), None, true),
                 ] {
-                    screens.push(Screen::Card {
+                    screens.push(Screen::Cards(CardScreen::Card {
                         code: a.code.clone(),
                         given: given.clone(),
                         progress,
@@ -459,26 +460,26 @@ fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
                         back,
                         rated,
                         pending,
-                    });
+                    }));
                 }
             }
         }
         for (has_comment, low) in [(true, false), (false, true)] {
-            screens.push(Screen::AskComment {
+            screens.push(Screen::Cards(CardScreen::AskComment {
                 code: a.code.clone(),
                 rating: Rating::new(if low { 1 } else { 3 }).unwrap(),
                 has_comment,
                 back: Back::List(3),
                 low,
-            });
+            }));
         }
-        screens.push(Screen::ConfirmWithdraw {
+        screens.push(Screen::Cards(CardScreen::ConfirmWithdraw {
             code: a.code.clone(),
-        });
-        screens.push(Screen::About {
+        }));
+        screens.push(Screen::Cards(CardScreen::About {
             code: a.code.clone(),
             back: Back::Mine(4),
-        });
+        }));
     }
     screens
 }
@@ -502,11 +503,13 @@ fn mine_screens(plan: &Plan) -> Vec<Screen> {
         .collect();
     [false, true]
         .into_iter()
-        .map(|closed| Screen::Mine {
-            page: 1,
-            pages: 3,
-            items: items.clone(),
-            closed,
+        .map(|closed| {
+            Screen::Cards(CardScreen::Mine {
+                page: 1,
+                pages: 3,
+                items: items.clone(),
+                closed,
+            })
         })
         .collect()
 }
@@ -584,7 +587,7 @@ fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
     let reply = Reply {
         placement: Placement::New,
         banner: None,
-        screen: Screen::Card {
+        screen: Screen::Cards(CardScreen::Card {
             code: plan.activities[0].code.clone(),
             given: None,
             progress: Progress {
@@ -595,7 +598,7 @@ fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
             back: Back::Next,
             rated: None,
             pending: false,
-        },
+        }),
     };
     let r = render(&reply, Lang::Km, &plan, "bot");
     let visible = parse_html(&r.text).expect("still valid HTML");
@@ -615,33 +618,33 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Lang(Lang::Km),
         Callback::Consent(true),
         Callback::Consent(false),
-        Callback::Constituency(Constituency::Government),
-        Callback::OrgPage(99),
-        Callback::Org("CAMFEBA".into()),
-        Callback::Org("ABCDEFGHIJ-KLMN.OP_Q".into()),
-        Callback::ProvincePage(3),
-        Callback::Province(Province::new(25).unwrap()),
-        Callback::Sector(Sector::Public),
-        Callback::Gender(Gender::Undisclosed),
-        Callback::SkipStep,
-        Callback::SkipRest,
+        Callback::Profile(ProfileCallback::Constituency(Constituency::Government)),
+        Callback::Profile(ProfileCallback::OrgPage(99)),
+        Callback::Profile(ProfileCallback::Org("CAMFEBA".into())),
+        Callback::Profile(ProfileCallback::Org("ABCDEFGHIJ-KLMN.OP_Q".into())),
+        Callback::Profile(ProfileCallback::ProvincePage(3)),
+        Callback::Profile(ProfileCallback::Province(Province::new(25).unwrap())),
+        Callback::Profile(ProfileCallback::Sector(Sector::Public)),
+        Callback::Profile(ProfileCallback::Gender(Gender::Undisclosed)),
+        Callback::Profile(ProfileCallback::SkipStep),
+        Callback::Profile(ProfileCallback::SkipRest),
         Callback::Menu,
         Callback::Priorities,
         Callback::Activities { priority, page: 99 },
-        Callback::Card(longest.clone(), Back::Next),
-        Callback::Card(longest.clone(), Back::List(99)),
-        Callback::Card(longest.clone(), Back::Mine(99)),
+        Callback::Cards(CardCallback::Open(longest.clone(), Back::Next)),
+        Callback::Cards(CardCallback::Open(longest.clone(), Back::List(99))),
+        Callback::Cards(CardCallback::Open(longest.clone(), Back::Mine(99))),
         Callback::Privacy,
-        Callback::About(longest.clone()),
-        Callback::Rate(longest.clone(), Rating::new(5).unwrap()),
-        Callback::AddComment(longest.clone()),
-        Callback::SkipComment(longest.clone()),
-        Callback::NextUnrated,
-        Callback::Mine(99),
-        Callback::Withdraw(longest.clone()),
-        Callback::WithdrawConfirmed(longest),
+        Callback::Cards(CardCallback::About(longest.clone())),
+        Callback::Cards(CardCallback::Rate(longest.clone(), Rating::new(5).unwrap())),
+        Callback::Cards(CardCallback::AddComment(longest.clone())),
+        Callback::Cards(CardCallback::SkipComment(longest.clone())),
+        Callback::Cards(CardCallback::NextUnrated),
+        Callback::Cards(CardCallback::Mine(99)),
+        Callback::Cards(CardCallback::Withdraw(longest.clone())),
+        Callback::Cards(CardCallback::WithdrawConfirmed(longest)),
         Callback::Settings,
-        Callback::EditProfile,
+        Callback::Profile(ProfileCallback::Edit),
         Callback::ChooseLang,
         Callback::Help,
         Callback::Forget,
@@ -931,14 +934,16 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
     let photo = Banner::Hint(Hint::Unsupported(OtherKind::Photo));
     for (i, a) in plan.activities.iter().enumerate() {
         let before = plan.activities[(i + 14) % 15].code.clone();
-        let card = |given, rated, pending, back, closed_since| Screen::Card {
-            code: a.code.clone(),
-            given,
-            progress,
-            closed_since,
-            back,
-            rated,
-            pending,
+        let card = |given, rated, pending, back, closed_since| {
+            Screen::Cards(CardScreen::Card {
+                code: a.code.clone(),
+                given,
+                progress,
+                closed_since,
+                back,
+                rated,
+                pending,
+            })
         };
         let rated_long = Some((one, Some(long_comment(i))));
         for (screen, banner) in [
@@ -977,22 +982,22 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
         }
         for (has_comment, low, rating) in [(true, false, five), (false, true, one)] {
             all.push((
-                Screen::AskComment {
+                Screen::Cards(CardScreen::AskComment {
                     code: a.code.clone(),
                     rating,
                     has_comment,
                     back: Back::Next,
                     low,
-                },
+                }),
                 Some(Banner::CommentRejected(CommentError::TooLong)),
                 CARD_BUDGET,
             ));
         }
         all.push((
-            Screen::About {
+            Screen::Cards(CardScreen::About {
                 code: a.code.clone(),
                 back: Back::Next,
-            },
+            }),
             None,
             SCREEN_BUDGET,
         ));
@@ -1017,19 +1022,31 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
             None,
         ),
         (Screen::Declined, None),
-        (Screen::AskConstituency, Some(Banner::Joined)),
         (
-            Screen::AskOrganisation {
+            Screen::Profile(ProfileScreen::AskConstituency),
+            Some(Banner::Joined),
+        ),
+        (
+            Screen::Profile(ProfileScreen::AskOrganisation {
                 constituency: Constituency::Workers,
                 page: 0,
                 pages: 2,
                 items: Org::picker(Constituency::Workers, &[])[..ORG_PAGE].to_vec(),
-            },
+            }),
             Some(Banner::UseButtons),
         ),
-        (Screen::AskProvince { page: 0 }, Some(Banner::Joined)),
-        (Screen::AskSector, Some(Banner::UseButtons)),
-        (Screen::AskGender, Some(Banner::UseButtons)),
+        (
+            Screen::Profile(ProfileScreen::AskProvince { page: 0 }),
+            Some(Banner::Joined),
+        ),
+        (
+            Screen::Profile(ProfileScreen::AskSector),
+            Some(Banner::UseButtons),
+        ),
+        (
+            Screen::Profile(ProfileScreen::AskGender),
+            Some(Banner::UseButtons),
+        ),
         (
             Screen::Menu {
                 progress,
@@ -1049,17 +1066,17 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
             Some(Banner::LanguageChanged),
         ),
         (
-            Screen::AllRated {
+            Screen::Cards(CardScreen::AllRated {
                 progress,
                 rated: Some((longest_code.clone(), Rating::new(5).unwrap())),
-            },
+            }),
             None,
         ),
         (
-            Screen::AllRated {
+            Screen::Cards(CardScreen::AllRated {
                 progress,
                 rated: None,
-            },
+            }),
             Some(Banner::CommentSaved(longest_code.clone())),
         ),
         (

@@ -5,6 +5,73 @@
 use super::*;
 
 impl Step<'_> {
+    /// The buttons about one activity, and My feedback's.
+    pub(super) fn card_callback(&mut self, state: &State, data: &CardCallback) {
+        match data {
+            CardCallback::Open(code, back) => {
+                // Back from the details: a comment waiting on this card still waits.
+                let (_, pending) = state.on_card(code);
+                self.card_with(code.clone(), *back, None, pending)
+            }
+            CardCallback::About(code) => {
+                let (back, pending) = state.on_card(code);
+                if self.facts.plan.activity(code).is_none() {
+                    return self.card_with(code.clone(), back, None, None);
+                }
+                // What they type here is about this activity, as the screen names it.
+                self.state = State::Card {
+                    code: code.clone(),
+                    back,
+                    rated: None,
+                    pending,
+                };
+                self.show(Screen::Cards(CardScreen::About {
+                    code: code.clone(),
+                    back,
+                }));
+            }
+            CardCallback::Rate(code, rating) => self.rate(state, code, *rating),
+            CardCallback::AddComment(_)
+            | CardCallback::Withdraw(_)
+            | CardCallback::WithdrawConfirmed(_)
+                if self.refuse_if_closed() => {}
+            CardCallback::AddComment(code) => {
+                let (back, _) = state.on_card(code);
+                self.ask_comment(code.clone(), back);
+            }
+            CardCallback::SkipComment(code) => match state {
+                State::Comment { code: c, back } if c == code => self.leave(code, *back, false),
+                _ => self.next_card_from(Some(code), None),
+            },
+            CardCallback::NextUnrated => self.next_card_from(None, None),
+            CardCallback::Mine(page) => {
+                self.state = State::Menu;
+                self.mine(*page);
+            }
+            CardCallback::Withdraw(code) => {
+                if self.given.contains_key(code) {
+                    self.state = State::Menu;
+                    self.show(Screen::Cards(CardScreen::ConfirmWithdraw {
+                        code: code.clone(),
+                    }));
+                } else {
+                    self.card_with(code.clone(), Back::Next, None, None);
+                }
+            }
+            CardCallback::WithdrawConfirmed(code) => {
+                self.state = State::Menu;
+                if self.given.contains_key(code) {
+                    self.effect(Effect::Withdraw { code: code.clone() });
+                    self.banner = Some(Banner::Withdrawn);
+                    self.notice = Some(Notice::Withdrawn);
+                } else {
+                    self.notice = Some(Notice::NothingToDo);
+                }
+                self.mine(0);
+            }
+        }
+    }
+
     /// An activity's card. `rated`: the activity rated just before, whose comment this card
     /// offers; `pending`: a comment sent on this card before its rating.
     pub(super) fn card_with(
@@ -28,7 +95,7 @@ impl Step<'_> {
             rated: rated.as_ref().map(|(r, _)| r.clone()),
             pending: pending.clone(),
         };
-        self.show(Screen::Card {
+        self.show(Screen::Cards(CardScreen::Card {
             code,
             given,
             progress: self.progress(),
@@ -36,7 +103,7 @@ impl Step<'_> {
             back,
             rated,
             pending: pending.is_some(),
-        });
+        }));
     }
 
     /// The next activity to ask about: first the unrated ones of the member's campaign, in
@@ -86,10 +153,10 @@ impl Step<'_> {
                     },
                     None => State::Menu,
                 };
-                self.show(Screen::AllRated {
+                self.show(Screen::Cards(CardScreen::AllRated {
                     progress: self.progress(),
                     rated,
-                })
+                }))
             }
         }
     }
@@ -152,13 +219,13 @@ impl Step<'_> {
         let Some(given) = self.given.get(&code).cloned() else {
             return self.card_with(code, back, None, None);
         };
-        let screen = Screen::AskComment {
+        let screen = Screen::Cards(CardScreen::AskComment {
             code: code.clone(),
             rating: given.rating,
             has_comment: given.comment.is_some(),
             back,
             low: given.rating.get() <= 2 && given.comment.is_none(),
-        };
+        });
         self.state = State::Comment { code, back };
         self.show(screen);
     }
@@ -240,11 +307,11 @@ impl Step<'_> {
             })
             .collect();
         let (page, pages, items) = paginate(&all, MINE_PAGE, page);
-        self.show(Screen::Mine {
+        self.show(Screen::Cards(CardScreen::Mine {
             page,
             pages,
             items,
             closed: self.closed_since.is_some(),
-        });
+        }));
     }
 }

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 
 use super::callback::Callback;
 use super::campaigns::{CampaignCallback, CampaignScreen};
+use super::cards::{CardCallback, CardScreen};
 use super::effect::{Effect, ProfileField};
 use super::facts::{CampaignFacts, ChatKind, Consent, Facts, Given, Invite};
 use super::input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, WindowArg,
 };
 use super::needs::Needs;
+use super::profile::{ProfileCallback, ProfileScreen};
 use super::reply::*;
 use super::secretariat::{StaffCallback, StaffScreen};
 use super::state::{AnnounceDraft, Back, CampaignDraft, Pending, ProfileStep, State};
@@ -262,11 +264,11 @@ impl Step<'_> {
                     self.effects.push(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
                         self.at(ProfileStep::Province, false);
-                        return self.show(Screen::AskProvince { page: 0 });
+                        return self.show(Screen::Profile(ProfileScreen::AskProvince { page: 0 }));
                     }
                 }
                 self.at(ProfileStep::Constituency, false);
-                self.show(Screen::AskConstituency);
+                self.show(Screen::Profile(ProfileScreen::AskConstituency));
             }
             Input::Callback {
                 data: Callback::Consent(false),
@@ -453,12 +455,11 @@ impl Step<'_> {
         }
     }
 
+    /// A button: each sub-flow's own buttons go to it; the rest are the menu's.
     fn callback(&mut self, state: &State, data: &Callback) {
-        let editing = match state {
-            State::Profile { editing, .. } => *editing,
-            _ => true,
-        };
         match data {
+            Callback::Profile(cb) => self.profile_callback(state, cb),
+            Callback::Cards(cb) => self.card_callback(state, cb),
             Callback::Lang(lang) => {
                 self.effects.push(Effect::SetLang(*lang));
                 self.state = State::Menu;
@@ -471,58 +472,6 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.menu();
             }
-            Callback::Constituency(c) => {
-                self.set_field(editing, ProfileField::Constituency(*c));
-                self.at(ProfileStep::Organisation, editing);
-                self.ask_organisation(*c, 0);
-            }
-            Callback::OrgPage(page) => {
-                self.at(ProfileStep::Organisation, editing);
-                self.profile_screen(ProfileStep::Organisation, *page);
-            }
-            Callback::Org(code) => match Org::find(code, self.facts.organisations) {
-                Some(org) => {
-                    self.set_field(editing, ProfileField::Organisation(OrgChoice::Known(org)));
-                    self.at(ProfileStep::Organisation, editing);
-                    self.next_profile_step(ProfileStep::Organisation);
-                }
-                // An organisation nobody listed (forged, or from another build): like any
-                // outdated button — asked again when answering it, else the menu.
-                None => {
-                    self.notice = Some(Notice::Outdated);
-                    if let State::Profile { .. } = state {
-                        self.at(ProfileStep::Organisation, editing);
-                        self.profile_screen(ProfileStep::Organisation, 0);
-                    } else {
-                        self.state = State::Menu;
-                        self.menu();
-                    }
-                }
-            },
-            Callback::ProvincePage(page) => {
-                self.at(ProfileStep::Province, editing);
-                self.profile_screen(ProfileStep::Province, *page);
-            }
-            Callback::Province(p) => {
-                self.set_field(editing, ProfileField::Province(*p));
-                self.at(ProfileStep::Province, editing);
-                self.next_profile_step(ProfileStep::Province);
-            }
-            Callback::Sector(x) => {
-                self.set_field(editing, ProfileField::Sector(*x));
-                self.at(ProfileStep::Sector, editing);
-                self.next_profile_step(ProfileStep::Sector);
-            }
-            Callback::Gender(g) => {
-                self.set_field(editing, ProfileField::Gender(*g));
-                self.at(ProfileStep::Gender, editing);
-                self.next_profile_step(ProfileStep::Gender);
-            }
-            Callback::SkipStep => match state {
-                State::Profile { step, .. } => self.next_profile_step(*step),
-                _ => self.finish_profile(editing),
-            },
-            Callback::SkipRest => self.finish_profile(editing),
             Callback::Menu => {
                 self.state = State::Menu;
                 self.menu();
@@ -535,75 +484,9 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.activities(priority, *page);
             }
-            Callback::Card(code, back) => {
-                // Back from the details: a comment waiting on this card still waits.
-                let (_, pending) = state.on_card(code);
-                self.card_with(code.clone(), *back, None, pending)
-            }
-            Callback::About(code) => {
-                let (back, pending) = state.on_card(code);
-                if self.facts.plan.activity(code).is_none() {
-                    return self.card_with(code.clone(), back, None, None);
-                }
-                // What they type here is about this activity, as the screen names it.
-                self.state = State::Card {
-                    code: code.clone(),
-                    back,
-                    rated: None,
-                    pending,
-                };
-                self.show(Screen::About {
-                    code: code.clone(),
-                    back,
-                });
-            }
-            Callback::Rate(code, rating) => self.rate(state, code, *rating),
-            Callback::AddComment(_) | Callback::Withdraw(_) | Callback::WithdrawConfirmed(_)
-                if self.refuse_if_closed() => {}
-            Callback::AddComment(code) => {
-                let (back, _) = state.on_card(code);
-                self.ask_comment(code.clone(), back);
-            }
-            Callback::SkipComment(code) => match state {
-                State::Comment { code: c, back } if c == code => self.leave(code, *back, false),
-                _ => self.next_card_from(Some(code), None),
-            },
-            Callback::NextUnrated => self.next_card_from(None, None),
-            Callback::Mine(page) => {
-                self.state = State::Menu;
-                self.mine(*page);
-            }
-            Callback::Withdraw(code) => {
-                if self.given.contains_key(code) {
-                    self.state = State::Menu;
-                    self.show(Screen::ConfirmWithdraw { code: code.clone() });
-                } else {
-                    self.card_with(code.clone(), Back::Next, None, None);
-                }
-            }
-            Callback::WithdrawConfirmed(code) => {
-                self.state = State::Menu;
-                if self.given.contains_key(code) {
-                    self.effect(Effect::Withdraw { code: code.clone() });
-                    self.banner = Some(Banner::Withdrawn);
-                    self.notice = Some(Notice::Withdrawn);
-                } else {
-                    self.notice = Some(Notice::NothingToDo);
-                }
-                self.mine(0);
-            }
             Callback::Settings => {
                 self.state = State::Menu;
                 self.settings();
-            }
-            Callback::EditProfile => {
-                // A fresh edit: nothing of an earlier, unfinished one.
-                self.state = State::Profile {
-                    step: ProfileStep::Constituency,
-                    editing: true,
-                    draft: Profile::default(),
-                };
-                self.show(Screen::AskConstituency);
             }
             Callback::ChooseLang => {
                 self.state = State::Menu;

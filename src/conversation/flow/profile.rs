@@ -5,31 +5,104 @@
 use super::*;
 
 impl Step<'_> {
+    /// The profile questions' buttons.
+    pub(super) fn profile_callback(&mut self, state: &State, data: &ProfileCallback) {
+        let editing = match state {
+            State::Profile { editing, .. } => *editing,
+            _ => true,
+        };
+        match data {
+            ProfileCallback::Constituency(c) => {
+                self.set_field(editing, ProfileField::Constituency(*c));
+                self.at(ProfileStep::Organisation, editing);
+                self.ask_organisation(*c, 0);
+            }
+            ProfileCallback::OrgPage(page) => {
+                self.at(ProfileStep::Organisation, editing);
+                self.profile_screen(ProfileStep::Organisation, *page);
+            }
+            ProfileCallback::Org(code) => match Org::find(code, self.facts.organisations) {
+                Some(org) => {
+                    self.set_field(editing, ProfileField::Organisation(OrgChoice::Known(org)));
+                    self.at(ProfileStep::Organisation, editing);
+                    self.next_profile_step(ProfileStep::Organisation);
+                }
+                // An organisation nobody listed (forged, or from another build): like any
+                // outdated button — asked again when answering it, else the menu.
+                None => {
+                    self.notice = Some(Notice::Outdated);
+                    if let State::Profile { .. } = state {
+                        self.at(ProfileStep::Organisation, editing);
+                        self.profile_screen(ProfileStep::Organisation, 0);
+                    } else {
+                        self.state = State::Menu;
+                        self.menu();
+                    }
+                }
+            },
+            ProfileCallback::ProvincePage(page) => {
+                self.at(ProfileStep::Province, editing);
+                self.profile_screen(ProfileStep::Province, *page);
+            }
+            ProfileCallback::Province(p) => {
+                self.set_field(editing, ProfileField::Province(*p));
+                self.at(ProfileStep::Province, editing);
+                self.next_profile_step(ProfileStep::Province);
+            }
+            ProfileCallback::Sector(x) => {
+                self.set_field(editing, ProfileField::Sector(*x));
+                self.at(ProfileStep::Sector, editing);
+                self.next_profile_step(ProfileStep::Sector);
+            }
+            ProfileCallback::Gender(g) => {
+                self.set_field(editing, ProfileField::Gender(*g));
+                self.at(ProfileStep::Gender, editing);
+                self.next_profile_step(ProfileStep::Gender);
+            }
+            ProfileCallback::SkipStep => match state {
+                State::Profile { step, .. } => self.next_profile_step(*step),
+                _ => self.finish_profile(editing),
+            },
+            ProfileCallback::SkipRest => self.finish_profile(editing),
+            ProfileCallback::Edit => {
+                // A fresh edit: nothing of an earlier, unfinished one.
+                self.state = State::Profile {
+                    step: ProfileStep::Constituency,
+                    editing: true,
+                    draft: Profile::default(),
+                };
+                self.show(Screen::Profile(ProfileScreen::AskConstituency));
+            }
+        }
+    }
+
     pub(super) fn profile_screen(&mut self, step: ProfileStep, page: u8) {
         match step {
-            ProfileStep::Constituency => self.show(Screen::AskConstituency),
+            ProfileStep::Constituency => self.show(Screen::Profile(ProfileScreen::AskConstituency)),
             ProfileStep::Organisation => match self.current_constituency() {
                 Some(constituency) => self.ask_organisation(constituency, page),
                 None => {
                     self.at(ProfileStep::Constituency, self.editing());
-                    self.show(Screen::AskConstituency);
+                    self.show(Screen::Profile(ProfileScreen::AskConstituency));
                 }
             },
-            ProfileStep::Province => self.show(Screen::AskProvince { page }),
-            ProfileStep::Sector => self.show(Screen::AskSector),
-            ProfileStep::Gender => self.show(Screen::AskGender),
+            ProfileStep::Province => {
+                self.show(Screen::Profile(ProfileScreen::AskProvince { page }))
+            }
+            ProfileStep::Sector => self.show(Screen::Profile(ProfileScreen::AskSector)),
+            ProfileStep::Gender => self.show(Screen::Profile(ProfileScreen::AskGender)),
         }
     }
 
     pub(super) fn ask_organisation(&mut self, constituency: crate::domain::Constituency, page: u8) {
         let all = Org::picker(constituency, self.facts.organisations);
         let (page, pages, items) = paginate(&all, ORG_PAGE, page);
-        self.show(Screen::AskOrganisation {
+        self.show(Screen::Profile(ProfileScreen::AskOrganisation {
             constituency,
             page,
             pages,
             items,
-        });
+        }));
     }
 
     pub(super) fn editing(&self) -> bool {
@@ -102,7 +175,7 @@ impl Step<'_> {
     pub(super) fn next_profile_step(&mut self, done: ProfileStep) {
         if done == ProfileStep::Constituency && self.current_constituency().is_none() {
             // The one question that cannot be skipped.
-            self.show(Screen::AskConstituency);
+            self.show(Screen::Profile(ProfileScreen::AskConstituency));
             return;
         }
         match done.next() {
@@ -117,7 +190,7 @@ impl Step<'_> {
     pub(super) fn finish_profile(&mut self, editing: bool) {
         if self.current_constituency().is_none() {
             self.at(ProfileStep::Constituency, editing);
-            self.show(Screen::AskConstituency);
+            self.show(Screen::Profile(ProfileScreen::AskConstituency));
             return;
         }
         if editing {

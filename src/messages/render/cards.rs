@@ -2,8 +2,114 @@
 //! question's heading and My feedback.
 
 use super::*;
+use crate::conversation::CardScreen;
 
 impl R<'_> {
+    pub(super) fn cards_screen(&mut self, screen: &CardScreen) {
+        match screen {
+            CardScreen::Card {
+                code,
+                given,
+                progress,
+                closed_since,
+                back,
+                rated,
+                pending,
+            } => self.card(
+                code,
+                given.as_ref(),
+                *progress,
+                *closed_since,
+                *back,
+                rated.as_ref(),
+                *pending,
+            ),
+            CardScreen::About { code, back } => self.about(code, *back),
+            CardScreen::AskComment {
+                code,
+                rating,
+                has_comment,
+                back,
+                low,
+            } => {
+                self.activity_heading(code);
+                self.line(&tr_with(
+                    self.lang,
+                    "card.your_rating",
+                    &[("rating", &rating_label(*rating, self.lang))],
+                ));
+                self.text.push('\n');
+                self.line(&self.t(if *low {
+                    "comment.ask_low"
+                } else {
+                    "comment.ask"
+                }));
+                if *has_comment {
+                    self.line(&self.t("comment.replaces"));
+                }
+                let skip = if *has_comment {
+                    "btn.keep_comment"
+                } else {
+                    "btn.no_comment"
+                };
+                let row = vec![self.btn(
+                    skip,
+                    Callback::Cards(CardCallback::SkipComment(code.clone())),
+                )];
+                self.kb.row(row);
+                let row = vec![self.btn(
+                    "btn.change_rating",
+                    Callback::Cards(CardCallback::Open(code.clone(), *back)),
+                )];
+                self.kb.row(row);
+            }
+            CardScreen::AllRated { progress, rated } => {
+                if let Some((code, rating)) = rated {
+                    self.rated_line(code, *rating);
+                }
+                self.line(&crate::messages::tr_count(
+                    self.lang,
+                    "all_rated.body",
+                    progress.total as u64,
+                    &[("total", &number(progress.total, self.lang))],
+                ));
+                if let Some((code, _)) = rated {
+                    let row = vec![self.comment_on(code)];
+                    self.kb.row(row);
+                }
+                let row = vec![
+                    self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0))),
+                    self.btn("btn.menu", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
+            CardScreen::Mine {
+                page,
+                pages,
+                items,
+                closed,
+            } => self.mine(*page, *pages, items, *closed),
+            CardScreen::ConfirmWithdraw { code } => {
+                self.line(&tr_with(
+                    self.lang,
+                    "withdraw.confirm",
+                    &[("code", code.as_str())],
+                ));
+                let row = vec![
+                    self.btn(
+                        "btn.withdraw_yes",
+                        Callback::Cards(CardCallback::WithdrawConfirmed(code.clone())),
+                    ),
+                    self.btn(
+                        "btn.no",
+                        Callback::Cards(CardCallback::Open(code.clone(), Back::Next)),
+                    ),
+                ];
+                self.kb.row(row);
+            }
+        }
+    }
+
     /// The activity's code and title, in bold: every screen about one activity starts so.
     pub(super) fn activity_heading(&mut self, code: &ActivityCode) {
         let title = esc(&self.activity_title(code));
@@ -26,7 +132,7 @@ impl R<'_> {
     pub(super) fn comment_on(&self, code: &ActivityCode) -> Button {
         Button::cb(
             tr_with(self.lang, "btn.comment_on", &[("code", code.as_str())]),
-            Callback::AddComment(code.clone()),
+            Callback::Cards(CardCallback::AddComment(code.clone())),
         )
     }
 
@@ -68,7 +174,10 @@ impl R<'_> {
             // Read-only: the plan and the member's answer, nothing to tap but the way on.
             self.closed_line(since);
             let row = vec![
-                self.btn("btn.next", Callback::SkipComment(code.clone())),
+                self.btn(
+                    "btn.next",
+                    Callback::Cards(CardCallback::SkipComment(code.clone())),
+                ),
                 self.btn("btn.menu", Callback::Menu),
             ];
             self.kb.row(row);
@@ -103,7 +212,10 @@ impl R<'_> {
         if given.is_some() {
             let row = vec![
                 self.comment_on(code),
-                self.btn("btn.withdraw", Callback::Withdraw(code.clone())),
+                self.btn(
+                    "btn.withdraw",
+                    Callback::Cards(CardCallback::Withdraw(code.clone())),
+                ),
             ];
             self.kb.row(row);
         }
@@ -116,12 +228,20 @@ impl R<'_> {
         let mut row = Vec::new();
         // A comment waiting for this card's rating is not left behind by "Next".
         if !pending {
-            row.push(self.btn("btn.next", Callback::SkipComment(code.clone())));
+            row.push(self.btn(
+                "btn.next",
+                Callback::Cards(CardCallback::SkipComment(code.clone())),
+            ));
         }
-        row.push(self.btn("btn.about", Callback::About(code.clone())));
+        row.push(self.btn(
+            "btn.about",
+            Callback::Cards(CardCallback::About(code.clone())),
+        ));
         self.kb.row(row);
         let to_list = match back {
-            Back::Mine(page) => self.btn("btn.back_mine", Callback::Mine(page)),
+            Back::Mine(page) => {
+                self.btn("btn.back_mine", Callback::Cards(CardCallback::Mine(page)))
+            }
             Back::List(page) => self.btn(
                 "btn.list",
                 Callback::Activities {
@@ -152,7 +272,10 @@ impl R<'_> {
                 } else {
                     number(r.get(), self.lang)
                 };
-                Button::cb(format!("{mark}{label}"), Callback::Rate(code.clone(), *r))
+                Button::cb(
+                    format!("{mark}{label}"),
+                    Callback::Cards(CardCallback::Rate(code.clone(), *r)),
+                )
             })
             .collect();
         self.kb.grid(buttons, 3);
@@ -181,7 +304,10 @@ impl R<'_> {
             "card.when",
             &[("timeframe", &self.timeframe(a.timeframe))],
         ));
-        let row = vec![self.btn("btn.back", Callback::Card(code.clone(), back))];
+        let row = vec![self.btn(
+            "btn.back",
+            Callback::Cards(CardCallback::Open(code.clone(), back)),
+        )];
         self.kb.row(row);
     }
 
@@ -208,7 +334,7 @@ impl R<'_> {
         if items.is_empty() {
             self.line(&self.t("mine.empty"));
             let row = vec![
-                self.btn("btn.continue", Callback::NextUnrated),
+                self.btn("btn.continue", Callback::Cards(CardCallback::NextUnrated)),
                 self.btn("btn.menu", Callback::Menu),
             ];
             self.kb.row(row);
@@ -238,12 +364,12 @@ impl R<'_> {
             .map(|i| {
                 Button::cb(
                     format!("{} · {}", i.code, number(i.rating.get(), self.lang)),
-                    Callback::Card(i.code.clone(), Back::Mine(page)),
+                    Callback::Cards(CardCallback::Open(i.code.clone(), Back::Mine(page))),
                 )
             })
             .collect();
         self.kb.grid(buttons, 3);
-        self.nav(page, pages, Callback::Mine);
+        self.nav(page, pages, |p| Callback::Cards(CardCallback::Mine(p)));
         self.menu_row();
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 
 mod campaigns;
 mod cards;
+mod profile;
 mod secretariat;
 
 use super::keyboard::{Button, Keyboard};
@@ -14,8 +15,8 @@ use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
 use crate::conversation::state::Back;
 use crate::conversation::{
-    Banner, Callback, CampaignCallback, CampaignScreen, CommentKind, Hint, Notice, OtherKind,
-    Reply, Screen, StaffCallback, StaffScreen,
+    Banner, Callback, CampaignCallback, CampaignScreen, CardCallback, CommentKind, Hint, Notice,
+    OtherKind, ProfileCallback, Reply, Screen, StaffCallback, StaffScreen,
 };
 use crate::domain::summary::{ActivitySummary, Summary};
 use crate::domain::{
@@ -273,14 +274,6 @@ impl R<'_> {
         self.kb.row(row);
     }
 
-    fn skip_row(&mut self, with_rest: bool) {
-        let mut row = vec![self.btn("btn.skip", Callback::SkipStep)];
-        if with_rest {
-            row.push(self.btn("btn.skip_rest", Callback::SkipRest));
-        }
-        self.kb.row(row);
-    }
-
     fn activity_title(&self, code: &ActivityCode) -> String {
         self.plan
             .activity(code)
@@ -337,51 +330,6 @@ impl R<'_> {
                 let b = self.btn("btn.changed_mind", Callback::Lang(self.lang));
                 self.kb.row(vec![b]);
             }
-            Screen::AskConstituency => {
-                self.line(&self.t("profile.constituency"));
-                let buttons = Constituency::ALL
-                    .iter()
-                    .map(|c| self.btn(c.key(), Callback::Constituency(*c)))
-                    .collect();
-                self.kb.grid(buttons, 2);
-            }
-            Screen::AskOrganisation {
-                constituency,
-                page,
-                pages,
-                items,
-            } => self.ask_organisation(*constituency, *page, *pages, items),
-            Screen::AskProvince { page } => {
-                self.line(&self.t("profile.province"));
-                let all = Province::picker_order(self.lang);
-                let (page, pages, items) =
-                    crate::conversation::reply::paginate(&all, PROVINCE_PAGE, *page);
-                let buttons = items
-                    .iter()
-                    .map(|p| Button::cb(self.province_name(*p), Callback::Province(*p)))
-                    .collect();
-                self.kb.grid(buttons, 2);
-                self.nav(page, pages, Callback::ProvincePage);
-                self.skip_row(true);
-            }
-            Screen::AskSector => {
-                self.line(&self.t("profile.sector"));
-                let buttons = Sector::ALL
-                    .iter()
-                    .map(|s| self.btn(s.key(), Callback::Sector(*s)))
-                    .collect();
-                self.kb.grid(buttons, 2);
-                self.skip_row(true);
-            }
-            Screen::AskGender => {
-                self.line(&self.t("profile.gender"));
-                let buttons = Gender::ALL
-                    .iter()
-                    .map(|g| self.btn(g.key(), Callback::Gender(*g)))
-                    .collect();
-                self.kb.grid(buttons, 2);
-                self.skip_row(false);
-            }
             Screen::Menu {
                 progress,
                 draft,
@@ -408,16 +356,16 @@ impl R<'_> {
                     self.closed_line(*since);
                 }
                 let first = if closed_since.is_some() {
-                    self.btn("btn.mine", Callback::Mine(0))
+                    self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0)))
                 } else if progress.rated < progress.total {
-                    self.btn("btn.continue", Callback::NextUnrated)
+                    self.btn("btn.continue", Callback::Cards(CardCallback::NextUnrated))
                 } else {
-                    self.btn("btn.all_rated", Callback::Mine(0))
+                    self.btn("btn.all_rated", Callback::Cards(CardCallback::Mine(0)))
                 };
                 self.kb.row(vec![first]);
                 let mut row = vec![self.btn("btn.priorities", Callback::Priorities)];
                 if closed_since.is_none() {
-                    row.push(self.btn("btn.mine", Callback::Mine(0)));
+                    row.push(self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0))));
                 }
                 self.kb.row(row);
                 let row = vec![
@@ -467,7 +415,7 @@ impl R<'_> {
                     let title = trim_words(&self.activity_title(code), LABEL_GRAPHEMES);
                     self.kb.row(vec![Button::cb(
                         format!("{mark}{code} {title}"),
-                        Callback::Card(code.clone(), Back::List(*page)),
+                        Callback::Cards(CardCallback::Open(code.clone(), Back::List(*page))),
                     )]);
                 }
                 let priority = priority.clone();
@@ -481,23 +429,6 @@ impl R<'_> {
                 ];
                 self.kb.row(row);
             }
-            Screen::Card {
-                code,
-                given,
-                progress,
-                closed_since,
-                back,
-                rated,
-                pending,
-            } => self.card(
-                code,
-                given.as_ref(),
-                *progress,
-                *closed_since,
-                *back,
-                rated.as_ref(),
-                *pending,
-            ),
             // Their own files: the focal points' screens and the secretariat's.
             Screen::Campaign(screen) => self.campaign_screen(screen),
             Screen::Staff(screen) => self.secretariat_screen(screen),
@@ -509,82 +440,8 @@ impl R<'_> {
                 let date = self.date(*since);
                 self.line(&tr_with(self.lang, "window.closed", &[("date", &date)]));
                 let row = vec![
-                    self.btn("btn.mine", Callback::Mine(0)),
+                    self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0))),
                     self.btn("btn.menu", Callback::Menu),
-                ];
-                self.kb.row(row);
-            }
-            Screen::About { code, back } => self.about(code, *back),
-            Screen::AskComment {
-                code,
-                rating,
-                has_comment,
-                back,
-                low,
-            } => {
-                self.activity_heading(code);
-                self.line(&tr_with(
-                    self.lang,
-                    "card.your_rating",
-                    &[("rating", &rating_label(*rating, self.lang))],
-                ));
-                self.text.push('\n');
-                self.line(&self.t(if *low {
-                    "comment.ask_low"
-                } else {
-                    "comment.ask"
-                }));
-                if *has_comment {
-                    self.line(&self.t("comment.replaces"));
-                }
-                let skip = if *has_comment {
-                    "btn.keep_comment"
-                } else {
-                    "btn.no_comment"
-                };
-                let row = vec![self.btn(skip, Callback::SkipComment(code.clone()))];
-                self.kb.row(row);
-                let row = vec![self.btn("btn.change_rating", Callback::Card(code.clone(), *back))];
-                self.kb.row(row);
-            }
-            Screen::AllRated { progress, rated } => {
-                if let Some((code, rating)) = rated {
-                    self.rated_line(code, *rating);
-                }
-                self.line(&crate::messages::tr_count(
-                    self.lang,
-                    "all_rated.body",
-                    progress.total as u64,
-                    &[("total", &number(progress.total, self.lang))],
-                ));
-                if let Some((code, _)) = rated {
-                    let row = vec![self.comment_on(code)];
-                    self.kb.row(row);
-                }
-                let row = vec![
-                    self.btn("btn.mine", Callback::Mine(0)),
-                    self.btn("btn.menu", Callback::Menu),
-                ];
-                self.kb.row(row);
-            }
-            Screen::Mine {
-                page,
-                pages,
-                items,
-                closed,
-            } => self.mine(*page, *pages, items, *closed),
-            Screen::ConfirmWithdraw { code } => {
-                self.line(&tr_with(
-                    self.lang,
-                    "withdraw.confirm",
-                    &[("code", code.as_str())],
-                ));
-                let row = vec![
-                    self.btn(
-                        "btn.withdraw_yes",
-                        Callback::WithdrawConfirmed(code.clone()),
-                    ),
-                    self.btn("btn.no", Callback::Card(code.clone(), Back::Next)),
                 ];
                 self.kb.row(row);
             }
@@ -628,7 +485,7 @@ impl R<'_> {
                 }));
                 let row = vec![
                     self.btn("btn.language", Callback::ChooseLang),
-                    self.btn("btn.edit_profile", Callback::EditProfile),
+                    self.btn("btn.edit_profile", Callback::Profile(ProfileCallback::Edit)),
                 ];
                 self.kb.row(row);
                 let toggle = if *reminders {
@@ -678,6 +535,8 @@ impl R<'_> {
                 self.line(&self.t("outdated.body"));
                 self.menu_row();
             }
+            Screen::Profile(screen) => self.profile_screen(screen),
+            Screen::Cards(screen) => self.cards_screen(screen),
         }
         while self.text.ends_with('\n') {
             self.text.pop();
@@ -719,26 +578,5 @@ impl R<'_> {
             let row = vec![self.btn("btn.back", Callback::Lang(selected))];
             self.kb.row(row);
         }
-    }
-
-    fn ask_organisation(
-        &mut self,
-        constituency: Constituency,
-        page: u8,
-        pages: u8,
-        items: &[crate::domain::Org],
-    ) {
-        self.line(&tr_with(
-            self.lang,
-            "profile.organisation",
-            &[("constituency", &self.t(constituency.key()))],
-        ));
-        for org in items {
-            let label = org_button(org, self.lang);
-            self.kb
-                .row(vec![Button::cb(label, Callback::Org(org.code.clone()))]);
-        }
-        self.nav(page, pages, Callback::OrgPage);
-        self.skip_row(true);
     }
 }
