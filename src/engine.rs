@@ -282,15 +282,7 @@ impl Engine {
             }
             facts = loaded.facts(facts);
         };
-        let lang = outcome
-            .effects
-            .iter()
-            .rev()
-            .find_map(|e| match e {
-                Effect::SetLang(l) => Some(*l),
-                _ => None,
-            })
-            .unwrap_or(record.lang.unwrap_or(telegram_lang));
+        let lang = outcome.lang;
         let outgoing = self.render_replies(&outcome, lang, &plan, incoming.seen.as_ref());
         // The name is noted when they open the bot or agree; the store keeps it only for a
         // member who has agreed.

@@ -1,8 +1,6 @@
 //! What a step wants written. Applied by the store in one transaction with the next state;
 //! what each means to the conversation's own view of a chat is `Facts::after`.
 
-use std::collections::BTreeMap;
-
 use super::facts::{CommentKind, Consent, Facts, Given, Invite};
 use crate::domain::{ActivityCode, Comment, Lang, Rating, Window};
 
@@ -64,36 +62,6 @@ pub enum Effect {
     },
 }
 
-impl Effect {
-    /// The member's answers after this effect, as the conversation sees them (`Facts::given`).
-    /// The store writes the same effect to the database; the step uses this to show a screen
-    /// after its own effects.
-    pub fn apply_to_given(&self, given: &mut BTreeMap<ActivityCode, Given>) {
-        match self {
-            Effect::Rate { code, rating } => {
-                let comment = given.get(code).and_then(|g| g.comment.clone());
-                given.insert(
-                    code.clone(),
-                    Given {
-                        rating: *rating,
-                        comment,
-                    },
-                );
-            }
-            Effect::Comment { code, comment } => {
-                if let Some(g) = given.get_mut(code) {
-                    g.comment = Some(CommentKind::of(comment));
-                }
-            }
-            Effect::Withdraw { code } => {
-                given.remove(code);
-            }
-            Effect::Erase => given.clear(),
-            _ => {}
-        }
-    }
-}
-
 impl Facts<'_> {
     /// The chat's own facts as the next step will find them once `effects` are written: the
     /// meaning of each effect as the conversation sees it, in one place (the store is the other
@@ -101,7 +69,6 @@ impl Facts<'_> {
     /// not the chat's own and stay as they are.
     pub fn after(&mut self, effects: &[Effect]) {
         for effect in effects {
-            effect.apply_to_given(&mut self.given);
             match effect {
                 Effect::SetLang(l) => self.lang = Some(*l),
                 Effect::GiveConsent => self.consent = Consent::Given,
@@ -169,10 +136,25 @@ impl Facts<'_> {
                         list.retain(|f| f.member_id != *user_id);
                     }
                 }
-                Effect::Rate { .. }
-                | Effect::Comment { .. }
-                | Effect::Withdraw { .. }
-                | Effect::Audit { .. } => {}
+                Effect::Rate { code, rating } => {
+                    let comment = self.given.get(code).and_then(|g| g.comment.clone());
+                    self.given.insert(
+                        code.clone(),
+                        Given {
+                            rating: *rating,
+                            comment,
+                        },
+                    );
+                }
+                Effect::Comment { code, comment } => {
+                    if let Some(g) = self.given.get_mut(code) {
+                        g.comment = Some(CommentKind::of(comment));
+                    }
+                }
+                Effect::Withdraw { code } => {
+                    self.given.remove(code);
+                }
+                Effect::Audit { .. } => {}
             }
         }
     }

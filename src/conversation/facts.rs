@@ -52,6 +52,7 @@ pub enum ChatKind {
     Group,
 }
 
+#[derive(Clone)]
 pub struct Facts<'a> {
     /// The private chat's id, which is the member's Telegram user id.
     pub chat_id: i64,

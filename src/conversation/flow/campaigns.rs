@@ -20,7 +20,7 @@ impl Step<'_> {
         let Some(constituency) = c.constituency else {
             return false;
         };
-        self.effects.push(Effect::MoveTo {
+        self.effect(Effect::MoveTo {
             constituency,
             organisation: c.org.clone(),
         });
@@ -41,7 +41,7 @@ impl Step<'_> {
     /// A campaign opened by its link: joined, and its first unrated activity shown, after the
     /// question to switch when the member speaks for another organisation.
     pub(super) fn open_campaign(&mut self, c: &CampaignFacts) {
-        self.effects.push(Effect::JoinCampaign(c.id));
+        self.effect(Effect::JoinCampaign(c.id));
         self.state = State::Menu;
         let Some(to_side) = c.constituency.filter(|_| self.speaks_for_another(c)) else {
             self.fill_from_campaign(c);
@@ -186,7 +186,7 @@ impl Step<'_> {
                 Callback::Campaign(CampaignCallback::AutoRemind(id, on)) => {
                     match self.own_campaign(*id) {
                         Some(_) if org.is_some() => {
-                            self.effects.push(Effect::SetAutoRemind {
+                            self.effect(Effect::SetAutoRemind {
                                 campaign_id: *id,
                                 on: *on,
                             });

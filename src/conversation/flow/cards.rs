@@ -49,7 +49,7 @@ impl Step<'_> {
                 self.mine(*page);
             }
             CardCallback::Withdraw(code) => {
-                if self.given.contains_key(code) {
+                if self.facts.given.contains_key(code) {
                     self.state = State::Menu;
                     self.show(Screen::Cards(CardScreen::ConfirmWithdraw {
                         code: code.clone(),
@@ -60,7 +60,7 @@ impl Step<'_> {
             }
             CardCallback::WithdrawConfirmed(code) => {
                 self.state = State::Menu;
-                if self.given.contains_key(code) {
+                if self.facts.given.contains_key(code) {
                     self.effect(Effect::Withdraw { code: code.clone() });
                     self.banner = Some(Banner::Withdrawn);
                     self.notice = Some(Notice::Withdrawn);
@@ -87,8 +87,12 @@ impl Step<'_> {
             self.banner = Some(Banner::UnknownActivity);
             return self.priorities();
         }
-        let given = self.given.get(&code).map(|g| (g.rating, g.comment.clone()));
-        let rated = rated.and_then(|r| self.given.get(&r).map(|g| (r.clone(), g.rating)));
+        let given = self
+            .facts
+            .given
+            .get(&code)
+            .map(|g| (g.rating, g.comment.clone()));
+        let rated = rated.and_then(|r| self.facts.given.get(&r).map(|g| (r.clone(), g.rating)));
         self.state = State::Card {
             code: code.clone(),
             back,
@@ -127,7 +131,9 @@ impl Step<'_> {
         let first_of_campaign = campaign.and_then(|c| {
             c.activities
                 .iter()
-                .find(|a| !self.given.contains_key(*a) && self.facts.plan.activity(a).is_some())
+                .find(|a| {
+                    !self.facts.given.contains_key(*a) && self.facts.plan.activity(a).is_some()
+                })
                 .cloned()
         });
         if let Some(code) = first_of_campaign {
@@ -139,12 +145,13 @@ impl Step<'_> {
             .map_or(0, |i| i + 1);
         let next = (0..list.len())
             .map(|i| &list[(start + i) % list.len()])
-            .find(|a| !self.given.contains_key(&a.code))
+            .find(|a| !self.facts.given.contains_key(&a.code))
             .map(|a| a.code.clone());
         match next {
             Some(code) => self.card_with(code, Back::Next, rated, None),
             None => {
-                let rated = rated.and_then(|r| self.given.get(&r).map(|g| (r.clone(), g.rating)));
+                let rated =
+                    rated.and_then(|r| self.facts.given.get(&r).map(|g| (r.clone(), g.rating)));
                 // What they type now is a comment on the activity the screen names.
                 self.state = match &rated {
                     Some((code, _)) => State::Comment {
@@ -169,7 +176,7 @@ impl Step<'_> {
             return self.card_with(code.clone(), Back::Next, None, None);
         }
         let (back, pending) = state.on_card(code);
-        let before = self.given.get(code).map(|g| g.rating);
+        let before = self.facts.given.get(code).map(|g| g.rating);
         // A double tap, or the same number again, changes nothing and writes nothing.
         if before != Some(rating) {
             self.effect(Effect::Rate {
@@ -184,7 +191,11 @@ impl Step<'_> {
         if let Some(comment) = pending {
             self.keep_comment(code, comment);
         }
-        let has_comment = self.given.get(code).is_some_and(|g| g.comment.is_some());
+        let has_comment = self
+            .facts
+            .given
+            .get(code)
+            .is_some_and(|g| g.comment.is_some());
         if rating.get() <= 2 && !has_comment {
             // A low rating: ask what should change (with a skip), before moving on.
             return self.ask_comment(code.clone(), back);
@@ -195,7 +206,7 @@ impl Step<'_> {
     /// On from an activity rated or commented: to the next card (offering the comment on
     /// this one when `offer`), or back to the list the card was opened from.
     pub(super) fn leave(&mut self, code: &ActivityCode, back: Back, offer: bool) {
-        let rating = self.given.get(code).map(|g| g.rating);
+        let rating = self.facts.given.get(code).map(|g| g.rating);
         if self.banner.is_none() && back != Back::Next {
             self.banner = rating.map(|r| Banner::Rated(code.clone(), r));
         }
@@ -216,7 +227,7 @@ impl Step<'_> {
     }
 
     pub(super) fn ask_comment(&mut self, code: ActivityCode, back: Back) {
-        let Some(given) = self.given.get(&code).cloned() else {
+        let Some(given) = self.facts.given.get(&code).cloned() else {
             return self.card_with(code, back, None, None);
         };
         let screen = Screen::Cards(CardScreen::AskComment {
@@ -237,7 +248,7 @@ impl Step<'_> {
             return;
         }
         match state.clone() {
-            State::Comment { code, back } if self.given.contains_key(&code) => {
+            State::Comment { code, back } if self.facts.given.contains_key(&code) => {
                 self.keep_comment(&code, comment);
                 self.leave(&code, back, false);
             }
@@ -246,11 +257,11 @@ impl Step<'_> {
                 back,
                 rated: Some(rated),
                 pending,
-            } if self.given.contains_key(&rated) => {
+            } if self.facts.given.contains_key(&rated) => {
                 self.keep_comment(&rated, comment);
                 self.card_with(code, back, None, pending);
             }
-            State::Card { code, back, .. } if self.given.contains_key(&code) => {
+            State::Card { code, back, .. } if self.facts.given.contains_key(&code) => {
                 self.keep_comment(&code, comment);
                 self.leave(&code, back, false);
             }
@@ -299,7 +310,7 @@ impl Step<'_> {
             .activities
             .iter()
             .filter_map(|a| {
-                self.given.get(&a.code).map(|g| MineItem {
+                self.facts.given.get(&a.code).map(|g| MineItem {
                     code: a.code.clone(),
                     rating: g.rating,
                     comment: g.comment.clone(),

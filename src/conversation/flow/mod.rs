@@ -3,13 +3,12 @@
 //! testable with plain values.
 
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 
 use super::callback::Callback;
 use super::campaigns::{CampaignCallback, CampaignScreen};
 use super::cards::{CardCallback, CardScreen};
 use super::effect::{Effect, ProfileField};
-use super::facts::{CampaignFacts, ChatKind, Consent, Facts, Given, Invite};
+use super::facts::{CampaignFacts, ChatKind, Consent, Facts, Invite};
 use super::input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, WindowArg,
 };
@@ -42,6 +41,8 @@ pub struct Outcome {
     pub tasks: Vec<Task>,
     /// Facts this step wanted and was not given: the engine loads them and steps again.
     pub needs: Needs,
+    /// The language the replies are in: the member's, as this step leaves it.
+    pub lang: Lang,
 }
 
 /// The longest campaign title: it heads a forwarded message and a reminder.
@@ -49,8 +50,7 @@ pub const MAX_TITLE_CHARS: usize = 100;
 
 pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> Outcome {
     let mut s = Step {
-        facts,
-        given: facts.given.clone(),
+        facts: facts.clone(),
         state: state.clone(),
         replies: Vec::new(),
         effects: Vec::new(),
@@ -83,6 +83,7 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         s.consented(state, input);
     }
     Outcome {
+        lang: s.facts.lang(),
         state: s.state,
         replies: s.replies,
         effects: s.effects,
@@ -93,9 +94,9 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
 }
 
 struct Step<'a> {
-    facts: &'a Facts<'a>,
-    /// The member's ratings as they will be after this step's effects.
-    given: BTreeMap<ActivityCode, Given>,
+    /// What the step knows, as its own effects so far leave it (`Facts::after`, the one
+    /// reading of an effect).
+    facts: Facts<'a>,
     state: State,
     replies: Vec<Reply>,
     effects: Vec<Effect>,
@@ -124,9 +125,9 @@ impl Step<'_> {
         self.show(screen);
     }
 
-    /// Records an effect, and sees the member's answers as they will be after it.
+    /// Records an effect, and sees the facts as they will be after it.
     fn effect(&mut self, effect: Effect) {
-        effect.apply_to_given(&mut self.given);
+        self.facts.after(std::slice::from_ref(&effect));
         self.effects.push(effect);
     }
 
@@ -136,15 +137,7 @@ impl Step<'_> {
         if !self.facts.loaded.campaigns {
             self.needs.campaigns = true;
         }
-        let mut list = self.facts.campaigns.clone().unwrap_or_default();
-        for effect in &self.effects {
-            if let Effect::SetAutoRemind { campaign_id, on } = effect {
-                for p in list.iter_mut().filter(|p| p.campaign.id == *campaign_id) {
-                    p.campaign.auto_remind = *on;
-                }
-            }
-        }
-        list
+        self.facts.campaigns.clone().unwrap_or_default()
     }
 
     /// How many members `audience` reaches (noted as needed when not loaded).
@@ -175,7 +168,7 @@ impl Step<'_> {
         let rated = plan
             .activities
             .iter()
-            .filter(|a| self.given.contains_key(&a.code))
+            .filter(|a| self.facts.given.contains_key(&a.code))
             .count();
         Progress {
             rated,
@@ -204,7 +197,7 @@ impl Step<'_> {
 
     /// Everything about them goes, whether or not they had agreed to anything.
     fn forget(&mut self) {
-        self.effects.push(Effect::Erase);
+        self.effect(Effect::Erase);
         self.state = State::Start;
         self.show(Screen::Forgotten);
     }
@@ -247,7 +240,7 @@ impl Step<'_> {
                 data: Callback::Lang(lang),
                 ..
             } => {
-                self.effects.push(Effect::SetLang(*lang));
+                self.effect(Effect::SetLang(*lang));
                 self.welcome(*lang);
             }
             Input::Callback {
@@ -256,12 +249,12 @@ impl Step<'_> {
             } => {
                 if self.facts.lang.is_none() {
                     // The pre-selected language becomes the member's choice.
-                    self.effects.push(Effect::SetLang(selected));
+                    self.effect(Effect::SetLang(selected));
                 }
-                self.effects.push(Effect::GiveConsent);
+                self.effect(Effect::GiveConsent);
                 // Came through their organisation's link: who they speak for is known.
                 if let Some(c) = self.facts.campaign.clone() {
-                    self.effects.push(Effect::JoinCampaign(c.id));
+                    self.effect(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
                         self.at(ProfileStep::Province, false);
                         return self.show(Screen::Profile(ProfileScreen::AskProvince { page: 0 }));
@@ -274,7 +267,7 @@ impl Step<'_> {
                 data: Callback::Consent(false),
                 ..
             } => {
-                self.effects.push(Effect::DeclineConsent);
+                self.effect(Effect::DeclineConsent);
                 self.declined();
             }
             // "No" on the erase question: back to the welcome, nothing outdated about it.
@@ -413,7 +406,7 @@ impl Step<'_> {
     /// /start or /menu from a member who has been here before: back to where they were.
     fn resume(&mut self, state: &State) {
         match state {
-            State::Comment { code, .. } if !self.given.contains_key(code) => {
+            State::Comment { code, .. } if !self.facts.given.contains_key(code) => {
                 self.state = State::Menu;
                 self.menu();
             }
@@ -461,7 +454,7 @@ impl Step<'_> {
             Callback::Profile(cb) => self.profile_callback(state, cb),
             Callback::Cards(cb) => self.card_callback(state, cb),
             Callback::Lang(lang) => {
-                self.effects.push(Effect::SetLang(*lang));
+                self.effect(Effect::SetLang(*lang));
                 self.state = State::Menu;
                 self.banner = Some(Banner::LanguageChanged);
                 self.menu();
@@ -507,10 +500,10 @@ impl Step<'_> {
             // Taken by `secretariat` and `coordinator` before the member's flow.
             Callback::Staff(_) | Callback::Campaign(_) => {}
             Callback::Reminders(on) => {
-                self.effects.push(Effect::SetReminders(*on));
+                self.effect(Effect::SetReminders(*on));
                 self.state = State::Menu;
                 self.banner = Some(Banner::RemindersChanged);
-                self.settings_with(Some(*on));
+                self.settings();
             }
             Callback::Noop => self.notice = Some(Notice::NothingToDo),
         }
@@ -529,22 +522,12 @@ impl Step<'_> {
         });
     }
 
+    /// Settings, as this step leaves them.
     fn settings(&mut self) {
-        self.settings_with(None)
-    }
-
-    /// Settings, with the reminder choice as this step leaves it.
-    fn settings_with(&mut self, reminders: Option<bool>) {
-        let mut profile = self.facts.profile.clone();
-        for e in &self.effects {
-            if let Effect::SetProfile(field) = e {
-                profile.apply(field);
-            }
-        }
         self.show(Screen::Settings {
-            profile,
+            profile: self.facts.profile.clone(),
             lang: self.facts.lang(),
-            reminders: reminders.unwrap_or(self.facts.reminders),
+            reminders: self.facts.reminders,
         });
     }
 
@@ -555,7 +538,10 @@ impl Step<'_> {
             .iter()
             .map(|p| {
                 let (rated, total) = plan.activities_of(&p.code).fold((0, 0), |(r, t), a| {
-                    (r + usize::from(self.given.contains_key(&a.code)), t + 1)
+                    (
+                        r + usize::from(self.facts.given.contains_key(&a.code)),
+                        t + 1,
+                    )
                 });
                 PriorityProgress {
                     code: p.code.clone(),
@@ -576,7 +562,7 @@ impl Step<'_> {
         }
         let all: Vec<(ActivityCode, bool)> = plan
             .activities_of(priority)
-            .map(|a| (a.code.clone(), self.given.contains_key(&a.code)))
+            .map(|a| (a.code.clone(), self.facts.given.contains_key(&a.code)))
             .collect();
         let (page, pages, items) = paginate(&all, ACTIVITY_PAGE, page);
         self.show(Screen::Activities {

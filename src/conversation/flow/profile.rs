@@ -109,17 +109,11 @@ impl Step<'_> {
         matches!(self.state, State::Profile { editing: true, .. })
     }
 
-    /// The constituency after this step's effects (it may have just been chosen), or as
-    /// the profile being edited has it.
+    /// The constituency as the profile being edited has it, or as this step's effects leave
+    /// the member's (it may have just been chosen).
     pub(super) fn current_constituency(&self) -> Option<crate::domain::Constituency> {
-        self.effects
-            .iter()
-            .rev()
-            .find_map(|e| match e {
-                Effect::SetProfile(ProfileField::Constituency(c)) => Some(*c),
-                _ => None,
-            })
-            .or(self.profile_draft().constituency)
+        self.profile_draft()
+            .constituency
             .or(self.facts.profile.constituency)
     }
 
@@ -149,7 +143,7 @@ impl Step<'_> {
     /// is edited from the settings, stored only when the edit is finished.
     pub(super) fn set_field(&mut self, editing: bool, field: ProfileField) {
         if !editing {
-            self.effects.push(Effect::SetProfile(field));
+            self.effect(Effect::SetProfile(field));
             return;
         }
         let mut draft = self.profile_draft();
@@ -168,7 +162,7 @@ impl Step<'_> {
     /// The edited profile's answers, stored now that the edit is finished.
     pub(super) fn save_draft(&mut self) {
         for field in self.profile_draft().fields() {
-            self.effects.push(Effect::SetProfile(field));
+            self.effect(Effect::SetProfile(field));
         }
     }
 

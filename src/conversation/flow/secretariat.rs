@@ -242,11 +242,11 @@ impl Step<'_> {
         if !self.facts.loaded.summary {
             self.needs.summary = true;
         }
-        match (&self.facts.summary, self.facts.is_admin) {
+        match (self.facts.summary.clone(), self.facts.is_admin) {
             (Some(summary), true) => {
                 let pages = self.facts.plan.priorities.len() as u8 + 1;
                 let page = page.min(pages - 1);
-                self.effects.push(Effect::Audit {
+                self.effect(Effect::Audit {
                     action: "summary",
                     detail: format!("page {page}"),
                     subject: None,
@@ -255,10 +255,7 @@ impl Step<'_> {
                     // The chart comes with the summary asked for, not with every page turn.
                     self.tasks.push(Task::Chart(summary.clone()));
                 }
-                self.show(Screen::Staff(StaffScreen::Summary {
-                    summary: summary.clone(),
-                    page,
-                }));
+                self.show(Screen::Staff(StaffScreen::Summary { summary, page }));
             }
             _ => {
                 self.notice = Some(Notice::Outdated);
@@ -297,8 +294,8 @@ impl Step<'_> {
             }));
         }
         if *arg != WindowArg::Show {
-            self.effects.push(Effect::SetWindow(window));
-            self.effects.push(Effect::Audit {
+            self.effect(Effect::SetWindow(window));
+            self.effect(Effect::Audit {
                 action: "window",
                 detail: window.audit_detail(),
                 subject: None,
@@ -344,12 +341,12 @@ impl Step<'_> {
                 if let Some(why) = unchanged {
                     return self.show(Screen::Staff(StaffScreen::AdminUnchanged { user_id, why }));
                 }
-                self.effects.push(if added {
+                self.effect(if added {
                     Effect::AddAdmin(user_id)
                 } else {
                     Effect::RemoveAdmin(user_id)
                 });
-                self.effects.push(Effect::Audit {
+                self.effect(Effect::Audit {
                     action: if added { "admin-add" } else { "admin-remove" },
                     detail: user_id.to_string(),
                     subject: Some(user_id),
@@ -400,8 +397,8 @@ impl Step<'_> {
                 if !is_focal {
                     return self.show(Screen::Staff(StaffScreen::NotFocal { user_id: *user_id }));
                 }
-                self.effects.push(Effect::RemoveCoordinator(*user_id));
-                self.effects.push(Effect::Audit {
+                self.effect(Effect::RemoveCoordinator(*user_id));
+                self.effect(Effect::Audit {
                     action: "coordinator-remove",
                     detail: user_id.to_string(),
                     subject: Some(*user_id),
@@ -416,11 +413,11 @@ impl Step<'_> {
     }
 
     fn make_focal(&mut self, user_id: i64, found: Org) {
-        self.effects.push(Effect::AddCoordinator {
+        self.effect(Effect::AddCoordinator {
             org: found.code.clone(),
             user_id,
         });
-        self.effects.push(Effect::Audit {
+        self.effect(Effect::Audit {
             action: "coordinator-add",
             detail: format!("{user_id} for {}", found.code),
             subject: Some(user_id),
