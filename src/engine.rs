@@ -129,12 +129,10 @@ impl Engine {
         self.outbox_wake.clone()
     }
 
-    /// What a `/start` payload's campaign code names. Payloads of other kinds are no invite.
-    async fn invite(&self, input: &Input, now: DateTime<Utc>) -> Result<Invite, StoreError> {
-        let Input::Command(Command::Start(Some(payload))) = input else {
-            return Ok(Invite::None);
-        };
-        if !payload.starts_with("c_") {
+    /// What a `/start` payload names: a campaign's invitation (open, expired, or a code that
+    /// names none). Payloads of other kinds are no invite.
+    async fn invite(&self, payload: &str, now: DateTime<Utc>) -> Result<Invite, StoreError> {
+        if !payload.starts_with(CampaignCode::START_PREFIX) {
             return Ok(Invite::None);
         }
         let Some(code) = CampaignCode::from_start_payload(payload) else {
@@ -144,6 +142,18 @@ impl Engine {
             None => Invite::Unknown,
             Some(c) if c.deadline <= now => Invite::Expired,
             Some(c) => Invite::Open(self.campaign_facts(&c).await?),
+        })
+    }
+
+    /// A campaign as the member flow reads it, while it is open.
+    async fn open_campaign(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CampaignFacts>, StoreError> {
+        Ok(match self.store.campaign(id).await? {
+            Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
+            _ => None,
         })
     }
 
@@ -240,19 +250,6 @@ impl Engine {
             }
         }
         let organisations = self.added_orgs(&record.orgs_stamp).await?;
-        let invite = self.invite(&incoming.input, now).await?;
-        // The campaign they joined last, or the one whose link waits for their consent.
-        let campaign_id = record.campaign_id.or(match record.state {
-            State::Consent { invite } => invite,
-            _ => None,
-        });
-        let campaign = match campaign_id {
-            Some(id) => match self.store.campaign(id).await? {
-                Some(c) if c.deadline > now => Some(self.campaign_facts(&c).await?),
-                _ => None,
-            },
-            None => None,
-        };
         // Load → step; when the step says it wanted more (a summary, campaigns…), load that
         // and step again. A pure step, so the first try costs only its time.
         let mut loaded = OnDemand::default();
@@ -264,8 +261,7 @@ impl Engine {
             given: std::mem::take(&mut record.given),
             window: record.window,
             is_admin: record.is_admin,
-            campaign,
-            invite,
+            joined: record.campaign_id,
             coordinates: record.coordinates.clone(),
             organisations: &organisations,
             reminders: record.reminders,
@@ -275,7 +271,7 @@ impl Engine {
             let outcome = step(&record.state, &incoming.input, &facts, now);
             if loaded.needs.covers(&outcome.needs)
                 || !loaded
-                    .load_more(self, &record, &plan, outcome.needs.clone())
+                    .load_more(self, &record, &plan, outcome.needs.clone(), now)
                     .await?
             {
                 break outcome;
@@ -419,6 +415,8 @@ struct OnDemand {
     audience_size: Option<u64>,
     admins: Option<Vec<crate::domain::AdminRole>>,
     campaign_owner: Option<Option<String>>,
+    invite: Invite,
+    campaign: Option<CampaignFacts>,
 }
 
 impl OnDemand {
@@ -430,6 +428,8 @@ impl OnDemand {
             audience_size: self.audience_size,
             admins: self.admins.clone(),
             campaign_owner: self.campaign_owner.clone(),
+            invite: self.invite.clone(),
+            campaign: self.campaign.clone(),
             loaded: self.needs.clone(),
             ..base
         }
@@ -443,6 +443,7 @@ impl OnDemand {
         record: &ChatRecord,
         plan: &Plan,
         wanted: Needs,
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let before = self.needs.clone();
         self.needs = before.clone().and(wanted);
@@ -473,6 +474,16 @@ impl OnDemand {
                     })
                     .collect(),
             );
+        }
+        if let Some(payload) = &self.needs.invite {
+            if before.invite.as_ref() != Some(payload) {
+                self.invite = engine.invite(payload, now).await?;
+            }
+        }
+        if let Some(id) = self.needs.campaign {
+            if before.campaign != Some(id) {
+                self.campaign = engine.open_campaign(id, now).await?;
+            }
         }
         if let Some(id) = self.needs.campaign_owner {
             if before.campaign_owner != Some(id) && record.coordinates.is_some() {

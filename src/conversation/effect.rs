@@ -83,9 +83,11 @@ impl Facts<'_> {
                 }
                 Effect::SetWindow(w) => self.window = *w,
                 Effect::JoinCampaign(id) => {
+                    self.joined = Some(*id);
                     if let Invite::Open(c) = &self.invite {
                         if c.id == *id {
                             self.campaign = Some(c.clone());
+                            self.loaded.campaign = Some(*id);
                         }
                     }
                 }

@@ -71,9 +71,12 @@ pub struct Facts<'a> {
     pub is_admin: bool,
     /// Loaded only for an admin who asked for the summary.
     pub summary: Option<Summary>,
-    /// The open campaign the member joined most recently: its activities are asked first.
+    /// The campaign the member joined most recently (by id), open or not.
+    pub joined: Option<i64>,
+    /// Loaded for a step that asks: the campaign whose activities come first (the one whose
+    /// link waits for consent, else the one joined), when it is still open.
     pub campaign: Option<CampaignFacts>,
-    /// What a `/start` link's campaign code names, when the member opened one.
+    /// Loaded for a step that asks: what a `/start` link's payload names.
     pub invite: Invite,
     /// The organisation this member coordinates (checked here for every coordinator action).
     pub coordinates: Option<String>,
@@ -115,6 +118,7 @@ impl<'a> Facts<'a> {
             window: Window::always_open(),
             is_admin: false,
             summary: None,
+            joined: None,
             campaign: None,
             invite: Invite::None,
             coordinates: None,

@@ -25,6 +25,10 @@ pub struct Needs {
     /// not of the focal point's own organisation is answered "no such campaign" or "another
     /// organisation's".
     pub campaign_owner: Option<i64>,
+    /// What a `/start` link's payload names (a campaign's invitation, or nothing known).
+    pub invite: Option<String>,
+    /// A campaign's facts, by id: the one whose link waits for consent, or the one joined.
+    pub campaign: Option<i64>,
 }
 
 impl Needs {
@@ -42,6 +46,8 @@ impl Needs {
             audience_size: more.audience_size.or(self.audience_size),
             group_campaigns: self.group_campaigns || more.group_campaigns,
             campaign_owner: more.campaign_owner.or(self.campaign_owner),
+            invite: more.invite.or(self.invite),
+            campaign: more.campaign.or(self.campaign),
         }
     }
 

@@ -44,6 +44,9 @@ impl CampaignCode {
         CampaignCode(code)
     }
 
+    /// What every campaign link's `/start` payload begins with.
+    pub const START_PREFIX: &'static str = PREFIX;
+
     pub fn parse(s: &str) -> Option<CampaignCode> {
         (s.len() == CODE_CHARS && s.bytes().all(|b| ALPHABET.contains(&b)))
             .then(|| CampaignCode(s.to_string()))

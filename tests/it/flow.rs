@@ -92,6 +92,8 @@ impl Member {
             group_campaigns: true,
             audience_size: None,
             campaign_owner: None,
+            invite: None,
+            campaign: None,
         };
         let (out, mut facts) = loop {
             let facts = Facts {
@@ -108,13 +110,15 @@ impl Member {
                         &[],
                     )
                 }),
-                // As the engine loads it: the campaign joined, or the one waiting for consent.
-                campaign: self.campaign.clone().or(match self.state {
+                joined: self.campaign.as_ref().map(|c| c.id),
+                // As the engine loads it when a step asks: the one waiting for consent, or the
+                // campaign joined.
+                campaign: match self.state {
                     State::Consent { invite: Some(id) } => {
                         self.invited.clone().filter(|c| c.id == id)
                     }
-                    _ => None,
-                }),
+                    _ => self.campaign.clone(),
+                },
                 invite: invite.clone(),
                 coordinates: self.coordinates.clone(),
                 campaigns: self.campaigns.clone(),

@@ -4,16 +4,17 @@
 
 use super::*;
 
-impl Step<'_> {
-    pub(super) fn invite_banner(&self) -> Option<Banner> {
-        match self.facts.invite {
-            Invite::None => None,
-            Invite::Unknown => Some(Banner::InviteUnknown),
-            Invite::Expired => Some(Banner::InviteExpired),
-            Invite::Open(_) => Some(Banner::Joined),
-        }
+/// What the member is told about the link they opened, above the next screen.
+pub(super) fn invite_banner(invite: &Invite) -> Option<Banner> {
+    match invite {
+        Invite::None => None,
+        Invite::Unknown => Some(Banner::InviteUnknown),
+        Invite::Expired => Some(Banner::InviteExpired),
+        Invite::Open(_) => Some(Banner::Joined),
     }
+}
 
+impl Step<'_> {
     /// Sets the constituency and organisation the campaign's organisation implies; `true`
     /// when the constituency is now known.
     pub(super) fn fill_from_campaign(&mut self, c: &CampaignFacts) -> bool {
@@ -63,7 +64,7 @@ impl Step<'_> {
     /// The answer to [`Screen::Campaign(CampaignScreen::SwitchOrg)`]; the campaign must still be the one they joined.
     pub(super) fn switch_org(&mut self, campaign: i64, switch: bool) {
         self.state = State::Menu;
-        let Some(c) = self.facts.campaign.clone().filter(|c| c.id == campaign) else {
+        let Some(c) = self.campaign().filter(|c| c.id == campaign) else {
             self.notice = Some(Notice::Outdated);
             return self.menu();
         };

@@ -118,7 +118,7 @@ impl Step<'_> {
         after: Option<&ActivityCode>,
         rated: Option<ActivityCode>,
     ) {
-        let campaign = self.facts.campaign.clone();
+        let campaign = self.campaign();
         self.next_card_in(after, campaign.as_ref(), rated);
     }
 

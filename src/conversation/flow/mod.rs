@@ -29,6 +29,7 @@ mod cards;
 mod profile;
 mod secretariat;
 
+use campaigns::invite_banner;
 pub use campaigns::DEADLINE_CHOICES;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +52,10 @@ pub const MAX_TITLE_CHARS: usize = 100;
 pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> Outcome {
     let mut s = Step {
         facts: facts.clone(),
+        waiting_invite: match state {
+            State::Consent { invite } => *invite,
+            _ => None,
+        },
         state: state.clone(),
         replies: Vec::new(),
         effects: Vec::new(),
@@ -97,6 +102,8 @@ struct Step<'a> {
     /// What the step knows, as its own effects so far leave it (`Facts::after`, the one
     /// reading of an effect).
     facts: Facts<'a>,
+    /// The campaign whose link waited at the welcome when the step began.
+    waiting_invite: Option<i64>,
     state: State,
     replies: Vec<Reply>,
     effects: Vec<Effect>,
@@ -138,6 +145,30 @@ impl Step<'_> {
             self.needs.campaigns = true;
         }
         self.facts.campaigns.clone().unwrap_or_default()
+    }
+
+    /// What a `/start` payload names (noted as needed when not loaded): a campaign's
+    /// invitation; other payloads name nothing.
+    fn invite(&mut self, payload: &str) -> Invite {
+        if !payload.starts_with(crate::domain::CampaignCode::START_PREFIX) {
+            return Invite::None;
+        }
+        if self.facts.loaded.invite.as_deref() != Some(payload) {
+            self.needs.invite = Some(payload.to_string());
+            return Invite::None;
+        }
+        self.facts.invite.clone()
+    }
+
+    /// The campaign whose activities come first, while it is open: the one whose link waits
+    /// for the member's consent, else the one they joined (noted as needed when not loaded).
+    fn campaign(&mut self) -> Option<CampaignFacts> {
+        let id = self.waiting_invite.or(self.facts.joined)?;
+        if self.facts.loaded.campaign != Some(id) {
+            self.needs.campaign = Some(id);
+            return None;
+        }
+        self.facts.campaign.clone().filter(|c| c.id == id)
     }
 
     /// How many members `audience` reaches (noted as needed when not loaded).
@@ -211,10 +242,11 @@ impl Step<'_> {
         let selected = self.facts.lang();
         match input {
             Input::Command(Command::Help) => self.show(Screen::Help),
-            Input::Command(Command::Start(Some(_))) => {
+            Input::Command(Command::Start(Some(payload))) => {
                 // Joined, and the organisation filled in, at consent: nothing is kept before.
-                self.banner = self.invite_banner();
-                if let Invite::Open(c) = &self.facts.invite {
+                let invite = self.invite(payload);
+                self.banner = invite_banner(&invite);
+                if let Invite::Open(c) = &invite {
                     self.state = State::Consent { invite: Some(c.id) };
                 }
                 self.welcome(selected)
@@ -253,7 +285,7 @@ impl Step<'_> {
                 }
                 self.effect(Effect::GiveConsent);
                 // Came through their organisation's link: who they speak for is known.
-                if let Some(c) = self.facts.campaign.clone() {
+                if let Some(c) = self.campaign() {
                     self.effect(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
                         self.at(ProfileStep::Province, false);
@@ -362,9 +394,10 @@ impl Step<'_> {
             | Command::Campaign(_)
             | Command::Announce(_)
             | Command::Focal(_) => {}
-            Command::Start(Some(_)) if self.facts.invite != Invite::None => {
-                self.banner = self.invite_banner();
-                match self.facts.invite.clone() {
+            Command::Start(Some(payload)) => {
+                let invite = self.invite(payload);
+                self.banner = invite_banner(&invite);
+                match invite {
                     Invite::Open(c) => self.open_campaign(&c),
                     _ => self.resume(state),
                 }
