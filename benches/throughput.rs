@@ -1,10 +1,12 @@
 //! Throughput, latency and memory of the real bot, end to end over HTTP on loopback.
 //!
-//!   cargo bench --bench throughput                    # all four scenarios, about 2 minutes
-//!   cargo bench --bench throughput -- latency         # one of: throughput latency idle pacing
+//!   cargo bench --bench throughput                    # all five scenarios, about 2 minutes
+//!   cargo bench --bench throughput -- single          # one of: throughput single latency idle pacing
 //!
 //! Scenarios (each on a fresh bot process and database):
-//! - throughput: 50 members in closed loops, pacing off: the bot's saturation rate.
+//! - throughput: 100 members in closed loops, pacing off: the bot's saturation rate, and the
+//!   bot's CPU per update.
+//! - single: one member in a closed loop, pacing off: the round trip of one update.
 //! - latency: 1,000 members at a human pace (a tap every 0.5-1.5 s), pacing off: p50/p99.
 //! - idle: 10,000 members brought to the middle of the conversation, then the bot's RSS.
 //! - pacing: 300 members with pacing on and a fake that answers 429 beyond Telegram's limits.
@@ -139,7 +141,7 @@ async fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let all = ["throughput", "latency", "idle", "pacing"];
+    let all = ["throughput", "single", "latency", "idle", "pacing"];
     let chosen: Vec<&str> = all
         .iter()
         .copied()
@@ -152,9 +154,15 @@ async fn main() {
     for scenario in chosen {
         match scenario {
             "throughput" => {
-                println!("\nthroughput: 50 members in closed loops, pacing off, 15 s");
+                println!("\nthroughput: 100 members in closed loops, pacing off, 15 s");
                 let run = start(false).await;
-                let (h, e, b, o, l) = drive(&run, 50, 15, None).await;
+                let (h, e, b, o, l) = drive(&run, 100, 15, None).await;
+                report(&run, h, e, b, o, &l);
+            }
+            "single" => {
+                println!("\nsingle: one member in a closed loop, pacing off, 10 s");
+                let run = start(false).await;
+                let (h, e, b, o, l) = drive(&run, 1, 10, None).await;
                 report(&run, h, e, b, o, &l);
             }
             "latency" => {

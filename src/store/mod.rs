@@ -162,8 +162,11 @@ impl Store {
         } else {
             options.clone().pragma("wal_autocheckpoint", "0")
         };
+        // A local file's connection cannot go stale: no ping before each use (it cost a round
+        // trip to the connection's thread on every query).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(writer_options)
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
@@ -181,6 +184,7 @@ impl Store {
             ));
             let reader = SqlitePoolOptions::new()
                 .max_connections(2)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
             (reader, checkpointer)
