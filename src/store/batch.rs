@@ -1,24 +1,32 @@
-//! One step's writes as a single multi-statement call inside an explicit transaction.
+//! One step's writes as a list of statements, run in one transaction on the writer
+//! connection (see `hot`), each prepared once and kept in the connection's statement cache.
 //!
-//! sqlx runs each SQLite connection on its own thread and every call is a round trip to it
-//! (two thread wake-ups). A step used to cost five of them for its writes; a batch costs one.
-//!
-//! Statements are written with `$1`..`$9` for readability and sent with plain positional `?`
-//! in the order they occur: sqlx numbers positional parameters on across the statements of
-//! one query, whereas absolute `?NNN` beyond a statement's first parameter are left unbound.
+//! Statements are written with `$1`..`$9` for readability: `$n` is the statement's n-th value.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqlitePool};
+use rusqlite::types::{ToSqlOutput, Value as Sql};
+use rusqlite::ToSql;
 
-use super::StoreError;
-
-/// A bound value. Owned, so a batch can run in its own task.
+/// A bound value. Owned, so a batch can be built before the writer is free.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Value {
     Int(Option<i64>),
     Text(Option<String>),
     Time(Option<DateTime<Utc>>),
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Int(Some(v)) => ToSqlOutput::Owned(Sql::Integer(*v)),
+            Value::Text(Some(v)) => ToSqlOutput::Borrowed(v.as_str().into()),
+            // Times spelled as sqlx writes them, so SQL compares like with like.
+            Value::Time(Some(t)) => ToSqlOutput::Owned(Sql::Text(super::export::text_time(*t))),
+            Value::Int(None) | Value::Text(None) | Value::Time(None) => {
+                ToSqlOutput::Owned(Sql::Null)
+            }
+        })
+    }
 }
 
 impl From<i64> for Value {
@@ -75,66 +83,40 @@ impl From<bool> for Value {
     }
 }
 
+#[derive(Default)]
 pub(super) struct Batch {
-    sql: String,
-    values: Vec<Value>,
+    statements: Vec<(String, Vec<Value>)>,
 }
 
 impl Batch {
     pub(super) fn new() -> Batch {
-        Batch {
-            sql: String::from("BEGIN IMMEDIATE;\n"),
-            values: Vec::new(),
-        }
+        Batch::default()
     }
 
     /// Appends one statement; `$n` in `sql` stands for `values[n - 1]` (n = 1..=9).
     pub(super) fn stmt(&mut self, sql: &str, values: &[Value]) {
+        let mut out = String::with_capacity(sql.len());
         let mut chars = sql.trim_end().trim_end_matches(';').chars().peekable();
         while let Some(c) = chars.next() {
             match (c, chars.peek().and_then(|d| d.to_digit(10))) {
                 ('$', Some(n)) if (1..=values.len() as u32).contains(&n) => {
                     chars.next();
-                    self.sql.push('?');
-                    self.values.push(values[n as usize - 1].clone());
+                    out.push('?');
+                    out.push(char::from_digit(n, 10).unwrap_or('1'));
                 }
-                _ => self.sql.push(c),
+                _ => out.push(c),
             }
         }
-        self.sql.push_str(";\n");
+        self.statements.push((out, values.to_vec()));
     }
 
-    /// Runs the batch and commits. It runs in its own task: should the caller be cancelled
-    /// mid-way, the transaction still ends (commit or rollback) before the connection is reused.
-    pub(super) async fn commit(mut self, pool: &SqlitePool) -> Result<(), StoreError> {
-        self.sql.push_str("COMMIT;");
-        let mut args = SqliteArguments::default();
-        for value in self.values {
-            let added = match value {
-                Value::Int(v) => args.add(v),
-                Value::Text(v) => args.add(v),
-                Value::Time(v) => args.add(v),
-            };
-            added.map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))?;
+    /// Runs the statements in order (inside the caller's transaction).
+    pub(super) fn run(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        for (sql, values) in &self.statements {
+            conn.prepare_cached(sql)?
+                .execute(rusqlite::params_from_iter(values.iter()))?;
         }
-        let pool = pool.clone();
-        let sql = self.sql;
-        let task = tokio::spawn(async move {
-            let mut conn = pool.acquire().await?;
-            let result = sqlx::query_with(&sql, args).execute(&mut *conn).await;
-            if result.is_err() {
-                // A failed statement leaves the transaction open on this connection.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            }
-            result.map(|_| ())
-        });
-        match task.await {
-            Ok(result) => Ok(result?),
-            Err(e) => {
-                tracing::error!(error = %e, "a database write task failed");
-                Err(StoreError::Db(sqlx::Error::WorkerCrashed))
-            }
-        }
+        Ok(())
     }
 }
 
@@ -143,26 +125,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameters_become_positional_in_the_order_they_occur() {
+    fn parameters_are_numbered_as_written_and_only_those_given() {
         let mut b = Batch::new();
         b.stmt(
             "UPDATE t SET a = $2, b = $2 WHERE id = $1",
             &[1i64.into(), "x".into()],
         );
         b.stmt(
-            "INSERT INTO u VALUES ($1, '$9', $3)",
+            "INSERT INTO u VALUES ($1, '$9', $3);",
             &[2i64.into(), 3i64.into(), 4i64.into()],
         );
-        assert_eq!(b.sql, "BEGIN IMMEDIATE;\nUPDATE t SET a = ?, b = ? WHERE id = ?;\nINSERT INTO u VALUES (?, '$9', ?);\n");
         assert_eq!(
-            b.values,
-            [
-                Value::from("x"),
-                "x".into(),
-                1i64.into(),
-                2i64.into(),
-                4i64.into()
-            ]
+            b.statements[0].0,
+            "UPDATE t SET a = ?2, b = ?2 WHERE id = ?1"
         );
+        assert_eq!(b.statements[1].0, "INSERT INTO u VALUES (?1, '$9', ?3)");
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (id, a, b); INSERT INTO t VALUES (1, 0, 0);")
+            .unwrap();
+        conn.execute_batch("CREATE TABLE u (x, y, z)").unwrap();
+        b.run(&conn).unwrap();
+        let row: (String, i64, String, i64) = conn
+            .query_row("SELECT t.a, u.x, u.y, u.z FROM t, u", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("x".into(), 2, "$9".into(), 4));
     }
 }

@@ -1,7 +1,6 @@
 //! Per-chat conversation state and the member's profile: loaded before a step, written after.
 
 use chrono::{DateTime, Utc};
-use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 use super::batch::Batch;
@@ -36,7 +35,6 @@ pub struct ChatRecord {
     pub campaign_id: Option<i64>,
 }
 
-#[derive(FromRow)]
 struct ChatRow {
     lang: Option<String>,
     state: Option<String>,
@@ -67,6 +65,18 @@ struct ChatRow {
     campaign_id: Option<i64>,
 }
 
+/// A time column as sqlx wrote it (RFC 3339), or none.
+fn time(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let Some(text) = r.get_ref(i)?.as_str_or_null()? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
 /// What one step leaves behind, written in one transaction.
 pub struct StepWrite<'a> {
     pub chat_id: i64,
@@ -85,8 +95,7 @@ impl Store {
         chat_id: i64,
         plan_version: i64,
     ) -> Result<ChatRecord, StoreError> {
-        let row: ChatRow = sqlx::query_as(
-            "SELECT c.lang, c.state, c.last_update_id,
+        const LOAD: &str = "SELECT c.lang, c.state, c.last_update_id,
                     c.blocked_at IS NOT NULL AS blocked,
                     m.consent, m.constituency, m.org_code, m.org_name, m.province, m.sector, m.gender,
                     o.name_en AS added_org_en, o.name_km AS added_org_km,
@@ -107,13 +116,41 @@ impl Store {
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
              LEFT JOIN members m ON m.member_id = q.id
-             LEFT JOIN organisations o ON o.code = m.org_code",
-        )
-        .bind(chat_id)
-        .bind(plan_version)
-        .bind(crate::conversation::facts::PREVIEW_CHARS as i64)
-        .fetch_one(&self.reader)
-        .await?;
+             LEFT JOIN organisations o ON o.code = m.org_code";
+        let preview = crate::conversation::facts::PREVIEW_CHARS as i64;
+        let row = self.hot.read(|db| {
+            db.prepare_cached(LOAD)?.query_row(
+                rusqlite::params![chat_id, plan_version, preview],
+                |r| {
+                    Ok(ChatRow {
+                        lang: r.get(0)?,
+                        state: r.get(1)?,
+                        last_update_id: r.get(2)?,
+                        blocked: r.get(3)?,
+                        consent: r.get(4)?,
+                        constituency: r.get(5)?,
+                        org_code: r.get(6)?,
+                        org_name: r.get(7)?,
+                        province: r.get(8)?,
+                        sector: r.get(9)?,
+                        gender: r.get(10)?,
+                        added_org_en: r.get(11)?,
+                        added_org_km: r.get(12)?,
+                        added_org_constituency: r.get(13)?,
+                        given: r.get(14)?,
+                        window_open: r.get(15)?,
+                        window_until: time(r, 16)?,
+                        window_changed_at: time(r, 17)?.unwrap_or_default(),
+                        active_plan: r.get(18)?,
+                        orgs_stamp: r.get(19)?,
+                        is_admin: r.get(20)?,
+                        reminders: r.get(21)?,
+                        coordinates: r.get(22)?,
+                        campaign_id: r.get(23)?,
+                    })
+                },
+            )
+        })?;
         let given_rows: Vec<(String, i64, Option<String>, Option<i64>)> =
             serde_json::from_str(&row.given).unwrap_or_else(|e| {
                 tracing::error!(chat = chat_id, error = %e, "unreadable ratings aggregate");
@@ -230,7 +267,7 @@ impl Store {
         if erasing {
             self.record_erased(&mut b, w.chat_id, w.now);
         }
-        b.commit(&self.writer).await?;
+        self.hot.write(|db| b.run(db)).await?;
         if erasing {
             self.note_erased_beside(w.chat_id, w.now);
             // secure_delete zeroed the member's bytes in the pages written; the WAL still holds

@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
 
 use super::batch::Batch;
 use super::{Store, StoreError};
@@ -101,8 +99,14 @@ impl Store {
                 &[person.clone().into(), (*at).into()],
             );
         }
-        keep.commit(&self.writer).await?;
-        let erased = erase_listed(&self.writer, &self.key, &list).await?;
+        let key = self.key.clone();
+        let erased = self
+            .hot
+            .write(|db| {
+                keep.run(db)?;
+                erase_listed(db, &key, &list)
+            })
+            .await?;
         if erased > 0 {
             self.truncate_wal().await;
         }
@@ -116,36 +120,43 @@ impl Store {
         if list.is_empty() {
             return Ok(0);
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .journal_mode(SqliteJournalMode::Delete)
-            .pragma("secure_delete", "ON")
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
-        let erased = match erase_listed(&pool, &self.key, &list).await {
-            Ok(n) if n > 0 => sqlx::query("VACUUM").execute(&pool).await.map(|_| n),
-            other => {
-                pool.close().await;
-                return other;
+        let (key, path) = (self.key.clone(), path.to_path_buf());
+        tokio::task::spawn_blocking(move || -> Result<usize, StoreError> {
+            let db = rusqlite::Connection::open(&path)?;
+            db.pragma_update(None, "journal_mode", "DELETE")?;
+            db.pragma_update(None, "secure_delete", true)?;
+            db.pragma_update(None, "foreign_keys", true)?;
+            db.busy_timeout(std::time::Duration::from_secs(10))?;
+            db.execute_batch("BEGIN IMMEDIATE")?;
+            let erased = match erase_listed(&db, &key, &list) {
+                Ok(n) => {
+                    db.execute_batch("COMMIT")?;
+                    n
+                }
+                Err(e) => {
+                    let _ = db.execute_batch("ROLLBACK");
+                    return Err(e.into());
+                }
+            };
+            if erased > 0 {
+                db.execute_batch("VACUUM")?;
             }
-        };
-        pool.close().await;
-        Ok(erased?)
+            Ok(erased)
+        })
+        .await
+        .map_err(|e| StoreError::BadPlan(format!("a worker thread failed: {e}")))?
     }
 }
 
-/// Erases, on `pool`'s database, every person on `list` who has no row newer than their
-/// erasure.
-async fn erase_listed(
-    pool: &SqlitePool,
+/// Erases, on `db` (inside the caller's transaction), every person on `list` who has no row
+/// newer than their erasure.
+fn erase_listed(
+    db: &rusqlite::Connection,
     key: &[u8],
     list: &ErasedList,
-) -> Result<usize, StoreError> {
+) -> rusqlite::Result<usize> {
     // Everyone the database names, with the newest time any of their own rows was written.
-    let people: Vec<(i64, Option<DateTime<Utc>>)> = sqlx::query_as(
+    let mut people = db.prepare(
         "SELECT id, max(at) FROM (
              SELECT chat_id AS id, updated_at AS at FROM chats
              UNION ALL SELECT member_id, updated_at FROM members
@@ -154,24 +165,24 @@ async fn erase_listed(
              UNION ALL SELECT member_id, NULL FROM campaign_members
              UNION ALL SELECT chat_id, NULL FROM outbox
          ) GROUP BY id",
-    )
-    .fetch_all(pool)
-    .await?;
+    )?;
+    let people: Vec<(i64, Option<String>)> = people
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut b = Batch::new();
     let mut erased = 0;
     for (person, newest) in people {
         let Some(at) = list.get(&person_hash(key, person)) else {
             continue;
         };
+        let newest = newest.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
         if newest.is_some_and(|newest| newest > *at) {
             continue;
         }
         super::erase::erase(&mut b, person);
         erased += 1;
     }
-    if erased > 0 {
-        b.commit(pool).await?;
-    }
+    b.run(db)?;
     Ok(erased)
 }
 

@@ -309,6 +309,6 @@ fn time(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
 }
 
 /// Times spelled as sqlx stores them, so that SQL compares like with like.
-fn text_time(t: DateTime<Utc>) -> String {
+pub(super) fn text_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }

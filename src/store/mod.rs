@@ -10,6 +10,7 @@ mod erase;
 mod erased;
 mod export;
 mod figures;
+mod hot;
 mod organisations;
 mod outbox;
 mod plans;
@@ -54,6 +55,10 @@ pub enum StoreError {
     NoExportKey,
     #[error("this read-only database is at migration {found}; this program needs {needed}: open it once with write access to bring it up to date")]
     NotMigrated { found: i64, needed: i64 },
+    #[error("this database was opened read-only")]
+    ReadOnly,
+    #[error("an in-memory database is not supported: give a file (sqlite://path)")]
+    InMemory,
     #[error("{path}: {error}")]
     File {
         path: std::path::PathBuf,
@@ -104,46 +109,44 @@ pub async fn applied_migration(url: &str) -> Result<Option<i64>, StoreError> {
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
-    /// The background checkpointer's connection (the writer's, for an in-memory database).
+    /// The background checkpointer's connection.
     checkpointer: SqlitePool,
     /// Opened with [`Store::open_read_only`]: nothing can be written, not even the audit log.
     read_only: bool,
     /// The installation's export key (empty until read), also the key of the erased list.
     key: std::sync::Arc<Vec<u8>>,
-    /// Where the erased list is kept beside the database (none for an in-memory one).
+    /// Where the erased list is kept beside the database.
     erased_file: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// Loading a chat and writing a step: SQLite on the calling thread.
+    hot: std::sync::Arc<hot::Hot>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite::memory:`)
-    /// and brings its schema up to date.
+    /// Opens (creating if needed) the database at `url` (`sqlite://path`) and brings its
+    /// schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let memory = url.contains(":memory:") || url.contains("mode=memory");
-        let file = (!memory)
-            .then(|| SqliteConnectOptions::from_str(url).map(|o| o.get_filename().to_path_buf()));
-        let file = file.transpose()?;
-        if let Some(path) = &file {
-            // Owner-only before SQLite writes a byte; its -wal and -shm take the same mode.
-            let at = |error| StoreError::File {
-                path: path.clone(),
-                error,
-            };
-            private::file(path).map_err(at)?;
-            for beside in ["-wal", "-shm", "-journal"] {
-                let other = path.with_file_name(format!(
-                    "{}{beside}",
-                    path.file_name().unwrap_or_default().to_string_lossy()
-                ));
-                private::existing(&other).map_err(at)?;
-            }
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(StoreError::InMemory);
+        }
+        let path = SqliteConnectOptions::from_str(url)?
+            .get_filename()
+            .to_path_buf();
+        // Owner-only before SQLite writes a byte; its -wal and -shm take the same mode.
+        let at = |error| StoreError::File {
+            path: path.clone(),
+            error,
+        };
+        private::file(&path).map_err(at)?;
+        for beside in ["-wal", "-shm", "-journal"] {
+            let other = path.with_file_name(format!(
+                "{}{beside}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            private::existing(&other).map_err(at)?;
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
+            .journal_mode(SqliteJournalMode::Wal)
             // In WAL mode NORMAL never corrupts and loses at most the last commits on power loss
             // (not on a process crash), at a fraction of FULL's cost per transaction.
             .synchronous(SqliteSynchronous::Normal)
@@ -157,11 +160,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // Checkpoints happen in the background (`checkpoint_every`): SQLite's automatic ones run
         // inside a commit on the single writer and fsync there, stalling every write behind it.
-        let writer_options = if memory {
-            options.clone()
-        } else {
-            options.clone().pragma("wal_autocheckpoint", "0")
-        };
+        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
         // A local file's connection cannot go stale: no ping before each use (it cost a round
         // trip to the connection's thread on every query).
         let writer = SqlitePoolOptions::new()
@@ -170,32 +169,27 @@ impl Store {
             .connect_with(writer_options)
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
-        // An in-memory database exists per connection: readers must share the writer's.
-        let (reader, checkpointer) = if memory {
-            (writer.clone(), writer.clone())
-        } else {
-            let checkpointer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
-            tokio::spawn(checkpoint_every(
-                checkpointer.clone(),
-                Duration::from_secs(1),
-            ));
-            let reader = SqlitePoolOptions::new()
-                .max_connections(2)
-                .test_before_acquire(false)
-                .connect_with(options.read_only(true))
-                .await?;
-            (reader, checkpointer)
-        };
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        tokio::spawn(checkpoint_every(
+            checkpointer.clone(),
+            Duration::from_secs(1),
+        ));
+        let reader = SqlitePoolOptions::new()
+            .max_connections(2)
+            .test_before_acquire(false)
+            .connect_with(options.read_only(true))
+            .await?;
         let mut store = Store {
             writer,
             reader,
             checkpointer,
             read_only: false,
             key: Default::default(),
-            erased_file: file.map(|path| std::sync::Arc::new(erased::beside(&path))),
+            erased_file: Some(std::sync::Arc::new(erased::beside(&path))),
+            hot: std::sync::Arc::new(hot::Hot::new(&path, false, false)),
         };
         store.ensure_export_secret().await?;
         store.key = std::sync::Arc::new(store.export_secret().await?);
@@ -223,7 +217,8 @@ impl Store {
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
         ));
-        let options = options.immutable(!wal.exists());
+        let immutable = !wal.exists();
+        let options = options.immutable(immutable);
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)
@@ -244,6 +239,7 @@ impl Store {
             read_only: true,
             key: Default::default(),
             erased_file: None,
+            hot: std::sync::Arc::new(hot::Hot::new(&path, true, immutable)),
         };
         store.key = std::sync::Arc::new(store.export_secret().await.unwrap_or_default());
         Ok(store)
@@ -252,6 +248,7 @@ impl Store {
     /// Closes every connection: the last one to close checkpoints the WAL into the database
     /// file, as a clean shutdown should leave it.
     pub async fn close(&self) {
+        self.hot.close().await;
         self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;

@@ -148,7 +148,16 @@ fn visit(dir: &Path, f: &mut impl FnMut(&str)) {
 const AVOIDED_KHMER: &[(&str, &str, &[&str])] = &[
     ("ស្ថាប័ន", "អង្គការ for an organisation", &["ស្ថាប័នទទួលខុសត្រូវ"]),
     ("សារជាសំឡេង", "សារសំឡេង", &[]),
-    ("វាយ", "សរសេរ (write a comment)", &["វាយតម្លៃ"]),
+    ("វាយ", "សរសេរ (write a comment)", &["វាយតម្លៃ", "វាយនភណ្ឌ"]),
+    ("សហភាពសហព័ន្ធសហជីព", "សហព័ន្ធសហជីព / សមាព័ន្ធសហជីព", &[]),
+    ("ធ្វើបច្ចុប្បន្នភាព", "កែលម្អ", &[]),
+    ("្ដ", "្ត (one spelling of the subscript ta)", &[]),
+    (" ។", "no space before ។", &[]),
+    (
+        "ការងារសមរម្យ នៅកន្លែងធ្វើការ",
+        "the card question in plain words",
+        &[],
+    ),
     ("សួររក", "ប្រមូលមតិយោបល់ពី", &[]),
     ("ផ្តល់សុពលភាព", "អនុម័តជាផ្លូវការ", &[]),
     ("បូតអានអក្សរ", "សូមចុចប៊ូតុង", &[]),
@@ -204,4 +213,88 @@ fn no_khmer_text_uses_a_term_the_style_guide_says_to_avoid() {
         "the check itself finds a use"
     );
     assert!(!uses("វាយតម្លៃ", "វាយ", &["វាយតម្លៃ"]));
+}
+
+/// Latin letters a Khmer member screen may show bare: activity codes, the bot's commands and
+/// placeholders are not acronyms.
+fn bare_acronyms(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut depth = 0i32;
+    let mut in_code = false;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let rest: String = chars[i..].iter().take(7).collect();
+        if rest.starts_with("<code>") {
+            in_code = true;
+        } else if rest.starts_with("</code>") {
+            in_code = false;
+        }
+        match chars[i] {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '%' | '/'
+                if chars
+                    .get(i + 1)
+                    .is_some_and(|c| *c == '{' || c.is_ascii_lowercase()) =>
+            {
+                // A placeholder or a command: skip to its end.
+                while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '}' {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_uppercase() => {
+                let word: String = chars[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '.' || **c == '_')
+                    .collect();
+                let letters = word.chars().filter(|c| c.is_ascii_uppercase()).count();
+                let is_code = word.chars().any(|c| c.is_ascii_digit());
+                if letters >= 2 && !is_code && depth <= 0 && !in_code {
+                    found.push(word.clone());
+                }
+                i += word.chars().count().max(1) - 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+#[test]
+fn khmer_member_screens_name_organisations_in_khmer_with_the_acronym_in_brackets() {
+    // What staff alone read may name file formats and settings as they are.
+    let staff = [
+        "admin.",
+        "announce.",
+        "task.",
+        "plan_problem.",
+        "summary.",
+        "chart.",
+    ];
+    let mut found = Vec::new();
+    for (key, text) in load("km.yml") {
+        if staff.iter().any(|s| key.starts_with(s)) {
+            continue;
+        }
+        for word in bare_acronyms(&text) {
+            found.push(format!("km.yml {key}: {word}"));
+        }
+    }
+    let plan = dwcp_feedback::plan_io::default_plan();
+    for a in &plan.activities {
+        for (part, text) in [
+            ("title", &a.title.km),
+            ("description", &a.description.km),
+            ("lead", &a.lead.km),
+        ] {
+            for word in bare_acronyms(text) {
+                found.push(format!("plan {} {part}: {word}", a.code));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert_eq!(bare_acronyms("រួមជាមួយ CAMFEBA និង"), ["CAMFEBA"]);
+    assert!(bare_acronyms("សហព័ន្ធ (CAMFEBA) P1.1 /start %{code}").is_empty());
 }
