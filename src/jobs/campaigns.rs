@@ -44,15 +44,18 @@ pub async fn create(
     let made_before = store
         .same_campaign_since(&request, now - SAME_CAMPAIGN_WITHIN)
         .await?;
-    if let Some(campaign) = made_before {
-        return Ok(Created {
+    let made = |campaign: Campaign, again| async move {
+        Ok(Created {
             link: campaign.code.link(bot_username),
             org_km: org_name(store, &campaign.org_code, Lang::Km).await?,
             org_en: org_name(store, &campaign.org_code, Lang::En).await?,
             campaign,
-            again: true,
+            again,
             window_ends_first,
-        });
+        })
+    };
+    if let Some(campaign) = made_before {
+        return made(campaign, true).await;
     }
     let new = NewCampaign {
         code: CampaignCode::generate().map_err(|e| JobError::NoRandomness(e.to_string()))?,
@@ -63,15 +66,7 @@ pub async fn create(
         deadline: request.deadline,
         auto_remind: true,
     };
-    let campaign = store.create_campaign(&new, by, now).await?;
-    Ok(Created {
-        link: campaign.code.link(bot_username),
-        org_km: org_name(store, &campaign.org_code, Lang::Km).await?,
-        org_en: org_name(store, &campaign.org_code, Lang::En).await?,
-        campaign,
-        again: false,
-        window_ends_first,
-    })
+    made(store.create_campaign(&new, by, now).await?, false).await
 }
 
 /// Reminders to queue for one campaign, each in its member's language.

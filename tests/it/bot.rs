@@ -804,26 +804,7 @@ async fn webhook_mode_carries_the_member_flow_and_refuses_a_wrong_secret() {
     use support::fake_telegram::post_update;
     let fake = FakeTelegram::start().await;
     let (_dir, db) = database();
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let url = format!("http://{listen}/telegram");
-    let config = dwcp_feedback::config::Config {
-        webhook: Some(dwcp_feedback::config::Webhook {
-            url: url.parse().unwrap(),
-            listen,
-        }),
-        ..support::harness::config(&fake, &db, None)
-    };
-    let app = App::build(&config, Arc::new(dwcp_feedback::SystemClock))
-        .await
-        .expect("the bot starts");
-    let engine = app.engine.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let (url, _, engine, stop, running) = support::harness::start_webhook(&fake, &db).await;
 
     let member = fake.user(51, "Kosal", Some("en"));
     let card = onboard(&member).await;
@@ -863,25 +844,7 @@ async fn slow_connections_to_the_webhook_are_bounded_and_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let fake = FakeTelegram::start().await;
     let (_dir, db) = database();
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let url = format!("http://{listen}/telegram");
-    let config = dwcp_feedback::config::Config {
-        webhook: Some(dwcp_feedback::config::Webhook {
-            url: url.parse().unwrap(),
-            listen,
-        }),
-        ..support::harness::config(&fake, &db, None)
-    };
-    let app = App::build(&config, Arc::new(dwcp_feedback::SystemClock))
-        .await
-        .expect("the bot starts");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let (url, listen, _, stop, running) = support::harness::start_webhook(&fake, &db).await;
     let mut waited = 0;
     let secret = loop {
         if let Some((_, Some(secret))) = fake.webhook() {

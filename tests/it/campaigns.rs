@@ -902,17 +902,12 @@ async fn each_organisation_sees_and_reminds_only_its_own_members_whatever_links_
     const CLC_FOCAL: i64 = 7003;
     let fake = FakeTelegram::start().await;
     let (_dir, url) = database();
-    let store = with_plan(&url).await;
-    for (org, focal) in [
+    let focal = [
         ("CCAWDU", UNION_FOCAL),
         ("CLC", CLC_FOCAL),
         ("CAMFEBA", EMPLOYER_FOCAL),
-    ] {
-        store
-            .add_coordinator(org, focal, Actor::Cli, Utc::now())
-            .await
-            .unwrap();
-    }
+    ];
+    support::harness::with_focal_points(&url, &focal).await;
     let bot = start(&fake, &url, None).await;
     let campaign_of = |focal_id: i64, name: &'static str| {
         let fake = &fake;
@@ -1055,11 +1050,7 @@ async fn profile_org(bot: &support::harness::Bot, member: i64) -> String {
 async fn the_same_campaign_command_twice_makes_one_campaign() {
     let fake = FakeTelegram::start().await;
     let (_dir, url) = database();
-    let store = with_plan(&url).await;
-    store
-        .add_coordinator("CCAWDU", UNION_FOCAL, Actor::Cli, Utc::now())
-        .await
-        .unwrap();
+    support::harness::with_focal_points(&url, &[("CCAWDU", UNION_FOCAL)]).await;
     let bot = start(&fake, &url, None).await;
     let focal = fake.user(UNION_FOCAL, "Dara", Some("en"));
     focal.send_text("/campaign new 2099-01-31 P1 Our voice");

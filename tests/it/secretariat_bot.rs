@@ -253,18 +253,11 @@ async fn the_window_and_admins_are_managed_from_the_bot_and_members_are_refused(
 /// refused once the consultation is closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secretariat_day_with_two_organisations() {
-    use dwcp_feedback::store::Actor;
     const UNION: i64 = 7101;
     const EMPLOYERS: i64 = 7102;
     let fake = FakeTelegram::start().await;
     let (_dir, url) = database();
-    let store = support::harness::with_plan(&url).await;
-    for (org, focal) in [("CCAWDU", UNION), ("CAMFEBA", EMPLOYERS)] {
-        store
-            .add_coordinator(org, focal, Actor::Cli, chrono::Utc::now())
-            .await
-            .unwrap();
-    }
+    support::harness::with_focal_points(&url, &[("CCAWDU", UNION), ("CAMFEBA", EMPLOYERS)]).await;
     let _bot = start_with_admins(&fake, &url, None, &[ADMIN]).await;
     let admin = fake.user(ADMIN, "Secretariat", Some("en"));
 

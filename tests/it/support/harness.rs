@@ -219,3 +219,55 @@ pub fn member_of(org: &str) -> dwcp_feedback::conversation::Effect {
         organisation: Some(dwcp_feedback::domain::OrgChoice::Known(org)),
     }
 }
+
+/// The real app in webhook mode on a free local port, until `stop` is sent: its address (what
+/// Telegram would post to) and the app's task.
+pub async fn start_webhook(
+    fake: &FakeTelegram,
+    database_url: &str,
+) -> (
+    String,
+    std::net::SocketAddr,
+    Arc<Engine>,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), dwcp_feedback::app::StartError>>,
+) {
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{listen}/telegram");
+    let config = Config {
+        webhook: Some(dwcp_feedback::config::Webhook {
+            url: url.parse().unwrap(),
+            listen,
+        }),
+        ..config(fake, database_url, None)
+    };
+    let app = App::build(&config, Arc::new(SystemClock))
+        .await
+        .expect("the bot starts");
+    let engine = app.engine.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    (url, listen, engine, stop, running)
+}
+
+/// A store with the built-in plan and these organisations' focal points.
+pub async fn with_focal_points(url: &str, focal: &[(&str, i64)]) -> dwcp_feedback::Store {
+    let store = with_plan(url).await;
+    for (org, id) in focal {
+        store
+            .add_coordinator(
+                org,
+                *id,
+                dwcp_feedback::store::Actor::Cli,
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("a focal point is named");
+    }
+    store
+}
