@@ -259,6 +259,8 @@ impl Engine {
             // Moved, not copied: the step needs them, the rest of this turn does not.
             profile: std::mem::take(&mut record.profile),
             given: std::mem::take(&mut record.given),
+            held: std::mem::take(&mut record.held),
+            last_rated: record.last_activity.take(),
             window: record.window,
             is_admin: record.is_admin,
             joined: record.campaign_id,

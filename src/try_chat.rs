@@ -269,6 +269,8 @@ fn parse_line(line: &str, screen: &Screen) -> Line {
             }
             match Command::parse(line) {
                 Some(cmd) => Line::Input(Input::Command(cmd)),
+                // As the Telegram adapter reads a private chat: a command is never a comment.
+                None if Command::looks_like(line) => Line::Input(Input::Other(OtherKind::Command)),
                 None => Line::Input(Input::Text(line.to_string())),
             }
         }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::facts::CommentKind;
+use super::facts::CommentSeen;
 use super::reply::{MineItem, Progress};
 use super::state::Back;
 use crate::domain::{ActivityCode, Rating};
@@ -26,7 +26,12 @@ pub enum CardCallback {
     /// My feedback, at a page.
     Mine(u8),
     Withdraw(ActivityCode),
-    WithdrawConfirmed(ActivityCode),
+    /// Yes, withdraw it; then My feedback at this page.
+    WithdrawConfirmed(ActivityCode, u8),
+    /// Add the message sent on the menu (waiting in the state) to this activity's comment…
+    Place(ActivityCode),
+    /// …or do not keep it.
+    DropPlaced,
 }
 
 impl CardCallback {
@@ -45,7 +50,11 @@ impl CardCallback {
             NextUnrated => "n".into(),
             Mine(p) => format!("f:{p}"),
             Withdraw(code) => format!("w:{code}"),
-            WithdrawConfirmed(code) => format!("wy:{code}"),
+            // The first page keeps the spelling older buttons carry.
+            WithdrawConfirmed(code, 0) => format!("wy:{code}"),
+            WithdrawConfirmed(code, page) => format!("wy:{code}:{page}"),
+            Place(code) => format!("ad:{code}"),
+            DropPlaced => "dx".into(),
         }
     }
 
@@ -73,7 +82,10 @@ impl CardCallback {
             ("n", []) => C::NextUnrated,
             ("f", [p]) => C::Mine(page(p)?),
             ("w", [code]) => C::Withdraw(activity(code)?),
-            ("wy", [code]) => C::WithdrawConfirmed(activity(code)?),
+            ("wy", [code]) => C::WithdrawConfirmed(activity(code)?, 0),
+            ("wy", [code, p]) => C::WithdrawConfirmed(activity(code)?, page(p).filter(|p| *p > 0)?),
+            ("ad", [code]) => C::Place(activity(code)?),
+            ("dx", []) => C::DropPlaced,
             _ => return None,
         })
     }
@@ -84,21 +96,18 @@ impl CardCallback {
 pub enum CardScreen {
     Card {
         code: ActivityCode,
-        given: Option<(Rating, Option<CommentKind>)>,
+        given: Option<(Rating, CommentSeen)>,
         progress: Progress,
         /// When the consultation closed, if it has: the card is then read-only.
         closed_since: Option<DateTime<Utc>>,
         back: Back,
         /// The activity rated just before: its comment is offered here.
         rated: Option<(ActivityCode, Rating)>,
-        /// A comment sent on this card before its rating, saved with it.
-        pending: bool,
+        /// What was sent on this card before its rating, saved with it.
+        held: Option<CommentSeen>,
     },
     /// An activity's details, one tap from its card.
-    About {
-        code: ActivityCode,
-        back: Back,
-    },
+    About { code: ActivityCode, back: Back },
     AskComment {
         code: ActivityCode,
         rating: Rating,
@@ -121,5 +130,9 @@ pub enum CardScreen {
     },
     ConfirmWithdraw {
         code: ActivityCode,
+        /// My feedback's page to return to.
+        page: u8,
     },
+    /// A message sent on the menu or a list: add it to the activity changed last?
+    PlaceComment { code: ActivityCode },
 }

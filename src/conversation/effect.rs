@@ -1,7 +1,7 @@
 //! What a step wants written. Applied by the store in one transaction with the next state;
 //! what each means to the conversation's own view of a chat is `Facts::after`.
 
-use super::facts::{CommentKind, Consent, Facts, Given, Invite};
+use super::facts::{Consent, Facts, Given, Invite};
 use crate::domain::{ActivityCode, Comment, Lang, Rating, Window};
 
 pub use crate::domain::ProfileField;
@@ -12,11 +12,21 @@ pub enum Effect {
     GiveConsent,
     DeclineConsent,
     SetProfile(ProfileField),
+    /// A rating; a comment held for this activity (sent before it was rated) becomes part of
+    /// its comment.
     Rate {
         code: ActivityCode,
         rating: Rating,
     },
+    /// Added to a rated activity's comment: a text joined to its text on a new line, a voice
+    /// note in place of an earlier voice note (the text stays). Nothing sent is dropped.
     Comment {
+        code: ActivityCode,
+        comment: Comment,
+    },
+    /// Kept for an activity not rated yet, and saved with its rating: texts joined, a voice
+    /// note in place of an earlier one.
+    Hold {
         code: ActivityCode,
         comment: Comment,
     },
@@ -139,7 +149,9 @@ impl Facts<'_> {
                     }
                 }
                 Effect::Rate { code, rating } => {
-                    let comment = self.given.get(code).and_then(|g| g.comment.clone());
+                    let before = self.given.remove(code).map(|g| g.comment);
+                    let held = self.held.remove(code).unwrap_or_default();
+                    let comment = before.unwrap_or_default().merged(held);
                     self.given.insert(
                         code.clone(),
                         Given {
@@ -147,14 +159,24 @@ impl Facts<'_> {
                             comment,
                         },
                     );
+                    self.last_rated = Some(code.clone());
                 }
                 Effect::Comment { code, comment } => {
                     if let Some(g) = self.given.get_mut(code) {
-                        g.comment = Some(CommentKind::of(comment));
+                        g.comment.added(comment);
+                        self.last_rated = Some(code.clone());
+                    }
+                }
+                Effect::Hold { code, comment } => {
+                    if !self.given.contains_key(code) {
+                        self.held.entry(code.clone()).or_default().added(comment);
                     }
                 }
                 Effect::Withdraw { code } => {
                     self.given.remove(code);
+                    if self.last_rated.as_ref() == Some(code) {
+                        self.last_rated = None;
+                    }
                 }
                 Effect::Audit { .. } => {}
             }

@@ -20,29 +20,92 @@ pub enum Consent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Given {
     pub rating: Rating,
-    pub comment: Option<CommentKind>,
+    pub comment: CommentSeen,
 }
 
-/// What My feedback and a card show of a comment: the start of a text, a voice note's length.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CommentKind {
-    /// The first [`PREVIEW_CHARS`] characters.
-    Text(String),
+/// What a screen shows of the comment on an activity: the start of the typed text and its
+/// length, and a voice note's length. An activity may have both: one never replaces the other.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommentSeen {
+    pub text: Option<TextStart>,
     /// Seconds.
-    Voice(u32),
+    pub voice: Option<u32>,
+}
+
+/// The first [`PREVIEW_CHARS`] characters of a typed comment, and how many it has in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextStart {
+    pub start: String,
+    pub chars: usize,
 }
 
 /// How much of a comment the conversation reads back (the store cuts it to the same length).
 pub const PREVIEW_CHARS: usize = 48;
 
-impl CommentKind {
-    pub fn of(comment: &crate::domain::Comment) -> CommentKind {
-        match comment {
-            crate::domain::Comment::Text(t) => {
-                CommentKind::Text(t.as_str().chars().take(PREVIEW_CHARS).collect())
-            }
-            crate::domain::Comment::Voice(v) => CommentKind::Voice(v.duration_secs),
+impl TextStart {
+    pub fn of(text: &str) -> TextStart {
+        TextStart {
+            start: text.chars().take(PREVIEW_CHARS).collect(),
+            chars: text.chars().count(),
         }
+    }
+
+    /// This text with `more` added on a new line.
+    pub fn and(&self, more: &str) -> TextStart {
+        let start: String = format!("{}\n{more}", self.start)
+            .chars()
+            .take(PREVIEW_CHARS)
+            .collect();
+        TextStart {
+            start,
+            chars: self.chars + 1 + more.chars().count(),
+        }
+    }
+}
+
+impl CommentSeen {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_none() && self.voice.is_none()
+    }
+
+    /// After `comment` replaced the comment of its kind (a text the text, a voice note the
+    /// voice note).
+    pub fn replaced(&mut self, comment: &crate::domain::Comment) {
+        match comment {
+            crate::domain::Comment::Text(t) => self.text = Some(TextStart::of(t.as_str())),
+            crate::domain::Comment::Voice(v) => self.voice = Some(v.duration_secs),
+        }
+    }
+
+    /// After `comment` was added: a text joined to the text there, a voice note in place of
+    /// an earlier one.
+    pub fn added(&mut self, comment: &crate::domain::Comment) {
+        match (comment, &self.text) {
+            (crate::domain::Comment::Text(t), Some(before)) => {
+                self.text = Some(before.and(t.as_str()))
+            }
+            _ => self.replaced(comment),
+        }
+    }
+
+    /// Both, as when a comment waiting for the rating joins the activity's own.
+    pub fn merged(mut self, held: CommentSeen) -> CommentSeen {
+        if let Some(t) = held.text {
+            self.text = Some(match &self.text {
+                Some(before) => TextStart {
+                    start: format!("{}\n{}", before.start, t.start)
+                        .chars()
+                        .take(PREVIEW_CHARS)
+                        .collect(),
+                    chars: before.chars + 1 + t.chars,
+                },
+                None => t,
+            });
+        }
+        if held.voice.is_some() {
+            self.voice = held.voice;
+        }
+        self
     }
 }
 
@@ -65,6 +128,10 @@ pub struct Facts<'a> {
     pub profile: Profile,
     /// Current ratings on the active plan, by activity.
     pub given: BTreeMap<ActivityCode, Given>,
+    /// Comments sent on an activity's card before it was rated: saved with the rating.
+    pub held: BTreeMap<ActivityCode, CommentSeen>,
+    /// The activity whose rating or comment the member changed last.
+    pub last_rated: Option<ActivityCode>,
     /// Whether members may change feedback now (judged against the step's `now`).
     pub window: Window,
     /// A secretariat admin (checked here, on the server, for every admin action).
@@ -115,6 +182,8 @@ impl<'a> Facts<'a> {
             consent: Consent::Unknown,
             profile: Profile::default(),
             given: BTreeMap::new(),
+            held: BTreeMap::new(),
+            last_rated: None,
             window: Window::always_open(),
             is_admin: false,
             summary: None,

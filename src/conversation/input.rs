@@ -179,6 +179,19 @@ impl Command {
         head.split_once('@').map(|(_, bot)| bot)
     }
 
+    /// Whether a text is written as a command (`/name`, `/name@bot`, then anything), known
+    /// or not: in a private chat such a text is never kept as a comment.
+    pub fn looks_like(text: &str) -> bool {
+        let Some(rest) = text.trim().strip_prefix('/') else {
+            return false;
+        };
+        let head = rest.split(char::is_whitespace).next().unwrap_or("");
+        head.starts_with(|c: char| c.is_ascii_alphabetic())
+            && head
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@')
+    }
+
     /// Parses `/name[@bot] [payload]`. Unknown commands are `None` (the text is then a hint case).
     pub fn parse(text: &str) -> Option<Command> {
         let text = text.trim();
@@ -218,6 +231,8 @@ pub enum OtherKind {
     Location,
     Contact,
     Audio,
+    /// A command this bot does not have, or one addressed to another bot.
+    Command,
     Other,
 }
 

@@ -20,7 +20,7 @@ pub use campaigns::{CampaignCallback, CampaignScreen};
 pub use cards::{CardCallback, CardScreen};
 pub use effect::{Effect, ProfileField};
 pub use facts::{
-    CampaignCard, CampaignFacts, ChatKind, CommentKind, Consent, Facts, Given, Invite,
+    CampaignCard, CampaignFacts, ChatKind, CommentSeen, Consent, Facts, Given, Invite, TextStart,
 };
 pub use flow::{step, Outcome};
 pub use input::{

@@ -2,6 +2,7 @@
 //! data) and their screens. `flow::profile` handles them and `render::profile` draws them; a
 //! new profile button is a variant here, its handling there, and its texts.
 
+use super::state::ProfileStep;
 use crate::domain::{Constituency, Gender, Province, Sector};
 
 /// The profile questions' buttons.
@@ -20,6 +21,10 @@ pub enum ProfileCallback {
     SkipRest,
     /// From the settings: answer the questions again.
     Edit,
+    /// From the settings: change this one answer.
+    EditField(ProfileStep),
+    /// Leave an edit from the settings; the profile stays as it was.
+    Cancel,
 }
 
 impl ProfileCallback {
@@ -36,6 +41,8 @@ impl ProfileCallback {
             SkipStep => "sk".into(),
             SkipRest => "sr".into(),
             Edit => "ep".into(),
+            EditField(step) => format!("ef:{}", step.code()),
+            Cancel => "px".into(),
         }
     }
 
@@ -58,6 +65,8 @@ impl ProfileCallback {
             ("sk", []) => C::SkipStep,
             ("sr", []) => C::SkipRest,
             ("ep", []) => C::Edit,
+            ("ef", [step]) => C::EditField(ProfileStep::parse(step)?),
+            ("px", []) => C::Cancel,
             _ => return None,
         })
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::facts::CommentKind;
+use super::facts::CommentSeen;
 use super::input::OtherKind;
 use crate::domain::{ActivityCode, CommentError, Lang, PriorityCode, Profile, Rating};
 
@@ -38,9 +38,21 @@ pub const MAX_GROUP_CARDS: usize = 3;
 /// costs the member one message, not two.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Banner {
-    /// A typed comment on this activity was saved.
+    /// A typed comment on this activity was saved (joined to what was there).
     CommentSaved(ActivityCode),
     VoiceSaved(ActivityCode),
+    /// A voice note took the place of an earlier voice note on this activity.
+    VoiceReplaced(ActivityCode),
+    /// Kept for this activity, not rated yet: saved with its rating.
+    Held(ActivityCode),
+    /// The comment on this activity holds at most `max` characters: only the first part of
+    /// the message was added (or nothing, when it was full).
+    CommentCut {
+        code: ActivityCode,
+        max: usize,
+    },
+    /// The message sent on the menu was not kept, as asked.
+    PlaceDropped,
     /// A rating changed from a list: back on that list.
     Rated(ActivityCode, Rating),
     /// What the member sent cannot be kept here; the screen they were on follows.
@@ -82,7 +94,7 @@ pub struct PriorityProgress {
 pub struct MineItem {
     pub code: ActivityCode,
     pub rating: Rating,
-    pub comment: Option<CommentKind>,
+    pub comment: CommentSeen,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,12 +119,20 @@ pub enum Screen {
     Declined,
     /// The profile questions (`flow::profile`, drawn by `render::profile`).
     Profile(ProfileScreen),
+    /// A profile question asked from the settings: with a way to cancel, and, for one
+    /// answer (`single`), without the steps of the whole profile.
+    ProfileEdit {
+        question: ProfileScreen,
+        single: bool,
+    },
     Menu {
         progress: Progress,
         draft: bool,
         closed_since: Option<DateTime<Utc>>,
         /// The last day of the consultation, when it has one.
         until: Option<DateTime<Utc>>,
+        /// Activities with a comment waiting for their rating.
+        held: Vec<ActivityCode>,
     },
     Priorities {
         items: Vec<PriorityProgress>,
@@ -156,8 +176,10 @@ pub enum Screen {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hint {
-    /// Text or a voice note where no activity is on screen to take it.
+    /// Text or a voice note where no activity is on screen to take it, and none rated yet.
     UseButtons,
+    /// A command this bot does not have (or one addressed to another bot).
+    UnknownCommand,
     Unsupported(OtherKind),
     OrgNameInvalid,
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ActivityCode, Comment, Profile};
+use crate::domain::{ActivityCode, Comment, CommentText, Profile, VoiceNote};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProfileStep {
@@ -15,6 +15,38 @@ pub enum ProfileStep {
 }
 
 impl ProfileStep {
+    pub const ALL: [ProfileStep; 5] = [
+        ProfileStep::Constituency,
+        ProfileStep::Organisation,
+        ProfileStep::Province,
+        ProfileStep::Sector,
+        ProfileStep::Gender,
+    ];
+
+    /// In callback data.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProfileStep::Constituency => "c",
+            ProfileStep::Organisation => "o",
+            ProfileStep::Province => "p",
+            ProfileStep::Sector => "s",
+            ProfileStep::Gender => "g",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ProfileStep> {
+        ProfileStep::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// 1 to 5, as the questions are counted on screen.
+    pub fn number(self) -> u8 {
+        ProfileStep::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or(0) as u8
+            + 1
+    }
+
     pub fn next(self) -> Option<ProfileStep> {
         use ProfileStep::*;
         match self {
@@ -48,21 +80,34 @@ pub enum State {
         /// The answers given in this edit so far (only those).
         #[serde(default, skip_serializing_if = "Profile::is_empty")]
         draft: Profile,
+        /// An edit of one answer from the settings: saved once it is given (with the
+        /// organisation too when the constituency changed).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        single: bool,
     },
     /// Anywhere buttons alone drive the conversation (menu, lists, settings).
     Menu,
     /// An activity card is shown. What the member types or records goes where the card says:
     /// to `rated`, the activity rated just before (its comment is offered on this card), or
-    /// else to this card's activity. On a card not yet rated the comment waits in `pending`
-    /// and is saved with the rating.
+    /// else to this card's activity; on a card not yet rated it is held and saved with the
+    /// rating. (`pending`: where an earlier build kept such a comment; the next step keeps it.)
     Card {
         code: ActivityCode,
         #[serde(default)]
         back: Back,
         #[serde(default)]
         rated: Option<ActivityCode>,
-        #[serde(default)]
+        #[serde(default, skip_serializing)]
         pending: Option<Comment>,
+    },
+    /// Messages sent on the menu or a list wait here while the member is asked whether to
+    /// add them to `code`, the activity they changed last: texts joined, the latest voice note.
+    PlaceComment {
+        code: ActivityCode,
+        #[serde(default)]
+        text: Option<CommentText>,
+        #[serde(default)]
+        voice: Option<VoiceNote>,
     },
     /// Waiting for a typed or spoken comment on this activity; then on to `back`.
     Comment {
@@ -143,17 +188,13 @@ pub struct CampaignDraft {
 
 impl State {
     /// For a tap about `code`: the way back of its card (or comment question) if that is what
-    /// the member is on, and a comment waiting there for the rating.
-    pub fn on_card(&self, code: &ActivityCode) -> (Back, Option<Comment>) {
+    /// the member is on.
+    pub fn on_card(&self, code: &ActivityCode) -> Back {
         match self {
-            State::Card {
-                code: c,
-                back,
-                pending,
-                ..
-            } if c == code => (*back, pending.clone()),
-            State::Comment { code: c, back } if c == code => (*back, None),
-            _ => (Back::Next, None),
+            State::Card { code: c, back, .. } | State::Comment { code: c, back } if c == code => {
+                *back
+            }
+            _ => Back::Next,
         }
     }
 

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Telegram never delivers a text longer than this, so a longer one is not a member's.
-pub const MAX_COMMENT_CHARS: usize = 4096;
+/// The longest comment kept on one activity: a member's messages on it are joined up to this
+/// many characters (Telegram delivers at most 4,096 in one message).
+pub const MAX_COMMENT_CHARS: usize = 16_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentText(String);
@@ -30,10 +31,14 @@ impl CommentText {
         &self.0
     }
 
-    /// Two texts sent one after the other, as one comment; `None` when together they are
-    /// longer than a comment may be.
-    pub fn joined(&self, more: &CommentText) -> Option<CommentText> {
-        CommentText::parse(&format!("{}\n{}", self.0, more.0)).ok()
+    pub fn chars(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    /// The first `max` characters, when the text is longer; `None` when nothing fits.
+    pub fn cut_to(&self, max: usize) -> Option<CommentText> {
+        let cut: String = self.0.chars().take(max).collect();
+        CommentText::parse(&cut).ok()
     }
 }
 

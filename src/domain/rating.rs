@@ -16,6 +16,21 @@ impl Rating {
     pub fn get(self) -> u8 {
         self.0
     }
+
+    /// A number typed on a card, in Latin or Khmer digits ("4", " ៤ "): the rating it means.
+    pub fn typed(text: &str) -> Option<Rating> {
+        let mut chars = text.trim().chars();
+        let digit = chars.next()?;
+        if chars.next().is_some() {
+            return None;
+        }
+        let value = match digit {
+            '1'..='5' => digit as u32 - '0' as u32,
+            '១'..='៥' => digit as u32 - '០' as u32,
+            _ => return None,
+        };
+        Rating::new(value as u8)
+    }
 }
 
 impl TryFrom<u8> for Rating {
@@ -34,6 +49,16 @@ impl From<Rating> for u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_typed_in_latin_or_khmer_digits_is_a_rating() {
+        assert_eq!(Rating::typed("3"), Rating::new(3));
+        assert_eq!(Rating::typed(" ៣ "), Rating::new(3));
+        assert_eq!(Rating::typed("៥"), Rating::new(5));
+        for not in ["0", "6", "៦", "៧", "33", "3.", "ok", ""] {
+            assert_eq!(Rating::typed(not), None, "{not}");
+        }
+    }
 
     #[test]
     fn only_one_to_five() {

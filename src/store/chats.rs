@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::batch::Batch;
 use super::{Store, StoreError};
-use crate::conversation::{CommentKind, Consent, Effect, Given, ProfileField, State};
+use crate::conversation::facts::{CommentSeen, TextStart};
+use crate::conversation::{Consent, Effect, Given, ProfileField, State};
 use crate::domain::{
     reference, ActivityCode, Constituency, Gender, Lang, Org, OrgChoice, Profile, Province, Rating,
     Sector, Window,
@@ -21,6 +22,10 @@ pub struct ChatRecord {
     pub consent: Consent,
     pub profile: Profile,
     pub given: BTreeMap<ActivityCode, Given>,
+    /// Comments waiting for their activity's rating.
+    pub held: BTreeMap<ActivityCode, CommentSeen>,
+    /// The activity whose rating or comment the member changed last.
+    pub last_activity: Option<ActivityCode>,
     pub window: Window,
     /// The plan version active in the database: another process may have imported a new one.
     pub active_plan: Option<i64>,
@@ -63,6 +68,23 @@ struct ChatRow {
     reminders: bool,
     coordinates: Option<String>,
     campaign_id: Option<i64>,
+    /// Comments waiting for their activity's rating, as `given`.
+    held: String,
+    last_activity: Option<String>,
+}
+
+/// A row of the ratings (or held comments) aggregate: code, rating, the comment's start and
+/// length, a voice note's seconds.
+type Said = (String, i64, Option<String>, Option<i64>, Option<i64>);
+
+fn comment_seen(text: Option<String>, chars: Option<i64>, voice: Option<i64>) -> CommentSeen {
+    CommentSeen {
+        text: text.map(|start| TextStart {
+            start,
+            chars: chars.and_then(|n| usize::try_from(n).ok()).unwrap_or(0),
+        }),
+        voice: voice.map(|secs| u32::try_from(secs).unwrap_or(0)),
+    }
 }
 
 /// A time column as sqlx wrote it (RFC 3339), or none.
@@ -101,7 +123,7 @@ impl Store {
                     o.name_en AS added_org_en, o.name_km AS added_org_km,
                     o.constituency AS added_org_constituency,
                     (SELECT json_group_array(json_array(activity_code, rating,
-                                substr(comment_text, 1, ?3),
+                                substr(comment_text, 1, ?3), length(comment_text),
                                 CASE WHEN voice_file_id IS NOT NULL THEN ifnull(voice_duration, 0) END))
                      FROM ratings WHERE member_id = ?1 AND plan_version = ?2) AS given,
                     w.open AS window_open, w.until AS window_until, w.changed_at AS window_changed_at,
@@ -111,7 +133,12 @@ impl Store {
                     coalesce(m.reminders, 1) AS reminders,
                     (SELECT org_code FROM coordinators WHERE member_id = ?1) AS coordinates,
                     (SELECT campaign_id FROM campaign_members WHERE member_id = ?1
-                     ORDER BY joined_at DESC, campaign_id DESC LIMIT 1) AS campaign_id
+                     ORDER BY joined_at DESC, campaign_id DESC LIMIT 1) AS campaign_id,
+                    (SELECT json_group_array(json_array(activity_code, 0,
+                                substr(comment_text, 1, ?3), length(comment_text),
+                                CASE WHEN voice_file_id IS NOT NULL THEN ifnull(voice_duration, 0) END))
+                     FROM held_comments WHERE member_id = ?1 AND plan_version = ?2) AS held,
+                    c.last_activity
              FROM (SELECT ?1 AS id) q
              JOIN consultation_window w ON w.id = 1
              LEFT JOIN chats c ON c.chat_id = q.id
@@ -147,15 +174,28 @@ impl Store {
                         reminders: r.get(21)?,
                         coordinates: r.get(22)?,
                         campaign_id: r.get(23)?,
+                        held: r.get(24)?,
+                        last_activity: r.get(25)?,
                     })
                 },
             )
         })?;
-        let given_rows: Vec<(String, i64, Option<String>, Option<i64>)> =
-            serde_json::from_str(&row.given).unwrap_or_else(|e| {
+        let aggregate = |json: &str| -> Vec<Said> {
+            serde_json::from_str(json).unwrap_or_else(|e| {
                 tracing::error!(chat = chat_id, error = %e, "unreadable ratings aggregate");
                 Vec::new()
-            });
+            })
+        };
+        let given_rows = aggregate(&row.given);
+        let held = aggregate(&row.held)
+            .into_iter()
+            .filter_map(|(code, _, text, chars, voice)| {
+                Some((
+                    ActivityCode::parse(&code).ok()?,
+                    comment_seen(text, chars, voice),
+                ))
+            })
+            .collect();
 
         let consent = match row.consent.as_deref() {
             Some("given") => Consent::Given,
@@ -197,15 +237,10 @@ impl Store {
         };
         let given = given_rows
             .into_iter()
-            .filter_map(|(code, rating, text, voice)| {
+            .filter_map(|(code, rating, text, chars, voice)| {
                 let code = ActivityCode::parse(&code).ok()?;
                 let rating = Rating::new(u8::try_from(rating).ok()?)?;
-                // As `CommentKind::of` reads a comment just given.
-                let comment = match (text, voice) {
-                    (_, Some(secs)) => Some(CommentKind::Voice(u32::try_from(secs).unwrap_or(0))),
-                    (Some(start), None) => Some(CommentKind::Text(start)),
-                    _ => None,
-                };
+                let comment = comment_seen(text, chars, voice);
                 Some((code, Given { rating, comment }))
             })
             .collect();
@@ -217,6 +252,11 @@ impl Store {
             consent,
             profile,
             given,
+            held,
+            last_activity: row
+                .last_activity
+                .as_deref()
+                .and_then(|c| ActivityCode::parse(c).ok()),
             active_plan: row.active_plan,
             orgs_stamp: row.orgs_stamp,
             is_admin: row.is_admin,
@@ -373,6 +413,9 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
         }
         Effect::Comment { code, comment } => {
             super::ratings::comment(b, chat_id, plan_version, code, comment, now)
+        }
+        Effect::Hold { code, comment } => {
+            super::ratings::hold(b, chat_id, plan_version, code, comment, now)
         }
         Effect::Withdraw { code } => super::ratings::withdraw(b, chat_id, plan_version, code, now),
         Effect::SetWindow(w) => b.stmt(

@@ -22,6 +22,7 @@ pub enum Erasure {
 /// the rows they hang from.
 pub const PERSON_COLUMNS: &[(&str, &str, Erasure)] = &[
     ("rating_revisions", "member_id", Erasure::Delete),
+    ("held_comments", "member_id", Erasure::Delete),
     ("ratings", "member_id", Erasure::Delete),
     ("campaign_members", "member_id", Erasure::Delete),
     ("coordinators", "member_id", Erasure::Delete),

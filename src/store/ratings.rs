@@ -6,6 +6,7 @@ use sqlx::FromRow;
 
 use super::batch::Batch;
 use super::{Store, StoreError};
+use crate::domain::comment::MAX_COMMENT_CHARS;
 use crate::domain::{ActivityCode, Comment, Rating};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -74,6 +75,14 @@ fn snapshot(
     );
 }
 
+/// The activity the member changed last, for a message sent on the menu.
+fn touched(b: &mut Batch, member: i64, code: &ActivityCode) {
+    b.stmt(
+        "UPDATE chats SET last_activity = $2 WHERE chat_id = $1",
+        &[member.into(), code.as_str().to_string().into()],
+    );
+}
+
 pub(super) fn rate(
     b: &mut Batch,
     member: i64,
@@ -82,6 +91,11 @@ pub(super) fn rate(
     rating: Rating,
     now: DateTime<Utc>,
 ) {
+    let key = [
+        member.into(),
+        version.into(),
+        code.as_str().to_string().into(),
+    ];
     // The WHERE makes a repeated identical rating a no-op: no change, so no revision.
     b.stmt(
         "INSERT INTO ratings (member_id, plan_version, activity_code, rating, first_at, updated_at,
@@ -104,9 +118,96 @@ pub(super) fn rate(
         ],
     );
     snapshot(b, member, version, code, "rate", true, now);
+    // What was sent on the card before the rating is saved with it.
+    b.stmt(
+        "UPDATE ratings SET
+            comment_text = substr(CASE WHEN h.comment_text IS NULL THEN ratings.comment_text
+                                WHEN ratings.comment_text IS NULL THEN h.comment_text
+                                ELSE ratings.comment_text || char(10) || h.comment_text END,
+                                1, $4),
+            voice_file_id = coalesce(h.voice_file_id, ratings.voice_file_id),
+            voice_duration = CASE WHEN h.voice_file_id IS NULL THEN ratings.voice_duration
+                                  ELSE h.voice_duration END,
+            voice_size = CASE WHEN h.voice_file_id IS NULL THEN ratings.voice_size
+                              ELSE h.voice_size END
+         FROM held_comments h
+         WHERE h.member_id = $1 AND h.plan_version = $2 AND h.activity_code = $3
+           AND ratings.member_id = $1 AND ratings.plan_version = $2
+           AND ratings.activity_code = $3",
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
+            (MAX_COMMENT_CHARS as i64).into(),
+        ],
+    );
+    snapshot(b, member, version, code, "comment", true, now);
+    b.stmt(
+        "DELETE FROM held_comments
+         WHERE member_id = $1 AND plan_version = $2 AND activity_code = $3",
+        &key,
+    );
+    touched(b, member, code);
 }
 
+/// A comment added to a rated activity's: a text joined to the text on a new line, a voice
+/// note in place of the voice note. A text never touches the voice note, nor a voice note the text.
 pub(super) fn comment(
+    b: &mut Batch,
+    member: i64,
+    version: i64,
+    code: &ActivityCode,
+    comment: &Comment,
+    now: DateTime<Utc>,
+) {
+    let key = [
+        member.into(),
+        version.into(),
+        code.as_str().to_string().into(),
+    ];
+    let profile = "updated_at = $5, constituency = m.constituency, org_code = m.org_code,
+                   org_name = m.org_name
+                   FROM members m
+                   WHERE m.member_id = $1 AND ratings.member_id = $1 AND plan_version = $2
+                     AND activity_code = $3";
+    match comment {
+        Comment::Text(t) => {
+            let mut values = key.to_vec();
+            values.extend([t.as_str().to_string().into(), now.into()]);
+            b.stmt(
+                &format!(
+                    "UPDATE ratings SET comment_text = substr(CASE WHEN comment_text IS NULL THEN $4
+                                         ELSE comment_text || char(10) || $4 END, 1, {MAX_COMMENT_CHARS}),
+                     {profile}
+                       AND (comment_text IS NULL OR length(comment_text) < {MAX_COMMENT_CHARS})"
+                ),
+                &values,
+            );
+        }
+        Comment::Voice(v) => {
+            let mut values = key.to_vec();
+            values.extend([
+                v.file_id.clone().into(),
+                now.into(),
+                i64::from(v.duration_secs).into(),
+                v.size_bytes.map(i64::from).into(),
+            ]);
+            b.stmt(
+                &format!(
+                    "UPDATE ratings SET voice_file_id = $4, voice_duration = $6, voice_size = $7,
+                     {profile}"
+                ),
+                &values,
+            );
+        }
+    }
+    snapshot(b, member, version, code, "comment", true, now);
+    touched(b, member, code);
+}
+
+/// A comment kept for an activity not rated yet: texts joined, a voice note in place of an
+/// earlier one.
+pub(super) fn hold(
     b: &mut Batch,
     member: i64,
     version: i64,
@@ -119,14 +220,33 @@ pub(super) fn comment(
         Comment::Voice(v) => (None, Some(v)),
     };
     b.stmt(
-        "UPDATE ratings SET comment_text = $4, voice_file_id = $5, voice_duration = $6, voice_size = $7,
-                            updated_at = $8, constituency = m.constituency, org_code = m.org_code,
-                            org_name = m.org_name
-         FROM members m
-         WHERE m.member_id = $1 AND ratings.member_id = $1 AND plan_version = $2
-           AND activity_code = $3",
-    &[member.into(), version.into(), code.as_str().to_string().into(), text.into(), voice.map(|v| v.file_id.clone()).into(), voice.map(|v| i64::from(v.duration_secs)).into(), voice.and_then(|v| v.size_bytes).map(i64::from).into(), now.into()]);
-    snapshot(b, member, version, code, "comment", true, now);
+        &format!(
+            "INSERT INTO held_comments (member_id, plan_version, activity_code, comment_text,
+                                    voice_file_id, voice_duration, voice_size, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (member_id, plan_version, activity_code) DO UPDATE SET
+            comment_text = substr(CASE WHEN excluded.comment_text IS NULL THEN comment_text
+                                WHEN comment_text IS NULL THEN excluded.comment_text
+                                ELSE comment_text || char(10) || excluded.comment_text END,
+                                1, {MAX_COMMENT_CHARS}),
+            voice_file_id = coalesce(excluded.voice_file_id, voice_file_id),
+            voice_duration = CASE WHEN excluded.voice_file_id IS NULL THEN voice_duration
+                                  ELSE excluded.voice_duration END,
+            voice_size = CASE WHEN excluded.voice_file_id IS NULL THEN voice_size
+                              ELSE excluded.voice_size END,
+            at = excluded.at"
+        ),
+        &[
+            member.into(),
+            version.into(),
+            code.as_str().to_string().into(),
+            text.into(),
+            voice.map(|v| v.file_id.clone()).into(),
+            voice.map(|v| i64::from(v.duration_secs)).into(),
+            voice.and_then(|v| v.size_bytes).map(i64::from).into(),
+            now.into(),
+        ],
+    );
 }
 
 pub(super) fn withdraw(
@@ -144,6 +264,10 @@ pub(super) fn withdraw(
             version.into(),
             code.as_str().to_string().into(),
         ],
+    );
+    b.stmt(
+        "UPDATE chats SET last_activity = NULL WHERE chat_id = $1 AND last_activity = $2",
+        &[member.into(), code.as_str().to_string().into()],
     );
 }
 

@@ -7,7 +7,7 @@ use crate::domain::VoiceNote;
 use crate::engine::Seen;
 
 /// What a message means to the conversation, or `None` for messages the bot ignores
-/// (service messages, commands addressed to another bot, and in groups anything but a command).
+/// (service messages, and in groups anything but a command addressed to this bot).
 pub fn message_input(msg: &Message, bot_username: &str) -> Option<(ChatKind, Input)> {
     let chat = if msg.chat.is_private() {
         ChatKind::Private
@@ -15,12 +15,15 @@ pub fn message_input(msg: &Message, bot_username: &str) -> Option<(ChatKind, Inp
         ChatKind::Group
     };
     if let Some(text) = msg.text() {
-        if Command::addressee(text).is_some_and(|bot| !bot.eq_ignore_ascii_case(bot_username)) {
-            return None;
-        }
-        return match Command::parse(text) {
+        let for_another =
+            Command::addressee(text).is_some_and(|bot| !bot.eq_ignore_ascii_case(bot_username));
+        return match Command::parse(text).filter(|_| !for_another) {
             Some(cmd) => Some((chat, Input::Command(cmd))),
+            // In a group, other bots' commands and everyone's talk are not ours.
             None if chat == ChatKind::Group => None,
+            // In a private chat every message gets an answer; a command (one copied from a
+            // group for another bot, or one we do not have) is never kept as a comment.
+            None if Command::looks_like(text) => Some((chat, Input::Other(OtherKind::Command))),
             None => Some((chat, Input::Text(text.to_string()))),
         };
     }

@@ -28,6 +28,9 @@ struct Member {
     consent: Consent,
     profile: Profile,
     given: BTreeMap<ActivityCode, Given>,
+    /// Comments sent on a card before its rating, as the store keeps them.
+    held: BTreeMap<ActivityCode, CommentSeen>,
+    last_rated: Option<ActivityCode>,
     chat: ChatKind,
     window: Window,
     is_admin: bool,
@@ -63,6 +66,8 @@ impl Member {
             consent: Consent::Unknown,
             profile: Profile::default(),
             given: BTreeMap::new(),
+            held: BTreeMap::new(),
+            last_rated: None,
             chat: ChatKind::Private,
             window: Window::always_open(),
             is_admin: false,
@@ -101,6 +106,8 @@ impl Member {
                 consent: self.consent,
                 profile: self.profile.clone(),
                 given: self.given.clone(),
+                held: self.held.clone(),
+                last_rated: self.last_rated.clone(),
                 window: self.window,
                 is_admin: self.is_admin,
                 summary: self.is_admin.then(|| {
@@ -150,6 +157,8 @@ impl Member {
             consent,
             profile,
             given,
+            held,
+            last_rated,
             window,
             reminders,
             campaign,
@@ -167,6 +176,7 @@ impl Member {
             self.focal_points = focal_points;
         }
         (self.lang, self.consent, self.profile, self.given) = (lang, consent, profile, given);
+        (self.held, self.last_rated) = (held, last_rated);
         (self.window, self.reminders, self.campaign) = (window, reminders, campaign);
         (self.campaigns, self.is_admin, self.coordinates) = (campaigns, is_admin, coordinates);
         if let (Invite::Open(c), State::Consent { invite: Some(id) }) = (&invite, &out.state) {
@@ -348,6 +358,7 @@ fn constituency_cannot_be_skipped() {
             step: ProfileStep::Constituency,
             editing: false,
             draft: Default::default(),
+            single: false,
         }
     );
 }
@@ -417,7 +428,10 @@ fn editing_the_profile_from_settings_returns_to_settings() {
     ));
     assert_eq!(
         screen(&m.tap(Callback::Profile(ProfileCallback::Edit))),
-        &Screen::Profile(ProfileScreen::AskConstituency)
+        &Screen::ProfileEdit {
+            question: ProfileScreen::AskConstituency,
+            single: false
+        }
     );
     m.tap(Callback::Profile(ProfileCallback::Constituency(
         Constituency::Employers,
@@ -426,6 +440,77 @@ fn editing_the_profile_from_settings_returns_to_settings() {
     assert!(
         matches!(screen(&back), Screen::Settings { profile, .. } if profile.constituency == Some(Constituency::Employers))
     );
+}
+
+#[test]
+fn one_answer_changed_from_settings_asks_that_question_alone() {
+    let mut m = Member::onboarded(Lang::En);
+    m.tap(Callback::Profile(ProfileCallback::Edit));
+    m.tap(Callback::Profile(ProfileCallback::SkipRest));
+    m.profile.province = Province::new(3);
+    m.profile.gender = Some(Gender::Female);
+    let before = m.profile.clone();
+    let ask = m.tap(Callback::Profile(ProfileCallback::EditField(
+        ProfileStep::Sector,
+    )));
+    assert_eq!(
+        screen(&ask),
+        &Screen::ProfileEdit {
+            question: ProfileScreen::AskSector,
+            single: true
+        }
+    );
+    let done = m.tap(Callback::Profile(ProfileCallback::Sector(Sector::Garment)));
+    assert_eq!(
+        done.effects,
+        [Effect::SetProfile(ProfileField::Sector(Sector::Garment))],
+        "that answer, and only it"
+    );
+    assert_eq!(done.replies[0].banner, Some(Banner::ProfileSaved));
+    assert!(matches!(screen(&done), Screen::Settings { .. }));
+    assert_eq!(m.profile.province, before.province);
+    assert_eq!(m.profile.gender, before.gender);
+
+    // A new constituency asks for its organisation too, then saves both.
+    m.tap(Callback::Profile(ProfileCallback::EditField(
+        ProfileStep::Constituency,
+    )));
+    let org = m.tap(Callback::Profile(ProfileCallback::Constituency(
+        Constituency::Employers,
+    )));
+    assert!(org.effects.is_empty());
+    assert!(matches!(
+        screen(&org),
+        Screen::ProfileEdit {
+            question: ProfileScreen::AskOrganisation {
+                constituency: Constituency::Employers,
+                ..
+            },
+            single: true
+        }
+    ));
+    let saved = m.tap(Callback::Profile(ProfileCallback::Org("CAMFEBA".into())));
+    assert_eq!(saved.effects.len(), 2, "{:?}", saved.effects);
+    assert!(matches!(screen(&saved), Screen::Settings { .. }));
+    assert_eq!(m.profile.province, before.province, "the rest stays");
+
+    // The Cancel button leaves an answer as it was.
+    m.tap(Callback::Profile(ProfileCallback::EditField(
+        ProfileStep::Gender,
+    )));
+    let kept = m.profile.clone();
+    let cancelled = m.tap(Callback::Profile(ProfileCallback::Cancel));
+    assert!(cancelled.effects.is_empty());
+    assert_eq!(
+        cancelled.replies[0].banner,
+        Some(Banner::ProfileEditCancelled)
+    );
+    assert!(matches!(screen(&cancelled), Screen::Settings { .. }));
+    assert_eq!(m.profile, kept);
+    // A stale Cancel (no edit under way) changes nothing and says nothing went wrong.
+    let stale = m.tap(Callback::Profile(ProfileCallback::Cancel));
+    assert!(stale.effects.is_empty());
+    assert_eq!(stale.notice, Some(Notice::NothingToDo));
 }
 
 #[test]
@@ -443,10 +528,13 @@ fn cancel_in_a_profile_edit_leaves_the_profile_as_it_was_and_says_so() {
     assert!(
         matches!(
             screen(&org),
-            Screen::Profile(ProfileScreen::AskOrganisation {
-                constituency: Constituency::Employers,
-                ..
-            })
+            Screen::ProfileEdit {
+                question: ProfileScreen::AskOrganisation {
+                    constituency: Constituency::Employers,
+                    ..
+                },
+                single: false
+            }
         ),
         "the edit's own answers drive its next question"
     );
@@ -544,14 +632,34 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::CommentSaved(code("P1.1")))
     );
     assert!(
-        matches!(screen(&saved), Screen::Cards(CardScreen::Card { code: c, progress, rated: None, .. }) if c == &code("P1.2") && progress.rated == 1)
+        matches!(screen(&saved), Screen::Cards(CardScreen::Card { code: c, progress, rated: Some((r, _)), .. })
+            if c == &code("P1.2") && progress.rated == 1 && r == &code("P1.1")),
+        "the next card still names P1.1, so a second message joins the first"
+    );
+    let second = m.send(Input::Text("and training for them".into()));
+    assert_eq!(
+        second.effects,
+        [Effect::Comment {
+            code: code("P1.1"),
+            comment: Comment::Text(CommentText::parse("and training for them").unwrap())
+        }]
+    );
+    assert_eq!(
+        m.given[&code("P1.1")]
+            .comment
+            .text
+            .as_ref()
+            .map(|t| t.start.as_str()),
+        Some("More inspectors please\nand training for them")
     );
 
-    // A voice note after a rating goes to the activity just rated, which the card names.
+    // A voice note after a rating goes to the activity just rated, which the card names; it
+    // never takes the place of the text there.
     m.tap(Callback::Cards(CardCallback::Rate(
         code("P1.2"),
         Rating::new(4).unwrap(),
     )));
+    m.send(Input::Text("Good".into()));
     let voice = VoiceNote {
         file_id: "AwACAg".into(),
         duration_secs: 14,
@@ -562,7 +670,7 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         spoken.effects,
         [Effect::Comment {
             code: code("P1.2"),
-            comment: Comment::Voice(voice)
+            comment: Comment::Voice(voice.clone())
         }]
     );
     assert_eq!(
@@ -570,31 +678,59 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::VoiceSaved(code("P1.2")))
     );
     assert!(
-        matches!(screen(&spoken), Screen::Cards(CardScreen::Card { code: c, rated: None, .. }) if c == &code("P1.3"))
+        matches!(screen(&spoken), Screen::Cards(CardScreen::Card { code: c, rated: Some(_), .. }) if c == &code("P1.3"))
     );
-    assert_eq!(m.given[&code("P1.2")].comment, Some(CommentKind::Voice(14)));
-
-    // On a card not yet rated, a comment is kept and saved with the rating.
-    let early = m.send(Input::Text("Needs a budget".into()));
-    assert!(early.effects.is_empty());
+    let both = &m.given[&code("P1.2")].comment;
+    assert_eq!(both.voice, Some(14));
+    assert_eq!(both.text.as_ref().map(|t| t.start.as_str()), Some("Good"));
+    let again = m.send(Input::Voice(voice));
     assert_eq!(
-        early.replies[0].banner, None,
-        "the card itself says the comment waits"
+        again.replies[0].banner,
+        Some(Banner::VoiceReplaced(code("P1.2"))),
+        "a second voice note says it took the first one's place"
     );
+
+    // On a card not yet rated (opened, not offering another's comment), a comment is held on
+    // the server, said so, and saved with the rating.
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P1.3"),
+        Back::Next,
+    )));
+    let early = m.send(Input::Text("Needs a budget".into()));
+    assert!(matches!(
+        &early.effects[..],
+        [Effect::Hold { code: c, comment: Comment::Text(_) }] if c == &code("P1.3")
+    ));
+    assert_eq!(early.replies[0].banner, Some(Banner::Held(code("P1.3"))));
     assert!(
-        matches!(screen(&early), Screen::Cards(CardScreen::Card { code: c, pending: true, .. }) if c == &code("P1.3"))
+        matches!(screen(&early), Screen::Cards(CardScreen::Card { code: c, held: Some(h), .. }) if c == &code("P1.3") && h.text.is_some())
     );
-    let more = m.send(Input::Text("and trainers".into()));
-    assert!(more.effects.is_empty());
+    m.send(Input::Text("and trainers".into()));
+    // Leaving the card loses nothing: the menu names the waiting comment.
+    let menu = m.command(Command::Menu);
+    assert!(matches!(screen(&menu), Screen::Menu { held, .. } if held == &[code("P1.3")]));
+    m.tap(Callback::Cards(CardCallback::Open(
+        code("P1.3"),
+        Back::Next,
+    )));
     let rated = m.tap(Callback::Cards(CardCallback::Rate(
         code("P1.3"),
         Rating::new(5).unwrap(),
     )));
     assert!(matches!(
         &rated.effects[..],
-        [Effect::Rate { .. }, Effect::Comment { code: c, comment: Comment::Text(t) }]
-            if c == &code("P1.3") && t.as_str() == "Needs a budget\nand trainers"
+        [Effect::Rate { code: c, .. }] if c == &code("P1.3")
     ));
+    assert_eq!(
+        m.given[&code("P1.3")]
+            .comment
+            .text
+            .as_ref()
+            .map(|t| t.start.as_str()),
+        Some("Needs a budget\nand trainers"),
+        "the held comment is part of the rating"
+    );
+    assert!(m.held.is_empty());
     assert_eq!(
         rated.replies[0].banner,
         Some(Banner::CommentSaved(code("P1.3")))
@@ -604,8 +740,38 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         "a comment just saved is not offered again"
     );
 
-    // Where no activity is on screen, a voice note is explained, stored nowhere, and the
-    // screen the member was on comes back with its buttons.
+    // On the menu, a message is offered to the activity changed last, never dropped unasked.
+    m.command(Command::Menu);
+    let stray = m.send(Input::Voice(VoiceNote {
+        file_id: "x".into(),
+        duration_secs: 1,
+        size_bytes: None,
+    }));
+    assert!(stray.effects.is_empty());
+    assert_eq!(
+        screen(&stray),
+        &Screen::Cards(CardScreen::PlaceComment { code: code("P1.3") })
+    );
+    m.send(Input::Text("One more thing".into()));
+    let placed = m.tap(Callback::Cards(CardCallback::Place(code("P1.3"))));
+    assert_eq!(
+        placed.effects.len(),
+        2,
+        "the text and the voice note: {placed:?}"
+    );
+    assert_eq!(m.given[&code("P1.3")].comment.voice, Some(1));
+    assert!(m.given[&code("P1.3")]
+        .comment
+        .text
+        .as_ref()
+        .unwrap()
+        .start
+        .ends_with("One more thing"));
+}
+
+#[test]
+fn a_message_on_the_menu_with_nothing_rated_asks_for_the_buttons() {
+    let mut m = Member::onboarded(Lang::En);
     m.command(Command::Menu);
     let stray = m.send(Input::Voice(VoiceNote {
         file_id: "x".into(),
@@ -618,6 +784,17 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
     );
     assert!(matches!(screen(&stray), Screen::Menu { .. }));
     assert!(stray.effects.is_empty());
+    // Declining a placed message keeps nothing, and says so.
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(4).unwrap(),
+    )));
+    m.command(Command::Menu);
+    m.send(Input::Text("oops".into()));
+    let dropped = m.tap(Callback::Cards(CardCallback::DropPlaced));
+    assert!(dropped.effects.is_empty());
+    assert_eq!(dropped.replies[0].banner, Some(Banner::PlaceDropped));
+    assert!(m.given[&code("P1.1")].comment.is_empty());
 }
 
 #[test]
@@ -769,16 +946,20 @@ fn organisations_the_secretariat_added_are_in_the_picker_of_their_side() {
     assert_eq!(unknown.notice, Some(Notice::Outdated));
     assert!(matches!(
         screen(&unknown),
-        Screen::Profile(ProfileScreen::AskOrganisation { .. })
+        Screen::ProfileEdit {
+            question: ProfileScreen::AskOrganisation { .. },
+            ..
+        }
     ));
 }
 
 #[test]
 fn withdraw_needs_confirmation_and_a_rating() {
     let mut m = Member::onboarded(Lang::En);
-    let unrated = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(code(
-        "P3.1",
-    ))));
+    let unrated = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(
+        code("P3.1"),
+        0,
+    )));
     assert!(unrated.effects.is_empty());
     m.tap(Callback::Cards(CardCallback::Rate(
         code("P3.1"),
@@ -786,11 +967,15 @@ fn withdraw_needs_confirmation_and_a_rating() {
     )));
     assert_eq!(
         screen(&m.tap(Callback::Cards(CardCallback::Withdraw(code("P3.1"))))),
-        &Screen::Cards(CardScreen::ConfirmWithdraw { code: code("P3.1") })
+        &Screen::Cards(CardScreen::ConfirmWithdraw {
+            code: code("P3.1"),
+            page: 0
+        })
     );
-    let done = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(code(
-        "P3.1",
-    ))));
+    let done = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(
+        code("P3.1"),
+        0,
+    )));
     assert_eq!(done.effects, [Effect::Withdraw { code: code("P3.1") }]);
     assert!(
         matches!(screen(&done), Screen::Cards(CardScreen::Mine { items, .. }) if items.is_empty())
@@ -1005,6 +1190,56 @@ fn commands_parse_with_bot_names_and_payloads() {
         "only the command's own name"
     );
     assert_eq!(Command::addressee("mail me@example.org"), None);
+    for command in ["/help@OtherBot", "/unknown", "/stats now", " /x_1"] {
+        assert!(Command::looks_like(command), "{command}");
+    }
+    for words in ["/ ok", "/5", "4/5 good", "/ការងារ", "and/or", "/a.b"] {
+        assert!(!Command::looks_like(words), "{words}");
+    }
+}
+
+#[test]
+fn a_command_the_bot_does_not_have_gets_a_hint_and_keeps_the_place() {
+    let mut m = Member::onboarded(Lang::En);
+    m.tap(Callback::Cards(CardCallback::Rate(
+        code("P1.1"),
+        Rating::new(4).unwrap(),
+    )));
+    let out = m.send(Input::Other(OtherKind::Command));
+    assert!(out.effects.is_empty(), "never kept as a comment");
+    assert_eq!(
+        out.replies[0].banner,
+        Some(Banner::Hint(Hint::UnknownCommand))
+    );
+    assert!(
+        matches!(screen(&out), Screen::Cards(CardScreen::Card { code: c, rated: Some((r, _)), .. })
+            if c == &code("P1.2") && r == &code("P1.1")),
+        "the card as it was, still offering P1.1's comment"
+    );
+    // So does a photo without words: the next text still goes to P1.1.
+    m.send(Input::Other(OtherKind::Photo));
+    let text = m.send(Input::Text("Broken fans".into()));
+    assert!(matches!(&text.effects[..], [Effect::Comment { code: c, .. }] if c == &code("P1.1")));
+}
+
+#[test]
+fn a_number_typed_on_a_card_is_its_rating_in_either_script() {
+    let mut m = Member::onboarded(Lang::Km);
+    let out = m.send(Input::Text("៣".into()));
+    assert_eq!(
+        out.effects,
+        [Effect::Rate {
+            code: code("P1.1"),
+            rating: Rating::new(3).unwrap()
+        }]
+    );
+    let out = m.send(Input::Text(" 5 ".into()));
+    assert!(
+        matches!(&out.effects[..], [Effect::Rate { code: c, rating }] if c == &code("P1.2") && rating.get() == 5)
+    );
+    // A number with words is a comment, as written.
+    let out = m.send(Input::Text("5 inspectors".into()));
+    assert!(matches!(&out.effects[..], [Effect::Comment { .. }]));
 }
 
 #[test]
@@ -1027,7 +1262,7 @@ fn a_closed_consultation_can_be_read_but_not_changed() {
         Callback::Cards(CardCallback::Rate(code("P2.1"), Rating::new(5).unwrap())),
         Callback::Cards(CardCallback::AddComment(code("P1.1"))),
         Callback::Cards(CardCallback::Withdraw(code("P1.1"))),
-        Callback::Cards(CardCallback::WithdrawConfirmed(code("P1.1"))),
+        Callback::Cards(CardCallback::WithdrawConfirmed(code("P1.1"), 0)),
     ] {
         let out = m.tap(change.clone());
         assert!(
@@ -1952,7 +2187,7 @@ fn a_change_from_a_list_or_my_feedback_returns_there() {
         screen(&back),
         Screen::Cards(CardScreen::Mine { page: 0, .. })
     ));
-    // A comment typed on that card goes to it, and back to My feedback too.
+    // A comment typed on that card goes to it; the card stays (a second message joins it).
     m.tap(Callback::Cards(CardCallback::Open(
         code("P2.3"),
         Back::Mine(0),
@@ -1963,9 +2198,9 @@ fn a_change_from_a_list_or_my_feedback_returns_there() {
         Some(Banner::CommentSaved(code("P2.3")))
     );
     assert!(
-        matches!(screen(&commented), Screen::Cards(CardScreen::Mine { items, .. })
-            if items.iter().any(|i| i.code == code("P2.3")
-                && i.comment == Some(CommentKind::Text("Good for young workers".into()))))
+        matches!(screen(&commented), Screen::Cards(CardScreen::Card { code: c, given: Some((_, seen)), back: Back::Mine(0), .. })
+            if c == &code("P2.3")
+                && seen.text == Some(TextStart::of("Good for young workers")))
     );
     // A low rating from a list asks what should change, then returns to the list.
     m.tap(Callback::Cards(CardCallback::Open(
@@ -2027,4 +2262,103 @@ fn an_activity_typed_twice_is_asked_once_and_all_means_every_activity() {
         screen(&closed),
         &Screen::Campaign(CampaignScreen::ConsultationClosed)
     );
+}
+
+#[test]
+fn next_from_my_feedback_withdraw_and_language_keep_the_member_in_their_list() {
+    let mut m = Member::onboarded(Lang::En);
+    // Rate every activity: My feedback then has pages.
+    let codes: Vec<ActivityCode> = m.plan.activities.iter().map(|a| a.code.clone()).collect();
+    for c in &codes {
+        m.tap(Callback::Cards(CardCallback::Rate(
+            c.clone(),
+            Rating::new(4).unwrap(),
+        )));
+    }
+    // "Next" on a card opened from My feedback: the next activity of My feedback.
+    m.tap(Callback::Cards(CardCallback::Mine(0)));
+    let card = m.tap(Callback::Cards(CardCallback::Open(
+        codes[0].clone(),
+        Back::Mine(0),
+    )));
+    assert!(
+        matches!(screen(&card), Screen::Cards(CardScreen::Card { code, .. }) if code == &codes[0])
+    );
+    let next = m.tap(Callback::Cards(CardCallback::SkipComment(codes[0].clone())));
+    assert!(
+        matches!(screen(&next), Screen::Cards(CardScreen::Card { code, back: Back::Mine(0), .. }) if code == &codes[1]),
+        "{:?}",
+        screen(&next)
+    );
+    // From the last one, back to My feedback.
+    let last = codes.last().unwrap().clone();
+    let page = ((codes.len() - 1) / dwcp_feedback::conversation::reply::MINE_PAGE) as u8;
+    m.tap(Callback::Cards(CardCallback::Open(
+        last.clone(),
+        Back::Mine(page),
+    )));
+    let after = m.tap(Callback::Cards(CardCallback::SkipComment(last.clone())));
+    assert!(
+        matches!(screen(&after), Screen::Cards(CardScreen::Mine { page: p, .. }) if *p == page)
+    );
+
+    // Withdrawing from a later page returns to that page.
+    m.tap(Callback::Cards(CardCallback::Open(
+        last.clone(),
+        Back::Mine(page),
+    )));
+    let ask = m.tap(Callback::Cards(CardCallback::Withdraw(last.clone())));
+    assert_eq!(
+        screen(&ask),
+        &Screen::Cards(CardScreen::ConfirmWithdraw {
+            code: last.clone(),
+            page
+        })
+    );
+    let done = m.tap(Callback::Cards(CardCallback::WithdrawConfirmed(
+        last.clone(),
+        page,
+    )));
+    assert_eq!(done.effects, [Effect::Withdraw { code: last.clone() }]);
+    assert!(matches!(screen(&done), Screen::Cards(CardScreen::Mine { page: p, .. }) if *p == page));
+
+    // Switching language on a card shows that card again, in the new language.
+    let card = m.tap(Callback::Cards(CardCallback::Open(
+        codes[2].clone(),
+        Back::Mine(0),
+    )));
+    assert!(matches!(
+        screen(&card),
+        Screen::Cards(CardScreen::Card { .. })
+    ));
+    m.command(Command::Language);
+    let switched = m.tap(Callback::Lang(Lang::Km));
+    assert_eq!(switched.replies[0].banner, Some(Banner::LanguageChanged));
+    assert!(
+        matches!(screen(&switched), Screen::Cards(CardScreen::Card { code, back: Back::Mine(0), .. }) if code == &codes[2])
+    );
+    assert_eq!(switched.lang, Lang::Km);
+}
+
+#[test]
+fn a_comment_an_older_build_kept_in_the_cards_state_is_kept_on() {
+    let mut m = Member::onboarded(Lang::En);
+    let words = Comment::Text(CommentText::parse("Needs a budget").unwrap());
+    m.state = State::Card {
+        code: code("P1.3"),
+        back: Back::Next,
+        rated: None,
+        pending: Some(words.clone()),
+    };
+    let json = serde_json::to_string(&m.state).unwrap();
+    assert!(!json.contains("budget"), "no longer written into the state: {json}");
+    let out = m.command(Command::Menu);
+    assert_eq!(
+        out.effects,
+        [Effect::Hold {
+            code: code("P1.3"),
+            comment: words
+        }]
+    );
+    assert!(m.held.contains_key(&code("P1.3")));
 }

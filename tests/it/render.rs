@@ -10,7 +10,7 @@ use dwcp_feedback::conversation::reply::{
 };
 use dwcp_feedback::conversation::{
     AdminUnchanged, Back, Callback, CampaignCallback, CampaignScreen, CardCallback, CardScreen,
-    CommentKind, OtherKind, ProfileCallback, ProfileScreen, StaffCallback, StaffScreen,
+    CommentSeen, OtherKind, ProfileCallback, ProfileScreen, StaffCallback, StaffScreen, TextStart,
     MAX_CALLBACK_BYTES,
 };
 use dwcp_feedback::domain::*;
@@ -83,6 +83,10 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             draft: true,
             closed_since: None,
             until: Some(closed()),
+            held: ["ABCDEFGHIJKL", "P1.1", "ABCDEFGHIJKM", "P3.4"]
+                .iter()
+                .map(|c| ActivityCode::parse(c).unwrap())
+                .collect(),
         },
         Screen::Menu {
             progress: Progress {
@@ -92,12 +96,14 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             draft: false,
             closed_since: None,
             until: None,
+            held: vec![],
         },
         Screen::Menu {
             progress,
             draft: true,
             closed_since: Some(closed()),
             until: None,
+            held: vec![],
         },
         Screen::WindowClosed { since: closed() },
         Screen::NotAllowed,
@@ -419,8 +425,9 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
 }
 
 /// A comment as long as a member may write, in either script.
-fn long_comment(i: usize) -> CommentKind {
-    CommentKind::Text(if i % 2 == 0 {
+/// A long typed comment (its start, as screens get it) with a voice note beside it.
+fn long_comment(i: usize) -> CommentSeen {
+    let start: String = if i % 2 == 0 {
         "ត្រូវការអ្នកត្រួតពិនិត្យបន្ថែមទៀតនៅរោងចក្រ"
             .chars()
             .cycle()
@@ -431,7 +438,14 @@ fn long_comment(i: usize) -> CommentKind {
             .chars()
             .take(48)
             .collect()
-    })
+    };
+    CommentSeen {
+        text: Some(TextStart {
+            start,
+            chars: 15_999,
+        }),
+        voice: Some(3_599),
+    }
 }
 
 /// Every card, comment question and withdrawal question, in every shape the flow shows.
@@ -442,15 +456,25 @@ fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
         let before = &plan.activities[(i + plan.activities.len() - 1) % plan.activities.len()];
         for given in [
             None,
-            Some((five, Some(CommentKind::Voice(754)))),
-            Some((one, Some(long_comment(i)))),
+            Some((
+                five,
+                CommentSeen {
+                    text: None,
+                    voice: Some(754),
+                },
+            )),
+            Some((one, long_comment(i))),
         ] {
             for closed_since in [None, Some(closed())] {
-                for (back, rated, pending) in [
-                    (Back::Next, Some((before.code.clone(), five)), false),
-                    (Back::Next, Some((before.code.clone(), one)), true),
-                    (Back::List(1), None, false),
-                    (Back::Mine(2), None, true),
+                for (back, rated, held) in [
+                    (Back::Next, Some((before.code.clone(), five)), None),
+                    (
+                        Back::Next,
+                        Some((before.code.clone(), one)),
+                        Some(long_comment(i)),
+                    ),
+                    (Back::List(1), None, None),
+                    (Back::Mine(2), None, Some(long_comment(i))),
                 ] {
                     screens.push(Screen::Cards(CardScreen::Card {
                         code: a.code.clone(),
@@ -459,7 +483,7 @@ fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
                         closed_since,
                         back,
                         rated,
-                        pending,
+                        held,
                     }));
                 }
             }
@@ -474,6 +498,10 @@ fn activity_screens(plan: &Plan, progress: Progress) -> Vec<Screen> {
             }));
         }
         screens.push(Screen::Cards(CardScreen::ConfirmWithdraw {
+            code: a.code.clone(),
+            page: 3,
+        }));
+        screens.push(Screen::Cards(CardScreen::PlaceComment {
             code: a.code.clone(),
         }));
         screens.push(Screen::Cards(CardScreen::About {
@@ -494,11 +522,14 @@ fn mine_screens(plan: &Plan) -> Vec<Screen> {
         .map(|(i, a)| MineItem {
             code: a.code.clone(),
             rating: Rating::new(4).unwrap(),
-            comment: Some(if i % 3 == 0 {
-                CommentKind::Voice(65)
+            comment: if i % 3 == 0 {
+                CommentSeen {
+                    text: None,
+                    voice: Some(65),
+                }
             } else {
                 long_comment(i)
-            }),
+            },
         })
         .collect();
     [false, true]
@@ -597,7 +628,7 @@ fn oversized_plan_text_is_cut_on_a_cluster_boundary_not_rejected() {
             closed_since: None,
             back: Back::Next,
             rated: None,
-            pending: false,
+            held: None,
         }),
     };
     let r = render(&reply, Lang::Km, &plan, "bot");
@@ -642,7 +673,9 @@ fn every_callback_round_trips_within_64_bytes() {
         Callback::Cards(CardCallback::NextUnrated),
         Callback::Cards(CardCallback::Mine(99)),
         Callback::Cards(CardCallback::Withdraw(longest.clone())),
-        Callback::Cards(CardCallback::WithdrawConfirmed(longest)),
+        Callback::Cards(CardCallback::WithdrawConfirmed(longest.clone(), 99)),
+        Callback::Cards(CardCallback::Place(longest)),
+        Callback::Cards(CardCallback::DropPlaced),
         Callback::Settings,
         Callback::Profile(ProfileCallback::Edit),
         Callback::ChooseLang,
@@ -934,7 +967,7 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
     let photo = Banner::Hint(Hint::Unsupported(OtherKind::Photo));
     for (i, a) in plan.activities.iter().enumerate() {
         let before = plan.activities[(i + 14) % 15].code.clone();
-        let card = |given, rated, pending, back, closed_since| {
+        let card = |given, rated, held, back, closed_since| {
             Screen::Cards(CardScreen::Card {
                 code: a.code.clone(),
                 given,
@@ -942,36 +975,43 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                 closed_since,
                 back,
                 rated,
-                pending,
+                held,
             })
         };
-        let rated_long = Some((one, Some(long_comment(i))));
+        let rated_long = Some((one, long_comment(i)));
         for (screen, banner) in [
             // Rated the one before: its comment is offered on this card.
             (
-                card(None, Some((before.clone(), one)), false, Back::Next, None),
-                None,
+                card(None, Some((before.clone(), one)), None, Back::Next, None),
+                Some(Banner::CommentCut {
+                    code: before.clone(),
+                    max: 16_000,
+                }),
             ),
             // A comment saved (with its rating, or asked for), on to this card.
             (
-                card(None, None, false, Back::Next, None),
-                Some(Banner::CommentSaved(before.clone())),
+                card(None, None, None, Back::Next, None),
+                Some(Banner::VoiceReplaced(before.clone())),
             ),
             // A comment sent before the rating waits; a photo sent then gets its hint.
             (
-                card(None, None, true, Back::Next, None),
+                card(None, None, Some(long_comment(i)), Back::Next, None),
                 Some(photo.clone()),
+            ),
+            (
+                card(None, None, Some(long_comment(i)), Back::List(2), None),
+                Some(Banner::Held(a.code.clone())),
             ),
             // Opened from My feedback, rated with a comment.
             (
-                card(rated_long.clone(), None, false, Back::Mine(1), None),
+                card(rated_long.clone(), None, None, Back::Mine(1), None),
                 Some(Banner::CommentRejected(CommentError::TooLong)),
             ),
             (
                 card(
                     rated_long.clone(),
                     None,
-                    false,
+                    None,
                     Back::List(0),
                     Some(closed()),
                 ),
@@ -1053,6 +1093,7 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                 draft: true,
                 closed_since: None,
                 until: Some(closed()),
+                held: vec![],
             },
             Some(Banner::Hint(Hint::Unsupported(OtherKind::Location))),
         ),
@@ -1062,6 +1103,7 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                 draft: true,
                 closed_since: Some(closed()),
                 until: None,
+                held: vec![],
             },
             Some(Banner::LanguageChanged),
         ),
@@ -1140,4 +1182,43 @@ fn every_member_screen_fits_one_phone_screen_in_both_languages() {
         over.len(),
         over.join("\n\n")
     );
+}
+
+#[test]
+fn no_button_does_nothing_and_the_menu_offers_my_feedback_once() {
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let mut screens: Vec<Screen> = member_screens(&plan)
+        .into_iter()
+        .map(|(screen, _, _)| screen)
+        .collect();
+    screens.extend(mine_screens(&plan));
+    for screen in screens {
+        for lang in Lang::ALL {
+            let reply = Reply {
+                placement: Placement::New,
+                banner: None,
+                screen: screen.clone(),
+            };
+            let r = render(&reply, lang, &plan, "bot");
+            let callbacks: Vec<Callback> = r
+                .keyboard
+                .buttons()
+                .filter_map(|b| match &b.action {
+                    Action::Callback(cb) => Some(cb.clone()),
+                    Action::Url(_) => None,
+                })
+                .collect();
+            assert!(
+                !callbacks.contains(&Callback::Noop),
+                "a button that does nothing on {screen:?}"
+            );
+            if matches!(screen, Screen::Menu { .. }) {
+                let mine = callbacks
+                    .iter()
+                    .filter(|c| matches!(c, Callback::Cards(CardCallback::Mine(_))))
+                    .count();
+                assert_eq!(mine, 1, "My feedback once on {screen:?}");
+            }
+        }
+    }
 }

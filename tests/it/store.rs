@@ -160,8 +160,9 @@ async fn every_change_is_a_revision_and_repeats_are_not() {
     );
     assert_eq!(history[3].voice_file_id.as_deref(), Some("AwAC"));
     assert_eq!(
-        history[3].comment_text, None,
-        "a voice note replaces the typed comment"
+        history[3].comment_text.as_deref(),
+        Some("ត្រូវការថវិកា"),
+        "a voice note stands beside the typed comment"
     );
 
     write(
@@ -487,7 +488,7 @@ async fn kept_summary_counts_match_what_members_did() {
             }
             8..=10 => {
                 if let Some(e) = given.get_mut(&(m, a)) {
-                    *e = (e.0, true, false);
+                    e.1 = true;
                 }
                 let text = CommentText::parse("ត្រូវការថវិកា").unwrap();
                 Effect::Comment {
@@ -497,7 +498,7 @@ async fn kept_summary_counts_match_what_members_did() {
             }
             11..=12 => {
                 if let Some(e) = given.get_mut(&(m, a)) {
-                    *e = (e.0, false, true);
+                    e.2 = true;
                 }
                 let voice = VoiceNote {
                     file_id: format!("v{turn}"),
@@ -747,32 +748,45 @@ async fn a_comment_edited_hundreds_of_times_keeps_a_bounded_history() {
         rating: Rating::new(3).unwrap(),
     };
     write(&store, 8, &State::Menu, &[rate], 1).await.unwrap();
-    let long = "ក".repeat(4000);
-    for i in 0..300 {
-        let text = CommentText::parse(&format!("{i} {long}")).unwrap();
-        let e = [Effect::Comment {
+    let add = |text: String| {
+        [Effect::Comment {
             code: code("P1.1"),
-            comment: Comment::Text(text),
-        }];
-        write(&store, 8, &State::Menu, &e, 2).await.unwrap();
+            comment: Comment::Text(CommentText::parse(&text).unwrap()),
+        }]
+    };
+    for i in 0..300 {
+        write(&store, 8, &State::Menu, &add(format!("{i} ការងារ")), 2)
+            .await
+            .unwrap();
     }
     let history = store.revisions(8, 1, &code("P1.1")).await.unwrap();
     assert_eq!(history.len() as i64, 1 + REVISIONS_KEPT);
     assert_eq!(history[0].action, "rate", "the first revision stays");
+    let latest = history.last().unwrap().comment_text.clone().unwrap();
     assert!(
-        history
-            .last()
-            .unwrap()
-            .comment_text
-            .as_deref()
-            .unwrap()
-            .starts_with("299 "),
-        "the latest stays"
+        latest.starts_with("0 ការងារ\n1 ការងារ"),
+        "messages are joined"
+    );
+    assert!(latest.ends_with("\n299 ការងារ"), "the latest stays");
+
+    // Long messages fill the comment up to its limit, and no further.
+    let long = "ក".repeat(4000);
+    for i in 0..10 {
+        write(&store, 8, &State::Menu, &add(format!("{i} {long}")), 3)
+            .await
+            .unwrap();
+    }
+    let history = store.revisions(8, 1, &code("P1.1")).await.unwrap();
+    assert_eq!(history.len() as i64, 1 + REVISIONS_KEPT);
+    let full = history.last().unwrap().comment_text.clone().unwrap();
+    assert_eq!(
+        full.chars().count(),
+        dwcp_feedback::domain::comment::MAX_COMMENT_CHARS
     );
     store.close().await;
     let size = std::fs::metadata(dir.path().join("bot.db")).unwrap().len();
-    // 300 comments of 12 KB each would be 3.6 MB; 21 of them are a quarter of that.
-    assert!(size < 1024 * 1024, "{size} bytes in the database file");
+    // At most 21 revisions of a full comment (16,000 Khmer characters, 48 KB) are kept.
+    assert!(size < 2 * 1024 * 1024, "{size} bytes in the database file");
 }
 
 #[tokio::test]

@@ -1,29 +1,29 @@
 //! Activity cards, ratings and comments: one tap per activity, the comment offered on the next
 //! card for the one just rated, and whatever a member sends kept on the activity the screen
-//! names. My feedback lists the answers.
+//! names. A comment is never lost: texts sent one after the other are joined, a voice note
+//! never replaces a text (nor a text a voice note), what is sent on a card not rated yet is
+//! held until the rating, and a message sent on the menu is offered to the activity changed
+//! last. My feedback lists the answers.
 
 use super::*;
+use crate::domain::comment::MAX_COMMENT_CHARS;
 
 impl Step<'_> {
     /// The buttons about one activity, and My feedback's.
     pub(super) fn card_callback(&mut self, state: &State, data: &CardCallback) {
         match data {
-            CardCallback::Open(code, back) => {
-                // Back from the details: a comment waiting on this card still waits.
-                let (_, pending) = state.on_card(code);
-                self.card_with(code.clone(), *back, None, pending)
-            }
+            CardCallback::Open(code, back) => self.card_with(code.clone(), *back, None),
             CardCallback::About(code) => {
-                let (back, pending) = state.on_card(code);
+                let back = state.on_card(code);
                 if self.facts.plan.activity(code).is_none() {
-                    return self.card_with(code.clone(), back, None, None);
+                    return self.card_with(code.clone(), back, None);
                 }
                 // What they type here is about this activity, as the screen names it.
                 self.state = State::Card {
                     code: code.clone(),
                     back,
                     rated: None,
-                    pending,
+                    pending: None,
                 };
                 self.show(Screen::Cards(CardScreen::About {
                     code: code.clone(),
@@ -33,14 +33,19 @@ impl Step<'_> {
             CardCallback::Rate(code, rating) => self.rate(state, code, *rating),
             CardCallback::AddComment(_)
             | CardCallback::Withdraw(_)
-            | CardCallback::WithdrawConfirmed(_)
+            | CardCallback::WithdrawConfirmed(..)
+            | CardCallback::Place(_)
                 if self.refuse_if_closed() => {}
             CardCallback::AddComment(code) => {
-                let (back, _) = state.on_card(code);
+                let back = state.on_card(code);
                 self.ask_comment(code.clone(), back);
             }
             CardCallback::SkipComment(code) => match state {
                 State::Comment { code: c, back } if c == code => self.leave(code, *back, false),
+                // "Next" on a card opened from a list: the next activity of that list.
+                State::Card { code: c, back, .. } if c == code && *back != Back::Next => {
+                    self.next_in_list(code, *back)
+                }
                 _ => self.next_card_from(Some(code), None),
             },
             CardCallback::NextUnrated => self.next_card_from(None, None),
@@ -50,15 +55,20 @@ impl Step<'_> {
             }
             CardCallback::Withdraw(code) => {
                 if self.facts.given.contains_key(code) {
+                    let page = match state.on_card(code) {
+                        Back::Mine(page) => page,
+                        _ => 0,
+                    };
                     self.state = State::Menu;
                     self.show(Screen::Cards(CardScreen::ConfirmWithdraw {
                         code: code.clone(),
+                        page,
                     }));
                 } else {
-                    self.card_with(code.clone(), Back::Next, None, None);
+                    self.card_with(code.clone(), Back::Next, None);
                 }
             }
-            CardCallback::WithdrawConfirmed(code) => {
+            CardCallback::WithdrawConfirmed(code, page) => {
                 self.state = State::Menu;
                 if self.facts.given.contains_key(code) {
                     self.effect(Effect::Withdraw { code: code.clone() });
@@ -67,19 +77,60 @@ impl Step<'_> {
                 } else {
                     self.notice = Some(Notice::NothingToDo);
                 }
-                self.mine(0);
+                self.mine(*page);
+            }
+            CardCallback::Place(code) => match state {
+                State::PlaceComment {
+                    code: c,
+                    text,
+                    voice,
+                } if c == code => {
+                    self.state = State::Menu;
+                    if self.facts.given.contains_key(code) {
+                        if let Some(t) = text {
+                            self.add_comment(code, Comment::Text(t.clone()));
+                        }
+                        if let Some(v) = voice {
+                            // One banner: a text and a voice note added at once are both said.
+                            let said_text = self.banner.take();
+                            self.add_comment(code, Comment::Voice(v.clone()));
+                            match said_text {
+                                Some(cut @ Banner::CommentCut { .. }) => self.banner = Some(cut),
+                                Some(_) => self.banner = Some(Banner::CommentSaved(code.clone())),
+                                None => {}
+                            }
+                        }
+                        self.card_with(code.clone(), Back::Next, None);
+                    } else {
+                        self.notice = Some(Notice::Outdated);
+                        self.menu();
+                    }
+                }
+                _ => {
+                    self.notice = Some(Notice::Outdated);
+                    self.state = State::Menu;
+                    self.menu();
+                }
+            },
+            CardCallback::DropPlaced => {
+                if matches!(state, State::PlaceComment { .. }) {
+                    self.banner = Some(Banner::PlaceDropped);
+                } else {
+                    self.notice = Some(Notice::NothingToDo);
+                }
+                self.state = State::Menu;
+                self.menu();
             }
         }
     }
 
     /// An activity's card. `rated`: the activity rated just before, whose comment this card
-    /// offers; `pending`: a comment sent on this card before its rating.
+    /// offers (what the member sends goes there).
     pub(super) fn card_with(
         &mut self,
         code: ActivityCode,
         back: Back,
         rated: Option<ActivityCode>,
-        pending: Option<Comment>,
     ) {
         if self.facts.plan.activity(&code).is_none() {
             self.state = State::Menu;
@@ -97,16 +148,16 @@ impl Step<'_> {
             code: code.clone(),
             back,
             rated: rated.as_ref().map(|(r, _)| r.clone()),
-            pending: pending.clone(),
+            pending: None,
         };
         self.show(Screen::Cards(CardScreen::Card {
+            held: self.facts.held.get(&code).cloned(),
             code,
             given,
             progress: self.progress(),
             closed_since: self.closed_since,
             back,
             rated,
-            pending: pending.is_some(),
         }));
     }
 
@@ -137,7 +188,7 @@ impl Step<'_> {
                 .cloned()
         });
         if let Some(code) = first_of_campaign {
-            return self.card_with(code, Back::Next, rated, None);
+            return self.card_with(code, Back::Next, rated);
         }
         let list = &self.facts.plan.activities;
         let start = after
@@ -148,11 +199,11 @@ impl Step<'_> {
             .find(|a| !self.facts.given.contains_key(&a.code))
             .map(|a| a.code.clone());
         match next {
-            Some(code) => self.card_with(code, Back::Next, rated, None),
+            Some(code) => self.card_with(code, Back::Next, rated),
             None => {
                 let rated =
                     rated.and_then(|r| self.facts.given.get(&r).map(|g| (r.clone(), g.rating)));
-                // What they type now is a comment on the activity the screen names.
+                // What they send now is added to the activity the screen names.
                 self.state = match &rated {
                     Some((code, _)) => State::Comment {
                         code: code.clone(),
@@ -168,15 +219,51 @@ impl Step<'_> {
         }
     }
 
+    /// "Next" on a card opened from a priority's list or from My feedback: the next activity
+    /// of that list, or the list again after its last.
+    fn next_in_list(&mut self, code: &ActivityCode, back: Back) {
+        let plan = self.facts.plan;
+        let list: Vec<&ActivityCode> = match back {
+            Back::Mine(_) => plan
+                .activities
+                .iter()
+                .filter(|a| self.facts.given.contains_key(&a.code))
+                .map(|a| &a.code)
+                .collect(),
+            _ => match plan.activity(code) {
+                Some(a) => plan.activities_of(&a.priority).map(|a| &a.code).collect(),
+                None => Vec::new(),
+            },
+        };
+        let at = list.iter().position(|c| *c == code);
+        let next = at.and_then(|i| list.get(i + 1)).map(|c| (*c).clone());
+        match (next, at) {
+            (Some(next), Some(i)) => {
+                let per_page = match back {
+                    Back::Mine(_) => MINE_PAGE,
+                    _ => ACTIVITY_PAGE,
+                };
+                let page = ((i + 1) / per_page) as u8;
+                let back = match back {
+                    Back::Mine(_) => Back::Mine(page),
+                    _ => Back::List(page),
+                };
+                self.card_with(next, back, None)
+            }
+            _ => self.leave(code, back, false),
+        }
+    }
+
     pub(super) fn rate(&mut self, state: &State, code: &ActivityCode, rating: Rating) {
         if self.refuse_if_closed() {
             return;
         }
         if self.facts.plan.activity(code).is_none() {
-            return self.card_with(code.clone(), Back::Next, None, None);
+            return self.card_with(code.clone(), Back::Next, None);
         }
-        let (back, pending) = state.on_card(code);
+        let back = state.on_card(code);
         let before = self.facts.given.get(code).map(|g| g.rating);
+        let held = self.facts.held.contains_key(code);
         // A double tap, or the same number again, changes nothing and writes nothing.
         if before != Some(rating) {
             self.effect(Effect::Rate {
@@ -185,26 +272,26 @@ impl Step<'_> {
             });
         }
         self.notice = Some(Notice::Rated(rating));
-        // A comment that waited for this rating is saved with it, and said so above the next
-        // screen; its comment is then not offered again.
-        let offer = pending.is_none();
-        if let Some(comment) = pending {
-            self.keep_comment(code, comment);
+        // What waited for this rating is saved with it (the rating's effect), and said so
+        // above the next screen; its comment is then not offered again.
+        if held {
+            self.banner = Some(Banner::CommentSaved(code.clone()));
         }
         let has_comment = self
             .facts
             .given
             .get(code)
-            .is_some_and(|g| g.comment.is_some());
+            .is_some_and(|g| !g.comment.is_empty());
         if rating.get() <= 2 && !has_comment {
             // A low rating: ask what should change (with a skip), before moving on.
             return self.ask_comment(code.clone(), back);
         }
-        self.leave(code, back, offer);
+        self.leave(code, back, !held);
     }
 
     /// On from an activity rated or commented: to the next card (offering the comment on
-    /// this one when `offer`), or back to the list the card was opened from.
+    /// this one when `offer`, so that what the member sends next is added to it), or back to
+    /// the list the card was opened from.
     pub(super) fn leave(&mut self, code: &ActivityCode, back: Back, offer: bool) {
         let rating = self.facts.given.get(code).map(|g| g.rating);
         if self.banner.is_none() && back != Back::Next {
@@ -228,80 +315,152 @@ impl Step<'_> {
 
     pub(super) fn ask_comment(&mut self, code: ActivityCode, back: Back) {
         let Some(given) = self.facts.given.get(&code).cloned() else {
-            return self.card_with(code, back, None, None);
+            return self.card_with(code, back, None);
         };
         let screen = Screen::Cards(CardScreen::AskComment {
             code: code.clone(),
             rating: given.rating,
-            has_comment: given.comment.is_some(),
+            has_comment: !given.comment.is_empty(),
             back,
-            low: given.rating.get() <= 2 && given.comment.is_none(),
+            low: given.rating.get() <= 2 && given.comment.is_empty(),
         });
         self.state = State::Comment { code, back };
         self.show(screen);
     }
 
-    /// A typed text or a voice note: a comment on the activity the screen names for it.
+    /// A typed text or a voice note: kept on the activity the screen names for it.
     pub(super) fn comment_in(&mut self, state: &State, comment: Comment) {
         self.placement = Placement::New;
         if self.refuse_if_closed() {
             return;
         }
         match state.clone() {
+            // The question about this activity's comment: added, then on; what they send next
+            // is added to the same activity.
             State::Comment { code, back } if self.facts.given.contains_key(&code) => {
-                self.keep_comment(&code, comment);
-                self.leave(&code, back, false);
+                self.add_comment(&code, comment);
+                self.leave(&code, back, true);
             }
+            // The card offers the comment on the activity rated just before: added there, and
+            // the card stays as it was, so a second message joins the first.
             State::Card {
                 code,
                 back,
                 rated: Some(rated),
-                pending,
+                ..
             } if self.facts.given.contains_key(&rated) => {
-                self.keep_comment(&rated, comment);
-                self.card_with(code, back, None, pending);
+                self.add_comment(&rated, comment);
+                self.card_with(code, back, Some(rated));
             }
             State::Card { code, back, .. } if self.facts.given.contains_key(&code) => {
-                self.keep_comment(&code, comment);
-                self.leave(&code, back, false);
+                self.add_comment(&code, comment);
+                self.card_with(code, back, None);
             }
-            State::Card {
-                code,
-                back,
-                pending,
-                ..
-            } => {
-                // Not rated yet: the comment waits on the card and is saved with the rating.
-                let comment = match (pending, comment) {
-                    (Some(Comment::Text(before)), Comment::Text(more)) => {
-                        match before.joined(&more) {
-                            Some(both) => Comment::Text(both),
-                            None => {
-                                self.banner = Some(Banner::CommentRejected(
-                                    crate::domain::CommentError::TooLong,
-                                ));
-                                return self.reshow(state);
-                            }
-                        }
-                    }
-                    (_, comment) => comment,
+            // Not rated yet: held, and saved with the rating.
+            State::Card { code, back, .. } => {
+                self.banner = Some(Banner::Held(code.clone()));
+                let before = self.facts.held.get(&code).and_then(|h| h.text.as_ref());
+                let comment = match comment {
+                    Comment::Text(t) => self
+                        .fitted(&code, t, before.map(|t| t.chars))
+                        .map(Comment::Text),
+                    voice => Some(voice),
                 };
-                self.card_with(code, back, None, Some(comment));
+                if let Some(comment) = comment {
+                    self.effect(Effect::Hold {
+                        code: code.clone(),
+                        comment,
+                    });
+                }
+                self.card_with(code, back, None);
             }
+            State::PlaceComment { code, text, voice } => {
+                self.place_comment(comment, Some(code), text, voice)
+            }
+            State::Menu => self.place_comment(comment, None, None, None),
             _ => self.hint(state, Hint::UseButtons),
         }
     }
 
-    /// Saves a comment on a rated activity, and says so above the next screen.
-    pub(super) fn keep_comment(&mut self, code: &ActivityCode, comment: Comment) {
-        self.banner = Some(match comment {
-            Comment::Text(_) => Banner::CommentSaved(code.clone()),
-            Comment::Voice(_) => Banner::VoiceSaved(code.clone()),
-        });
+    /// A message sent where no activity is on screen: offered to the activity changed last
+    /// (`to`, or the member's), never dropped without asking.
+    fn place_comment(
+        &mut self,
+        comment: Comment,
+        to: Option<ActivityCode>,
+        mut text: Option<CommentText>,
+        mut voice: Option<VoiceNote>,
+    ) {
+        let to = to
+            .or_else(|| self.facts.last_rated.clone())
+            .filter(|c| self.facts.given.contains_key(c));
+        let Some(code) = to else {
+            return self.hint(&State::Menu, Hint::UseButtons);
+        };
+        match comment {
+            Comment::Text(more) => text = Some(joined(text, more)),
+            Comment::Voice(v) => voice = Some(v),
+        }
+        self.state = State::PlaceComment {
+            code: code.clone(),
+            text,
+            voice,
+        };
+        self.show(Screen::Cards(CardScreen::PlaceComment { code }));
+    }
+
+    /// Adds a comment to a rated activity, and says so above the next screen. A text is
+    /// joined to the text there, cut to the longest a comment may be (and said so).
+    pub(super) fn add_comment(&mut self, code: &ActivityCode, comment: Comment) {
+        let seen = self
+            .facts
+            .given
+            .get(code)
+            .map(|g| g.comment.clone())
+            .unwrap_or_default();
+        let comment = match comment {
+            Comment::Text(text) => {
+                self.banner = Some(Banner::CommentSaved(code.clone()));
+                match self.fitted(code, text, seen.text.as_ref().map(|t| t.chars)) {
+                    Some(t) => Comment::Text(t),
+                    None => return,
+                }
+            }
+            Comment::Voice(v) => {
+                self.banner = Some(if seen.voice.is_some() {
+                    Banner::VoiceReplaced(code.clone())
+                } else {
+                    Banner::VoiceSaved(code.clone())
+                });
+                Comment::Voice(v)
+            }
+        };
         self.effect(Effect::Comment {
             code: code.clone(),
             comment,
         });
+    }
+
+    /// `text` as it fits after a comment of `before` characters (joined on a new line): cut,
+    /// and said so, when the whole would pass the longest a comment may be; `None` when full.
+    fn fitted(
+        &mut self,
+        code: &ActivityCode,
+        text: CommentText,
+        before: Option<usize>,
+    ) -> Option<CommentText> {
+        let room = match before {
+            Some(chars) => MAX_COMMENT_CHARS.saturating_sub(chars + 1),
+            None => MAX_COMMENT_CHARS,
+        };
+        if text.chars() <= room {
+            return Some(text);
+        }
+        self.banner = Some(Banner::CommentCut {
+            code: code.clone(),
+            max: MAX_COMMENT_CHARS,
+        });
+        text.cut_to(room)
     }
 
     pub(super) fn mine(&mut self, page: u8) {
@@ -325,4 +484,15 @@ impl Step<'_> {
             closed: self.closed_since.is_some(),
         }));
     }
+}
+
+/// A second text while the first waits for its place: joined on a new line, up to the longest
+/// a comment may be (what is cut is said when it is added).
+fn joined(before: Option<CommentText>, more: CommentText) -> CommentText {
+    let Some(before) = before else {
+        return more;
+    };
+    let both = format!("{}\n{}", before.as_str(), more.as_str());
+    let both: String = both.chars().take(MAX_COMMENT_CHARS).collect();
+    CommentText::parse(&both).unwrap_or(before)
 }

@@ -21,7 +21,7 @@ use super::task::Task;
 use crate::domain::audience::MAX_ANNOUNCEMENT_CHARS;
 use crate::domain::window::end_of_day_after;
 use crate::domain::{
-    ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Profile, Rating,
+    ActivityCode, Audience, Comment, CommentText, Lang, Org, OrgChoice, Profile, Rating, VoiceNote,
 };
 
 mod campaigns;
@@ -76,6 +76,23 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         closed_since: facts.window.closed_since(now),
         now,
     };
+    // A comment an earlier build kept in the card's state is held as this build holds it.
+    if let State::Card {
+        code,
+        pending: Some(comment),
+        ..
+    } = state
+    {
+        if facts.consent == Consent::Given {
+            let (code, comment) = (code.clone(), comment.clone());
+            // Rated since (from another screen): the comment joins the rating's.
+            s.effect(if facts.given.contains_key(&code) {
+                Effect::Comment { code, comment }
+            } else {
+                Effect::Hold { code, comment }
+            });
+        }
+    }
     if facts.chat == ChatKind::Group {
         s.group(input);
     } else if s.secretariat(input, now) {
@@ -289,11 +306,11 @@ impl Step<'_> {
                     self.effect(Effect::JoinCampaign(c.id));
                     if self.fill_from_campaign(&c) {
                         self.at(ProfileStep::Province, false);
-                        return self.show(Screen::Profile(ProfileScreen::AskProvince { page: 0 }));
+                        return self.ask(ProfileScreen::AskProvince { page: 0 });
                     }
                 }
                 self.at(ProfileStep::Constituency, false);
-                self.show(Screen::Profile(ProfileScreen::AskConstituency));
+                self.ask(ProfileScreen::AskConstituency);
             }
             Input::Callback {
                 data: Callback::Consent(false),
@@ -337,43 +354,36 @@ impl Step<'_> {
             Input::Document(_) => {
                 self.hint(state, Hint::Unsupported(super::input::OtherKind::Document))
             }
+            Input::Other(super::input::OtherKind::Command) => {
+                self.hint(state, Hint::UnknownCommand)
+            }
             Input::Other(kind) => self.hint(state, Hint::Unsupported(*kind)),
         }
     }
 
     /// Something the bot cannot take here: said in a line above the screen the member was
-    /// on, with its buttons, so they go on with one tap.
+    /// on, with its buttons, so they go on with one tap (and what they send next still goes
+    /// where that screen says).
     fn hint(&mut self, state: &State, hint: Hint) {
         self.placement = Placement::New;
         self.banner = Some(Banner::Hint(hint));
-        // The hint takes the place of the "comment on the one just rated" line: what they
-        // send next goes to the card on screen, as the card then says.
-        let state = match state.clone() {
-            State::Card {
-                code,
-                back,
-                pending,
-                ..
-            } => State::Card {
-                code,
-                back,
-                rated: None,
-                pending,
-            },
-            other => other,
-        };
-        self.reshow(&state);
+        self.reshow(state);
     }
 
     /// The screen `state` stands for, shown again.
     fn reshow(&mut self, state: &State) {
         match state.clone() {
             State::Card {
-                code,
-                back,
-                rated,
-                pending,
-            } => self.card_with(code, back, rated, pending),
+                code, back, rated, ..
+            } => self.card_with(code, back, rated),
+            State::PlaceComment { code, text, voice } => {
+                self.state = State::PlaceComment {
+                    code: code.clone(),
+                    text,
+                    voice,
+                };
+                self.show(Screen::Cards(CardScreen::PlaceComment { code }));
+            }
             State::Comment { code, back } => self.ask_comment(code, back),
             State::Profile { step, .. } => self.profile_screen(step, 0),
             _ => {
@@ -408,21 +418,17 @@ impl Step<'_> {
                 self.menu();
             }
             Command::Cancel if matches!(state, State::Profile { editing: true, .. }) => {
-                // The edit's answers were never stored: dropping them is the whole undo.
-                self.state = State::Menu;
-                self.banner = Some(Banner::ProfileEditCancelled);
-                self.settings();
+                self.cancel_profile_edit(state)
             }
             Command::Cancel => {
                 self.state = State::Menu;
                 self.menu();
             }
-            Command::Language => {
-                self.state = State::Menu;
-                self.show(Screen::ChooseLang {
-                    current: self.facts.lang(),
-                });
-            }
+            // The member's place stays as it was: once the language is chosen, they are shown
+            // it again.
+            Command::Language => self.show(Screen::ChooseLang {
+                current: self.facts.lang(),
+            }),
             Command::Settings => {
                 self.state = State::Menu;
                 self.settings();
@@ -455,7 +461,18 @@ impl Step<'_> {
 
     fn text(&mut self, state: &State, text: &str) {
         match state {
-            State::Comment { .. } | State::Card { .. } => match CommentText::parse(text) {
+            // A number typed on a card is its rating, in Latin or Khmer digits.
+            State::Card { code, .. } if Rating::typed(text).is_some() => {
+                if let Some(rating) = Rating::typed(text) {
+                    let code = code.clone();
+                    self.placement = Placement::New;
+                    self.rate(state, &code, rating)
+                }
+            }
+            State::Comment { .. }
+            | State::Card { .. }
+            | State::Menu
+            | State::PlaceComment { .. } => match CommentText::parse(text) {
                 Ok(t) => self.comment_in(state, Comment::Text(t)),
                 Err(e) => {
                     self.placement = Placement::New;
@@ -488,9 +505,19 @@ impl Step<'_> {
             Callback::Cards(cb) => self.card_callback(state, cb),
             Callback::Lang(lang) => {
                 self.effect(Effect::SetLang(*lang));
-                self.state = State::Menu;
                 self.banner = Some(Banner::LanguageChanged);
-                self.menu();
+                // Back where they were (a card, a question), in the new language; from the
+                // settings, the settings.
+                match state {
+                    State::Card { .. }
+                    | State::Comment { .. }
+                    | State::Profile { .. }
+                    | State::PlaceComment { .. } => self.reshow(state),
+                    _ => {
+                        self.state = State::Menu;
+                        self.settings();
+                    }
+                }
             }
             Callback::Consent(_) => {
                 // Already consented: an old welcome message. Withdrawing consent is /forget.
@@ -514,12 +541,9 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.settings();
             }
-            Callback::ChooseLang => {
-                self.state = State::Menu;
-                self.show(Screen::ChooseLang {
-                    current: self.facts.lang(),
-                });
-            }
+            Callback::ChooseLang => self.show(Screen::ChooseLang {
+                current: self.facts.lang(),
+            }),
             Callback::Help => self.show(Screen::Help),
             Callback::Privacy => self.show(Screen::Privacy {
                 selected: self.facts.lang(),
@@ -543,7 +567,16 @@ impl Step<'_> {
     }
 
     fn menu(&mut self) {
+        let held = self
+            .facts
+            .plan
+            .activities
+            .iter()
+            .filter(|a| self.facts.held.contains_key(&a.code))
+            .map(|a| a.code.clone())
+            .collect();
         self.show(Screen::Menu {
+            held,
             progress: self.progress(),
             draft: self.draft(),
             closed_since: self.closed_since,

@@ -70,43 +70,85 @@ impl Step<'_> {
                     step: ProfileStep::Constituency,
                     editing: true,
                     draft: Profile::default(),
+                    single: false,
                 };
-                self.show(Screen::Profile(ProfileScreen::AskConstituency));
+                self.ask(ProfileScreen::AskConstituency);
             }
+            ProfileCallback::EditField(step) => {
+                self.state = State::Profile {
+                    step: *step,
+                    editing: true,
+                    draft: Profile::default(),
+                    single: true,
+                };
+                self.profile_screen(*step, 0);
+            }
+            ProfileCallback::Cancel => self.cancel_profile_edit(state),
         }
+    }
+
+    /// A profile question: as part of the welcome, or (with a way to cancel) from the settings.
+    pub(super) fn ask(&mut self, question: ProfileScreen) {
+        let screen = match &self.state {
+            State::Profile {
+                editing: true,
+                single,
+                ..
+            } => Screen::ProfileEdit {
+                question,
+                single: *single,
+            },
+            _ => Screen::Profile(question),
+        };
+        self.show(screen);
+    }
+
+    /// Out of an edit from the settings, back to them; the profile stays as it was (the
+    /// edit's answers were never stored: dropping them is the whole undo).
+    pub(super) fn cancel_profile_edit(&mut self, state: &State) {
+        if matches!(state, State::Profile { editing: true, .. }) {
+            self.banner = Some(Banner::ProfileEditCancelled);
+        } else {
+            self.notice = Some(Notice::NothingToDo);
+        }
+        self.state = State::Menu;
+        self.settings();
     }
 
     pub(super) fn profile_screen(&mut self, step: ProfileStep, page: u8) {
         match step {
-            ProfileStep::Constituency => self.show(Screen::Profile(ProfileScreen::AskConstituency)),
+            ProfileStep::Constituency => self.ask(ProfileScreen::AskConstituency),
             ProfileStep::Organisation => match self.current_constituency() {
                 Some(constituency) => self.ask_organisation(constituency, page),
                 None => {
                     self.at(ProfileStep::Constituency, self.editing());
-                    self.show(Screen::Profile(ProfileScreen::AskConstituency));
+                    self.ask(ProfileScreen::AskConstituency);
                 }
             },
-            ProfileStep::Province => {
-                self.show(Screen::Profile(ProfileScreen::AskProvince { page }))
-            }
-            ProfileStep::Sector => self.show(Screen::Profile(ProfileScreen::AskSector)),
-            ProfileStep::Gender => self.show(Screen::Profile(ProfileScreen::AskGender)),
+            ProfileStep::Province => self.ask(ProfileScreen::AskProvince { page }),
+            ProfileStep::Sector => self.ask(ProfileScreen::AskSector),
+            ProfileStep::Gender => self.ask(ProfileScreen::AskGender),
         }
     }
 
     pub(super) fn ask_organisation(&mut self, constituency: crate::domain::Constituency, page: u8) {
         let all = Org::picker(constituency, self.facts.organisations);
         let (page, pages, items) = paginate(&all, ORG_PAGE, page);
-        self.show(Screen::Profile(ProfileScreen::AskOrganisation {
+        self.ask(ProfileScreen::AskOrganisation {
             constituency,
             page,
             pages,
             items,
-        }));
+        });
     }
 
     pub(super) fn editing(&self) -> bool {
         matches!(self.state, State::Profile { editing: true, .. })
+    }
+
+    /// Editing one answer from the settings.
+    fn single(&self) -> bool {
+        matches!(self.state, State::Profile { single: true, .. })
     }
 
     /// The constituency as the profile being edited has it, or as this step's effects leave
@@ -136,6 +178,7 @@ impl Step<'_> {
             step,
             editing,
             draft,
+            single: editing && self.single(),
         };
     }
 
@@ -156,6 +199,7 @@ impl Step<'_> {
             step,
             editing: true,
             draft,
+            single: self.single(),
         };
     }
 
@@ -169,10 +213,16 @@ impl Step<'_> {
     pub(super) fn next_profile_step(&mut self, done: ProfileStep) {
         if done == ProfileStep::Constituency && self.current_constituency().is_none() {
             // The one question that cannot be skipped.
-            self.show(Screen::Profile(ProfileScreen::AskConstituency));
+            self.ask(ProfileScreen::AskConstituency);
             return;
         }
-        match done.next() {
+        // One answer changed: saved now; a new constituency also asks its organisation.
+        let next = match done.next() {
+            Some(ProfileStep::Organisation) => Some(ProfileStep::Organisation),
+            _ if self.single() => None,
+            next => next,
+        };
+        match next {
             Some(step) => {
                 self.at(step, self.editing());
                 self.profile_screen(step, 0);
@@ -184,7 +234,7 @@ impl Step<'_> {
     pub(super) fn finish_profile(&mut self, editing: bool) {
         if self.current_constituency().is_none() {
             self.at(ProfileStep::Constituency, editing);
-            self.show(Screen::Profile(ProfileScreen::AskConstituency));
+            self.ask(ProfileScreen::AskConstituency);
             return;
         }
         if editing {

@@ -2,6 +2,7 @@
 //! question's heading and My feedback.
 
 use super::*;
+use crate::conversation::facts::CommentSeen;
 use crate::conversation::CardScreen;
 
 impl R<'_> {
@@ -14,7 +15,7 @@ impl R<'_> {
                 closed_since,
                 back,
                 rated,
-                pending,
+                held,
             } => self.card(
                 code,
                 given.as_ref(),
@@ -22,7 +23,7 @@ impl R<'_> {
                 *closed_since,
                 *back,
                 rated.as_ref(),
-                *pending,
+                held.as_ref(),
             ),
             CardScreen::About { code, back } => self.about(code, *back),
             CardScreen::AskComment {
@@ -45,7 +46,7 @@ impl R<'_> {
                     "comment.ask"
                 }));
                 if *has_comment {
-                    self.line(&self.t("comment.replaces"));
+                    self.line(&self.t("comment.adds"));
                 }
                 let skip = if *has_comment {
                     "btn.keep_comment"
@@ -89,7 +90,7 @@ impl R<'_> {
                 items,
                 closed,
             } => self.mine(*page, *pages, items, *closed),
-            CardScreen::ConfirmWithdraw { code } => {
+            CardScreen::ConfirmWithdraw { code, page } => {
                 self.line(&tr_with(
                     self.lang,
                     "withdraw.confirm",
@@ -98,12 +99,28 @@ impl R<'_> {
                 let row = vec![
                     self.btn(
                         "btn.withdraw_yes",
-                        Callback::Cards(CardCallback::WithdrawConfirmed(code.clone())),
+                        Callback::Cards(CardCallback::WithdrawConfirmed(code.clone(), *page)),
                     ),
                     self.btn(
                         "btn.no",
-                        Callback::Cards(CardCallback::Open(code.clone(), Back::Next)),
+                        Callback::Cards(CardCallback::Open(code.clone(), Back::Mine(*page))),
                     ),
+                ];
+                self.kb.row(row);
+            }
+            CardScreen::PlaceComment { code } => {
+                let title = esc(&trim_words(&self.activity_title(code), 48));
+                self.line(&tr_with(
+                    self.lang,
+                    "place.ask",
+                    &[("code", code.as_str()), ("title", &title)],
+                ));
+                let row = vec![
+                    Button::cb(
+                        tr_with(self.lang, "btn.place_yes", &[("code", code.as_str())]),
+                        Callback::Cards(CardCallback::Place(code.clone())),
+                    ),
+                    self.btn("btn.place_no", Callback::Cards(CardCallback::DropPlaced)),
                 ];
                 self.kb.row(row);
             }
@@ -140,19 +157,24 @@ impl R<'_> {
     pub(super) fn card(
         &mut self,
         code: &ActivityCode,
-        given: Option<&(Rating, Option<CommentKind>)>,
+        given: Option<&(Rating, CommentSeen)>,
         progress: crate::conversation::reply::Progress,
         closed_since: Option<DateTime<Utc>>,
         back: Back,
         rated: Option<&(ActivityCode, Rating)>,
-        pending: bool,
+        held: Option<&CommentSeen>,
     ) {
         let Some(a) = self.plan.activity(code) else {
             return;
         };
         let banner = !self.text.is_empty();
         let lang = self.lang;
-        if let Some((just, rating)) = rated {
+        // Where the next message goes, unless the banner just said so about the same activity.
+        let said = matches!(self.banner,
+            Some(Banner::CommentSaved(c) | Banner::VoiceSaved(c) | Banner::VoiceReplaced(c)
+                | Banner::CommentCut { code: c, .. })
+                if rated.is_some_and(|(just, _)| just == c));
+        if let Some((just, rating)) = rated.filter(|_| !said) {
             self.rated_line(just, *rating);
         }
         self.activity_heading(code);
@@ -164,12 +186,14 @@ impl R<'_> {
                 "card.your_rating",
                 &[("rating", &rating_label(*rating, lang))],
             );
-            if let Some(kind) = comment {
+            if !comment.is_empty() {
                 yours.push_str(" · ");
-                yours.push_str(&self.comment_mark(kind, 12));
+                yours.push_str(&self.comment_mark(comment, 12));
             }
             self.line(&yours);
         }
+        // Kept on the server, not on this screen: leaving the card loses nothing.
+        let held = held.filter(|h| !h.is_empty() && given.is_none());
         if let Some(since) = closed_since {
             // Read-only: the plan and the member's answer, nothing to tap but the way on.
             self.closed_line(since);
@@ -194,15 +218,19 @@ impl R<'_> {
                 ],
             ));
         }
-        if pending {
-            self.line(&self.t("card.pending"));
+        // Rated already: the number is ticked on its button; say how to change it. A comment
+        // waiting for the rating asks for the number in its own words.
+        match held {
+            Some(held) => {
+                let mark = self.comment_mark(held, 12);
+                self.line(&tr_with(lang, "card.held", &[("comment", &mark)]))
+            }
+            None => self.line(&self.t(if given.is_some() {
+                "card.change"
+            } else {
+                "card.ask"
+            })),
         }
-        // Rated already: the number is ticked on its button; say how to change it.
-        self.line(&self.t(if given.is_some() {
-            "card.change"
-        } else {
-            "card.ask"
-        }));
 
         self.rating_buttons(code, given.map(|(r, _)| *r));
         if let Some((just, _)) = rated {
@@ -225,18 +253,16 @@ impl R<'_> {
             .position(|x| &x.code == code)
             .unwrap_or(0)
             / ACTIVITY_PAGE;
-        let mut row = Vec::new();
-        // A comment waiting for this card's rating is not left behind by "Next".
-        if !pending {
-            row.push(self.btn(
+        let row = vec![
+            self.btn(
                 "btn.next",
                 Callback::Cards(CardCallback::SkipComment(code.clone())),
-            ));
-        }
-        row.push(self.btn(
-            "btn.about",
-            Callback::Cards(CardCallback::About(code.clone())),
-        ));
+            ),
+            self.btn(
+                "btn.about",
+                Callback::Cards(CardCallback::About(code.clone())),
+            ),
+        ];
         self.kb.row(row);
         let to_list = match back {
             Back::Mine(page) => {
@@ -311,16 +337,30 @@ impl R<'_> {
         self.kb.row(row);
     }
 
-    /// "💬 «the start of the comment…»" or "🎤 0:42".
-    pub(super) fn comment_mark(&self, kind: &CommentKind, graphemes: usize) -> String {
-        match kind {
-            CommentKind::Text(start) => format!("💬 «{}»", esc(&trim_words(start, graphemes))),
-            CommentKind::Voice(secs) => format!(
+    /// "💬 «the start of the comment…» · 🎤 0:42": what there is of each kind.
+    pub(super) fn comment_mark(&self, seen: &CommentSeen, graphemes: usize) -> String {
+        let text = seen.text.as_ref().map(|t| {
+            // The preview is the text's start: a longer text is marked as going on.
+            let start = trim_words(&t.start.replace('\n', " "), graphemes);
+            let more = if t.chars > t.start.chars().count() && !start.ends_with('…') {
+                "…"
+            } else {
+                ""
+            };
+            format!("💬 «{}{more}»", esc(&start))
+        });
+        let voice = seen.voice.map(|secs| {
+            format!(
                 "🎤 {}:{}",
                 number(secs / 60, self.lang),
                 number_padded(secs % 60, self.lang)
-            ),
-        }
+            )
+        });
+        [text, voice]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     pub(super) fn mine(
@@ -347,9 +387,9 @@ impl R<'_> {
                 item.code,
                 rating_label(item.rating, self.lang)
             );
-            if let Some(kind) = &item.comment {
+            if !item.comment.is_empty() {
                 line.push_str(" · ");
-                line.push_str(&self.comment_mark(kind, 16));
+                line.push_str(&self.comment_mark(&item.comment, 16));
             }
             self.line(&line);
         }

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Activities whose waiting comment the menu names (more wait on their cards all the same).
+const MENU_HELD: usize = 3;
+
 impl R<'_> {
     /// The menu: the plan, how far the member is, the last day, and the ways on.
     pub(super) fn menu_screen(
@@ -10,6 +13,7 @@ impl R<'_> {
         draft: &bool,
         closed_since: &Option<DateTime<Utc>>,
         until: &Option<DateTime<Utc>>,
+        held: &[ActivityCode],
     ) {
         let title = esc(self.plan.title.get(self.lang));
         self.line(&format!("<b>{title}</b>"));
@@ -30,19 +34,43 @@ impl R<'_> {
         if let Some(since) = closed_since {
             self.closed_line(*since);
         }
-        let first = if closed_since.is_some() {
-            self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0)))
-        } else if progress.rated < progress.total {
-            self.btn("btn.continue", Callback::Cards(CardCallback::NextUnrated))
-        } else {
-            self.btn("btn.all_rated", Callback::Cards(CardCallback::Mine(0)))
-        };
-        self.kb.row(vec![first]);
-        let mut row = vec![self.btn("btn.priorities", Callback::Priorities)];
-        if closed_since.is_none() {
-            row.push(self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0))));
+        // A comment sent on a card before its rating waits for it: named, one tap from it.
+        let held = if closed_since.is_none() { held } else { &[] };
+        for code in held.iter().take(MENU_HELD) {
+            self.line(&tr_with(self.lang, "menu.held", &[("code", code.as_str())]));
         }
-        self.kb.row(row);
+        let buttons: Vec<Button> = held
+            .iter()
+            .take(MENU_HELD)
+            .map(|code| {
+                Button::cb(
+                    tr_with(self.lang, "btn.rate_code", &[("code", code.as_str())]),
+                    Callback::Cards(CardCallback::Open(code.clone(), Back::Next)),
+                )
+            })
+            .collect();
+        self.kb.grid(buttons, 3);
+        // My feedback once: first when there is nothing left to rate, else beside the list.
+        let all_done = closed_since.is_some() || progress.rated >= progress.total;
+        if all_done {
+            let key = if closed_since.is_some() {
+                "btn.mine"
+            } else {
+                "btn.all_rated"
+            };
+            self.kb
+                .row(vec![self.btn(key, Callback::Cards(CardCallback::Mine(0)))]);
+            self.kb
+                .row(vec![self.btn("btn.priorities", Callback::Priorities)]);
+        } else {
+            self.kb.row(vec![
+                self.btn("btn.continue", Callback::Cards(CardCallback::NextUnrated))
+            ]);
+            self.kb.row(vec![
+                self.btn("btn.priorities", Callback::Priorities),
+                self.btn("btn.mine", Callback::Cards(CardCallback::Mine(0))),
+            ]);
+        }
         let row = vec![
             self.btn("btn.settings", Callback::Settings),
             self.btn("btn.help", Callback::Help),
@@ -153,10 +181,18 @@ impl R<'_> {
         } else {
             "settings.reminders_off"
         }));
-        let row = vec![
-            self.btn("btn.language", Callback::ChooseLang),
-            self.btn("btn.edit_profile", Callback::Profile(ProfileCallback::Edit)),
-        ];
+        // Each answer changed on its own, one question and back.
+        let edits = crate::conversation::ProfileStep::ALL
+            .iter()
+            .map(|step| {
+                self.btn(
+                    &format!("btn.edit_{}", step_name(*step)),
+                    Callback::Profile(ProfileCallback::EditField(*step)),
+                )
+            })
+            .collect();
+        self.kb.grid(edits, 3);
+        let row = vec![self.btn("btn.language", Callback::ChooseLang)];
         self.kb.row(row);
         let toggle = if *reminders {
             self.btn("btn.reminders_off", Callback::Reminders(false))
@@ -167,5 +203,17 @@ impl R<'_> {
         let row = vec![self.btn("btn.forget", Callback::Forget)];
         self.kb.row(row);
         self.menu_row();
+    }
+}
+
+/// A profile question's name in its button's key.
+fn step_name(step: crate::conversation::ProfileStep) -> &'static str {
+    use crate::conversation::ProfileStep::*;
+    match step {
+        Constituency => "constituency",
+        Organisation => "organisation",
+        Province => "province",
+        Sector => "sector",
+        Gender => "gender",
     }
 }

@@ -16,8 +16,8 @@ use super::{tr, tr_with};
 use crate::conversation::reply::{ACTIVITY_PAGE, PROVINCE_PAGE};
 use crate::conversation::state::Back;
 use crate::conversation::{
-    Banner, Callback, CampaignCallback, CampaignScreen, CardCallback, CommentKind, Hint, Notice,
-    OtherKind, ProfileCallback, Reply, Screen, StaffCallback, StaffScreen,
+    Banner, Callback, CampaignCallback, CampaignScreen, CardCallback, Hint, Notice, OtherKind,
+    ProfileCallback, Reply, Screen, StaffCallback, StaffScreen,
 };
 use crate::domain::summary::{ActivitySummary, Summary};
 use crate::domain::{
@@ -40,6 +40,8 @@ pub struct Rendered {
 
 struct R<'a> {
     plan: &'a Plan,
+    /// The line above the screen, if any: a screen leaves out what it already says.
+    banner: Option<&'a Banner>,
     lang: Lang,
     bot_username: &'a str,
     text: String,
@@ -49,6 +51,7 @@ struct R<'a> {
 pub fn render(reply: &Reply, lang: Lang, plan: &Plan, bot_username: &str) -> Rendered {
     let mut r = R {
         plan,
+        banner: reply.banner.as_ref(),
         lang,
         bot_username,
         text: String::new(),
@@ -119,6 +122,16 @@ fn banner_text(banner: &Banner, lang: Lang) -> String {
     let key = match banner {
         Banner::CommentSaved(code) => return about("banner.comment_saved", code),
         Banner::VoiceSaved(code) => return about("banner.voice_saved", code),
+        Banner::VoiceReplaced(code) => return about("banner.voice_replaced", code),
+        Banner::Held(code) => return about("banner.held", code),
+        Banner::CommentCut { code, max } => {
+            return tr_with(
+                lang,
+                "banner.comment_cut",
+                &[("code", code.as_str()), ("max", &number(*max, lang))],
+            )
+        }
+        Banner::PlaceDropped => "banner.place_dropped",
         Banner::Rated(code, rating) => {
             return tr_with(
                 lang,
@@ -156,6 +169,7 @@ fn banner_text(banner: &Banner, lang: Lang) -> String {
 fn hint_key(hint: Hint) -> &'static str {
     match hint {
         Hint::UseButtons => "hint.use_buttons",
+        Hint::UnknownCommand => "hint.unknown_command",
         Hint::OrgNameInvalid => "hint.org_name_invalid",
         Hint::Unsupported(kind) => match kind {
             OtherKind::Sticker => "hint.sticker",
@@ -163,6 +177,7 @@ fn hint_key(hint: Hint) -> &'static str {
             OtherKind::Document => "hint.document",
             OtherKind::Location | OtherKind::Contact => "hint.location",
             OtherKind::Audio | OtherKind::Other => "hint.other",
+            OtherKind::Command => "hint.unknown_command",
         },
     }
 }
@@ -253,24 +268,28 @@ impl R<'_> {
         )
     }
 
+    /// The way to the page before and after, each button naming the page it opens (a page
+    /// number on a button that does nothing would be a button that lies).
     fn nav(&mut self, page: u8, pages: u8, to: impl Fn(u8) -> Callback) {
         if pages <= 1 {
             return;
         }
+        let label = |key: &str, target: u8| {
+            tr_with(
+                self.lang,
+                key,
+                &[
+                    ("page", &number(target + 1, self.lang)),
+                    ("pages", &number(pages, self.lang)),
+                ],
+            )
+        };
         let mut row = Vec::new();
         if page > 0 {
-            row.push(Button::cb("◀", to(page - 1)));
+            row.push(Button::cb(label("btn.page_before", page - 1), to(page - 1)));
         }
-        row.push(Button::cb(
-            format!(
-                "{}/{}",
-                number(page + 1, self.lang),
-                number(pages, self.lang)
-            ),
-            Callback::Noop,
-        ));
         if page + 1 < pages {
-            row.push(Button::cb("▶", to(page + 1)));
+            row.push(Button::cb(label("btn.page_after", page + 1), to(page + 1)));
         }
         self.kb.row(row);
     }
@@ -336,7 +355,8 @@ impl R<'_> {
                 draft,
                 closed_since,
                 until,
-            } => self.menu_screen(progress, draft, closed_since, until),
+                held,
+            } => self.menu_screen(progress, draft, closed_since, until, held),
             Screen::Priorities { items } => self.priorities_screen(items),
             Screen::Activities {
                 priority,
@@ -402,7 +422,15 @@ impl R<'_> {
                 self.line(&self.t("outdated.body"));
                 self.menu_row();
             }
-            Screen::Profile(screen) => self.profile_screen(screen),
+            Screen::Profile(screen) => self.profile_screen(screen, profile::Asked::Welcome),
+            Screen::ProfileEdit { question, single } => self.profile_screen(
+                question,
+                if *single {
+                    profile::Asked::Single
+                } else {
+                    profile::Asked::Edit
+                },
+            ),
             Screen::Cards(screen) => self.cards_screen(screen),
         }
         while self.text.ends_with('\n') {
