@@ -282,7 +282,7 @@ async fn forged_malformed_and_stale_buttons_get_a_polite_answer() {
             // The first turns the card into the menu; the rest would show the same menu again.
             let menu = member.reply().await;
             assert!(
-                menu.text.contains("You have rated"),
+                menu.text.contains("You have not rated any"),
                 "menu after a forged button: {}",
                 menu.text
             );

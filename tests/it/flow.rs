@@ -736,8 +736,9 @@ fn a_low_rating_asks_what_should_change_and_comments_go_where_the_screen_says() 
         Some(Banner::CommentSaved(code("P1.3")))
     );
     assert!(
-        matches!(screen(&rated), Screen::Cards(CardScreen::Card { code: c, rated: None, .. }) if c == &code("P1.4")),
-        "a comment just saved is not offered again"
+        matches!(screen(&rated), Screen::Cards(CardScreen::Card { code: c, rated: Some((r, _)), .. })
+            if c == &code("P1.4") && r == &code("P1.3")),
+        "what the member sends next is added to the comment just saved"
     );
 
     // On the menu, a message is offered to the activity changed last, never dropped unasked.
@@ -2351,7 +2352,10 @@ fn a_comment_an_older_build_kept_in_the_cards_state_is_kept_on() {
         pending: Some(words.clone()),
     };
     let json = serde_json::to_string(&m.state).unwrap();
-    assert!(!json.contains("budget"), "no longer written into the state: {json}");
+    assert!(
+        !json.contains("budget"),
+        "no longer written into the state: {json}"
+    );
     let out = m.command(Command::Menu);
     assert_eq!(
         out.effects,

@@ -988,7 +988,12 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                     max: 16_000,
                 }),
             ),
-            // A comment saved (with its rating, or asked for), on to this card.
+            // A comment saved (with its rating, or asked for), on to this card, which offers
+            // more on it.
+            (
+                card(None, Some((before.clone(), five)), None, Back::Next, None),
+                Some(Banner::CommentSaved(before.clone())),
+            ),
             (
                 card(None, None, None, Back::Next, None),
                 Some(Banner::VoiceReplaced(before.clone())),

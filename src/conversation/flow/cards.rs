@@ -273,7 +273,7 @@ impl Step<'_> {
         }
         self.notice = Some(Notice::Rated(rating));
         // What waited for this rating is saved with it (the rating's effect), and said so
-        // above the next screen; its comment is then not offered again.
+        // above the next screen; what the member sends next is added to it.
         if held {
             self.banner = Some(Banner::CommentSaved(code.clone()));
         }
@@ -286,7 +286,7 @@ impl Step<'_> {
             // A low rating: ask what should change (with a skip), before moving on.
             return self.ask_comment(code.clone(), back);
         }
-        self.leave(code, back, !held);
+        self.leave(code, back, true);
     }
 
     /// On from an activity rated or commented: to the next card (offering the comment on

@@ -169,11 +169,9 @@ impl R<'_> {
         };
         let banner = !self.text.is_empty();
         let lang = self.lang;
-        // Where the next message goes, unless the banner just said so about the same activity.
+        // Where the next message goes, unless the banner just said the comment is full.
         let said = matches!(self.banner,
-            Some(Banner::CommentSaved(c) | Banner::VoiceSaved(c) | Banner::VoiceReplaced(c)
-                | Banner::CommentCut { code: c, .. })
-                if rated.is_some_and(|(just, _)| just == c));
+            Some(Banner::CommentCut { code: c, .. }) if rated.is_some_and(|(just, _)| just == c));
         if let Some((just, rating)) = rated.filter(|_| !said) {
             self.rated_line(just, *rating);
         }

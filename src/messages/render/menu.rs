@@ -17,15 +17,25 @@ impl R<'_> {
     ) {
         let title = esc(self.plan.title.get(self.lang));
         self.line(&format!("<b>{title}</b>"));
-        self.line(&crate::messages::tr_count(
-            self.lang,
-            "menu.progress",
-            progress.total as u64,
-            &[
-                ("rated", &number(progress.rated, self.lang)),
-                ("total", &number(progress.total, self.lang)),
-            ],
-        ));
+        if progress.rated == 0 {
+            // "None yet", not "0 of 15".
+            self.line(&crate::messages::tr_count(
+                self.lang,
+                "menu.progress_none",
+                progress.total as u64,
+                &[("total", &number(progress.total, self.lang))],
+            ));
+        } else {
+            self.line(&crate::messages::tr_count(
+                self.lang,
+                "menu.progress",
+                progress.total as u64,
+                &[
+                    ("rated", &number(progress.rated, self.lang)),
+                    ("total", &number(progress.total, self.lang)),
+                ],
+            ));
+        }
         if let Some(until) = until {
             let date = last_day(self.lang, *until);
             self.line(&tr_with(self.lang, "menu.until", &[("date", &date)]));
