@@ -180,6 +180,17 @@ pub fn svg(summary: &Summary, plan: &Plan, lang: Lang) -> String {
         .replace("%{version}", &number(plan.version, lang))
         .replace("%{ratings}", &number(ratings, lang));
     w(&mut body, LEFT, y, 19, "normal", "#555", &subtitle);
+    y += 26.0;
+    // The question members answered, with its scale's ends as they saw them.
+    w(
+        &mut body,
+        LEFT,
+        y,
+        17,
+        "normal",
+        "#555",
+        &tr(lang, "chart.scale"),
+    );
     y += 30.0;
     // Legend.
     let mut x = LEFT;

@@ -29,7 +29,18 @@ pub struct ActivitySummary {
     pub by_constituency: BTreeMap<Constituency, (u64, u64)>,
 }
 
+/// A mean as every output shows it: two decimals, half away from zero (3.125 → 3.13), worked
+/// out on the exact sum and count so that /summary, `stats`, the workbook, the chart and the
+/// report cannot disagree by a rounding.
+pub fn rounded_mean(sum: u64, n: u64) -> Option<f64> {
+    (n > 0).then(|| {
+        let hundredths = (200 * u128::from(sum) + u128::from(n)) / (2 * u128::from(n));
+        hundredths as f64 / 100.0
+    })
+}
+
 impl ActivitySummary {
+    /// Rounded as [`rounded_mean`].
     pub fn mean(&self) -> Option<f64> {
         let sum: u64 = self
             .distribution
@@ -37,7 +48,7 @@ impl ActivitySummary {
             .enumerate()
             .map(|(i, c)| (i as u64 + 1) * c)
             .sum();
-        (self.n > 0).then(|| sum as f64 / self.n as f64)
+        rounded_mean(sum, self.n)
     }
 
     /// The middle rating (the mean of the two middle ones for an even count).
@@ -62,11 +73,11 @@ impl ActivitySummary {
         })
     }
 
+    /// Rounded as [`rounded_mean`].
     pub fn mean_of(&self, c: Constituency) -> Option<f64> {
         self.by_constituency
             .get(&c)
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, sum)| *sum as f64 / *n as f64)
+            .and_then(|(n, sum)| rounded_mean(*sum, *n))
     }
 
     pub fn comments(&self) -> u64 {
@@ -156,6 +167,19 @@ impl Summary {
 mod tests {
     use super::*;
 
+    #[test]
+    fn means_round_half_away_from_zero_on_the_exact_fraction() {
+        // 25/8 = 3.125: a float formatter rounds it to even (3.12); every output shows 3.13.
+        assert_eq!(rounded_mean(25, 8), Some(3.13));
+        assert_eq!(format!("{:.2}", rounded_mean(25, 8).unwrap()), "3.13");
+        // 107/40 = 2.675, which as a float is a hair below: still 2.68.
+        assert_eq!(rounded_mean(107, 40), Some(2.68));
+        assert_eq!(rounded_mean(10, 3), Some(3.33));
+        assert_eq!(rounded_mean(5, 3), Some(1.67));
+        assert_eq!(rounded_mean(0, 0), None);
+        assert_eq!(rounded_mean(u64::MAX / 2, u64::MAX / 2), Some(1.0));
+    }
+
     fn cell(activity: &str, c: Option<Constituency>, rating: u8, count: u64, texts: u64) -> Cell {
         Cell {
             activity: activity.into(),
@@ -223,10 +247,7 @@ mod tests {
         let p11 = &s.activities[0];
         assert_eq!(p11.distribution, [0, 1, 0, 1, 2]);
         assert_eq!((p11.n, p11.mean(), p11.median()), (4, Some(4.0), Some(4.5)));
-        assert_eq!(
-            p11.mean_of(Workers).map(|m| (m * 1000.0).round()),
-            Some(4667.0)
-        );
+        assert_eq!(p11.mean_of(Workers), Some(4.67), "14/3, to two decimals");
         assert_eq!(
             (p11.mean_of(Employers), p11.mean_of(Government)),
             (Some(2.0), None)

@@ -509,7 +509,7 @@ fn write_by_province(
                 ws.write_string(r, 2, "not given")?;
             }
             ws.write_number(r, 3, *n as f64)?;
-            mean_cell(ws, r, 4, (*n > 0).then(|| *sum as f64 / *n as f64), f)?;
+            mean_cell(ws, r, 4, crate::domain::summary::rounded_mean(*sum, *n), f)?;
         }
     }
     ws.autofilter(0, 0, r.max(1), 4)?;

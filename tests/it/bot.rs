@@ -307,7 +307,7 @@ async fn forged_malformed_and_stale_buttons_get_a_polite_answer() {
     member.answer(&id).await;
     let menu = member.reply().await;
     assert!(
-        menu.text.contains("You have rated 0 of 15"),
+        menu.text.contains("You have not rated any of the 15"),
         "{}",
         menu.text
     );
