@@ -24,10 +24,19 @@ impl Record {
             comment: inert(self.comment),
             voice_note: inert(self.voice_note),
             language: inert(self.language),
-            first_given: inert(self.first_given),
-            last_changed: inert(self.last_changed),
+            first_given: spreadsheet_time(self.first_given),
+            last_changed: spreadsheet_time(self.last_changed),
             ..self
         }
+    }
+}
+
+/// "2027-01-02T10:00:00+07:00" as Excel and LibreOffice import a date and time:
+/// "2027-01-02 10:00:00" (Phnom Penh time, as every time in the exports).
+fn spreadsheet_time(rfc3339: String) -> String {
+    match rfc3339.get(..19) {
+        Some(local) if rfc3339.as_bytes().get(10) == Some(&b'T') => local.replacen('T', " ", 1),
+        _ => inert(rfc3339),
     }
 }
 
@@ -57,7 +66,17 @@ pub async fn write_csv<W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::inert;
+    use super::{inert, spreadsheet_time};
+
+    #[test]
+    fn times_are_written_as_spreadsheets_import_them() {
+        assert_eq!(
+            spreadsheet_time("2027-01-02T10:00:00+07:00".into()),
+            "2027-01-02 10:00:00"
+        );
+        // Anything else is only made inert.
+        assert_eq!(spreadsheet_time("=1+1".into()), "'=1+1");
+    }
 
     #[test]
     fn formulas_and_control_starts_are_made_inert_and_nothing_else_is_touched() {
