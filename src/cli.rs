@@ -327,8 +327,8 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
     )?;
     writeln!(
         out,
-        "\n{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}",
-        "code", "n", "mean", "median", "1/2/3/4/5", "workers", "employ.", "govt", "comm."
+        "\n{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}{:>6}",
+        "code", "n", "mean", "median", "1/2/3/4/5", "workers", "employ.", "govt", "typed", "voice"
     )?;
     for a in &summary.activities {
         let dist = a
@@ -339,7 +339,7 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
             .join("/");
         writeln!(
             out,
-            "{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}",
+            "{:<7}{:>5}{:>7}{:>8}  {:<19}{:>8}{:>8}{:>8}{:>6}{:>6}",
             a.code.as_ref().map_or("", |c| c.as_str()),
             a.n,
             mean(a.mean()),
@@ -348,10 +348,12 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
             mean(a.mean_of(Constituency::Workers)),
             mean(a.mean_of(Constituency::Employers)),
             mean(a.mean_of(Constituency::Government)),
-            a.comments()
+            a.texts,
+            a.voices
         )?;
     }
-    if let Some(low) = summary.lowest_rated() {
+    // Ties are named, every one of them.
+    for low in summary.lowest_rated() {
         writeln!(
             out,
             "\nLowest rated: {} ({})",
@@ -359,12 +361,13 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
             mean(low.mean())
         )?;
     }
-    if let Some(most) = summary.most_commented() {
+    for most in summary.most_commented() {
         writeln!(
             out,
-            "Most commented: {} ({} comments)",
+            "Most commented: {} ({} typed, {} voice notes)",
             most.code.as_ref().map_or("", |c| c.as_str()),
-            most.comments()
+            most.texts,
+            most.voices
         )?;
     }
     Ok(())

@@ -145,27 +145,69 @@ impl Summary {
         self.activities.iter().map(|a| a.voices).sum()
     }
 
-    /// The rated activity with the lowest mean (ties: the first in plan order).
-    pub fn lowest_rated(&self) -> Option<&ActivitySummary> {
+    /// The activities with the lowest mean (every one of them when several share it), in
+    /// plan order; none when nothing is rated.
+    pub fn lowest_rated(&self) -> Vec<&ActivitySummary> {
+        let lowest = self
+            .activities
+            .iter()
+            .filter_map(|a| a.mean())
+            .min_by(|x, y| x.total_cmp(y));
         self.activities
             .iter()
-            .filter_map(|a| a.mean().map(|m| (a, m)))
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-            .map(|(a, _)| a)
+            .filter(|a| lowest.is_some() && a.mean() == lowest)
+            .collect()
     }
 
-    /// The activity with the most comments, if any has one.
-    pub fn most_commented(&self) -> Option<&ActivitySummary> {
+    /// The activities with the most comments, typed and spoken (every one of them when several
+    /// share the count), in plan order; none when there is no comment.
+    pub fn most_commented(&self) -> Vec<&ActivitySummary> {
+        let most = self
+            .activities
+            .iter()
+            .map(|a| a.comments())
+            .max()
+            .unwrap_or(0);
         self.activities
             .iter()
-            .filter(|a| a.comments() > 0)
-            .max_by_key(|a| (a.comments(), std::cmp::Reverse(a.code.clone())))
+            .filter(|a| most > 0 && a.comments() == most)
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ties_are_named_every_one_and_counts_stay_apart() {
+        use Constituency::*;
+        let plan = plan_of(&["P1.1", "P1.2", "P1.3"]);
+        let voice = |activity: &str, voices| Cell {
+            voices,
+            ..cell(activity, Some(Workers), 3, 1, 0)
+        };
+        let cells = [
+            cell("P1.1", Some(Workers), 2, 2, 1),
+            cell("P1.2", Some(Employers), 2, 1, 0),
+            voice("P1.2", 1),
+            cell("P1.2", Some(Workers), 1, 1, 0),
+            cell("P1.3", Some(Workers), 5, 1, 0),
+        ];
+        let s = Summary::new(&plan, BTreeMap::new(), &cells);
+        let codes = |v: Vec<&ActivitySummary>| -> Vec<String> {
+            v.iter()
+                .filter_map(|a| a.code.as_ref().map(|c| c.to_string()))
+                .collect()
+        };
+        // P1.1: 2,2 -> 2.00; P1.2: 2,3,1 -> 2.00; P1.3: 5.
+        assert_eq!(codes(s.lowest_rated()), ["P1.1", "P1.2"]);
+        // P1.1 one typed comment, P1.2 one voice note: a tie of one comment each.
+        assert_eq!(codes(s.most_commented()), ["P1.1", "P1.2"]);
+        assert_eq!((s.activities[1].texts, s.activities[1].voices), (0, 1));
+        let empty = Summary::new(&plan, BTreeMap::new(), &[]);
+        assert!(empty.lowest_rated().is_empty() && empty.most_commented().is_empty());
+    }
 
     #[test]
     fn means_round_half_away_from_zero_on_the_exact_fraction() {
@@ -255,19 +297,11 @@ mod tests {
         assert_eq!(s.activities[1].median(), Some(1.0));
         assert_eq!(s.activities[2].mean(), None);
         assert_eq!(s.activities.len(), plan.activities.len());
-        assert_eq!(
-            s.lowest_rated()
-                .and_then(|a| a.code.clone())
-                .unwrap()
-                .as_str(),
-            "P1.2"
-        );
-        assert_eq!(
-            s.most_commented()
-                .and_then(|a| a.code.clone())
-                .unwrap()
-                .as_str(),
-            "P1.1"
-        );
+        let only = |v: Vec<&ActivitySummary>| match v[..] {
+            [a] => a.code.clone().map(|c| c.to_string()),
+            _ => None,
+        };
+        assert_eq!(only(s.lowest_rated()).as_deref(), Some("P1.2"));
+        assert_eq!(only(s.most_commented()).as_deref(), Some("P1.1"));
     }
 }

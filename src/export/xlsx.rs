@@ -366,14 +366,15 @@ fn write_summary(
         "mean_workers",
         "mean_employers",
         "mean_government",
-        "comments",
+        "typed_comments",
+        "voice_notes",
     ];
     header(
         ws,
         f,
         &titles,
         &[
-            9.0, 45.0, 45.0, 7.0, 7.0, 8.0, 6.0, 6.0, 6.0, 6.0, 6.0, 15.0, 17.0, 18.0, 10.0,
+            9.0, 45.0, 45.0, 7.0, 7.0, 8.0, 6.0, 6.0, 6.0, 6.0, 6.0, 15.0, 17.0, 18.0, 16.0, 13.0,
         ],
     )?;
     for (i, a) in summary.activities.iter().enumerate() {
@@ -420,10 +421,12 @@ fn write_summary(
         {
             mean_cell(ws, r, 11 + k as u16, a.mean_of(side), f)?;
         }
-        ws.write_number_with_format(r, 14, a.comments() as f64, &f.top)?;
+        // Typed comments and voice notes are counted apart, as everywhere.
+        ws.write_number_with_format(r, 14, a.texts as f64, &f.top)?;
+        ws.write_number_with_format(r, 15, a.voices as f64, &f.top)?;
     }
     let last = summary.activities.len() as u32;
-    ws.autofilter(0, 0, last, 14)?;
+    ws.autofilter(0, 0, last, 15)?;
     // A native chart: Excel redraws it, in the reader's fonts, when the data changes.
     let mut chart = Chart::new_column();
     chart.title().set_name("Mean rating per activity");

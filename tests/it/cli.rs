@@ -203,8 +203,10 @@ async fn stats_prints_the_consolidated_figures() {
             "5.00",
             "3.00",
             "—",
+            "0",
             "0"
-        ]
+        ],
+        "typed comments and voice notes in columns of their own"
     );
     assert!(out.contains("Lowest rated: P2.1 (2.00)"), "{out}");
 }

@@ -268,18 +268,20 @@ impl R<'_> {
                     ("voices", &num(s.voices())),
                 ],
             ));
-            match s.lowest_rated() {
-                Some(low) => {
-                    let (code, t) = title(low);
-                    self.line(&tr_with(
-                        lang,
-                        "summary.lowest",
-                        &[("code", &code), ("title", &t), ("mean", &mean(low.mean()))],
-                    ));
-                }
-                None => self.line(&self.t("summary.nothing")),
+            // Ties are named, every one of them (a plan has few activities).
+            let lowest = s.lowest_rated();
+            if lowest.is_empty() {
+                self.line(&self.t("summary.nothing"));
             }
-            if let Some(most) = s.most_commented() {
+            for low in lowest {
+                let (code, t) = title(low);
+                self.line(&tr_with(
+                    lang,
+                    "summary.lowest",
+                    &[("code", &code), ("title", &t), ("mean", &mean(low.mean()))],
+                ));
+            }
+            for most in s.most_commented() {
                 let (code, t) = title(most);
                 self.line(&tr_with(
                     lang,
@@ -287,7 +289,8 @@ impl R<'_> {
                     &[
                         ("code", &code),
                         ("title", &t),
-                        ("count", &num(most.comments())),
+                        ("texts", &num(most.texts)),
+                        ("voices", &num(most.voices)),
                     ],
                 ));
             }
@@ -338,7 +341,8 @@ impl R<'_> {
                         ("workers", &mean(a.mean_of(Constituency::Workers))),
                         ("employers", &mean(a.mean_of(Constituency::Employers))),
                         ("government", &mean(a.mean_of(Constituency::Government))),
-                        ("comments", &num(a.comments())),
+                        ("texts", &num(a.texts)),
+                        ("voices", &num(a.voices)),
                     ],
                 ));
             }
