@@ -49,18 +49,36 @@ struct Formats {
     time: Format,
     /// Numbers, at the top of their row like the texts beside them.
     top: Format,
+    /// Every printed page's footer: which plan (and whether it is the draft), page n of N.
+    footer: String,
 }
 
 fn lines(s: &str, width: f64) -> usize {
     crate::spreadsheet_text::wrapped_lines(s, width, MAX_LINES)
 }
 
-/// Printing: landscape, as wide as one page, the header row on every page.
-fn page_setup(ws: &mut Worksheet) -> Result<(), XlsxError> {
+/// Printing: A4 landscape, as wide as one page, the header row on every page, and a footer
+/// saying which plan the pages are about and which page of how many.
+fn page_setup(ws: &mut Worksheet, footer: &str) -> Result<(), XlsxError> {
+    ws.set_paper_size(A4);
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
+    ws.set_footer(footer);
     Ok(())
+}
+
+/// The paper size code Excel and LibreOffice read as A4 (the default is US Letter).
+const A4: u8 = 9;
+
+/// "DWCP work plan 2026-2027, version 3 (DRAFT) … Page 1 of 4", in the footer's own codes.
+fn footer(plan: &Plan) -> String {
+    let draft = if plan.is_draft() { " (DRAFT)" } else { "" };
+    let label: String = plan.label.replace('&', "&&").chars().take(120).collect();
+    format!(
+        "&LDWCP work plan {label}, version {}{draft}&RPage &P of &N",
+        plan.version
+    )
 }
 
 fn sheet<'a>(wb: &'a mut Workbook, name: &str) -> Result<&'a mut Worksheet, XlsxError> {
@@ -82,7 +100,7 @@ fn header(
     // Headers wrap at `_` rather than run into the next column.
     ws.set_row_height(0, 30.0)?;
     ws.set_freeze_panes(1, 0)?;
-    page_setup(ws)?;
+    page_setup(ws, &f.footer)?;
     Ok(())
 }
 
@@ -183,6 +201,7 @@ fn build(
         mean: top.clone().set_num_format("0.00"),
         time: top.clone().set_num_format("yyyy-mm-dd hh:mm"),
         top,
+        footer: footer(plan),
     };
     let mut wb = Workbook::new();
     crate::spreadsheet_text::use_khmer_theme(&mut wb)?;

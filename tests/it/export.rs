@@ -282,6 +282,23 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
     export(&store, &dir, ExportFormat::Xlsx, ExportFilter::default()).await;
     let csv = csv_rows(&export(&store, &dir, ExportFormat::Csv, ExportFilter::default()).await);
     let path = dir.path().join("out.Xlsx");
+    // Printed: A4 on every sheet, a footer naming the plan (the draft marked) and the pages.
+    let mut zipped = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    for i in 1..=5 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zipped
+                .by_name(&format!("xl/worksheets/sheet{i}.xml"))
+                .unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(xml.contains(r#"paperSize="9""#), "sheet {i} on A4");
+        assert!(
+            xml.contains("version 1 (DRAFT)") && xml.contains("Page &amp;P of &amp;N"),
+            "sheet {i}'s footer"
+        );
+    }
     let mut wb: Xlsx<_> = open_workbook(&path).expect("a readable workbook");
     assert_eq!(
         wb.sheet_names(),
