@@ -2366,3 +2366,35 @@ fn a_comment_an_older_build_kept_in_the_cards_state_is_kept_on() {
     );
     assert!(m.held.contains_key(&code("P1.3")));
 }
+
+#[test]
+fn words_waiting_for_an_activity_withdrawn_meanwhile_are_offered_again() {
+    let mut m = Member::onboarded(Lang::En);
+    for c in ["P1.1", "P1.2"] {
+        m.tap(Callback::Cards(CardCallback::Rate(
+            code(c),
+            Rating::new(4).unwrap(),
+        )));
+    }
+    m.command(Command::Menu);
+    let ask = m.send(Input::Text("Toilets".into()));
+    assert_eq!(
+        screen(&ask),
+        &Screen::Cards(CardScreen::PlaceComment { code: code("P1.2") })
+    );
+    // Withdrawn from another phone; P1.1 is then the one changed last.
+    m.given.remove(&code("P1.2"));
+    m.last_rated = Some(code("P1.1"));
+    let again = m.tap(Callback::Cards(CardCallback::Place(code("P1.2"))));
+    assert!(again.effects.is_empty());
+    assert_eq!(again.notice, Some(Notice::Outdated));
+    assert_eq!(
+        screen(&again),
+        &Screen::Cards(CardScreen::PlaceComment { code: code("P1.1") })
+    );
+    let placed = m.tap(Callback::Cards(CardCallback::Place(code("P1.1"))));
+    assert!(matches!(
+        &placed.effects[..],
+        [Effect::Comment { code: c, comment: Comment::Text(t) }] if c == &code("P1.1") && t.as_str() == "Toilets"
+    ));
+}

@@ -102,8 +102,19 @@ impl Step<'_> {
                         }
                         self.card_with(code.clone(), Back::Next, None);
                     } else {
+                        // Withdrawn meanwhile: the words are offered to the activity changed
+                        // last instead (or the member is told to rate first), not dropped unasked.
                         self.notice = Some(Notice::Outdated);
-                        self.menu();
+                        let (text, voice) = (text.clone(), voice.clone());
+                        match (text, voice) {
+                            (Some(t), voice) => {
+                                self.place_comment(Comment::Text(t), None, None, voice)
+                            }
+                            (None, Some(v)) => {
+                                self.place_comment(Comment::Voice(v), None, None, None)
+                            }
+                            (None, None) => self.menu(),
+                        }
                     }
                 }
                 _ => {
@@ -391,9 +402,11 @@ impl Step<'_> {
         mut text: Option<CommentText>,
         mut voice: Option<VoiceNote>,
     ) {
+        // The activity asked about before, while it is still rated; else the one changed last.
+        let rated = |c: &ActivityCode| self.facts.given.contains_key(c);
         let to = to
-            .or_else(|| self.facts.last_rated.clone())
-            .filter(|c| self.facts.given.contains_key(c));
+            .filter(rated)
+            .or_else(|| self.facts.last_rated.clone().filter(rated));
         let Some(code) = to else {
             return self.hint(&State::Menu, Hint::UseButtons);
         };
