@@ -492,6 +492,11 @@ fn write_by_constituency(
     for a in &summary.activities {
         for side in Constituency::ALL {
             let (n, _) = a.by_constituency.get(&side).copied().unwrap_or_default();
+            // The three constituencies always (a zero is a finding); "other" only when someone
+            // answered as such.
+            if side == Constituency::Other && n == 0 {
+                continue;
+            }
             r += 1;
             ws.write_string(r, 0, a.code.as_ref().map_or("", |c| c.as_str()))?;
             ws.write_string(r, 1, side.word())?;

@@ -368,6 +368,19 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
         "1".into(),
         "3".into()
     ]));
+    assert!(
+        by_side.contains(&vec![
+            "P3.3".into(),
+            "government".into(),
+            "0".into(),
+            "".into()
+        ]),
+        "a constituency that did not answer is a finding: {by_side:?}"
+    );
+    assert!(
+        !by_side.iter().any(|row| row[1] == "other" && row[2] == "0"),
+        "no empty 'other' rows"
+    );
     let by_province = sheet(&mut wb, "By province");
     assert!(by_province.contains(&vec![
         "P1.1".into(),
