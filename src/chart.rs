@@ -13,10 +13,6 @@ use crate::domain::{Constituency, Lang, Plan};
 use crate::messages::text::{number, trim_graphemes};
 use crate::messages::tr;
 
-const KHMER_REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSansKhmer-Regular.ttf");
-const KHMER_BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSansKhmer-Bold.ttf");
-const LATIN_REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSans-Regular.ttf");
-
 const WIDTH: u32 = 1000;
 const LEFT: f64 = 24.0;
 /// Where a bar of mean 5 ends; the value is written after it.
@@ -62,7 +58,7 @@ impl Default for ChartMaker {
 impl ChartMaker {
     pub fn new() -> ChartMaker {
         let mut db = usvg::fontdb::Database::new();
-        for font in [KHMER_REGULAR, KHMER_BOLD, LATIN_REGULAR] {
+        for font in crate::fonts::ALL {
             db.load_font_data(font.to_vec());
         }
         ChartMaker {
@@ -72,18 +68,36 @@ impl ChartMaker {
 
     /// The chart in `lang` as PNG bytes.
     pub fn png(&self, summary: &Summary, plan: &Plan, lang: Lang) -> Result<Vec<u8>, ChartError> {
-        let svg = svg(summary, plan, lang);
+        self.draw(&svg(summary, plan, lang), 1.0)
+    }
+
+    /// A part of the chart for a printed page: the activities of `plan` (a part of the plan)
+    /// without the title, drawn at twice the size so that print is sharp.
+    pub fn png_part(
+        &self,
+        summary: &Summary,
+        plan: &Plan,
+        lang: Lang,
+    ) -> Result<Vec<u8>, ChartError> {
+        self.draw(&svg_with(summary, plan, lang, false), 2.0)
+    }
+
+    fn draw(&self, svg: &str, scale: f32) -> Result<Vec<u8>, ChartError> {
         let options = usvg::Options {
             fontdb: self.fonts.clone(),
             font_family: "Noto Sans".into(),
             ..Default::default()
         };
-        let tree = usvg::Tree::from_str(&svg, &options)?;
+        let tree = usvg::Tree::from_str(svg, &options)?;
         let size = tree.size().to_int_size();
-        let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
-            .ok_or(ChartError::Size(size.width(), size.height()))?;
+        let (w, h) = (
+            (size.width() as f32 * scale).ceil() as u32,
+            (size.height() as f32 * scale).ceil() as u32,
+        );
+        let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or(ChartError::Size(w, h))?;
         pixmap.fill(tiny_skia::Color::WHITE);
-        resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+        let transform = tiny_skia::Transform::from_scale(scale, scale);
+        resvg::render(&tree, transform, &mut pixmap.as_mut());
         pixmap
             .encode_png()
             .map_err(|e| ChartError::Png(e.to_string()))
@@ -160,38 +174,47 @@ fn x_of(mean: f64) -> f64 {
 
 /// The chart as SVG, every text split into script runs by [`runs`].
 pub fn svg(summary: &Summary, plan: &Plan, lang: Lang) -> String {
+    svg_with(summary, plan, lang, true)
+}
+
+/// The chart, with its title and subtitle when `titled` (a report's part has its own).
+fn svg_with(summary: &Summary, plan: &Plan, lang: Lang, titled: bool) -> String {
     let mut body = String::new();
     let mut y = 40.0;
     let w = |body: &mut String, x: f64, y: f64, size: u32, weight: &str, fill: &str, text: &str| {
         body.push_str(&text_element(x, y, size, weight, fill, text));
     };
-    w(
-        &mut body,
-        LEFT,
-        y,
-        30,
-        "bold",
-        "#000",
-        &tr(lang, "chart.title"),
-    );
-    y += 34.0;
-    let ratings: u64 = summary.activities.iter().map(|a| a.n).sum();
-    let subtitle = tr(lang, "chart.subtitle")
-        .replace("%{version}", &number(plan.version, lang))
-        .replace("%{ratings}", &number(ratings, lang));
-    w(&mut body, LEFT, y, 19, "normal", "#555", &subtitle);
-    y += 26.0;
-    // The question members answered, with its scale's ends as they saw them.
-    w(
-        &mut body,
-        LEFT,
-        y,
-        17,
-        "normal",
-        "#555",
-        &tr(lang, "chart.scale"),
-    );
-    y += 30.0;
+    if titled {
+        w(
+            &mut body,
+            LEFT,
+            y,
+            30,
+            "bold",
+            "#000",
+            &tr(lang, "chart.title"),
+        );
+        y += 34.0;
+        let ratings: u64 = summary.activities.iter().map(|a| a.n).sum();
+        let subtitle = tr(lang, "chart.subtitle")
+            .replace("%{version}", &number(plan.version, lang))
+            .replace("%{ratings}", &number(ratings, lang));
+        w(&mut body, LEFT, y, 19, "normal", "#555", &subtitle);
+        y += 26.0;
+        // The question members answered, with its scale's ends as they saw them.
+        w(
+            &mut body,
+            LEFT,
+            y,
+            17,
+            "normal",
+            "#555",
+            &tr(lang, "chart.scale"),
+        );
+        y += 30.0;
+    } else {
+        y = 24.0;
+    }
     // Legend.
     let mut x = LEFT;
     for (_, key, colour) in SERIES {

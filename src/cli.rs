@@ -458,6 +458,40 @@ pub async fn export(
     Ok(())
 }
 
+/// `report --out FILE`: the consultation report of the ratings matching `filter`.
+pub async fn report(
+    store: &Store,
+    format: crate::domain::ReportFormat,
+    lang: crate::domain::Lang,
+    path: &std::path::Path,
+    filter: ExportFilter,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> CliResult {
+    let job = crate::report::ReportJob {
+        format,
+        lang,
+        path,
+        filter: &filter,
+        now,
+        by: Actor::Cli,
+    };
+    let typesetter = crate::report::Typesetter::new();
+    let charts = crate::chart::ChartMaker::new();
+    let written = crate::report::write(store, job, &typesetter, &charts).await?;
+    writeln!(
+        out,
+        "Wrote the report of plan version {} ({}, {}): {} and {} to {}.",
+        written.version,
+        format.extension(),
+        lang.code(),
+        plural(written.members, "member", "members"),
+        plural(written.ratings, "rating", "ratings"),
+        path.display()
+    )?;
+    Ok(())
+}
+
 /// `broadcast --text-file F --to AUDIENCE`: queues the announcement; the running bot sends it.
 pub async fn broadcast(
     store: &Store,

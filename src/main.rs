@@ -135,6 +135,34 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         with_voice: Option<PathBuf>,
     },
+    /// Write the consultation report for the tripartite meeting: cover, key findings, who
+    /// answered, per priority a chart, a table and the comments, the method, and an annex of
+    /// every comment. PDF to print, DOCX to edit; pseudonymous like the exports.
+    Report {
+        #[arg(long)]
+        out: PathBuf,
+        /// The report's language (plan texts in it; comments as members wrote them).
+        #[arg(long, value_parser = ["km", "en"], default_value = "km")]
+        lang: String,
+        /// pdf or docx (default: from the file's extension).
+        #[arg(long, value_parser = ["pdf", "docx"])]
+        format: Option<String>,
+        /// Only ratings last changed on or after this day (Phnom Penh).
+        #[arg(long, value_parser = parse_day_start)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Only ratings last changed up to the end of this day (Phnom Penh).
+        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// workers, employers, government or other.
+        #[arg(long, value_parser = parse_constituency)]
+        constituency: Option<dwcp_feedback::domain::Constituency>,
+        /// Official province code, 1 to 25 (12 is Phnom Penh).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=25))]
+        province: Option<u8>,
+        /// Plan version (default: the active plan).
+        #[arg(long)]
+        plan_version: Option<i64>,
+    },
 }
 
 /// The Bot API client for downloading voice notes: TELOXIDE_TOKEN (and TELOXIDE_API_URL).
@@ -358,6 +386,38 @@ async fn async_main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Cmd::Report {
+            out,
+            lang,
+            format,
+            since,
+            until,
+            constituency,
+            province,
+            plan_version,
+        } => {
+            let filter = dwcp_feedback::store::ExportFilter {
+                plan_version,
+                since,
+                until,
+                constituency,
+                province,
+            };
+            let lang = dwcp_feedback::domain::Lang::parse(&lang).unwrap_or_default();
+            let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+            match format
+                .as_deref()
+                .or(Some(extension))
+                .and_then(dwcp_feedback::domain::ReportFormat::parse)
+            {
+                Some(format) => {
+                    secretariat(&cli.database_url, Task::Report(format, lang, out, filter)).await
+                }
+                None => Err(anyhow::anyhow!(
+                    "say --format pdf or --format docx, or name the file .pdf or .docx"
+                )),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -483,6 +543,12 @@ enum Task {
         dwcp_feedback::store::ExportFilter,
         Option<(teloxide::Bot, PathBuf)>,
     ),
+    Report(
+        dwcp_feedback::domain::ReportFormat,
+        dwcp_feedback::domain::Lang,
+        PathBuf,
+        dwcp_feedback::store::ExportFilter,
+    ),
 }
 
 /// `--format csv|json|xlsx`, listed in --help (the domain's type knows nothing of clap).
@@ -500,6 +566,7 @@ impl Task {
             self,
             Task::Stats
                 | Task::Export(..)
+                | Task::Report(..)
                 | Task::Backup(_)
                 | Task::Plan(PlanAction::Show | PlanAction::Template { .. })
                 | Task::Window(WindowAction::Show)
@@ -585,6 +652,9 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         }) => cli::coordinator_remove(&store, user_id, now, &mut out).await,
         Task::Export(format, path, filter, voice) => {
             cli::export(&store, format, &path, filter, voice, now, &mut out).await
+        }
+        Task::Report(format, lang, path, filter) => {
+            cli::report(&store, format, lang, &path, filter, now, &mut out).await
         }
     };
     store.close().await;

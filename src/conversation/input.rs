@@ -20,6 +20,8 @@ pub enum Command {
     Summary,
     /// Admins: choose a format, get the export as a file.
     Export,
+    /// Admins: choose a language and a format, get the consultation report as a file.
+    Report,
     /// Admins: the plan sheet (XLSX) filled with the active plan, to edit and send back.
     Template,
     /// Admins: see, open or close the consultation window.
@@ -210,6 +212,7 @@ impl Command {
             "mine" | "feedback" => Command::Mine,
             "summary" => Command::Summary,
             "export" => Command::Export,
+            "report" => Command::Report,
             "template" => Command::Template,
             "window" => Command::Window(WindowArg::parse(payload)),
             "admin" => Command::Admin(AdminArg::parse(payload)),

@@ -13,6 +13,8 @@ pub enum StaffCallback {
     Summary(u8),
     /// Admins: build and send the export in this format.
     Export(crate::domain::ExportFormat),
+    /// Admins: build and send the consultation report in this format and language.
+    Report(crate::domain::ReportFormat, crate::domain::Lang),
     /// Admins: open (true) or close (false) the consultation window.
     Window(bool),
     /// Admins: announce to everyone (`None`) or one constituency…
@@ -30,6 +32,7 @@ impl StaffCallback {
             FocalMove { user_id, org } => format!("fm:{user_id}:{org}"),
             Summary(p) => format!("sm:{p}"),
             Export(f) => format!("ex:{}", f.extension()),
+            Report(f, lang) => format!("rp:{}:{}", f.extension(), lang.code()),
             Window(open) => format!("wn:{}", if *open { "o" } else { "c" }),
             AnnounceTo(None) => "an:*".into(),
             AnnounceTo(Some(c)) => format!("an:{}", c.code()),
@@ -52,6 +55,10 @@ impl StaffCallback {
             ("ex", ["csv"]) => C::Export(crate::domain::ExportFormat::Csv),
             ("ex", ["xlsx"]) => C::Export(crate::domain::ExportFormat::Xlsx),
             ("ex", ["json"]) => C::Export(crate::domain::ExportFormat::Json),
+            ("rp", [f, lang]) => C::Report(
+                crate::domain::ReportFormat::parse(f)?,
+                crate::domain::Lang::parse(lang)?,
+            ),
             ("wn", ["o"]) => C::Window(true),
             ("wn", ["c"]) => C::Window(false),
             ("an", ["*"]) => C::AnnounceTo(None),
@@ -127,6 +134,8 @@ pub enum StaffScreen {
     WindowUsage,
     /// Admins: pick the export's format.
     ChooseExport,
+    /// Admins: pick the report's format and language.
+    ChooseReport,
     AdminChanged {
         user_id: i64,
         added: bool,

@@ -153,6 +153,10 @@ pub enum Pending {
     Exports {
         asked: Vec<crate::domain::ExportFormat>,
     },
+    /// The report menu: each format and language builds its file once, on its first tap.
+    Reports {
+        asked: Vec<(crate::domain::ReportFormat, crate::domain::Lang)>,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,11 @@ use crate::domain::ExportFormat;
 pub enum Task {
     /// Build the export and send it as a document, with a progress message meanwhile.
     Export(ExportFormat),
+    /// Build the consultation report in this format and language and send it as a document.
+    Report {
+        format: crate::domain::ReportFormat,
+        lang: crate::domain::Lang,
+    },
     /// Send the plan sheet filled with the active plan.
     Template,
     /// Send the chart of this summary (the one the step just showed) as a picture.

@@ -24,3 +24,27 @@ impl ExportFormat {
         ExportFormat::ALL.into_iter().find(|f| f.extension() == s)
     }
 }
+
+/// The file formats of the consultation report: PDF to print, DOCX to edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ReportFormat {
+    Pdf,
+    Docx,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 2] = [ReportFormat::Pdf, ReportFormat::Docx];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Pdf => "pdf",
+            ReportFormat::Docx => "docx",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportFormat> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.extension().eq_ignore_ascii_case(s))
+    }
+}

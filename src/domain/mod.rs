@@ -24,7 +24,7 @@ pub use campaign::{Campaign, CampaignCode, CampaignProgress, CampaignRequest};
 pub use codes::{ActivityCode, PriorityCode};
 pub use comment::{Comment, CommentError, CommentText, VoiceNote};
 pub use constituency::Constituency;
-pub use export_format::ExportFormat;
+pub use export_format::{ExportFormat, ReportFormat};
 pub use lang::Lang;
 pub use organisation::{AdminRole, FocalPoint, Org, Roles};
 pub use plan::{Activity, Plan, PlanStatus, Priority, Text};

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::JobError;
 use crate::chart::ChartMaker;
 use crate::domain::summary::Summary;
-use crate::domain::{ExportFormat, Lang, Plan, PlanProblem};
+use crate::domain::{ExportFormat, Lang, Plan, PlanProblem, ReportFormat};
 use crate::store::{Actor, ExportFilter, Imported, Store};
 
 /// `dwcp-v2-feedback-2026-11-25.xlsx`: what it is and when, for the admin's folder.
@@ -43,6 +43,38 @@ pub async fn export(
     };
     let n = crate::export::export_to_path(store, job, progress).await?;
     Ok((path, n))
+}
+
+/// Which report an admin asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportAsk {
+    pub format: ReportFormat,
+    pub lang: Lang,
+}
+
+/// The consultation report of every current rating of the active plan, into `dir`.
+pub async fn report(
+    store: &Store,
+    plan: &Plan,
+    ask: ReportAsk,
+    dir: &Path,
+    by: Actor,
+    now: DateTime<Utc>,
+    (typesetter, charts): (&crate::report::Typesetter, &ChartMaker),
+) -> Result<(PathBuf, crate::report::Written), JobError> {
+    let what = format!("report-{}", ask.lang.code());
+    let path = dir.join(file_name(plan, &what, ask.format.extension(), now));
+    let everything = ExportFilter::default();
+    let job = crate::report::ReportJob {
+        format: ask.format,
+        lang: ask.lang,
+        path: &path,
+        filter: &everything,
+        now,
+        by,
+    };
+    let written = crate::report::write(store, job, typesetter, charts).await?;
+    Ok((path, written))
 }
 
 /// The plan sheet filled with `plan`, as a workbook in `dir`.

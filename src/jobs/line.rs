@@ -13,7 +13,10 @@ pub const WAITING_PER_CHAT: usize = 3;
 
 /// Work that builds a file: slow, so in line per person.
 pub fn is_long(task: &Task) -> bool {
-    matches!(task, Task::Export(_) | Task::Template | Task::Chart(_))
+    matches!(
+        task,
+        Task::Export(_) | Task::Report { .. } | Task::Template | Task::Chart(_)
+    )
 }
 
 #[derive(Default)]

@@ -12,7 +12,7 @@ use super::JobError;
 use crate::chart::ChartMaker;
 use crate::conversation::Task;
 use crate::domain::summary::Summary;
-use crate::domain::{Audience, ExportFormat, Lang, PlanProblem, Roles};
+use crate::domain::{Audience, ExportFormat, Lang, PlanProblem, ReportFormat, Roles};
 use crate::engine::Engine;
 use crate::messages::{self, tr};
 use crate::store::{Actor, StatusMessage};
@@ -33,6 +33,7 @@ pub enum Ran {
 pub struct Jobs {
     engine: Arc<Engine>,
     charts: ChartMaker,
+    typesetter: crate::report::Typesetter,
     lines: Arc<Lines>,
 }
 
@@ -41,6 +42,7 @@ impl Jobs {
         Jobs {
             engine,
             charts: ChartMaker::new(),
+            typesetter: crate::report::Typesetter::new(),
             lines: Arc::default(),
         }
     }
@@ -84,6 +86,7 @@ impl Jobs {
             Task::Chart(summary) => self.chart(front, chat, lang, summary).await,
             Task::Template => self.template(front, chat, lang).await,
             Task::Export(format) => self.export(front, chat, lang, *format).await,
+            Task::Report { format, lang: of } => self.report(front, chat, lang, *format, *of).await,
             Task::ImportPlan { file_id, file_name } => {
                 self.import(front, chat, lang, file_id, file_name).await
             }
@@ -200,6 +203,33 @@ impl Jobs {
         let _ = front
             .edit(chat, status, messages::tasks::export_done(lang, n))
             .await;
+        Ok(Ran::Done)
+    }
+
+    /// The consultation report of the active plan in `of`, with a message while it is built.
+    async fn report(
+        &self,
+        front: &impl Front,
+        chat: i64,
+        lang: Lang,
+        format: ReportFormat,
+        of: Lang,
+    ) -> Result<Ran, JobError> {
+        let status = front.say(chat, tr(lang, "report.progress")).await?;
+        let dir = tempfile::tempdir()?;
+        let (path, written) = super::files::report(
+            self.engine.store(),
+            &self.engine.plan(),
+            super::files::ReportAsk { format, lang: of },
+            dir.path(),
+            Actor::User(chat),
+            self.engine.now(),
+            (&self.typesetter, &self.charts),
+        )
+        .await?;
+        let caption = messages::tasks::report_caption(lang, &written);
+        front.document(chat, &path, caption).await?;
+        let _ = front.edit(chat, status, tr(lang, "report.done")).await;
         Ok(Ran::Done)
     }
 

@@ -87,3 +87,15 @@ pub fn import_result(
         ),
     }
 }
+
+pub fn report_caption(lang: Lang, written: &crate::report::Written) -> String {
+    crate::messages::tr_with(
+        lang,
+        "report.caption",
+        &[
+            ("version", &number(written.version, lang)),
+            ("members", &number(written.members, lang)),
+            ("ratings", &number(written.ratings, lang)),
+        ],
+    )
+}

@@ -272,6 +272,7 @@ fn khmer_member_screens_name_organisations_in_khmer_with_the_acronym_in_brackets
         "plan_problem.",
         "summary.",
         "chart.",
+        "report.",
     ];
     let mut found = Vec::new();
     for (key, text) in load("km.yml") {

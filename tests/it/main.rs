@@ -15,6 +15,7 @@ mod outbox;
 mod plan_files;
 mod privacy;
 mod render;
+mod report;
 mod restart;
 mod secretariat_bot;
 mod store;

@@ -398,6 +398,7 @@ impl Step<'_> {
             // Taken by `secretariat` before the member's flow.
             Command::Summary
             | Command::Export
+            | Command::Report
             | Command::Template
             | Command::Window(_)
             | Command::Admin(_)

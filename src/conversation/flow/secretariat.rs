@@ -20,6 +20,12 @@ impl Step<'_> {
                     };
                     self.show(Screen::Staff(StaffScreen::ChooseExport))
                 }
+                Command::Report if admin => {
+                    self.state = State::Confirming {
+                        action: Pending::Reports { asked: Vec::new() },
+                    };
+                    self.show(Screen::Staff(StaffScreen::ChooseReport))
+                }
                 Command::Template if admin => self.tasks.push(Task::Template),
                 Command::Window(arg) if admin => self.window(arg, now),
                 Command::Admin(arg) if admin => self.admin(arg),
@@ -39,6 +45,7 @@ impl Step<'_> {
                     }
                 },
                 Command::Export
+                | Command::Report
                 | Command::Template
                 | Command::Window(_)
                 | Command::Admin(_)
@@ -83,6 +90,31 @@ impl Step<'_> {
                         }
                         Some(_) => self.notice = Some(Notice::AlreadyDone),
                         // The menu is over (another screen came since): /export again.
+                        None => self.notice = Some(Notice::Outdated),
+                    }
+                }
+                Callback::Staff(StaffCallback::Report(format, lang)) if admin => {
+                    let asked = match &self.state {
+                        State::Confirming {
+                            action: Pending::Reports { asked },
+                        } => Some(asked.clone()),
+                        _ => None,
+                    };
+                    let choice = (*format, *lang);
+                    match asked {
+                        // Each button of the menu builds its file once: the first tap.
+                        Some(mut asked) if !asked.contains(&choice) => {
+                            asked.push(choice);
+                            self.state = State::Confirming {
+                                action: Pending::Reports { asked },
+                            };
+                            self.notice = Some(Notice::Preparing);
+                            self.tasks.push(Task::Report {
+                                format: *format,
+                                lang: *lang,
+                            });
+                        }
+                        Some(_) => self.notice = Some(Notice::AlreadyDone),
                         None => self.notice = Some(Notice::Outdated),
                     }
                 }
@@ -164,6 +196,7 @@ impl Step<'_> {
                     }
                 }
                 Callback::Staff(StaffCallback::Export(_))
+                | Callback::Staff(StaffCallback::Report(..))
                 | Callback::Staff(StaffCallback::FocalMove { .. })
                 | Callback::Staff(StaffCallback::Window(_))
                 | Callback::Staff(StaffCallback::AnnounceTo(_))

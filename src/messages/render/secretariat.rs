@@ -37,6 +37,24 @@ impl R<'_> {
                     .collect();
                 self.kb.row(row);
             }
+            StaffScreen::ChooseReport => {
+                self.line(&self.t("report.choose"));
+                use crate::domain::{Lang, ReportFormat as F};
+                for (format, keys) in [
+                    (F::Pdf, ["report.btn_pdf_km", "report.btn_pdf_en"]),
+                    (F::Docx, ["report.btn_docx_km", "report.btn_docx_en"]),
+                ] {
+                    let row = [Lang::Km, Lang::En]
+                        .into_iter()
+                        .zip(keys)
+                        .map(|(lang, key)| {
+                            let cb = Callback::Staff(StaffCallback::Report(format, lang));
+                            Button::cb(self.t(key), cb)
+                        })
+                        .collect();
+                    self.kb.row(row);
+                }
+            }
             StaffScreen::AdminChanged { user_id, added } => {
                 let key = if *added {
                     "admin.added"
