@@ -17,19 +17,9 @@ use dwcp_feedback::domain::{Lang, ReportFormat};
 use dwcp_feedback::report::{ReportJob, Typesetter};
 use dwcp_feedback::store::{Actor, ExportFilter, Store};
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
+#[path = "common/own_memory.rs"]
+mod own_memory;
+use own_memory::{peak_rss_mib, reset_peak};
 
 #[tokio::main]
 async fn main() {

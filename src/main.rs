@@ -115,21 +115,8 @@ enum Cmd {
         format: dwcp_feedback::cli::ExportFormat,
         #[arg(long)]
         out: PathBuf,
-        /// Only ratings last changed on or after this day (Phnom Penh).
-        #[arg(long, value_parser = parse_day_start)]
-        since: Option<chrono::DateTime<chrono::Utc>>,
-        /// Only ratings last changed up to the end of this day (Phnom Penh).
-        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
-        until: Option<chrono::DateTime<chrono::Utc>>,
-        /// workers, employers, government or other.
-        #[arg(long, value_parser = parse_constituency)]
-        constituency: Option<dwcp_feedback::domain::Constituency>,
-        /// Official province code, 1 to 25 (12 is Phnom Penh).
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=25))]
-        province: Option<u8>,
-        /// Plan version (default: the active plan).
-        #[arg(long)]
-        plan_version: Option<i64>,
+        #[command(flatten)]
+        filter: Filters,
         /// Also download every voice note into this directory (through the Bot API: needs
         /// TELOXIDE_TOKEN); the export's voice_note column then names the file.
         #[arg(long, value_name = "DIR")]
@@ -147,22 +134,41 @@ enum Cmd {
         /// pdf or docx (default: from the file's extension).
         #[arg(long, value_parser = ["pdf", "docx"])]
         format: Option<String>,
-        /// Only ratings last changed on or after this day (Phnom Penh).
-        #[arg(long, value_parser = parse_day_start)]
-        since: Option<chrono::DateTime<chrono::Utc>>,
-        /// Only ratings last changed up to the end of this day (Phnom Penh).
-        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
-        until: Option<chrono::DateTime<chrono::Utc>>,
-        /// workers, employers, government or other.
-        #[arg(long, value_parser = parse_constituency)]
-        constituency: Option<dwcp_feedback::domain::Constituency>,
-        /// Official province code, 1 to 25 (12 is Phnom Penh).
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=25))]
-        province: Option<u8>,
-        /// Plan version (default: the active plan).
-        #[arg(long)]
-        plan_version: Option<i64>,
+        #[command(flatten)]
+        filter: Filters,
     },
+}
+
+/// Which ratings `export` and `report` are of.
+#[derive(clap::Args)]
+struct Filters {
+    /// Only ratings last changed on or after this day (Phnom Penh).
+    #[arg(long, value_parser = parse_day_start)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only ratings last changed up to the end of this day (Phnom Penh).
+    #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// workers, employers, government or other.
+    #[arg(long, value_parser = parse_constituency)]
+    constituency: Option<dwcp_feedback::domain::Constituency>,
+    /// Official province code, 1 to 25 (12 is Phnom Penh).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=25))]
+    province: Option<u8>,
+    /// Plan version (default: the active plan).
+    #[arg(long)]
+    plan_version: Option<i64>,
+}
+
+impl Filters {
+    fn into_filter(self) -> dwcp_feedback::store::ExportFilter {
+        dwcp_feedback::store::ExportFilter {
+            plan_version: self.plan_version,
+            since: self.since,
+            until: self.until,
+            constituency: self.constituency,
+            province: self.province,
+        }
+    }
 }
 
 /// The Bot API client for downloading voice notes: TELOXIDE_TOKEN (and TELOXIDE_API_URL).
@@ -361,20 +367,10 @@ async fn async_main() -> ExitCode {
         Cmd::Export {
             format,
             out,
-            since,
-            until,
-            constituency,
-            province,
-            plan_version,
+            filter,
             with_voice,
         } => {
-            let filter = dwcp_feedback::store::ExportFilter {
-                plan_version,
-                since,
-                until,
-                constituency,
-                province,
-            };
+            let filter = filter.into_filter();
             match with_voice
                 .map(|dir| voice_bot().map(|bot| (bot, dir)))
                 .transpose()
@@ -390,19 +386,9 @@ async fn async_main() -> ExitCode {
             out,
             lang,
             format,
-            since,
-            until,
-            constituency,
-            province,
-            plan_version,
+            filter,
         } => {
-            let filter = dwcp_feedback::store::ExportFilter {
-                plan_version,
-                since,
-                until,
-                constituency,
-                province,
-            };
+            let filter = filter.into_filter();
             let lang = dwcp_feedback::domain::Lang::parse(&lang).unwrap_or_default();
             let extension = out.extension().and_then(|e| e.to_str()).unwrap_or("");
             match format

@@ -11,6 +11,7 @@ use super::model::{
 use crate::chart::ChartMaker;
 use crate::domain::summary::Summary;
 use crate::domain::{Constituency, Gender, Lang, Plan, Province, Sector};
+use crate::messages::render::day;
 use crate::messages::text::number;
 use crate::messages::{tr, tr_with};
 
@@ -91,10 +92,6 @@ fn side_name(lang: Lang, side: Option<Constituency>) -> String {
     }
 }
 
-pub fn day(lang: Lang, time: DateTime<Utc>) -> String {
-    crate::messages::render::day(lang, time)
-}
-
 fn moment(lang: Lang, time: DateTime<Utc>) -> String {
     let local = time.with_timezone(&crate::clock::phnom_penh());
     format!("{} {}", day(lang, time), n(lang, local.format("%H:%M")))
@@ -124,7 +121,8 @@ pub fn build(report: &Report, plan: &Plan, lang: Lang, charts: &ChartMaker) -> D
         ],
     );
     cover(report, lang, &mut blocks);
-    if report.ratings == 0 {
+    if report.ratings() == 0 {
+        // A short report that says why there is nothing more in it.
         let key = if report.filters.any() {
             "report.no_match"
         } else {
@@ -132,24 +130,18 @@ pub fn build(report: &Report, plan: &Plan, lang: Lang, charts: &ChartMaker) -> D
         };
         blocks.push(Block::Para(vec![Span::Bold(t(lang, key))]));
         method(report, lang, &mut blocks);
-        return Document {
-            lang,
-            title: t(lang, "report.title"),
-            footer,
-            page_of: t(lang, "report.page_of"),
-            blocks,
-        };
+    } else {
+        blocks.push(Block::PageBreak);
+        findings(report, lang, &mut blocks);
+        blocks.push(Block::PageBreak);
+        who(report, lang, &mut blocks);
+        for p in &plan.priorities {
+            priority(report, plan, p, lang, charts, &mut blocks);
+        }
+        blocks.push(Block::PageBreak);
+        method(report, lang, &mut blocks);
+        annex(report, lang, &mut blocks);
     }
-    blocks.push(Block::PageBreak);
-    findings(report, lang, &mut blocks);
-    blocks.push(Block::PageBreak);
-    who(report, lang, &mut blocks);
-    for p in &plan.priorities {
-        priority(report, plan, p, lang, charts, &mut blocks);
-    }
-    blocks.push(Block::PageBreak);
-    method(report, lang, &mut blocks);
-    annex(report, lang, &mut blocks);
     Document {
         lang,
         title: t(lang, "report.title"),
@@ -175,23 +167,13 @@ fn cover(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
     if report.draft {
         blocks.push(Block::Para(vec![Span::Bold(t(lang, "report.draft"))]));
     }
-    let window = match (report.window.open, report.window.until) {
-        _ if report.window.closed_since(report.generated_at).is_some() => tr_with(
-            lang,
-            "report.window_closed",
-            &[(
-                "date",
-                &day(
-                    lang,
-                    report
-                        .window
-                        .closed_since(report.generated_at)
-                        .unwrap_or(report.generated_at),
-                ),
-            )],
-        ),
-        (_, Some(until)) => tr_with(lang, "report.window_until", &[("date", &day(lang, until))]),
-        _ => t(lang, "report.window_open"),
+    let window = match (
+        report.window.closed_since(report.generated_at),
+        report.window.until,
+    ) {
+        (Some(since), _) => tr_with(lang, "report.window_closed", &[("date", &day(lang, since))]),
+        (None, Some(until)) => tr_with(lang, "report.window_until", &[("date", &day(lang, until))]),
+        (None, None) => t(lang, "report.window_open"),
     };
     let mut filters = Vec::new();
     let f = &report.filters;
@@ -247,6 +229,37 @@ fn province_name(lang: Lang, p: Province) -> &'static str {
     }
 }
 
+/// "n of N members rated all A activities."
+fn rated_all_line(report: &Report, lang: Lang) -> String {
+    tr_with(
+        lang,
+        "report.f_rated_all",
+        &[
+            ("n", &n(lang, report.rated_all)),
+            ("members", &n(lang, report.members)),
+            ("activities", &n(lang, report.activities.len())),
+        ],
+    )
+}
+
+/// A bullet per activity named in `codes`: its code in bold, its title and `detail`.
+fn activity_lines(
+    report: &Report,
+    codes: &[crate::domain::ActivityCode],
+    detail: impl Fn(&ActivityResult) -> String,
+) -> Vec<Vec<Span>> {
+    codes
+        .iter()
+        .filter_map(|c| report.activity(c))
+        .map(|a| {
+            vec![
+                Span::Bold(a.code.to_string()),
+                Span::Plain(format!(" {} — {}", a.title, detail(a))),
+            ]
+        })
+        .collect()
+}
+
 fn findings(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading(1, t(lang, "report.findings")));
     let sides = report
@@ -268,74 +281,57 @@ fn findings(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
             lang,
             "report.f_totals",
             &[
-                ("ratings", &n(lang, report.ratings)),
-                ("typed", &n(lang, report.typed)),
-                ("voices", &n(lang, report.voices)),
+                ("ratings", &n(lang, report.ratings())),
+                ("typed", &n(lang, report.typed())),
+                ("voices", &n(lang, report.voices())),
             ],
         ))],
-        vec![Span::Plain(tr_with(
-            lang,
-            "report.f_rated_all",
-            &[
-                ("n", &n(lang, report.rated_all)),
-                ("members", &n(lang, report.members)),
-                ("activities", &n(lang, report.activities_in_plan)),
-            ],
-        ))],
+        vec![Span::Plain(rated_all_line(report, lang))],
     ]));
     blocks.push(Block::Heading(2, t(lang, "report.f_lowest")));
-    let lines = report
-        .lowest
-        .iter()
-        .filter_map(|c| report.activity(c))
-        .map(|a| {
-            vec![
-                Span::Bold(a.code.to_string()),
-                Span::Plain(format!(
-                    " {} — {}",
-                    a.title,
-                    tr_with(
-                        lang,
-                        "report.mean_n",
-                        &[
-                            ("mean", &mean(lang, a.stats.mean())),
-                            ("n", &n(lang, a.stats.n))
-                        ],
-                    )
-                )),
-            ]
-        })
-        .collect();
-    blocks.push(Block::Bullets(lines));
+    blocks.push(Block::Bullets(activity_lines(
+        report,
+        &report.lowest,
+        |a| {
+            tr_with(
+                lang,
+                "report.mean_n",
+                &[
+                    ("mean", &mean(lang, a.stats.mean())),
+                    ("n", &n(lang, a.stats.n)),
+                ],
+            )
+        },
+    )));
     blocks.push(Block::Heading(2, t(lang, "report.f_gaps")));
+    let rule = [
+        ("min", n(lang, MIN_GROUP_RATINGS)),
+        ("gap", n(lang, format!("{MIN_GAP:.1}"))),
+    ];
+    let rule: Vec<(&str, &str)> = rule.iter().map(|(k, v)| (*k, v.as_str())).collect();
     if report.gaps.is_empty() {
         blocks.push(Block::Para(vec![Span::Plain(tr_with(
             lang,
             "report.f_no_gaps",
-            &[
-                ("min", &n(lang, MIN_GROUP_RATINGS)),
-                ("gap", &n(lang, format!("{MIN_GAP:.1}"))),
-            ],
+            &rule,
         ))]));
     } else {
+        let side = |(c, m, count): (Constituency, f64, u64)| {
+            format!(
+                "{} {} (n={})",
+                side_name(lang, Some(c)),
+                mean(lang, Some(m)),
+                n(lang, count)
+            )
+        };
         let rows = report
             .gaps
             .iter()
             .map(|g| {
                 vec![
                     format!("{} {}", g.code, title_of(report, &g.code)),
-                    format!(
-                        "{} {} (n={})",
-                        side_name(lang, Some(g.high.0)),
-                        mean(lang, Some(g.high.1)),
-                        n(lang, g.high.2)
-                    ),
-                    format!(
-                        "{} {} (n={})",
-                        side_name(lang, Some(g.low.0)),
-                        mean(lang, Some(g.low.1)),
-                        n(lang, g.low.2)
-                    ),
+                    side(g.high),
+                    side(g.low),
                     mean(lang, Some(g.size())),
                 ]
             })
@@ -351,38 +347,19 @@ fn findings(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
             widths: vec![5, 3, 3, 1],
             numeric: vec![false, false, false, true],
         });
-        blocks.push(Block::Note(tr_with(
-            lang,
-            "report.gap_rule",
-            &[
-                ("min", &n(lang, MIN_GROUP_RATINGS)),
-                ("gap", &n(lang, format!("{MIN_GAP:.1}"))),
-            ],
-        )));
+        blocks.push(Block::Note(tr_with(lang, "report.gap_rule", &rule)));
     }
     blocks.push(Block::Heading(2, t(lang, "report.f_most_commented")));
-    let lines = report
-        .most_commented
-        .iter()
-        .filter_map(|c| report.activity(c))
-        .map(|a| {
-            vec![
-                Span::Bold(a.code.to_string()),
-                Span::Plain(format!(
-                    " {} — {}",
-                    a.title,
-                    tr_with(
-                        lang,
-                        "report.typed_voices",
-                        &[
-                            ("typed", &n(lang, a.stats.texts)),
-                            ("voices", &n(lang, a.stats.voices)),
-                        ],
-                    )
-                )),
-            ]
-        })
-        .collect::<Vec<_>>();
+    let lines = activity_lines(report, &report.most_commented, |a| {
+        tr_with(
+            lang,
+            "report.typed_voices",
+            &[
+                ("typed", &n(lang, a.stats.texts)),
+                ("voices", &n(lang, a.stats.voices)),
+            ],
+        )
+    });
     if lines.is_empty() {
         blocks.push(Block::Para(vec![Span::Plain(t(lang, "report.none"))]));
     } else {
@@ -421,15 +398,7 @@ fn tally_table<K>(
 
 fn who(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
     blocks.push(Block::Heading(1, t(lang, "report.who")));
-    blocks.push(Block::Para(vec![Span::Plain(tr_with(
-        lang,
-        "report.f_rated_all",
-        &[
-            ("n", &n(lang, report.rated_all)),
-            ("members", &n(lang, report.members)),
-            ("activities", &n(lang, report.activities_in_plan)),
-        ],
-    ))]));
+    blocks.push(Block::Para(vec![Span::Plain(rated_all_line(report, lang))]));
     blocks.push(Block::Heading(2, t(lang, "report.by_side")));
     let mut rows = Vec::new();
     for (side, count) in &report.by_side {

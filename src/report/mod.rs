@@ -77,7 +77,7 @@ pub async fn write(
     let (report, plan) = build(store, job.filter, job.lang, job.now).await?;
     let written = Written {
         members: report.members,
-        ratings: report.ratings,
+        ratings: report.ratings(),
         version: report.plan_version,
     };
     let (typesetter, charts, lang, format) =
@@ -100,8 +100,8 @@ pub async fn write(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir)?;
-    std::fs::write(temp.path(), &bytes)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut temp, &bytes)?;
     temp.persist(job.path).map_err(|e| e.error)?;
     let detail = format!(
         "report ({}, {}) of plan version {}: {} members, {} ratings",

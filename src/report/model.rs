@@ -156,11 +156,7 @@ pub struct Report {
     pub generated_at: DateTime<Utc>,
     pub filters: Filters,
     pub members: u64,
-    pub ratings: u64,
-    pub typed: u64,
-    pub voices: u64,
     pub rated_all: u64,
-    pub activities_in_plan: usize,
     pub by_side: Tally<Constituency>,
     /// (side, organisation as members named it, members).
     pub by_org: Vec<(Option<Constituency>, String, u64)>,
@@ -178,6 +174,18 @@ pub struct Report {
 impl Report {
     pub fn activity(&self, code: &ActivityCode) -> Option<&ActivityResult> {
         self.activities.iter().find(|a| &a.code == code)
+    }
+
+    pub fn ratings(&self) -> u64 {
+        self.activities.iter().map(|a| a.stats.n).sum()
+    }
+
+    pub fn typed(&self) -> u64 {
+        self.activities.iter().map(|a| a.stats.texts).sum()
+    }
+
+    pub fn voices(&self) -> u64 {
+        self.activities.iter().map(|a| a.stats.voices).sum()
     }
 }
 
@@ -398,11 +406,7 @@ impl<'a> ReportBuilder<'a> {
             generated_at,
             filters,
             members,
-            ratings: activities.iter().map(|a| a.stats.n).sum(),
-            typed: activities.iter().map(|a| a.stats.texts).sum(),
-            voices: activities.iter().map(|a| a.stats.voices).sum(),
             rated_all,
-            activities_in_plan: activities.len(),
             by_side,
             by_org,
             by_province: sorted(provinces),
@@ -454,7 +458,7 @@ pub fn lowest(activities: &[ActivityResult]) -> Vec<ActivityCode> {
         .map(|a| (mean_key(&a.stats), a))
         .collect();
     rated.sort_by_key(|(k, _)| *k);
-    places(rated, |k| *k)
+    places(rated)
 }
 
 /// Means compared exactly (sum/n as a fraction scaled), so that ties are real ties.
@@ -477,22 +481,19 @@ pub fn most_commented(activities: &[ActivityResult]) -> Vec<ActivityCode> {
         .map(|a| (a.comments(), a))
         .collect();
     commented.sort_by(|a, b| b.0.cmp(&a.0));
-    places(commented, |k| *k)
+    places(commented)
 }
 
 /// The first [`PLACES`] of a sorted list, and every later one equal to the last of those.
-fn places<K: PartialEq + Copy>(
-    sorted: Vec<(K, &ActivityResult)>,
-    key: impl Fn(&K) -> K,
-) -> Vec<ActivityCode> {
+fn places<K: PartialEq>(sorted: Vec<(K, &ActivityResult)>) -> Vec<ActivityCode> {
     let mut out = Vec::new();
     let mut last = None;
     for (k, a) in sorted {
-        if out.len() >= PLACES && last != Some(key(&k)) {
+        if out.len() >= PLACES && last.as_ref() != Some(&k) {
             break;
         }
-        last = Some(key(&k));
         out.push(a.code.clone());
+        last = Some(k);
     }
     out
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -17,10 +17,11 @@ use typst::{Library, LibraryExt, World};
 use super::document::{Block, Document, Span};
 use crate::domain::Lang;
 
-/// Parsed fonts and the standard library, built once and shared by every report.
-#[derive(Clone)]
+/// Parsed fonts and the standard library, built at the first report and shared by every one
+/// after it (a bot that never makes a report never builds them).
+#[derive(Clone, Default)]
 pub struct Typesetter {
-    inner: Arc<Shared>,
+    inner: Arc<OnceLock<Shared>>,
 }
 
 struct Shared {
@@ -29,35 +30,33 @@ struct Shared {
     fonts: Vec<Font>,
 }
 
-impl Default for Typesetter {
-    fn default() -> Self {
-        Typesetter::new()
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("the report could not be typeset: {0}")]
 pub struct TypesetError(String);
 
 impl Typesetter {
     pub fn new() -> Typesetter {
-        let fonts: Vec<Font> = crate::fonts::ALL
-            .iter()
-            .flat_map(|data| Font::iter(Bytes::new(*data)))
-            .collect();
-        Typesetter {
-            inner: Arc::new(Shared {
+        Typesetter::default()
+    }
+
+    fn shared(&self) -> &Shared {
+        self.inner.get_or_init(|| {
+            let fonts: Vec<Font> = crate::fonts::ALL
+                .iter()
+                .flat_map(|data| Font::iter(Bytes::new(*data)))
+                .collect();
+            Shared {
                 library: LazyHash::new(Library::default()),
                 book: LazyHash::new(FontBook::from_fonts(&fonts)),
                 fonts,
-            }),
-        }
+            }
+        })
     }
 
     /// The document as PDF bytes.
     pub fn pdf(&self, doc: &Document, today: chrono::NaiveDate) -> Result<Vec<u8>, TypesetError> {
         let (source, images) = source(doc);
-        let world = ReportWorld::new(self.inner.clone(), source, images, today)?;
+        let world = ReportWorld::new(self.shared(), source, images, today)?;
         let compiled = typst::compile::<typst_layout::PagedDocument>(&world).output;
         let pdf = compiled
             .and_then(|paged| typst_pdf::pdf(&paged, &typst_pdf::PdfOptions::default()))
@@ -82,20 +81,20 @@ fn file_id(path: &str) -> Result<FileId, TypesetError> {
     Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
 }
 
-struct ReportWorld {
-    shared: Arc<Shared>,
+struct ReportWorld<'a> {
+    shared: &'a Shared,
     main: Source,
     files: HashMap<FileId, Bytes>,
     today: Option<Datetime>,
 }
 
-impl ReportWorld {
+impl<'a> ReportWorld<'a> {
     fn new(
-        shared: Arc<Shared>,
+        shared: &'a Shared,
         text: String,
         images: Vec<(String, Vec<u8>)>,
         today: chrono::NaiveDate,
-    ) -> Result<ReportWorld, TypesetError> {
+    ) -> Result<ReportWorld<'a>, TypesetError> {
         use chrono::Datelike;
         let main = Source::new(file_id("consultation.typ")?, text);
         let mut files = HashMap::new();
@@ -111,7 +110,7 @@ impl ReportWorld {
     }
 }
 
-impl World for ReportWorld {
+impl World for ReportWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
         &self.shared.library
     }

@@ -93,8 +93,8 @@ fn the_report_model_counts_ranks_and_chooses_by_its_stated_rules() {
     let report = known_report(&plan);
     let codes: Vec<ActivityCode> = plan.activities.iter().map(|a| a.code.clone()).collect();
     assert_eq!(report.members, 8);
-    assert_eq!(report.ratings, 8 + 2 + 2 + 1);
-    assert_eq!((report.typed, report.voices), (6, 1));
+    assert_eq!(report.ratings(), 8 + 2 + 2 + 1);
+    assert_eq!((report.typed(), report.voices()), (6, 1));
     assert_eq!(report.rated_all, 1, "member 1 rated all four");
     assert_eq!(
         report.by_side,
