@@ -2,7 +2,7 @@
 //!
 //!   cargo bench --bench report                    # 2,000 members × 15 activities, 3,000 comments
 //!   cargo bench --bench report -- 66667 150000    # ~1,000,000 ratings, ~100,000 comments
-//!   cargo bench --bench report -- 2000 3000 /tmp/r   # also keep the files in /tmp/r
+//!   cargo bench --bench report -- 2000 3000 /tmp/r   # keep the files and bench.db in /tmp/r
 //!
 //! Members are spread over the constituencies, organisations, provinces, sectors and genders;
 //! each rates every activity of the built-in plan (15), with workers and employers apart on a
@@ -34,7 +34,11 @@ async fn main() {
     let members = numbers.first().copied().unwrap_or(2_000);
     let comments = numbers.get(1).copied().unwrap_or(3_000);
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    // With a directory named, the database stays there too, for `scripts/report-check.sh`.
+    let db_dir = keep.clone().unwrap_or_else(|| dir.path().to_path_buf());
+    std::fs::create_dir_all(&db_dir).unwrap();
+    let _ = std::fs::remove_file(db_dir.join("bench.db"));
+    let url = format!("sqlite://{}", db_dir.join("bench.db").display());
     let store = Store::open(&url).await.unwrap();
     let plan = dwcp_feedback::plan_io::default_plan();
     let version = store.add_plan(&plan, Utc::now()).await.unwrap();

@@ -33,6 +33,15 @@ const SERIES: [(Option<Constituency>, &str, &str); 4] = [
     ),
 ];
 
+/// A series' colour (`None`: all constituencies), the same in this chart, the report's and the
+/// workbook's native chart.
+pub fn series_colour(side: Option<Constituency>) -> &'static str {
+    SERIES
+        .iter()
+        .find(|(s, _, _)| *s == side)
+        .map_or("#444444", |(_, _, colour)| colour)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     #[error("the chart's SVG did not parse: {0}")]

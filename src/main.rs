@@ -307,8 +307,9 @@ fn main() -> ExitCode {
 async fn async_main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,usvg=error")
+            }),
         )
         .with_writer(std::io::stderr)
         // Colours for a person at a terminal; plain text for journald or a log file.

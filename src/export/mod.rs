@@ -13,7 +13,7 @@ mod voice;
 pub use self::csv::write_csv;
 pub use self::json::{write_json, About};
 pub use self::voice::{download_voices, Voices};
-pub use self::xlsx::{write_xlsx, KHMER_FONT};
+pub use self::xlsx::{write_xlsx, Printed, KHMER_FONT};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use hmac::{Hmac, Mac};
@@ -216,6 +216,29 @@ pub async fn export_plan(
     })
 }
 
+/// The filter as a printed page says it: "all ratings", or what narrowed them.
+pub fn filter_words(filter: &crate::store::ExportFilter) -> String {
+    let day = |t: DateTime<Utc>| t.with_timezone(&phnom_penh()).format("%Y-%m-%d %H:%M");
+    let mut words = Vec::new();
+    if let Some(since) = filter.since {
+        words.push(format!("changed from {}", day(since)));
+    }
+    if let Some(until) = filter.until {
+        words.push(format!("changed before {}", day(until)));
+    }
+    if let Some(c) = filter.constituency {
+        words.push(format!("{} only", c.word()));
+    }
+    if let Some(p) = filter.province.and_then(Province::new) {
+        words.push(format!("province {} ({})", p.code(), p.names().en));
+    }
+    if words.is_empty() {
+        "All ratings (no filter)".into()
+    } else {
+        format!("Filter: {}", words.join("; "))
+    }
+}
+
 /// One export to write: what, where, of which ratings, for whom.
 pub struct ExportJob<'a> {
     pub format: ExportFormat,
@@ -273,7 +296,20 @@ pub async fn export_to_path(
             drop(writer);
             let comments =
                 futures_util::StreamExt::map(store.export_comments(plan.version, filter), named);
-            write_xlsx(temp.path(), &secret, &plan, rows, comments, progress).await?
+            let printed = Printed {
+                exported_at: now,
+                filter: filter_words(filter),
+            };
+            write_xlsx(
+                temp.path(),
+                &secret,
+                &plan,
+                &printed,
+                rows,
+                comments,
+                progress,
+            )
+            .await?
         }
         ExportFormat::Csv => write_csv(writer, &secret, rows, progress).await?,
         ExportFormat::Json => {

@@ -51,21 +51,53 @@ struct Formats {
     top: Format,
     /// Every printed page's footer: which plan (and whether it is the draft), page n of N.
     footer: String,
+    /// Every printed page's header: when the export was made and of which ratings.
+    page_header: String,
+}
+
+/// What a printed page of the workbook says about the export, beside the plan.
+#[derive(Clone, Debug)]
+pub struct Printed {
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    /// The filter in words ("all ratings" when none).
+    pub filter: String,
 }
 
 fn lines(s: &str, width: f64) -> usize {
     crate::spreadsheet_text::wrapped_lines(s, width, MAX_LINES)
 }
 
-/// Printing: A4 landscape, as wide as one page, the header row on every page, and a footer
-/// saying which plan the pages are about and which page of how many.
-fn page_setup(ws: &mut Worksheet, footer: &str) -> Result<(), XlsxError> {
+/// Printing: A4 landscape at a readable size, the columns that do not fit going on to the next
+/// page with the first column (which row it is) repeated, the header row on every page, a
+/// header saying when and of what the export was made, and a footer saying which plan the
+/// pages are about and which page of how many. ("One page wide" shrank the wide sheets to
+/// 35-41 %, 4-5 pt on paper.)
+fn page_setup(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
     ws.set_paper_size(A4);
     ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_scale(PRINT_SCALE);
     ws.set_repeat_rows(0, 0)?;
-    ws.set_footer(footer);
+    ws.set_repeat_columns(0, 0)?;
+    ws.set_header(&f.page_header);
+    ws.set_footer(&f.footer);
     Ok(())
+}
+
+/// Per cent: 11 pt prints at about 9 pt, and an A4 landscape page holds ~160 characters of
+/// columns.
+const PRINT_SCALE: u16 = 85;
+
+/// "Exported 2027-01-02 10:00 (Phnom Penh) … all ratings", in the header's own codes. Excel
+/// takes at most 255 characters for a header.
+fn page_header(printed: &Printed) -> String {
+    let at = local(printed.exported_at).format("%Y-%m-%d %H:%M");
+    let filter: String = printed
+        .filter
+        .replace('&', "&&")
+        .chars()
+        .take(150)
+        .collect();
+    format!("&LExported {at} (Phnom Penh time)&R{filter}")
 }
 
 /// The paper size code Excel and LibreOffice read as A4 (the default is US Letter).
@@ -100,7 +132,7 @@ fn header(
     // Headers wrap at `_` rather than run into the next column.
     ws.set_row_height(0, 30.0)?;
     ws.set_freeze_panes(1, 0)?;
-    page_setup(ws, &f.footer)?;
+    page_setup(ws, f)?;
     Ok(())
 }
 
@@ -138,6 +170,7 @@ pub async fn write_xlsx(
     path: &Path,
     secret: &[u8],
     plan: &Plan,
+    printed: &Printed,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut comments: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut progress: impl FnMut(u64),
@@ -145,11 +178,13 @@ pub async fn write_xlsx(
     let (row_tx, mut row_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
     let (comment_tx, mut comment_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
     let (path, secret, plan) = (path.to_path_buf(), secret.to_vec(), plan.clone());
+    let header = page_header(printed);
     let writer = tokio::task::spawn_blocking(move || {
         build(
             &path,
             &secret,
             &plan,
+            header,
             std::iter::from_fn(|| row_rx.blocking_recv()),
             std::iter::from_fn(|| comment_rx.blocking_recv()),
         )
@@ -179,6 +214,7 @@ fn build(
     path: &Path,
     secret: &[u8],
     plan: &Plan,
+    page_header: String,
     rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
     comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
 ) -> anyhow::Result<u64> {
@@ -202,6 +238,7 @@ fn build(
         time: top.clone().set_num_format("yyyy-mm-dd hh:mm"),
         top,
         footer: footer(plan),
+        page_header,
     };
     let mut wb = Workbook::new();
     crate::spreadsheet_text::use_khmer_theme(&mut wb)?;
@@ -307,14 +344,21 @@ fn build(
     sheet(&mut wb, "Ratings")?.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
 
     // The comments come in a second read, grouped by activity; the ratings above come member
-    // by member, which is the fast order to read a million of them in.
+    // by member, which is the fast order to read a million of them in. An activity's titles
+    // stand on its first comment's row only: the code on every row keeps sorting and filtering.
+    let mut titled: Option<String> = None;
     for row in comments {
         let record = Record::new(&ids, row?);
         comment_row += 1;
+        let first_of_activity = titled.as_deref() != Some(record.activity.as_str());
         let activity = plan
             .activities
             .iter()
-            .find(|a| a.code.as_str() == record.activity);
+            .find(|a| a.code.as_str() == record.activity)
+            .filter(|_| first_of_activity);
+        if first_of_activity {
+            titled = Some(record.activity.clone());
+        }
         let ws = sheet(&mut wb, "Comments")?;
         text(ws, comment_row, 0, &record.activity, &f.khmer)?;
         text(
@@ -449,17 +493,23 @@ fn write_summary(
     // A native chart: Excel redraws it, in the reader's fonts, when the data changes.
     let mut chart = Chart::new_column();
     chart.title().set_name("Mean rating per activity");
-    for (col, name) in [
-        (4u16, "all"),
-        (11, "workers"),
-        (12, "employers"),
-        (13, "government"),
+    for (col, name, side) in [
+        (4u16, "all", None),
+        (11, "workers", Some(Constituency::Workers)),
+        (12, "employers", Some(Constituency::Employers)),
+        (13, "government", Some(Constituency::Government)),
     ] {
+        // The colours of the /summary chart and of the report's.
+        let mut fill = rust_xlsxwriter::ChartSolidFill::new();
+        fill.set_color(crate::chart::series_colour(side));
+        let mut format = rust_xlsxwriter::ChartFormat::new();
+        format.set_solid_fill(&fill);
         chart
             .add_series()
             .set_name(name)
             .set_categories(("Summary", 1, 0, last, 0))
-            .set_values(("Summary", 1, col, last, col));
+            .set_values(("Summary", 1, col, last, col))
+            .set_format(&mut format);
     }
     chart.y_axis().set_min(0.0).set_max(5.0);
     // Wide enough for every activity's code, read sideways, with the legend out of the way.
@@ -518,8 +568,15 @@ fn write_by_province(
     header(
         ws,
         f,
-        &["activity", "province_code", "province", "n", "mean"],
-        &[9.0, 13.0, 18.0, 7.0, 7.0],
+        &[
+            "activity",
+            "province_code",
+            "province",
+            "province_km",
+            "n",
+            "mean",
+        ],
+        &[9.0, 13.0, 18.0, 18.0, 7.0, 7.0],
     )?;
     let mut r = 0;
     for a in &plan.activities {
@@ -532,14 +589,16 @@ fn write_by_province(
             if let Some(p) = province.and_then(Province::new) {
                 ws.write_number(r, 1, f64::from(p.code()))?;
                 ws.write_string(r, 2, p.names().en)?;
+                ws.write_string_with_format(r, 3, p.names().km, &f.khmer)?;
             } else {
                 ws.write_string(r, 2, "not given")?;
+                ws.write_string_with_format(r, 3, "មិនបានប្រាប់", &f.khmer)?;
             }
-            ws.write_number(r, 3, *n as f64)?;
-            mean_cell(ws, r, 4, crate::domain::summary::rounded_mean(*sum, *n), f)?;
+            ws.write_number(r, 4, *n as f64)?;
+            mean_cell(ws, r, 5, crate::domain::summary::rounded_mean(*sum, *n), f)?;
         }
     }
-    ws.autofilter(0, 0, r.max(1), 4)?;
+    ws.autofilter(0, 0, r.max(1), 5)?;
     Ok(())
 }
 

@@ -386,6 +386,7 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
         "P1.1".into(),
         "12".into(),
         "Phnom Penh".into(),
+        "ភ្នំពេញ".into(),
         "1".into(),
         "2".into()
     ]));
@@ -393,6 +394,7 @@ async fn the_workbook_has_every_sheet_and_matches_the_csv() {
         "P1.1".into(),
         "".into(),
         "not given".into(),
+        "មិនបានប្រាប់".into(),
         "1".into(),
         "5".into()
     ]));
@@ -636,7 +638,9 @@ async fn the_workbook_reads_well_rows_fit_khmer_times_are_dates_pages_are_set_up
     }
     // Times are numbers in a date format, not text.
     assert!(styles.contains("yyyy-mm-dd hh:mm"), "a date format");
-    // Every sheet prints landscape, one page wide; the Summary's chart on a page of its own.
+    // Every sheet prints landscape at a readable 85 % (not shrunk to one page wide: the columns
+    // that do not fit go on to the next page), with the export's time and filter in the page
+    // header; the Summary's chart on a page of its own.
     for (name, sheet) in [
         ("Summary", &summary),
         ("Ratings", &ratings),
@@ -646,9 +650,12 @@ async fn the_workbook_reads_well_rows_fit_khmer_times_are_dates_pages_are_set_up
             sheet.contains("orientation=\"landscape\""),
             "{name}: not landscape"
         );
+        assert!(sheet.contains("scale=\"85\""), "{name}: not at 85 %");
+        assert!(!sheet.contains("fitToPage"), "{name}: shrunk to fit");
         assert!(
-            sheet.contains("fitToPage=\"1\""),
-            "{name}: not fitted to the page"
+            sheet.contains("Exported 2027-01-20 07:00 (Phnom Penh time)")
+                && sheet.contains("All ratings (no filter)"),
+            "{name}: the page header"
         );
     }
     assert!(
@@ -659,5 +666,66 @@ async fn the_workbook_reads_well_rows_fit_khmer_times_are_dates_pages_are_set_up
     assert!(
         workbook.contains("_xlnm.Print_Titles"),
         "header rows repeat"
+    );
+    assert!(
+        workbook.contains("Ratings!$A:$A,Ratings!$1:$1"),
+        "the first column repeats on the pages of the columns that follow: {workbook}"
+    );
+}
+
+/// The Comments sheet names an activity's titles on its first comment only, and a filtered
+/// export says its filter on every printed page.
+#[tokio::test]
+async fn the_comments_sheet_names_each_activity_once_and_pages_say_the_filter() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let (dir, store) = fixture().await;
+    step(
+        &store,
+        DARA,
+        vec![Effect::Comment {
+            code: code("P1.1"),
+            comment: Comment::Text(CommentText::parse("Good for employers too").unwrap()),
+        }],
+        at(6, 10),
+    )
+    .await;
+    export(&store, &dir, ExportFormat::Xlsx, ExportFilter::default()).await;
+    let mut wb: Xlsx<_> = open_workbook(dir.path().join("out.Xlsx")).unwrap();
+    let comments: Vec<Vec<String>> = wb
+        .worksheet_range("Comments")
+        .unwrap()
+        .rows()
+        .skip(1)
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let p11: Vec<_> = comments.iter().filter(|r| r[0] == "P1.1").collect();
+    assert_eq!(p11.len(), 2);
+    assert!(
+        !p11[0][1].is_empty() && !p11[0][2].is_empty(),
+        "titles on the first"
+    );
+    assert!(
+        p11[1][1].is_empty() && p11[1][2].is_empty(),
+        "not again: {:?}",
+        p11[1]
+    );
+
+    let filter = ExportFilter {
+        constituency: Some(Constituency::Workers),
+        province: Some(12),
+        ..ExportFilter::default()
+    };
+    export(&store, &dir, ExportFormat::Xlsx, filter).await;
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(dir.path().join("out.Xlsx")).unwrap()).unwrap();
+    let mut ratings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet4.xml").unwrap(),
+        &mut ratings,
+    )
+    .unwrap();
+    assert!(
+        ratings.contains("Filter: workers only; province 12 (Phnom Penh)"),
+        "{ratings}"
     );
 }
