@@ -14,6 +14,7 @@ use dwcp_feedback::report::{model, Filters, Report, ReportBuilder, Typesetter};
 use dwcp_feedback::store::{Actor, ExportFilter, RatingRow};
 use support::fake_telegram::FakeTelegram;
 use support::harness::{assert_telegram_happy, database, onboard, rate, start_with_admins};
+use support::pdf_text::pdf_text;
 
 const KHMER_WORDS: &str = "ត្រូវការវគ្គបណ្តុះបណ្តាលបន្ថែមសម្រាប់កម្មករ";
 
@@ -181,18 +182,6 @@ fn texts(doc: &document::Document) -> String {
     all
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", path.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) reads the PDF back: .ci/run installs it");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn khmer_letters(s: &str) -> usize {
     s.chars()
         .filter(|c| ('\u{1780}'..='\u{17FF}').contains(c))
@@ -241,8 +230,9 @@ fn the_pdf_and_docx_carry_the_cover_the_findings_and_khmer_as_text() {
     let khmer = document::build(&report, &plan, Lang::Km, &charts);
     let pdf = Typesetter::new().pdf(&khmer, now().date_naive()).unwrap();
     let read = pdf_text(&pdf);
-    // The text layer is Unicode Khmer (clusters whose glyphs the font shares come through
-    // ActualText, which poppler reads only in part: whole words are checked in the DOCX).
+    // The text layer is Unicode Khmer. A Khmer syllable is one cluster of several glyphs, and a
+    // glyph shared by two syllables is given its text through /ActualText, which this reader
+    // (like poppler) does not apply: whole Khmer words are checked in the DOCX.
     assert!(khmer_letters(&read) > 500, "{read}");
     assert!(read.contains("៨"), "Khmer digits: {read}");
 

@@ -1,2 +1,3 @@
 pub mod fake_telegram;
 pub mod harness;
+pub mod pdf_text;
