@@ -3,8 +3,8 @@
 //! font, so naming one the offices have keeps Khmer whole instead of falling back.
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, Footer, NumPages, PageMargin, PageNum, Paragraph, Pic, Run,
-    RunFonts, Style, StyleType, Table, TableCell, TableRow, WidthType,
+    AlignmentType, BreakType, Docx, Footer, LineSpacing, NumPages, PageMargin, PageNum, Paragraph,
+    Pic, Run, RunFonts, Style, StyleType, Table, TableCell, TableRow, WidthType,
 };
 
 use super::document::{Block, Document, Span};
@@ -45,12 +45,15 @@ fn clean(s: &str) -> String {
 }
 
 fn heading_style(id: &str, name: &str, size: usize, level: usize) -> Style {
+    // Room above a heading and a little below, in twentieths of a point.
+    let space = LineSpacing::new().before(240).after(100);
     Style::new(id, StyleType::Paragraph)
         .name(name)
         .size(size)
         .bold()
         .fonts(fonts())
         .outline_lvl(level)
+        .line_spacing(space)
 }
 
 fn para(spans: &[Span]) -> Paragraph {
@@ -146,7 +149,10 @@ pub fn docx(doc: &Document) -> Result<Vec<u8>, DocxError> {
                 rows,
                 widths,
                 numeric,
-            } => docx.add_table(table(header, rows, widths, numeric)),
+            } => docx
+                .add_table(table(header, rows, widths, numeric))
+                // A table followed straight by a heading would touch it.
+                .add_paragraph(Paragraph::new()),
             Block::Image {
                 png, width, height, ..
             } => {
