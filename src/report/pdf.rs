@@ -28,6 +28,9 @@ struct Shared {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// One report typeset at a time, whoever asks: a large one holds a few hundred MB while
+    /// its pages are laid out, and two admins at once must not double that.
+    one_at_a_time: std::sync::Mutex<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,7 @@ impl Typesetter {
                 library: LazyHash::new(Library::default()),
                 book: LazyHash::new(FontBook::from_fonts(&fonts)),
                 fonts,
+                one_at_a_time: std::sync::Mutex::new(()),
             }
         })
     }
@@ -56,7 +60,13 @@ impl Typesetter {
     /// The document as PDF bytes.
     pub fn pdf(&self, doc: &Document, today: chrono::NaiveDate) -> Result<Vec<u8>, TypesetError> {
         let (source, images) = source(doc);
-        let world = ReportWorld::new(self.shared(), source, images, today)?;
+        let shared = self.shared();
+        // Called on the blocking pool: waiting here holds no runtime thread.
+        let _turn = shared
+            .one_at_a_time
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let world = ReportWorld::new(shared, source, images, today)?;
         let compiled = typst::compile::<typst_layout::PagedDocument>(&world).output;
         let pdf = compiled
             .and_then(|paged| typst_pdf::pdf(&paged, &typst_pdf::PdfOptions::default()))
