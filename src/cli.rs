@@ -10,6 +10,8 @@ use crate::domain::summary::Summary;
 use crate::domain::{Constituency, Lang, Window};
 use crate::store::{Actor, ExportFilter, Store};
 
+pub mod monitor;
+
 pub type CliResult = anyhow::Result<()>;
 
 pub use crate::domain::window::parse_until;
@@ -369,6 +371,10 @@ pub async fn stats(store: &Store, out: &mut impl Write) -> CliResult {
             most.texts,
             most.voices
         )?;
+    }
+    // The open monitoring round (else the latest), with the change since the one before.
+    if let Some((results, previous)) = crate::jobs::monitoring::latest(store, Utc::now()).await? {
+        monitor::results_table(&results, previous.as_ref(), out)?;
     }
     Ok(())
 }

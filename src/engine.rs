@@ -16,6 +16,10 @@ use crate::messages::{notice_text, render, Action, Rendered};
 use crate::store::Campaign;
 use crate::store::{ChatRecord, StepWrite, Store, StoreError};
 
+/// How often one update may be stepped while the step asks for more facts: each kind of fact
+/// is loaded at most once, so a real step needs a few.
+const MAX_STEPS_PER_UPDATE: usize = 8;
+
 /// An update from any front end, parsed.
 #[derive(Clone, Debug)]
 pub struct Incoming {
@@ -269,11 +273,26 @@ impl Engine {
             reminders: record.reminders,
             ..Facts::new(incoming.chat_id, &plan, ChatKind::Private, telegram_lang)
         };
+        let mut steps = 0;
         let outcome = loop {
             let outcome = step(&record.state, &incoming.input, &facts, now);
+            steps += 1;
+            // A step that keeps asking for something else (two facts of one kind) is answered
+            // with what it has rather than left spinning.
+            if steps > MAX_STEPS_PER_UPDATE {
+                tracing::warn!(chat = incoming.chat_id, needs = ?outcome.needs, "a step kept asking for more facts");
+                break outcome;
+            }
             if loaded.needs.covers(&outcome.needs)
                 || !loaded
-                    .load_more(self, &record, &plan, outcome.needs.clone(), now)
+                    .load_more(
+                        self,
+                        incoming.chat_id,
+                        &record,
+                        &plan,
+                        outcome.needs.clone(),
+                        now,
+                    )
                     .await?
             {
                 break outcome;
@@ -419,6 +438,13 @@ struct OnDemand {
     campaign_owner: Option<Option<String>>,
     invite: Invite,
     campaign: Option<CampaignFacts>,
+    round: Option<crate::conversation::MemberRound>,
+    open_round: Option<crate::conversation::MemberRound>,
+    rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
+    results: Option<(
+        crate::domain::monitoring::RoundResults,
+        Option<crate::domain::monitoring::RoundResults>,
+    )>,
 }
 
 impl OnDemand {
@@ -432,6 +458,10 @@ impl OnDemand {
             campaign_owner: self.campaign_owner.clone(),
             invite: self.invite.clone(),
             campaign: self.campaign.clone(),
+            round: self.round.clone(),
+            open_round: self.open_round.clone(),
+            rounds: self.rounds.clone(),
+            results: self.results.clone(),
             loaded: self.needs.clone(),
             ..base
         }
@@ -442,6 +472,7 @@ impl OnDemand {
     async fn load_more(
         &mut self,
         engine: &Engine,
+        chat_id: i64,
         record: &ChatRecord,
         plan: &Plan,
         wanted: Needs,
@@ -490,6 +521,22 @@ impl OnDemand {
         if let Some(id) = self.needs.campaign_owner {
             if before.campaign_owner != Some(id) && record.coordinates.is_some() {
                 self.campaign_owner = Some(store.campaign(id).await?.map(|c| c.org_code));
+            }
+        }
+        if let Some(id) = self.needs.round {
+            if before.round != Some(id) {
+                self.round = store.member_round(chat_id, Some(id), now).await?;
+            }
+        }
+        if self.needs.open_round && !before.open_round {
+            self.open_round = store.member_round(chat_id, None, now).await?;
+        }
+        if self.needs.rounds && !before.rounds && record.is_admin {
+            self.rounds = Some(crate::jobs::monitoring::list(store).await?);
+        }
+        if let Some(id) = self.needs.results {
+            if before.results != Some(id) && record.is_admin {
+                self.results = crate::jobs::monitoring::results(store, id).await?;
             }
         }
         if let Some(audience) = &self.needs.audience_size {

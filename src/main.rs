@@ -102,6 +102,11 @@ enum Cmd {
         #[arg(long)]
         bot_username: Option<String>,
     },
+    /// Monitoring rounds: members say, activity by activity, what has actually happened.
+    Monitor {
+        #[command(subcommand)]
+        action: MonitorAction,
+    },
     /// Organisations members belong to, and their coordinators (focal points).
     Org {
         #[command(subcommand)]
@@ -354,6 +359,7 @@ async fn async_main() -> ExitCode {
             )),
         },
         Cmd::Org { action } => secretariat(&cli.database_url, Task::Org(action)).await,
+        Cmd::Monitor { action } => secretariat(&cli.database_url, Task::Monitor(action)).await,
         Cmd::Remind {
             campaign,
             due: _,
@@ -515,8 +521,45 @@ async fn try_chat(lang: Option<Lang>, db: Option<PathBuf>) -> anyhow::Result<()>
     Ok(())
 }
 
+#[derive(Subcommand)]
+enum MonitorAction {
+    /// Open a round (one open round per audience) and queue its message to the members it
+    /// reaches who allow reminders; the running bot sends it at Telegram's pace.
+    Open {
+        #[arg(long)]
+        title: String,
+        /// Its last day (end of that day, Phnom Penh time), at most 120 days ahead.
+        #[arg(long, value_parser = dwcp_feedback::cli::parse_until)]
+        until: chrono::DateTime<chrono::Utc>,
+        /// Activities and priorities (P1.1,P2 …); every activity when not given.
+        #[arg(long, value_delimiter = ',')]
+        activities: Vec<String>,
+        /// all, workers, employers, government, other, or org:CODE.
+        #[arg(long, default_value = "all", value_parser = parse_audience)]
+        audience: dwcp_feedback::domain::Audience,
+        /// The bot's username for the message's button (learnt by the bot when it starts).
+        #[arg(long)]
+        bot_username: Option<String>,
+    },
+    /// Close a round: members can no longer answer; every answer is kept.
+    Close { round: i64 },
+    /// Every round, newest first, with how many answered.
+    List,
+    /// Write the monitoring answers to a file (pseudonymous, like `export`).
+    Export {
+        #[arg(long, value_parser = export_format())]
+        format: dwcp_feedback::cli::ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this round's answers.
+        #[arg(long)]
+        round: Option<i64>,
+    },
+}
+
 enum Task {
     Admin(AdminAction),
+    Monitor(MonitorAction),
     Window(WindowAction),
     Plan(PlanAction),
     Stats,
@@ -559,6 +602,7 @@ impl Task {
                 | Task::Window(WindowAction::Show)
                 | Task::Admin(AdminAction::List)
                 | Task::Org(OrgAction::List)
+                | Task::Monitor(MonitorAction::List | MonitorAction::Export { .. })
         )
     }
 }
@@ -615,6 +659,34 @@ async fn secretariat(database_url: &str, task: Task) -> anyhow::Result<()> {
         Task::Broadcast(to, text) => cli::broadcast(&store, &to, &text, now, &mut out).await,
         Task::Remind(what, bot) => cli::remind(&store, &what, bot.as_deref(), now, &mut out).await,
         Task::Org(OrgAction::List) => cli::org_list(&store, &mut out).await,
+        Task::Monitor(MonitorAction::Open {
+            title,
+            until,
+            activities,
+            audience,
+            bot_username,
+        }) => {
+            cli::monitor::open(
+                &store,
+                &title,
+                until,
+                &activities,
+                &audience,
+                bot_username.as_deref(),
+                now,
+                &mut out,
+            )
+            .await
+        }
+        Task::Monitor(MonitorAction::Close { round }) => {
+            cli::monitor::close(&store, round, now, &mut out).await
+        }
+        Task::Monitor(MonitorAction::List) => cli::monitor::list(&store, now, &mut out).await,
+        Task::Monitor(MonitorAction::Export {
+            format,
+            out: path,
+            round,
+        }) => cli::monitor::export(&store, format, &path, round, now, &mut out).await,
         Task::Org(OrgAction::Add {
             code,
             en,

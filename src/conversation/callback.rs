@@ -42,6 +42,8 @@ pub enum Callback {
     Staff(StaffCallback),
     /// Focal points' campaign buttons, and a member's answer to a campaign link (`flow::campaigns`).
     Campaign(CampaignCallback),
+    /// Monitoring rounds: members' answers and admins' rounds (`flow::monitor`).
+    Monitor(super::monitor::MonitorCallback),
 }
 
 impl Callback {
@@ -65,6 +67,7 @@ impl Callback {
             Cards(c) => c.encode(),
             Staff(c) => c.encode(),
             Campaign(c) => c.encode(),
+            Monitor(c) => c.encode(),
         }
     }
 
@@ -100,7 +103,10 @@ impl Callback {
                 .map(C::Profile)
                 .or_else(|| CardCallback::decode(tag, &fields).map(C::Cards))
                 .or_else(|| StaffCallback::decode(tag, &fields).map(C::Staff))
-                .or_else(|| CampaignCallback::decode(tag, &fields).map(C::Campaign))?,
+                .or_else(|| CampaignCallback::decode(tag, &fields).map(C::Campaign))
+                .or_else(|| {
+                    super::monitor::MonitorCallback::decode(tag, &fields).map(C::Monitor)
+                })?,
         };
         // Only the canonical spelling is accepted, so one meaning has one encoding.
         (decoded.encode() == data).then_some(decoded)

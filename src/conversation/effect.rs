@@ -50,6 +50,19 @@ pub enum Effect {
         campaign_id: i64,
         on: bool,
     },
+    /// A monitoring round's answer on one activity (the store takes it only while the round
+    /// is open).
+    Answer {
+        round: i64,
+        code: ActivityCode,
+        status: crate::domain::monitoring::Status,
+    },
+    /// A comment on one activity of a round: kept with the answer, or before it.
+    RoundComment {
+        round: i64,
+        code: ActivityCode,
+        comment: Comment,
+    },
     /// Remove every trace of the member: profile, ratings, comments, revisions, chat state.
     Erase,
     /// Admins: open or close the consultation (audited with an `Audit` effect alongside).
@@ -176,6 +189,38 @@ impl Facts<'_> {
                     self.given.remove(code);
                     if self.last_rated.as_ref() == Some(code) {
                         self.last_rated = None;
+                    }
+                }
+                Effect::Answer {
+                    round,
+                    code,
+                    status,
+                } => {
+                    for r in [&mut self.round, &mut self.open_round]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if r.round.id == *round {
+                            r.answers.entry(code.clone()).or_default().status = Some(*status);
+                        }
+                    }
+                }
+                Effect::RoundComment {
+                    round,
+                    code,
+                    comment,
+                } => {
+                    for r in [&mut self.round, &mut self.open_round]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if r.round.id == *round {
+                            r.answers
+                                .entry(code.clone())
+                                .or_default()
+                                .comment
+                                .added(comment);
+                        }
                     }
                 }
                 Effect::Audit { .. } => {}

@@ -165,6 +165,17 @@ pub struct Facts<'a> {
     pub campaign_owner: Option<Option<String>>,
     /// The member wants campaign reminders (they can opt out in /settings).
     pub reminders: bool,
+    /// Loaded for a step that asks: the monitoring round a button names (`loaded.round`).
+    pub round: Option<MemberRound>,
+    /// Loaded for a step that asks: the open round that reaches the member.
+    pub open_round: Option<MemberRound>,
+    /// Loaded only for an admin's /monitor: every round with its counts, newest first.
+    pub rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
+    /// Loaded only for an admin's round results: the round's, and the one before it's.
+    pub results: Option<(
+        crate::domain::monitoring::RoundResults,
+        Option<crate::domain::monitoring::RoundResults>,
+    )>,
     /// Which of the facts loaded on demand (summary, campaigns…) were loaded for this step.
     pub loaded: Needs,
 }
@@ -199,6 +210,10 @@ impl<'a> Facts<'a> {
             admins: None,
             campaign_owner: None,
             reminders: true,
+            round: None,
+            open_round: None,
+            rounds: None,
+            results: None,
             loaded: Needs::default(),
         }
     }
@@ -239,5 +254,46 @@ pub enum Invite {
 impl Facts<'_> {
     pub fn lang(&self) -> Lang {
         self.lang.unwrap_or(self.telegram_lang)
+    }
+}
+
+/// A member's answer on one activity as their card shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswerSeen {
+    pub status: Option<crate::domain::monitoring::Status>,
+    pub comment: CommentSeen,
+}
+
+/// The round a member is in, as their screens need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRound {
+    pub round: crate::domain::monitoring::Round,
+    /// Whether the member is in its audience (a button of a round not theirs is refused).
+    pub reaches: bool,
+    pub answers: BTreeMap<ActivityCode, AnswerSeen>,
+    /// Their answers in the audience's round before this one.
+    pub previous: BTreeMap<ActivityCode, crate::domain::monitoring::Status>,
+}
+
+impl MemberRound {
+    pub fn answered(&self, code: &ActivityCode) -> Option<crate::domain::monitoring::Status> {
+        self.answers.get(code).and_then(|a| a.status)
+    }
+
+    /// The activities still to answer, after `from` in the round's order and then from the
+    /// start: the first of them is the next card.
+    pub fn next_unanswered(
+        &self,
+        from: Option<&ActivityCode>,
+        asked: &[ActivityCode],
+    ) -> Option<ActivityCode> {
+        let start = from
+            .and_then(|f| asked.iter().position(|c| c == f))
+            .map_or(0, |i| i + 1);
+        asked[start..]
+            .iter()
+            .chain(asked[..start].iter())
+            .find(|c| self.answered(c).is_none())
+            .cloned()
     }
 }

@@ -34,6 +34,8 @@ pub enum Command {
     Announce(AnnounceArg),
     /// Admins: make someone an organisation's focal point, or no longer one.
     Focal(FocalArg),
+    /// Admins: monitoring rounds; members: the round open for them.
+    Monitor,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,6 +221,7 @@ impl Command {
             "campaign" | "campaigns" => Command::Campaign(CampaignArg::parse(payload)),
             "announce" => Command::Announce(AnnounceArg::parse(payload)),
             "focal" => Command::Focal(FocalArg::parse(payload)),
+            "monitor" | "rounds" => Command::Monitor,
             _ => return None,
         })
     }

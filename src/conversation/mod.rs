@@ -8,6 +8,7 @@ pub mod facts;
 mod field;
 pub mod flow;
 pub mod input;
+pub mod monitor;
 pub mod needs;
 pub mod profile;
 pub mod reply;
@@ -20,13 +21,15 @@ pub use campaigns::{CampaignCallback, CampaignScreen};
 pub use cards::{CardCallback, CardScreen};
 pub use effect::{Effect, ProfileField};
 pub use facts::{
-    CampaignCard, CampaignFacts, ChatKind, CommentSeen, Consent, Facts, Given, Invite, TextStart,
+    AnswerSeen, CampaignCard, CampaignFacts, ChatKind, CommentSeen, Consent, Facts, Given, Invite,
+    MemberRound, TextStart,
 };
 pub use flow::{step, Outcome};
 pub use input::{
     AdminArg, AnnounceArg, CampaignArg, Command, DocumentIn, FocalArg, Input, OtherKind, WindowArg,
 };
-pub use needs::Needs;
+pub use monitor::{MonitorCallback, MonitorScreen, RoundDraft};
+pub use needs::{Needs, RoundWanted};
 pub use profile::{ProfileCallback, ProfileScreen};
 pub use reply::{Banner, Hint, Notice, Placement, Reply, Screen};
 pub use secretariat::{AdminUnchanged, StaffCallback, StaffScreen};

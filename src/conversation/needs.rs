@@ -29,6 +29,20 @@ pub struct Needs {
     pub invite: Option<String>,
     /// A campaign's facts, by id: the one whose link waits for consent, or the one joined.
     pub campaign: Option<i64>,
+    /// The monitoring round a member's button names (by id).
+    pub round: Option<i64>,
+    /// The open monitoring round that reaches the member (the menu's, `/monitor`'s).
+    pub open_round: bool,
+    /// Admins: every round with its counts.
+    pub rounds: bool,
+    /// Admins: one round's results, with the round before it.
+    pub results: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoundWanted {
+    Current,
+    Id(i64),
 }
 
 impl Needs {
@@ -48,6 +62,10 @@ impl Needs {
             campaign_owner: more.campaign_owner.or(self.campaign_owner),
             invite: more.invite.or(self.invite),
             campaign: more.campaign.or(self.campaign),
+            round: more.round.or(self.round),
+            open_round: self.open_round || more.open_round,
+            rounds: self.rounds || more.rounds,
+            results: more.results.or(self.results),
         }
     }
 

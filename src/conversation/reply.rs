@@ -81,6 +81,11 @@ pub enum Banner {
     AnnounceTextInvalid,
     CampaignScopeInvalid,
     CampaignDateInvalid,
+    RoundTitleInvalid,
+    /// A monitoring answer saved on this activity: its comment may follow.
+    Answered(ActivityCode, crate::domain::monitoring::Status),
+    /// This monitoring round is closed (since then): answers are kept, none change.
+    RoundClosed(DateTime<Utc>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,6 +138,8 @@ pub enum Screen {
         until: Option<DateTime<Utc>>,
         /// Activities with a comment waiting for their rating.
         held: Vec<ActivityCode>,
+        /// The monitoring round open for them: its title, answered and asked activities.
+        round: Option<(String, usize, usize)>,
     },
     Priorities {
         items: Vec<PriorityProgress>,
@@ -172,6 +179,8 @@ pub enum Screen {
     Staff(StaffScreen),
     /// Focal points' campaign screens and a member's campaign question (`flow::campaigns`).
     Campaign(CampaignScreen),
+    /// Monitoring rounds (`flow::monitor`, drawn by `render::monitor`).
+    Monitor(super::monitor::MonitorScreen),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -71,7 +71,7 @@ impl StaffCallback {
 }
 
 /// A draft's fingerprint as a button writes it: eight lowercase hex digits.
-fn fingerprint(s: &str) -> Option<u32> {
+pub(super) fn fingerprint(s: &str) -> Option<u32> {
     (s.len() == 8
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))

@@ -130,6 +130,18 @@ pub enum State {
     Announce {
         draft: AnnounceDraft,
     },
+    /// A monitoring round's card is shown: what the member types or records goes to
+    /// `answered`, the activity answered just before (the card says so), else to `code`.
+    Round {
+        round: i64,
+        code: ActivityCode,
+        #[serde(default)]
+        answered: Option<ActivityCode>,
+    },
+    /// An admin opening a monitoring round: title, audience, length, then a preview.
+    NewRound {
+        draft: super::monitor::RoundDraft,
+    },
 }
 
 /// Where a card goes once it is rated or commented: on to the next activity without a rating,

@@ -26,6 +26,10 @@ pub enum Task {
     Remind { campaign_id: i64, org: String },
     /// Someone became or stopped being an admin or a focal point: their command menu follows.
     RefreshMenu(i64),
+    /// Admins: open a monitoring round and queue its message to the members it reaches.
+    OpenRound(crate::domain::monitoring::RoundRequest),
+    /// Admins: close a monitoring round (its answers stay).
+    CloseRound(i64),
     /// Admins: queue the announcement they confirmed, and report its progress.
     Announce {
         audience: crate::domain::Audience,

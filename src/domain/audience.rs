@@ -39,12 +39,16 @@ impl Audience {
         }
     }
 
-    /// `all`, `constituency:workers` (or its one-letter code), `org:CODE`.
+    /// `all`, `constituency:workers` (or its one-letter code, or `workers` alone), `org:CODE`.
     pub fn parse(raw: &str) -> Result<Audience, BadAudience> {
         let bad = || BadAudience(raw.to_string());
         let raw_trimmed = raw.trim();
         if raw_trimmed.eq_ignore_ascii_case("all") {
             return Ok(Audience::All);
+        }
+        // `workers` alone, as people say it.
+        if let Some(c) = Constituency::from_word(raw_trimmed) {
+            return Ok(Audience::Constituency(c));
         }
         let (kind, value) = raw_trimmed.split_once(':').ok_or_else(bad)?;
         match kind.to_ascii_lowercase().as_str() {

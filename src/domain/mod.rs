@@ -8,6 +8,7 @@ pub mod comment;
 pub mod constituency;
 pub mod export_format;
 pub mod lang;
+pub mod monitoring;
 pub mod organisation;
 pub mod plan;
 pub mod plan_problem;

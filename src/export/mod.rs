@@ -6,6 +6,7 @@ pub use crate::domain::ExportFormat;
 
 mod csv;
 mod json;
+pub mod monitoring;
 mod xlsx;
 
 mod voice;
@@ -107,54 +108,28 @@ fn time(t: DateTime<Utc>) -> String {
 
 impl Record {
     pub fn new(ids: &Pseudonyms, row: RatingRow) -> Record {
-        let constituency = row
-            .constituency
-            .as_deref()
-            .and_then(Constituency::parse)
-            .map_or("", Constituency::word);
-        // Built-in organisations by their usual abbreviation; those the secretariat added by
-        // their code (which is what they chose to be known by); typed names as typed.
-        let organisation = match (row.org_code, row.org_name) {
-            (Some(code), _) => reference::organisation(&code).map_or(code, |o| o.abbr.to_string()),
-            (None, Some(name)) => name,
-            _ => String::new(),
-        };
-        let province = row
-            .province
-            .and_then(|p| u8::try_from(p).ok())
-            .and_then(Province::new)
-            .map_or(String::new(), |p| p.names().en.to_string());
-        let sector = row
-            .sector
-            .as_deref()
-            .and_then(Sector::parse)
-            .map_or("", |s| match s {
-                Sector::Garment => "garment",
-                Sector::Construction => "construction",
-                Sector::Tourism => "tourism",
-                Sector::Agriculture => "agriculture",
-                Sector::Transport => "transport",
-                Sector::Informal => "informal",
-                Sector::Public => "public",
-                Sector::Other => "other",
-            });
-        let gender = row
-            .gender
-            .as_deref()
-            .and_then(Gender::parse)
-            .map_or("", |g| match g {
-                Gender::Female => "female",
-                Gender::Male => "male",
-                Gender::Other => "other",
-                Gender::Undisclosed => "undisclosed",
-            });
-        Record {
-            respondent: ids.id(row.member_id),
-            constituency: constituency.into(),
+        let who = Who::new(
+            row.constituency.as_deref(),
+            row.org_code,
+            row.org_name,
+            row.province,
+            row.sector.as_deref(),
+            row.gender.as_deref(),
+        );
+        let Who {
+            constituency,
             organisation,
             province,
-            sector: sector.into(),
-            gender: gender.into(),
+            sector,
+            gender,
+        } = who;
+        Record {
+            respondent: ids.id(row.member_id),
+            constituency,
+            organisation,
+            province,
+            sector,
+            gender,
             activity: row.activity_code,
             rating: row.rating,
             comment: row.comment_text.unwrap_or_default(),
@@ -164,6 +139,64 @@ impl Record {
             first_given: time(row.first_at),
             last_changed: time(row.updated_at),
             revisions: row.revisions,
+        }
+    }
+}
+
+/// What is known of a member, in the words every export uses.
+pub struct Who {
+    pub constituency: String,
+    pub organisation: String,
+    pub province: String,
+    pub sector: String,
+    pub gender: String,
+}
+
+impl Who {
+    pub fn new(
+        constituency: Option<&str>,
+        org_code: Option<String>,
+        org_name: Option<String>,
+        province: Option<i64>,
+        sector: Option<&str>,
+        gender: Option<&str>,
+    ) -> Who {
+        let constituency = constituency
+            .and_then(Constituency::parse)
+            .map_or("", Constituency::word);
+        // Built-in organisations by their usual abbreviation; those the secretariat added by
+        // their code (which is what they chose to be known by); typed names as typed.
+        let organisation = match (org_code, org_name) {
+            (Some(code), _) => reference::organisation(&code).map_or(code, |o| o.abbr.to_string()),
+            (None, Some(name)) => name,
+            _ => String::new(),
+        };
+        let province = province
+            .and_then(|p| u8::try_from(p).ok())
+            .and_then(Province::new)
+            .map_or(String::new(), |p| p.names().en.to_string());
+        let sector = sector.and_then(Sector::parse).map_or("", |s| match s {
+            Sector::Garment => "garment",
+            Sector::Construction => "construction",
+            Sector::Tourism => "tourism",
+            Sector::Agriculture => "agriculture",
+            Sector::Transport => "transport",
+            Sector::Informal => "informal",
+            Sector::Public => "public",
+            Sector::Other => "other",
+        });
+        let gender = gender.and_then(Gender::parse).map_or("", |g| match g {
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::Other => "other",
+            Gender::Undisclosed => "undisclosed",
+        });
+        Who {
+            constituency: constituency.into(),
+            organisation,
+            province,
+            sector: sector.into(),
+            gender: gender.into(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod files;
 pub mod front;
 pub mod housekeeping;
 pub mod line;
+pub mod monitoring;
 pub mod outbox;
 mod run;
 pub mod start;

@@ -133,6 +133,80 @@ impl Jobs {
             Task::Announce { audience, text } => {
                 self.announce(front, chat, lang, audience, text).await
             }
+            Task::OpenRound(request) => self.open_round(front, chat, lang, request).await,
+            Task::CloseRound(id) => {
+                let engine = &self.engine;
+                let said = match super::monitoring::close(
+                    engine.store(),
+                    *id,
+                    Actor::User(chat),
+                    engine.now(),
+                )
+                .await
+                {
+                    Ok((round, closed)) => messages::tasks::round_closed(lang, &round, closed),
+                    Err(super::monitoring::RoundError::NoSuchRound(_)) => {
+                        tr(lang, "notice.outdated")
+                    }
+                    Err(super::monitoring::RoundError::Store(e)) => return Err(e.into()),
+                    Err(e) => return Err(JobError::Worker(e.to_string())),
+                };
+                front.say(chat, said).await?;
+                Ok(Ran::Done)
+            }
+        }
+    }
+
+    /// An admin's confirmed round: opened, and its message queued through the outbox with a
+    /// status message the outbox edits as it goes.
+    async fn open_round(
+        &self,
+        front: &impl Front,
+        chat: i64,
+        lang: Lang,
+        request: &crate::domain::monitoring::RoundRequest,
+    ) -> Result<Ran, JobError> {
+        use super::monitoring::{open, RoundError};
+        let engine = &self.engine;
+        let status = self.status(front, chat, lang, "monitor.sending").await?;
+        let opened = open(
+            engine.store(),
+            &engine.plan(),
+            engine.bot_username(),
+            request,
+            Actor::User(chat),
+            engine.now(),
+            Some(status),
+        )
+        .await;
+        let said = Said(status.message);
+        match opened {
+            Ok(o) => {
+                engine.outbox_wake().notify_one();
+                front
+                    .say(
+                        chat,
+                        messages::tasks::round_opened(lang, &o.round, o.messages),
+                    )
+                    .await?;
+                Ok(Ran::Queued(o.messages))
+            }
+            Err(RoundError::Store(e)) => Err(e.into()),
+            Err(RoundError::AlreadyOpen(round)) => {
+                front
+                    .edit(
+                        chat,
+                        said,
+                        messages::tasks::round_already_open(lang, &round),
+                    )
+                    .await?;
+                Ok(Ran::Done)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a round was refused");
+                front.edit(chat, said, tr(lang, "monitor.refused")).await?;
+                Ok(Ran::Done)
+            }
         }
     }
 

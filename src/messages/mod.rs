@@ -3,6 +3,7 @@
 
 pub mod campaign;
 pub mod keyboard;
+pub mod monitor;
 pub mod outbox;
 mod plan_problem;
 pub mod render;

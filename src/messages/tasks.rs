@@ -99,3 +99,51 @@ pub fn report_caption(lang: Lang, written: &crate::report::Written) -> String {
         ],
     )
 }
+
+/// A round opened from the bot: its number, and how many members get its message.
+pub fn round_opened(
+    lang: Lang,
+    round: &crate::domain::monitoring::Round,
+    messages: usize,
+) -> String {
+    super::tr_count(
+        lang,
+        "monitor.opened",
+        messages as u64,
+        &[
+            ("id", &round.id.to_string()),
+            ("title", &super::text::esc(&round.title)),
+            ("date", &super::render::last_day(lang, round.until)),
+            ("n", &super::text::number(messages, lang)),
+        ],
+    )
+}
+
+/// One open round per audience: this one is open already.
+pub fn round_already_open(lang: Lang, round: &crate::domain::monitoring::Round) -> String {
+    super::tr_with(
+        lang,
+        "monitor.already_open",
+        &[
+            ("id", &round.id.to_string()),
+            ("title", &super::text::esc(&round.title)),
+            ("date", &super::render::last_day(lang, round.until)),
+        ],
+    )
+}
+
+/// A round closed (or found closed already); its answers stay.
+pub fn round_closed(lang: Lang, round: &crate::domain::monitoring::Round, now: bool) -> String {
+    super::tr_with(
+        lang,
+        if now {
+            "monitor.closed_now"
+        } else {
+            "monitor.closed_already"
+        },
+        &[
+            ("id", &round.id.to_string()),
+            ("title", &super::text::esc(&round.title)),
+        ],
+    )
+}

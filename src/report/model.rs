@@ -480,7 +480,7 @@ pub fn most_commented(activities: &[ActivityResult]) -> Vec<ActivityCode> {
         .filter(|a| a.comments() > 0)
         .map(|a| (a.comments(), a))
         .collect();
-    commented.sort_by(|a, b| b.0.cmp(&a.0));
+    commented.sort_by_key(|a| std::cmp::Reverse(a.0));
     places(commented)
 }
 

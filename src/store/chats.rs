@@ -495,6 +495,16 @@ fn effect_sql(b: &mut Batch, chat_id: i64, plan_version: i64, effect: &Effect, n
                 now.into(),
             ],
         ),
+        Effect::Answer {
+            round,
+            code,
+            status,
+        } => super::monitoring::answer(b, chat_id, *round, code, *status, now),
+        Effect::RoundComment {
+            round,
+            code,
+            comment,
+        } => super::monitoring::comment(b, chat_id, *round, code, comment, now),
         Effect::Erase => super::erase::erase(b, chat_id),
     }
 }

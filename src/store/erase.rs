@@ -23,6 +23,7 @@ pub enum Erasure {
 pub const PERSON_COLUMNS: &[(&str, &str, Erasure)] = &[
     ("rating_revisions", "member_id", Erasure::Delete),
     ("held_comments", "member_id", Erasure::Delete),
+    ("round_answers", "member_id", Erasure::Delete),
     ("ratings", "member_id", Erasure::Delete),
     ("campaign_members", "member_id", Erasure::Delete),
     ("coordinators", "member_id", Erasure::Delete),
@@ -34,6 +35,7 @@ pub const PERSON_COLUMNS: &[(&str, &str, Erasure)] = &[
     ("audit_log", "subject", Erasure::Mention),
     ("campaigns", "created_by", Erasure::Zero),
     ("broadcasts", "started_by", Erasure::Blank),
+    ("rounds", "opened_by", Erasure::Blank),
     ("broadcasts", "status_chat", Erasure::Blank),
     ("members", "member_id", Erasure::Delete),
     ("chats", "chat_id", Erasure::Delete),
@@ -44,6 +46,7 @@ pub const NOT_PERSON_COLUMNS: &[&str] = &[
     "id",
     "campaign_id",
     "broadcast_id",
+    "round_id",
     "voice_file_id",
     "last_update_id",
 ];

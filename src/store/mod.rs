@@ -11,6 +11,7 @@ mod erased;
 mod export;
 mod figures;
 mod hot;
+mod monitoring;
 mod organisations;
 mod outbox;
 mod plans;
@@ -25,6 +26,7 @@ pub use chats::{ChatRecord, StepWrite};
 pub use erase::{Erasure, NOT_PERSON_COLUMNS, PERSON_COLUMNS};
 pub use export::{ExportFilter, RatingRow};
 pub use figures::Figures;
+pub use monitoring::{AnswerRow, NewRound, NotOpened};
 pub use organisations::FocalPoint;
 pub use outbox::{
     backoff, BroadcastKind, NewBroadcast, OutMessage, OutboxItem, Recipient, Settled,

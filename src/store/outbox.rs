@@ -154,9 +154,18 @@ impl Store {
 
     /// Consented members who have not blocked the bot, in `audience`.
     pub async fn audience(&self, audience: &Audience) -> Result<Vec<Recipient>, StoreError> {
+        self.audience_where(audience, "").await
+    }
+
+    /// `audience` narrowed by `more` (an `AND …` on `m`, the members table).
+    pub(super) async fn audience_where(
+        &self,
+        audience: &Audience,
+        more: &str,
+    ) -> Result<Vec<Recipient>, StoreError> {
         let (constituency, org) = audience_binds(audience);
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT m.member_id, c.lang {AUDIENCE} ORDER BY m.member_id"
+            "SELECT m.member_id, c.lang {AUDIENCE} {more} ORDER BY m.member_id"
         ))
         .bind(constituency)
         .bind(org)
@@ -180,49 +189,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let id: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO broadcasts (kind, audience, campaign_id, stage, started_by, created_at,
-                                     status_chat, status_message, status_lang)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (campaign_id, stage) DO NOTHING RETURNING id",
-        )
-        .bind(broadcast.kind.code())
-        .bind(&broadcast.audience)
-        .bind(broadcast.campaign_id)
-        .bind(broadcast.stage)
-        .bind(broadcast.by.id())
-        .bind(now)
-        .bind(broadcast.status.map(|s| s.chat))
-        .bind(broadcast.status.map(|s| s.message))
-        .bind(broadcast.status.map(|s| s.lang.code()))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((id,)) = id else {
-            return Ok(None);
-        };
-        for m in messages {
-            let (label, url) = m.button.clone().unzip();
-            sqlx::query(
-                "INSERT INTO outbox (broadcast_id, chat_id, text, button_label, button_url)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(m.chat_id)
-            .bind(&m.html)
-            .bind(label)
-            .bind(url)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let detail = format!(
-            "{} #{id} to {}: {} messages",
-            broadcast.kind.code(),
-            broadcast.audience,
-            messages.len()
-        );
-        super::secretariat::audit(&mut tx, broadcast.by, "broadcast", &detail, None, now).await?;
+        let id = insert_broadcast(&mut tx, broadcast, None, messages, now).await?;
         tx.commit().await?;
-        Ok(Some(id))
+        Ok(id)
     }
 
     /// Whether this automatic reminder stage of the campaign was queued already: checked
@@ -371,4 +340,58 @@ impl Store {
 pub fn backoff(attempts: i64) -> Duration {
     let exp = attempts.clamp(1, 7) as u32 - 1;
     Duration::seconds(5 * 2_i64.pow(exp)).min(Duration::minutes(5))
+}
+
+/// Inserts a broadcast and its messages, audited, in the caller's transaction. `None` when
+/// this automatic reminder stage was already queued.
+pub(super) async fn insert_broadcast(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    broadcast: &NewBroadcast,
+    round_id: Option<i64>,
+    messages: &[OutMessage],
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let id: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO broadcasts (kind, audience, campaign_id, stage, started_by, created_at,
+                                         status_chat, status_message, status_lang, round_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (campaign_id, stage) DO NOTHING RETURNING id",
+    )
+    .bind(broadcast.kind.code())
+    .bind(&broadcast.audience)
+    .bind(broadcast.campaign_id)
+    .bind(broadcast.stage)
+    .bind(broadcast.by.id())
+    .bind(now)
+    .bind(broadcast.status.map(|s| s.chat))
+    .bind(broadcast.status.map(|s| s.message))
+    .bind(broadcast.status.map(|s| s.lang.code()))
+    .bind(round_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((id,)) = id else {
+        return Ok(None);
+    };
+    for m in messages {
+        let (label, url) = m.button.clone().unzip();
+        sqlx::query(
+            "INSERT INTO outbox (broadcast_id, chat_id, text, button_label, button_url)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(m.chat_id)
+        .bind(&m.html)
+        .bind(label)
+        .bind(url)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let detail = format!(
+        "{} #{id} to {}: {} messages",
+        broadcast.kind.code(),
+        broadcast.audience,
+        messages.len()
+    );
+    super::secretariat::audit(tx, broadcast.by, "broadcast", &detail, None, now).await?;
+    Ok(Some(id))
 }

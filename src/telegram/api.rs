@@ -137,8 +137,8 @@ pub const COMMANDS: [&str; 8] = [
 ];
 
 /// Shown, after the members' commands, only in the menus of secretariat admins.
-pub const ADMIN_COMMANDS: [&str; 8] = [
-    "summary", "export", "report", "template", "window", "announce", "admin", "focal",
+pub const ADMIN_COMMANDS: [&str; 9] = [
+    "summary", "export", "report", "monitor", "template", "window", "announce", "admin", "focal",
 ];
 
 /// Shown only in the menus of organisations' focal points.

@@ -99,6 +99,10 @@ impl Member {
             campaign_owner: None,
             invite: None,
             campaign: None,
+            round: None,
+            open_round: true,
+            rounds: true,
+            results: None,
         };
         let (out, mut facts) = loop {
             let facts = Facts {

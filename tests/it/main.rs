@@ -11,6 +11,7 @@ mod export;
 mod flow;
 mod hostile_files;
 mod locales;
+mod monitoring;
 mod outbox;
 mod plan_files;
 mod privacy;

@@ -21,6 +21,106 @@ fn closed() -> chrono::DateTime<chrono::Utc> {
     chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 3, 31, 17, 0, 0).unwrap()
 }
 
+/// The monitoring screens at their longest: a round of every activity, a long title with
+/// markup-like text, counts on every activity and a round before it.
+fn monitor_screens(plan: &Plan) -> Vec<Screen> {
+    use dwcp_feedback::conversation::{AnswerSeen, MonitorScreen, RoundDraft, TextStart};
+    use dwcp_feedback::domain::monitoring::{Round, RoundResults, Status, TallyRow};
+    let round = Round {
+        id: i64::MAX,
+        title: "<ជុំ> & ".repeat(14),
+        plan_version: 1,
+        activities: plan.activities.iter().map(|a| a.code.clone()).collect(),
+        audience: Audience::Organisation("CCAWDU".into()),
+        opened_at: closed() - chrono::Duration::days(30),
+        until: closed(),
+        closed_at: None,
+    };
+    let rows: Vec<TallyRow> = plan
+        .activities
+        .iter()
+        .flat_map(|a| {
+            Constituency::ALL.into_iter().flat_map(move |c| {
+                Status::ALL.into_iter().map(move |s| TallyRow {
+                    activity: a.code.clone(),
+                    constituency: Some(c),
+                    status: Some(s),
+                    answers: if c == Constituency::Workers && s == Status::Done {
+                        90
+                    } else {
+                        3
+                    },
+                    comments: 2,
+                })
+            })
+        })
+        .collect();
+    let results = RoundResults::fold(round.clone(), 123_456, 99_999, &rows);
+    let code = plan.activities[0].code.clone();
+    let answer = AnswerSeen {
+        status: Some(Status::Started),
+        comment: dwcp_feedback::conversation::CommentSeen {
+            text: Some(TextStart::of(&"<b>ok</b> & ".repeat(10))),
+            voice: Some(75),
+        },
+    };
+    vec![
+        Screen::Monitor(MonitorScreen::Card {
+            round: round.clone(),
+            code: code.clone(),
+            index: 1,
+            total: plan.activities.len(),
+            answer: answer.clone(),
+            last_time: Some(Status::Nothing),
+            answered: None,
+            closed_since: None,
+        }),
+        Screen::Monitor(MonitorScreen::Card {
+            round: round.clone(),
+            code: plan.activities.last().unwrap().code.clone(),
+            index: plan.activities.len(),
+            total: plan.activities.len(),
+            answer: AnswerSeen::default(),
+            last_time: None,
+            answered: Some((code.clone(), Status::Done)),
+            closed_since: Some(closed()),
+        }),
+        Screen::Monitor(MonitorScreen::Finished {
+            round: round.clone(),
+            total: plan.activities.len(),
+            answered: Some((code, Status::Unknown)),
+        }),
+        Screen::Monitor(MonitorScreen::NoRound),
+        Screen::Monitor(MonitorScreen::Rounds {
+            list: vec![results.clone(); 7],
+            now: closed() - chrono::Duration::days(1),
+        }),
+        Screen::Monitor(MonitorScreen::Rounds {
+            list: vec![],
+            now: closed(),
+        }),
+        Screen::Monitor(MonitorScreen::Results {
+            results: results.clone(),
+            previous: Some(RoundResults::fold(round.clone(), 1, 0, &rows[..40])),
+            now: closed(),
+        }),
+        Screen::Monitor(MonitorScreen::AskTitle),
+        Screen::Monitor(MonitorScreen::AskAudience),
+        Screen::Monitor(MonitorScreen::AskDays),
+        Screen::Monitor(MonitorScreen::Preview {
+            draft: RoundDraft {
+                title: Some(round.title.clone()),
+                audience: Some(Audience::Constituency(Constituency::Employers)),
+                days: Some(60),
+            },
+            activities: plan.activities.len(),
+            recipients: 1,
+        }),
+        Screen::Monitor(MonitorScreen::Opening),
+        Screen::Monitor(MonitorScreen::ConfirmClose { round }),
+    ]
+}
+
 fn every_screen(plan: &Plan) -> Vec<Screen> {
     let mut screens_extra = Vec::new();
     let progress = Progress {
@@ -39,6 +139,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
     }
     let long_name = OrgChoice::Named("ស".repeat(120));
     let ccawdu = Org::find("CCAWDU", &[]).unwrap();
+    screens_extra.extend(monitor_screens(plan));
     let mut screens = vec![
         Screen::Staff(StaffScreen::UnknownOrganisation {
             code: "<NOPE&>".into(),
@@ -87,6 +188,12 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
                 .iter()
                 .map(|c| ActivityCode::parse(c).unwrap())
                 .collect(),
+            round: Some((
+                "ឆមាសទីមួយ ឆ្នាំ ២០២៧ <b>& a title of a hundred characters, as long as one may be"
+                    .into(),
+                3,
+                15,
+            )),
         },
         Screen::Menu {
             progress: Progress {
@@ -97,6 +204,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             closed_since: None,
             until: None,
             held: vec![],
+            round: None,
         },
         Screen::Menu {
             progress,
@@ -104,6 +212,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
             closed_since: Some(closed()),
             until: None,
             held: vec![],
+            round: None,
         },
         Screen::WindowClosed { since: closed() },
         Screen::NotAllowed,
@@ -1099,6 +1208,7 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                 closed_since: None,
                 until: Some(closed()),
                 held: vec![],
+                round: None,
             },
             Some(Banner::Hint(Hint::Unsupported(OtherKind::Location))),
         ),
@@ -1109,6 +1219,7 @@ fn member_screens(plan: &Plan) -> Vec<(Screen, Option<Banner>, usize)> {
                 closed_since: Some(closed()),
                 until: None,
                 held: vec![],
+                round: None,
             },
             Some(Banner::LanguageChanged),
         ),

@@ -341,6 +341,10 @@ impl Step<'_> {
 
     /// A typed text or a voice note: kept on the activity the screen names for it.
     pub(super) fn comment_in(&mut self, state: &State, comment: Comment) {
+        // A round has its own dates: the consultation's window does not close it.
+        if let State::Round { .. } = state {
+            return self.round_comment(state, comment);
+        }
         self.placement = Placement::New;
         if self.refuse_if_closed() {
             return;
@@ -456,7 +460,7 @@ impl Step<'_> {
 
     /// `text` as it fits after a comment of `before` characters (joined on a new line): cut,
     /// and said so, when the whole would pass the longest a comment may be; `None` when full.
-    fn fitted(
+    pub(super) fn fitted(
         &mut self,
         code: &ActivityCode,
         text: CommentText,

@@ -26,6 +26,7 @@ use crate::domain::{
 
 mod campaigns;
 mod cards;
+mod monitor;
 mod profile;
 mod secretariat;
 
@@ -45,6 +46,9 @@ pub struct Outcome {
     /// The language the replies are in: the member's, as this step leaves it.
     pub lang: Lang,
 }
+
+/// The `/start` payload of the link in a monitoring round's message.
+pub const MONITOR_START: &str = "mon";
 
 /// The longest campaign title: it heads a forwarded message and a reminder.
 pub const MAX_TITLE_CHARS: usize = 100;
@@ -99,6 +103,8 @@ pub fn step(state: &State, input: &Input, facts: &Facts, now: DateTime<Utc>) -> 
         // Handled: admin work needs no member consent, and refusals need none either.
     } else if s.coordinator(input, now) {
         // Handled likewise: a coordinator's own organisation's campaigns, checked here.
+    } else if s.monitor_admin(input) {
+        // Handled likewise: an admin's monitoring rounds.
     } else if facts.consent != Consent::Given {
         s.before_consent(input);
     } else {
@@ -386,6 +392,7 @@ impl Step<'_> {
             }
             State::Comment { code, back } => self.ask_comment(code, back),
             State::Profile { step, .. } => self.profile_screen(step, 0),
+            State::Round { round, code, .. } => self.reshow_round(round, code),
             _ => {
                 self.state = State::Menu;
                 self.menu();
@@ -410,6 +417,8 @@ impl Step<'_> {
                 self.banner = invite_banner(&invite);
                 match invite {
                     Invite::Open(c) => self.open_campaign(&c),
+                    // The link in a monitoring round's message.
+                    _ if payload == MONITOR_START => self.open_member_round(),
                     _ => self.resume(state),
                 }
             }
@@ -440,6 +449,7 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.mine(0);
             }
+            Command::Monitor => self.open_member_round(),
         }
     }
 
@@ -450,9 +460,10 @@ impl Step<'_> {
                 self.state = State::Menu;
                 self.menu();
             }
-            State::Comment { .. } | State::Card { .. } | State::Profile { .. } => {
-                self.reshow(state)
-            }
+            State::Comment { .. }
+            | State::Card { .. }
+            | State::Profile { .. }
+            | State::Round { .. } => self.reshow(state),
             _ => {
                 self.state = State::Menu;
                 self.menu();
@@ -473,6 +484,7 @@ impl Step<'_> {
             State::Comment { .. }
             | State::Card { .. }
             | State::Menu
+            | State::Round { .. }
             | State::PlaceComment { .. } => match CommentText::parse(text) {
                 Ok(t) => self.comment_in(state, Comment::Text(t)),
                 Err(e) => {
@@ -504,6 +516,7 @@ impl Step<'_> {
         match data {
             Callback::Profile(cb) => self.profile_callback(state, cb),
             Callback::Cards(cb) => self.card_callback(state, cb),
+            Callback::Monitor(cb) => self.member_monitor_callback(cb),
             Callback::Lang(lang) => {
                 self.effect(Effect::SetLang(*lang));
                 self.banner = Some(Banner::LanguageChanged);
@@ -513,6 +526,7 @@ impl Step<'_> {
                     State::Card { .. }
                     | State::Comment { .. }
                     | State::Profile { .. }
+                    | State::Round { .. }
                     | State::PlaceComment { .. } => self.reshow(state),
                     _ => {
                         self.state = State::Menu;
@@ -576,7 +590,9 @@ impl Step<'_> {
             .filter(|a| self.facts.held.contains_key(&a.code))
             .map(|a| a.code.clone())
             .collect();
+        let round = self.menu_round();
         self.show(Screen::Menu {
+            round,
             held,
             progress: self.progress(),
             draft: self.draft(),

@@ -250,7 +250,7 @@ impl Step<'_> {
 
     /// The audience with its organisation looked up; an unknown one is refused with the list of
     /// known codes, and the audience asked again.
-    fn known_audience(&mut self, audience: Audience) -> Option<Audience> {
+    pub(super) fn known_audience(&mut self, audience: Audience) -> Option<Audience> {
         match audience.resolve(self.facts.organisations) {
             Ok(audience) => Some(audience),
             Err(unknown) => {

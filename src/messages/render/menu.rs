@@ -14,6 +14,7 @@ impl R<'_> {
         closed_since: &Option<DateTime<Utc>>,
         until: &Option<DateTime<Utc>>,
         held: &[ActivityCode],
+        round: Option<&(String, usize, usize)>,
     ) {
         let title = esc(self.plan.title.get(self.lang));
         self.line(&format!("<b>{title}</b>"));
@@ -43,6 +44,28 @@ impl R<'_> {
         self.draft_marker(*draft);
         if let Some(since) = closed_since {
             self.closed_line(*since);
+        }
+        // A monitoring round open for them: named, one tap from its next question.
+        if let Some((title, answered, total)) = round {
+            self.text.push('\n');
+            self.line(&tr_with(
+                self.lang,
+                "menu.round",
+                &[
+                    ("title", &esc(title)),
+                    ("answered", &number(*answered, self.lang)),
+                    ("total", &number(*total, self.lang)),
+                ],
+            ));
+            let key = if answered >= total {
+                "btn.round_change"
+            } else {
+                "btn.round_answer"
+            };
+            self.kb.row(vec![self.btn(
+                key,
+                Callback::Monitor(crate::conversation::MonitorCallback::Open),
+            )]);
         }
         // A comment sent on a card before its rating waits for it: named, one tap from it.
         let held = if closed_since.is_none() { held } else { &[] };

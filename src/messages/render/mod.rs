@@ -7,6 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 mod campaigns;
 mod cards;
 mod menu;
+mod monitor;
 mod profile;
 mod secretariat;
 
@@ -162,6 +163,17 @@ fn banner_text(banner: &Banner, lang: Lang) -> String {
         Banner::AnnounceTextInvalid => "banner.announce_text_invalid",
         Banner::CampaignScopeInvalid => "banner.campaign_scope_invalid",
         Banner::CampaignDateInvalid => "banner.campaign_date_invalid",
+        Banner::RoundTitleInvalid => "banner.round_title_invalid",
+        Banner::Answered(code, status) => {
+            return tr_with(
+                lang,
+                "banner.answered",
+                &[("code", code.as_str()), ("status", &tr(lang, status.key()))],
+            )
+        }
+        Banner::RoundClosed(since) => {
+            return tr_with(lang, "banner.round_closed", &[("date", &day(lang, *since))])
+        }
     };
     tr(lang, key)
 }
@@ -356,7 +368,8 @@ impl R<'_> {
                 closed_since,
                 until,
                 held,
-            } => self.menu_screen(progress, draft, closed_since, until, held),
+                round,
+            } => self.menu_screen(progress, draft, closed_since, until, held, round.as_ref()),
             Screen::Priorities { items } => self.priorities_screen(items),
             Screen::Activities {
                 priority,
@@ -367,6 +380,7 @@ impl R<'_> {
             // Their own files: the focal points' screens and the secretariat's.
             Screen::Campaign(screen) => self.campaign_screen(screen),
             Screen::Staff(screen) => self.secretariat_screen(screen),
+            Screen::Monitor(screen) => self.monitor_screen(screen),
             Screen::NotAllowed => {
                 self.line(&self.t("not_allowed.body"));
                 self.menu_row();

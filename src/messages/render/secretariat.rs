@@ -325,6 +325,12 @@ impl R<'_> {
                     Callback::Staff(StaffCallback::Summary(i as u8 + 1)),
                 )]);
             }
+            // What members say has happened: the rounds' results, one tap away.
+            let rounds = self.btn(
+                "btn.rounds_results",
+                Callback::Monitor(crate::conversation::MonitorCallback::List),
+            );
+            self.kb.row(vec![rounds]);
         } else if let Some(p) = self.plan.priorities.get(page as usize - 1) {
             self.line(&format!("<b>{} · {}</b>", p.code, esc(p.short.get(lang))));
             for a in s.activities.iter().filter(|a| {
@@ -437,7 +443,7 @@ impl R<'_> {
     }
 
     /// Who an announcement goes to, in words.
-    fn audience_name(&self, audience: &crate::domain::Audience) -> String {
+    pub(super) fn audience_name(&self, audience: &crate::domain::Audience) -> String {
         match audience {
             crate::domain::Audience::All => self.t("announce.everyone"),
             crate::domain::Audience::Constituency(c) => self.t(c.key()),

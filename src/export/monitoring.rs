@@ -1,0 +1,187 @@
+//! Monitoring answers as a file: one row per member, round and activity, pseudonymous like the
+//! ratings' exports (the same respondent ids), in CSV, JSON or a workbook.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{Pseudonyms, Who};
+use crate::domain::ExportFormat;
+use crate::spreadsheet_text::inert;
+use crate::store::AnswerRow;
+
+pub const MONITOR_COLUMNS: [&str; 13] = [
+    "round",
+    "round_title",
+    "respondent",
+    "activity",
+    "status",
+    "constituency",
+    "organisation",
+    "province",
+    "sector",
+    "gender",
+    "comment",
+    "voice_seconds",
+    "answered_at",
+];
+
+#[derive(serde::Serialize)]
+struct Answer {
+    round: i64,
+    round_title: String,
+    respondent: String,
+    activity: String,
+    /// done, started, nothing, unknown; empty while only a comment was sent.
+    status: String,
+    constituency: String,
+    organisation: String,
+    province: String,
+    sector: String,
+    gender: String,
+    comment: String,
+    voice_seconds: Option<i64>,
+    /// Phnom Penh time.
+    answered_at: String,
+}
+
+impl Answer {
+    fn new(ids: &Pseudonyms, row: AnswerRow) -> Answer {
+        let who = Who::new(
+            row.constituency.as_deref(),
+            row.org_code,
+            None,
+            row.province,
+            row.sector.as_deref(),
+            row.gender.as_deref(),
+        );
+        Answer {
+            round: row.round_id,
+            round_title: row.round_title,
+            respondent: ids.id(row.member_id),
+            activity: row.activity_code,
+            status: row.status.unwrap_or_default(),
+            constituency: who.constituency,
+            organisation: who.organisation,
+            province: who.province,
+            sector: who.sector,
+            gender: who.gender,
+            comment: row.comment_text.unwrap_or_default(),
+            voice_seconds: row.voice_duration,
+            answered_at: super::time(row.answered_at),
+        }
+    }
+
+    /// Text cells made inert and the time as spreadsheets import it.
+    fn for_spreadsheets(self) -> Answer {
+        Answer {
+            round_title: inert(self.round_title),
+            respondent: inert(self.respondent),
+            activity: inert(self.activity),
+            organisation: inert(self.organisation),
+            comment: inert(self.comment),
+            answered_at: local_time(&self.answered_at),
+            ..self
+        }
+    }
+
+    fn cells(&self) -> [String; 13] {
+        [
+            self.round.to_string(),
+            self.round_title.clone(),
+            self.respondent.clone(),
+            self.activity.clone(),
+            self.status.clone(),
+            self.constituency.clone(),
+            self.organisation.clone(),
+            self.province.clone(),
+            self.sector.clone(),
+            self.gender.clone(),
+            self.comment.clone(),
+            self.voice_seconds
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            self.answered_at.clone(),
+        ]
+    }
+}
+
+/// "2027-01-02T10:00:00+07:00" → "2027-01-02 10:00:00".
+fn local_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(..19)
+        .map_or(String::new(), |t| t.replacen('T', " ", 1))
+}
+
+/// Writes `rows` to `path` (owner-only) in `format`; returns how many rows.
+pub fn write(
+    format: ExportFormat,
+    path: &Path,
+    secret: &[u8],
+    rows: Vec<AnswerRow>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let ids = Pseudonyms::new(secret);
+    let n = rows.len();
+    let answers = rows.into_iter().map(|r| Answer::new(&ids, r));
+    crate::store::private::file(path)?;
+    match format {
+        ExportFormat::Csv => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            file.write_all(b"\xEF\xBB\xBF")?;
+            let mut csv = ::csv::Writer::from_writer(file);
+            csv.write_record(MONITOR_COLUMNS)?;
+            for a in answers {
+                csv.write_record(a.for_spreadsheets().cells())?;
+            }
+            csv.flush()?;
+        }
+        ExportFormat::Json => {
+            let all: Vec<Answer> = answers.collect();
+            let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            serde_json::to_writer_pretty(
+                file,
+                &serde_json::json!({
+                    "exported_at": super::time(now),
+                    "answers": all,
+                }),
+            )?;
+        }
+        ExportFormat::Xlsx => {
+            use rust_xlsxwriter::{Format, Workbook};
+            let mut book = Workbook::new();
+            crate::spreadsheet_text::use_khmer_theme(&mut book)?;
+            let sheet = book.add_worksheet();
+            sheet.set_name("Monitoring")?;
+            let bold = Format::new().set_bold();
+            for (c, name) in MONITOR_COLUMNS.iter().enumerate() {
+                sheet.write_with_format(0, c as u16, *name, &bold)?;
+            }
+            for (r, a) in answers.enumerate() {
+                let a = a.for_spreadsheets();
+                let row = r as u32 + 1;
+                sheet.write_number(row, 0, a.round as f64)?;
+                for (c, cell) in a.cells().iter().enumerate().skip(1) {
+                    if c == 11 {
+                        if let Some(secs) = a.voice_seconds {
+                            sheet.write_number(row, 11, secs as f64)?;
+                        }
+                    } else if !cell.is_empty() {
+                        sheet.write_string(row, c as u16, cell)?;
+                    }
+                }
+            }
+            sheet.set_freeze_panes(1, 0)?;
+            sheet.set_column_width(1, 24)?;
+            sheet.set_column_width(10, 48)?;
+            sheet.set_column_width(12, 20)?;
+            sheet.set_paper_size(9);
+            sheet.set_landscape();
+            sheet.set_print_scale(85);
+            book.save(path)?;
+        }
+    }
+    crate::store::private::existing(path)?;
+    Ok(n)
+}

@@ -1,0 +1,204 @@
+//! Monitoring rounds: opening one (checked, and its message queued to the audience through the
+//! outbox), closing, listing and counting, for the bot's /monitor, `try` and `dwcp-feedback
+//! monitor` alike.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::monitoring::MAX_ROUND_TITLE_CHARS;
+use crate::domain::monitoring::{Round, RoundRequest, RoundResults, MAX_ROUND_DAYS};
+use crate::domain::{ActivityCode, Plan, PriorityCode};
+use crate::messages::monitor::invitation;
+use crate::store::{
+    Actor, BroadcastKind, NewBroadcast, NewRound, NotOpened, OutMessage, StatusMessage, Store,
+    StoreError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("a round needs a title of 1 to {MAX_ROUND_TITLE_CHARS} characters")]
+    Title,
+    #[error("the end date has passed: give a date to come")]
+    UntilPast,
+    #[error("a round runs at most {MAX_ROUND_DAYS} days")]
+    TooLong,
+    #[error("the active plan has no activity or priority {0}")]
+    UnknownActivity(String),
+    #[error("there is no organisation {code}; the codes are: {known}")]
+    NoSuchOrganisation { code: String, known: String },
+    #[error("round #{} \"{}\" is open for this audience until {}: close it first (one open round per audience)", .0.id, .0.title, .0.until.format("%Y-%m-%d"))]
+    AlreadyOpen(Box<Round>),
+    #[error("there is no round #{0}")]
+    NoSuchRound(i64),
+    #[error("the bot's username is not known yet (the message's button opens the bot): start the bot once on this database, or pass --bot-username")]
+    NoBotUsername,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A round just opened, and how many members its message was queued for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    pub round: Round,
+    pub messages: usize,
+}
+
+/// `--activities P1.1,P2`: activities, and priorities standing for all of theirs, in the
+/// plan's order; empty means every activity.
+pub fn scope(plan: &Plan, words: &[String]) -> Result<Vec<ActivityCode>, RoundError> {
+    let mut chosen: Vec<ActivityCode> = Vec::new();
+    for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        if let Some(a) = ActivityCode::parse(word)
+            .ok()
+            .and_then(|c| plan.activity(&c).map(|a| a.code.clone()))
+        {
+            chosen.push(a);
+        } else if let Some(p) = PriorityCode::parse(word)
+            .ok()
+            .filter(|p| plan.priority(p).is_some())
+        {
+            chosen.extend(plan.activities_of(&p).map(|a| a.code.clone()));
+        } else {
+            return Err(RoundError::UnknownActivity(word.to_string()));
+        }
+    }
+    Ok(plan
+        .activities
+        .iter()
+        .filter(|a| chosen.is_empty() || chosen.contains(&a.code))
+        .map(|a| a.code.clone())
+        .collect())
+}
+
+/// Opens the round asked for, on the active plan, and queues its message to the members of
+/// its audience who allow reminders, each in their language.
+pub async fn open(
+    store: &Store,
+    plan: &Plan,
+    bot_username: &str,
+    request: &RoundRequest,
+    by: Actor,
+    now: DateTime<Utc>,
+    status: Option<StatusMessage>,
+) -> Result<Opened, RoundError> {
+    let title = request.title.trim();
+    if !(1..=MAX_ROUND_TITLE_CHARS).contains(&title.chars().count()) {
+        return Err(RoundError::Title);
+    }
+    if request.until <= now {
+        return Err(RoundError::UntilPast);
+    }
+    if request.until > now + chrono::Duration::days(MAX_ROUND_DAYS) {
+        return Err(RoundError::TooLong);
+    }
+    if bot_username.is_empty() {
+        return Err(RoundError::NoBotUsername);
+    }
+    let words: Vec<String> = request
+        .activities
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    let activities = scope(plan, &words)?;
+    let added = store.added_organisations().await?;
+    let audience = request
+        .audience
+        .clone()
+        .resolve(&added)
+        .map_err(|unknown| RoundError::NoSuchOrganisation {
+            code: unknown.0,
+            known: crate::domain::Org::codes(&added).join(", "),
+        })?;
+    let link = format!(
+        "https://t.me/{bot_username}?start={}",
+        crate::conversation::flow::MONITOR_START
+    );
+    let messages: Vec<OutMessage> = store
+        .round_recipients(&audience)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (html, label) = invitation(r.lang, title, request.until, activities.len());
+            OutMessage {
+                chat_id: r.chat_id,
+                html,
+                button: Some((label, link.clone())),
+            }
+        })
+        .collect();
+    let new = NewRound {
+        title,
+        plan_version: plan.version,
+        activities: &activities,
+        audience: &audience,
+        until: request.until,
+        broadcast: NewBroadcast {
+            kind: BroadcastKind::Announcement,
+            audience: audience.describe(),
+            campaign_id: None,
+            stage: None,
+            by,
+            status,
+        },
+    };
+    match store.open_round(&new, &messages, now).await? {
+        Ok((round, _)) => Ok(Opened {
+            round,
+            messages: messages.len(),
+        }),
+        Err(NotOpened::AlreadyOpen(round)) => Err(RoundError::AlreadyOpen(Box::new(round))),
+    }
+}
+
+/// Closes a round; its answers stay. The round, and whether this call closed it.
+pub async fn close(
+    store: &Store,
+    id: i64,
+    by: Actor,
+    now: DateTime<Utc>,
+) -> Result<(Round, bool), RoundError> {
+    store
+        .close_round(id, by, now)
+        .await?
+        .ok_or(RoundError::NoSuchRound(id))
+}
+
+/// Every round with its counts, newest first.
+pub async fn list(store: &Store) -> Result<Vec<RoundResults>, StoreError> {
+    let mut out = Vec::new();
+    for round in store.rounds().await? {
+        out.push(store.round_results(round).await?);
+    }
+    Ok(out)
+}
+
+/// A round's results and those of the round before it for the same audience.
+pub async fn results(
+    store: &Store,
+    id: i64,
+) -> Result<Option<(RoundResults, Option<RoundResults>)>, StoreError> {
+    let Some(round) = store.round(id).await? else {
+        return Ok(None);
+    };
+    let previous = match store.previous_round(&round).await? {
+        Some(p) => Some(store.round_results(p).await?),
+        None => None,
+    };
+    Ok(Some((store.round_results(round).await?, previous)))
+}
+
+/// The round /summary and `stats` show: the open one opened last, else the latest.
+pub async fn latest(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Option<(RoundResults, Option<RoundResults>)>, StoreError> {
+    let rounds = store.rounds().await?;
+    let pick = rounds
+        .iter()
+        .find(|r| r.is_open(now))
+        .or(rounds.first())
+        .map(|r| r.id);
+    match pick {
+        Some(id) => results(store, id).await,
+        None => Ok(None),
+    }
+}
