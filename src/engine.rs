@@ -440,6 +440,7 @@ struct OnDemand {
     campaign: Option<CampaignFacts>,
     round: Option<crate::conversation::MemberRound>,
     open_round: Option<crate::conversation::MemberRound>,
+    org_rounds: Option<Vec<crate::domain::monitoring::OrgRoundProgress>>,
     rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
     results: Option<(
         crate::domain::monitoring::RoundResults,
@@ -460,6 +461,7 @@ impl OnDemand {
             campaign: self.campaign.clone(),
             round: self.round.clone(),
             open_round: self.open_round.clone(),
+            org_rounds: self.org_rounds.clone(),
             rounds: self.rounds.clone(),
             results: self.results.clone(),
             loaded: self.needs.clone(),
@@ -530,6 +532,11 @@ impl OnDemand {
         }
         if self.needs.open_round && !before.open_round {
             self.open_round = store.member_round(chat_id, None, now).await?;
+        }
+        if self.needs.org_rounds && !before.org_rounds {
+            if let Some(org) = &record.coordinates {
+                self.org_rounds = Some(store.org_round_progress(org, now).await?);
+            }
         }
         if self.needs.rounds && !before.rounds && record.is_admin {
             self.rounds = Some(crate::jobs::monitoring::list(store).await?);

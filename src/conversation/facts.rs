@@ -171,6 +171,8 @@ pub struct Facts<'a> {
     pub open_round: Option<MemberRound>,
     /// Loaded only for an admin's /monitor: every round with its counts, newest first.
     pub rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
+    /// Loaded only for a focal point's /monitor: their own members in the open rounds.
+    pub org_rounds: Option<Vec<crate::domain::monitoring::OrgRoundProgress>>,
     /// Loaded only for an admin's round results: the round's, and the one before it's.
     pub results: Option<(
         crate::domain::monitoring::RoundResults,
@@ -213,6 +215,7 @@ impl<'a> Facts<'a> {
             round: None,
             open_round: None,
             rounds: None,
+            org_rounds: None,
             results: None,
             loaded: Needs::default(),
         }

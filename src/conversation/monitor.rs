@@ -40,6 +40,10 @@ pub enum MonitorCallback {
     Days(u16),
     /// …and open the round the preview (by its fingerprint) showed.
     OpenRound(u32),
+    /// Focal points: remind their members who have not finished a round (asked first)…
+    Remind(i64),
+    /// …yes, send it.
+    RemindSend(i64),
 }
 
 impl MonitorCallback {
@@ -62,6 +66,8 @@ impl MonitorCallback {
             To(Some(c)) => format!("mt:{}", c.code()),
             Days(d) => format!("md:{d}"),
             OpenRound(fp) => format!("mg:{fp:08x}"),
+            Remind(id) => format!("mh:{id}"),
+            RemindSend(id) => format!("mk:{id}"),
         }
     }
 
@@ -92,6 +98,8 @@ impl MonitorCallback {
                     .filter(|d| ROUND_DAY_CHOICES.contains(d))?,
             ),
             ("mg", [fp]) => C::OpenRound(super::secretariat::fingerprint(fp)?),
+            ("mh", [id]) => C::Remind(campaign_id(id)?),
+            ("mk", [id]) => C::RemindSend(campaign_id(id)?),
             _ => return None,
         })
     }
@@ -168,5 +176,16 @@ pub enum MonitorScreen {
     Opening,
     ConfirmClose {
         round: Round,
+    },
+    /// Focal points: their own members' progress in the open rounds.
+    OrgRounds {
+        org: String,
+        list: Vec<crate::domain::monitoring::OrgRoundProgress>,
+        now: DateTime<Utc>,
+    },
+    /// Focal points: remind these many members who have not finished?
+    ConfirmRemind {
+        round: Round,
+        unfinished: u64,
     },
 }

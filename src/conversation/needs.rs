@@ -35,6 +35,8 @@ pub struct Needs {
     pub open_round: bool,
     /// Admins: every round with its counts.
     pub rounds: bool,
+    /// Focal points: their own members' progress in the open rounds.
+    pub org_rounds: bool,
     /// Admins: one round's results, with the round before it.
     pub results: Option<i64>,
 }
@@ -65,6 +67,7 @@ impl Needs {
             round: more.round.or(self.round),
             open_round: self.open_round || more.open_round,
             rounds: self.rounds || more.rounds,
+            org_rounds: self.org_rounds || more.org_rounds,
             results: more.results.or(self.results),
         }
     }

@@ -169,6 +169,8 @@ pub enum Pending {
     Reports {
         asked: Vec<(crate::domain::ReportFormat, crate::domain::Lang)>,
     },
+    /// A focal point's reminder of this monitoring round to their members.
+    RemindRound(i64),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

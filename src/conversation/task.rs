@@ -30,6 +30,9 @@ pub enum Task {
     OpenRound(crate::domain::monitoring::RoundRequest),
     /// Admins: close a monitoring round (its answers stay).
     CloseRound(i64),
+    /// Focal points: remind their organisation's members who have not finished the round;
+    /// `org` is the organisation the step found they coordinate.
+    RemindRound { round: i64, org: String },
     /// Admins: queue the announcement they confirmed, and report its progress.
     Announce {
         audience: crate::domain::Audience,

@@ -125,6 +125,19 @@ impl Round {
     }
 }
 
+/// How an organisation's own members stand in an open round: what its focal point sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgRoundProgress {
+    pub round: Round,
+    /// The organisation's members the round asks.
+    pub asked: u64,
+    /// Of them, who answered at least one activity, and who answered every one.
+    pub answered: u64,
+    pub finished: u64,
+    /// Who has not finished: (Telegram id, first name as Telegram shows it).
+    pub unfinished: Vec<(i64, Option<String>)>,
+}
+
 /// What the secretariat asks for when opening a round (checked by `jobs::monitoring`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoundRequest {

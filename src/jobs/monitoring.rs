@@ -162,6 +162,64 @@ pub async fn close(
         .ok_or(RoundError::NoSuchRound(id))
 }
 
+/// Why a focal point's reminder is not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoRoundReminder {
+    NoSuchRound,
+    Closed,
+    /// Every member of the organisation the round asks has finished (or turned reminders off,
+    /// or blocked the bot).
+    Nobody,
+}
+
+/// Queues a reminder of `round` to `org`'s members who have not finished, as a campaign's:
+/// through the outbox, each in their language, with the button into the round.
+pub async fn remind(
+    store: &Store,
+    bot_username: &str,
+    round_id: i64,
+    org: &str,
+    by: Actor,
+    now: DateTime<Utc>,
+    status: Option<StatusMessage>,
+) -> Result<Result<usize, NoRoundReminder>, StoreError> {
+    let Some(round) = store.round(round_id).await? else {
+        return Ok(Err(NoRoundReminder::NoSuchRound));
+    };
+    if !round.is_open(now) {
+        return Ok(Err(NoRoundReminder::Closed));
+    }
+    let recipients = store.round_to_remind(&round, org).await?;
+    if recipients.is_empty() {
+        return Ok(Err(NoRoundReminder::Nobody));
+    }
+    let link = format!(
+        "https://t.me/{bot_username}?start={}",
+        crate::conversation::flow::MONITOR_START
+    );
+    let messages: Vec<OutMessage> = recipients
+        .into_iter()
+        .map(|r| OutMessage {
+            chat_id: r.chat_id,
+            html: crate::messages::monitor::reminder(r.lang, &round.title, round.until),
+            button: Some((
+                crate::messages::tr(r.lang, "btn.round_answer"),
+                link.clone(),
+            )),
+        })
+        .collect();
+    let broadcast = NewBroadcast {
+        kind: BroadcastKind::Reminder,
+        audience: format!("round #{} {org} members who have not finished", round.id),
+        campaign_id: None,
+        stage: None,
+        by,
+        status,
+    };
+    store.queue_broadcast(&broadcast, &messages, now).await?;
+    Ok(Ok(messages.len()))
+}
+
 /// Every round with its counts, newest first.
 pub async fn list(store: &Store) -> Result<Vec<RoundResults>, StoreError> {
     let mut out = Vec::new();

@@ -134,6 +134,36 @@ impl Jobs {
                 self.announce(front, chat, lang, audience, text).await
             }
             Task::OpenRound(request) => self.open_round(front, chat, lang, request).await,
+            Task::RemindRound { round, org } => {
+                let engine = &self.engine;
+                // Still their organisation's focal point when the task runs.
+                if engine.store().coordinated_org(chat).await?.as_deref() != Some(org.as_str()) {
+                    front.say(chat, tr(lang, "notice.outdated")).await?;
+                    return Ok(Ran::Done);
+                }
+                let status = self.status(front, chat, lang, "campaign.reminding").await?;
+                let queued = super::monitoring::remind(
+                    engine.store(),
+                    engine.bot_username(),
+                    *round,
+                    org,
+                    Actor::User(chat),
+                    engine.now(),
+                    Some(status),
+                )
+                .await?;
+                match queued {
+                    Ok(n) => {
+                        engine.outbox_wake().notify_one();
+                        Ok(Ran::Queued(n))
+                    }
+                    Err(why) => {
+                        let text = messages::tasks::round_not_reminded(lang, why);
+                        front.edit(chat, Said(status.message), text).await?;
+                        Ok(Ran::Done)
+                    }
+                }
+            }
             Task::CloseRound(id) => {
                 let engine = &self.engine;
                 let said = match super::monitoring::close(

@@ -24,3 +24,15 @@ pub fn invitation(
     );
     (html, tr(lang, "btn.round_answer"))
 }
+
+/// A focal point's reminder of a round to their members who have not finished.
+pub fn reminder(lang: Lang, title: &str, until: DateTime<Utc>) -> String {
+    tr_with(
+        lang,
+        "monitor.reminder",
+        &[
+            ("title", &esc(title.trim())),
+            ("date", &last_day(lang, until)),
+        ],
+    )
+}

@@ -147,3 +147,16 @@ pub fn round_closed(lang: Lang, round: &crate::domain::monitoring::Round, now: b
         ],
     )
 }
+
+/// Why a focal point's reminder of a round was not sent.
+pub fn round_not_reminded(lang: Lang, why: crate::jobs::monitoring::NoRoundReminder) -> String {
+    use crate::jobs::monitoring::NoRoundReminder::*;
+    super::tr(
+        lang,
+        match why {
+            NoSuchRound => "notice.outdated",
+            Closed => "monitor.remind_closed",
+            Nobody => "monitor.remind_nobody",
+        },
+    )
+}

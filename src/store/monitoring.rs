@@ -10,7 +10,9 @@ use super::outbox::{insert_broadcast, NewBroadcast, OutMessage};
 use super::{Store, StoreError};
 use crate::conversation::{AnswerSeen, CommentSeen, MemberRound, TextStart};
 use crate::domain::comment::MAX_COMMENT_CHARS;
-use crate::domain::monitoring::{Round, RoundResults, Status, TallyRow, MAX_ANSWER_CHANGES};
+use crate::domain::monitoring::{
+    OrgRoundProgress, Round, RoundResults, Status, TallyRow, MAX_ANSWER_CHANGES,
+};
 use crate::domain::{ActivityCode, Audience, Comment, Constituency};
 
 #[derive(FromRow)]
@@ -54,6 +56,17 @@ struct AnswerSeenRow {
     start: Option<String>,
     chars: Option<i64>,
     voice: Option<i64>,
+}
+
+/// One of an organisation's members in a round.
+#[derive(FromRow)]
+struct OrgMemberRow {
+    member_id: i64,
+    first_name: Option<String>,
+    lang: Option<String>,
+    reminders: bool,
+    blocked: bool,
+    answered: i64,
 }
 
 /// One counted cell of a round's answers.
@@ -405,6 +418,98 @@ impl Store {
         .bind(round)
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    /// An organisation's members a round asks, each with how many of its activities they
+    /// answered: only members whose organisation is `org` (the focal point's, as the store
+    /// has it), never anyone else's.
+    async fn org_members_in(
+        &self,
+        round: &Round,
+        org: &str,
+    ) -> Result<Vec<OrgMemberRow>, StoreError> {
+        let side = match &round.audience {
+            Audience::All => None,
+            Audience::Constituency(c) => Some(c.code()),
+            Audience::Organisation(code) if code == org => None,
+            Audience::Organisation(_) => return Ok(Vec::new()),
+        };
+        let codes: Vec<&str> = round.activities.iter().map(|c| c.as_str()).collect();
+        Ok(sqlx::query_as(
+            "SELECT m.member_id, c.first_name, c.lang, m.reminders,
+                    c.blocked_at IS NOT NULL AS blocked,
+                    (SELECT count(*) FROM round_answers a
+                     WHERE a.round_id = ?1 AND a.member_id = m.member_id AND a.status IS NOT NULL
+                       AND a.activity_code IN (SELECT value FROM json_each(?2))) AS answered
+             FROM members m JOIN chats c ON c.chat_id = m.member_id
+             WHERE m.consent = 'given' AND m.org_code = ?3 AND (?4 IS NULL OR m.constituency = ?4)
+             ORDER BY m.member_id",
+        )
+        .bind(round.id)
+        .bind(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into()))
+        .bind(org)
+        .bind(side)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    /// The open rounds that ask an organisation's members, newest first, with how its
+    /// members stand.
+    pub async fn org_round_progress(
+        &self,
+        org: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrgRoundProgress>, StoreError> {
+        let mut out = Vec::new();
+        for round in self.rounds().await? {
+            if !round.is_open(now) {
+                continue;
+            }
+            let members = self.org_members_in(&round, org).await?;
+            if members.is_empty() && matches!(&round.audience, Audience::Organisation(_)) {
+                continue;
+            }
+            let total = round.activities.len() as i64;
+            let answered = members.iter().filter(|m| m.answered > 0).count() as u64;
+            let finished = members.iter().filter(|m| m.answered >= total).count() as u64;
+            let unfinished = members
+                .iter()
+                .filter(|m| m.answered < total)
+                .map(|m| (m.member_id, m.first_name.clone()))
+                .collect();
+            out.push(OrgRoundProgress {
+                asked: members.len() as u64,
+                answered,
+                finished,
+                unfinished,
+                round,
+            });
+        }
+        Ok(out)
+    }
+
+    /// An organisation's members who have not finished `round` and may be reminded (they
+    /// allow reminders and have not blocked the bot).
+    pub async fn round_to_remind(
+        &self,
+        round: &Round,
+        org: &str,
+    ) -> Result<Vec<super::Recipient>, StoreError> {
+        let total = round.activities.len() as i64;
+        Ok(self
+            .org_members_in(round, org)
+            .await?
+            .into_iter()
+            .filter(|m| m.answered < total && m.reminders && !m.blocked)
+            .map(|m| super::Recipient {
+                chat_id: m.member_id,
+                lang: m
+                    .lang
+                    .as_deref()
+                    .and_then(crate::domain::Lang::parse)
+                    .unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// Members a round's opening message goes to: the audience's, who allow reminders.

@@ -102,6 +102,7 @@ impl Member {
             round: None,
             open_round: true,
             rounds: true,
+            org_rounds: true,
             results: None,
         };
         let (out, mut facts) = loop {

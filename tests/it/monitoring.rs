@@ -614,3 +614,140 @@ mod pure {
         assert!(out.tasks.is_empty());
     }
 }
+
+/// Members of `org` (a workers' organisation), consented, with their first name noted.
+async fn org_members(store: &Store, ids: &[i64], org: &str) {
+    let org = dwcp_feedback::domain::Org::find(org, &[]).unwrap();
+    for &id in ids {
+        store
+            .apply(StepWrite {
+                chat_id: id,
+                state: &State::Menu,
+                effects: &[
+                    Effect::SetLang(Lang::En),
+                    Effect::GiveConsent,
+                    Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Constituency(
+                        Constituency::Workers,
+                    )),
+                    Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Organisation(
+                        dwcp_feedback::domain::OrgChoice::Known(org.clone()),
+                    )),
+                ],
+                plan_version: 1,
+                update_id: None,
+                first_name: Some(&format!("Member{id}")),
+                now: Utc::now(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focal_point_sees_and_reminds_only_their_own_members_who_have_not_finished() {
+    const FOCAL: i64 = 920_001;
+    let fake = FakeTelegram::start().await;
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let ours = [710_001, 710_002, 710_003];
+    let theirs = [710_101, 710_102];
+    org_members(&store, &ours, "CCAWDU").await;
+    org_members(&store, &theirs, "BWTUC").await;
+    store
+        .add_coordinator("CCAWDU", FOCAL, Actor::Cli, Utc::now())
+        .await
+        .unwrap();
+    let plan = store
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, Utc::now())
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let activities = dwcp_feedback::jobs::monitoring::scope(&plan, &["P1.1".into()]).unwrap();
+    let opened = dwcp_feedback::jobs::monitoring::open(
+        &store,
+        &plan,
+        "dwcp_bot",
+        &RoundRequest {
+            title: "Workers' round".into(),
+            activities,
+            audience: Audience::Constituency(Constituency::Workers),
+            until: now + chrono::Duration::days(7),
+        },
+        Actor::Cli,
+        now,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(opened.messages, 5, "both unions' members are asked");
+    // One of ours finished the one-activity round.
+    store
+        .apply(StepWrite {
+            chat_id: ours[0],
+            state: &State::Menu,
+            effects: &[Effect::Answer {
+                round: opened.round.id,
+                code: code("P1.1"),
+                status: Status::Started,
+            }],
+            plan_version: 1,
+            update_id: None,
+            first_name: None,
+            now,
+        })
+        .await
+        .unwrap();
+    let bot = support::harness::start(&fake, &url, None).await;
+    // The opening message went to everyone asked; drained so only reminders are counted below.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for &m in ours.iter().chain(&theirs) {
+        assert_eq!(delivered(&fake, m).len(), 1, "member {m} told once");
+    }
+
+    let focal = fake.user(FOCAL, "Focal", Some("en"));
+    focal.send_text("/monitor");
+    let view = focal.reply().await;
+    assert!(view.text.contains("3 members asked"), "{}", view.text);
+    assert!(view.text.contains("1 finished"), "{}", view.text);
+    assert!(view.text.contains("Member710002"), "{}", view.text);
+    assert!(
+        !view.text.contains("Member7101"),
+        "another union's members: {}",
+        view.text
+    );
+    let (_, sure) = focal.tap(&view, "Remind the 2").await;
+    let (notice, _) = focal.tap(&sure, "Yes, remind them").await;
+    assert!(notice.is_some());
+    // The second tap on the same confirmation sends nothing more.
+    let again = focal.tap_on(&sure, "Yes, remind them");
+    assert!(focal.answer(&again).await.is_some());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        delivered(&fake, ours[0]).is_empty(),
+        "finished: not reminded"
+    );
+    for &m in &ours[1..] {
+        let got = delivered(&fake, m);
+        assert_eq!(got.len(), 1, "member {m} reminded once");
+        assert!(got[0].text.contains("reminds you"), "{}", got[0].text);
+        assert!(got[0]
+            .button("Answer")
+            .is_some_and(|(_, url)| url.ends_with("start=mon")));
+    }
+    for &m in &theirs {
+        assert!(
+            delivered(&fake, m).is_empty(),
+            "another union's member {m} is not reminded"
+        );
+    }
+    // A member who is not a focal point cannot remind.
+    let member = fake.user(theirs[0], "Other", Some("en"));
+    member.send_text("/menu");
+    let on = member.reply().await;
+    let id = member.tap_data(on.id, &format!("mk:{}", opened.round.id));
+    assert!(member.answer(&id).await.is_some());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(delivered(&fake, ours[1]).is_empty());
+    support::harness::assert_telegram_happy(&fake);
+    drop(bot);
+}

@@ -274,9 +274,13 @@ impl Step<'_> {
         }
     }
 
-    /// Admins' `/monitor` and round buttons; `false` when the input is not one.
+    /// Admins' `/monitor` and round buttons, and focal points' view of their own members;
+    /// `false` when the input is not one of them.
     pub(super) fn monitor_admin(&mut self, input: &Input) -> bool {
         let admin = self.facts.is_admin;
+        if !admin {
+            return self.monitor_focal(input);
+        }
         match input {
             Input::Command(Command::Monitor) if admin => self.rounds_list(),
             Input::Text(text) if admin && matches!(self.state, State::NewRound { .. }) => {
@@ -392,14 +396,81 @@ impl Step<'_> {
                     }
                     _ => self.notice = Some(Notice::AnnouncementOver),
                 },
-                // Members' buttons, from an admin: handled as any member's.
+                // Members' and focal points' buttons, from an admin: handled as theirs.
                 MonitorCallback::Open
                 | MonitorCallback::Card { .. }
                 | MonitorCallback::Answer { .. } => return false,
+                MonitorCallback::Remind(_) | MonitorCallback::RemindSend(_) => {
+                    return self.monitor_focal(input)
+                }
             },
             _ => return false,
         }
         true
+    }
+
+    /// A focal point's `/monitor` and reminder buttons; `false` for anything else (and for
+    /// someone who coordinates nothing, whose `/monitor` is a member's).
+    fn monitor_focal(&mut self, input: &Input) -> bool {
+        let Some(org) = self.facts.coordinates.clone() else {
+            return false;
+        };
+        match input {
+            Input::Command(Command::Monitor) => {
+                let list = self.org_rounds();
+                self.state = State::Menu;
+                self.show(Screen::Monitor(MonitorScreen::OrgRounds {
+                    org,
+                    list,
+                    now: self.now,
+                }));
+            }
+            Input::Callback {
+                data: Callback::Monitor(MonitorCallback::Remind(id)),
+                ..
+            } => {
+                let found = self.org_rounds().into_iter().find(|p| p.round.id == *id);
+                match found {
+                    _ if !self.facts.loaded.org_rounds => {}
+                    Some(p) if !p.unfinished.is_empty() => {
+                        self.state = State::Confirming {
+                            action: Pending::RemindRound(*id),
+                        };
+                        self.show(Screen::Monitor(MonitorScreen::ConfirmRemind {
+                            unfinished: p.unfinished.len() as u64,
+                            round: p.round,
+                        }));
+                    }
+                    Some(_) => self.notice = Some(Notice::AlreadyDone),
+                    // Closed since, or a round that does not ask their members.
+                    None => self.notice = Some(Notice::Outdated),
+                }
+            }
+            Input::Callback {
+                data: Callback::Monitor(MonitorCallback::RemindSend(id)),
+                ..
+            } => match self.state {
+                // The confirmation acts once: its first tap moves on.
+                State::Confirming {
+                    action: Pending::RemindRound(asked),
+                } if asked == *id => {
+                    self.state = State::Menu;
+                    self.notice = Some(Notice::Sending);
+                    self.tasks.push(Task::RemindRound { round: *id, org });
+                }
+                _ => self.notice = Some(Notice::AlreadyDone),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// The focal point's own members in the open rounds (noted as needed when not loaded).
+    fn org_rounds(&mut self) -> Vec<crate::domain::monitoring::OrgRoundProgress> {
+        if !self.facts.loaded.org_rounds {
+            self.needs.org_rounds = true;
+        }
+        self.facts.org_rounds.clone().unwrap_or_default()
     }
 
     /// Every round with its counts (noted as needed when not loaded).

@@ -11,6 +11,8 @@ const LISTED_ROUNDS: usize = 5;
 /// Activities whose answers the results show side by side, those the sides see most
 /// differently: the message stays within one Telegram message (the export has every one).
 const SPLITS_SHOWN: usize = 3;
+/// Names of members who have not finished a focal point sees per round (the rest counted).
+const NAMES_SHOWN: usize = 30;
 
 impl R<'_> {
     pub(super) fn monitor_screen(&mut self, screen: &MonitorScreen) {
@@ -107,6 +109,26 @@ impl R<'_> {
                 recipients,
             } => self.round_preview(draft, *activities, *recipients),
             MonitorScreen::Opening => self.line(&self.t("monitor.opening")),
+            MonitorScreen::OrgRounds { org, list, now } => self.org_rounds(org, list, *now),
+            MonitorScreen::ConfirmRemind { round, unfinished } => {
+                self.line(&crate::messages::tr_count(
+                    self.lang,
+                    "monitor.confirm_remind",
+                    *unfinished,
+                    &[
+                        ("title", &esc(&round.title)),
+                        ("n", &number(*unfinished, self.lang)),
+                    ],
+                ));
+                let row = vec![
+                    self.btn(
+                        "btn.round_remind_yes",
+                        Callback::Monitor(MonitorCallback::RemindSend(round.id)),
+                    ),
+                    self.btn("btn.no", Callback::Menu),
+                ];
+                self.kb.row(row);
+            }
             MonitorScreen::ConfirmClose { round } => {
                 self.line(&tr_with(
                     self.lang,
@@ -123,6 +145,74 @@ impl R<'_> {
                 self.kb.row(row);
             }
         }
+    }
+
+    /// A focal point's view: per open round, their own members only.
+    fn org_rounds(
+        &mut self,
+        org: &str,
+        list: &[crate::domain::monitoring::OrgRoundProgress],
+        now: DateTime<Utc>,
+    ) {
+        self.line(&tr_with(
+            self.lang,
+            "monitor.org_title",
+            &[("org", &esc(&self.org_label(org)))],
+        ));
+        if list.is_empty() {
+            self.line(&self.t("monitor.org_none"));
+        }
+        for p in list.iter().take(LISTED_ROUNDS) {
+            self.text.push('\n');
+            self.line(&format!(
+                "<b>«{}»</b> · {}",
+                esc(&p.round.title),
+                self.round_when(&p.round, now)
+            ));
+            self.line(&crate::messages::tr_count(
+                self.lang,
+                "monitor.org_counts",
+                p.asked,
+                &[
+                    ("asked", &number(p.asked, self.lang)),
+                    ("answered", &number(p.answered, self.lang)),
+                    ("finished", &number(p.finished, self.lang)),
+                ],
+            ));
+            if !p.unfinished.is_empty() {
+                let mut names: Vec<String> = p
+                    .unfinished
+                    .iter()
+                    .take(NAMES_SHOWN)
+                    .map(|(_, name)| {
+                        let name = name.as_deref().and_then(crate::domain::text::display_name);
+                        esc(&trim_graphemes(name.as_deref().unwrap_or("—"), 24))
+                    })
+                    .collect();
+                if p.unfinished.len() > NAMES_SHOWN {
+                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
+                    names.push(tr_with(
+                        self.lang,
+                        "campaign.more",
+                        &[("n", &number(more, self.lang))],
+                    ));
+                }
+                self.line(&tr_with(
+                    self.lang,
+                    "campaign.unfinished",
+                    &[("names", &names.join(", "))],
+                ));
+                self.kb.row(vec![Button::cb(
+                    tr_with(
+                        self.lang,
+                        "btn.round_remind",
+                        &[("n", &number(p.unfinished.len(), self.lang))],
+                    ),
+                    Callback::Monitor(MonitorCallback::Remind(p.round.id)),
+                )]);
+            }
+        }
+        self.menu_row();
     }
 
     fn status_label(&self, status: Status) -> String {
