@@ -6,6 +6,7 @@
 //!   cargo bench --bench crowd                      # all four scenarios, about 9 minutes
 //!   cargo bench --bench crowd -- herd              # one of: herd flood storm broadcast
 //!   cargo bench --bench crowd -- broadcast 2000    # a smaller broadcast
+//!   cargo bench --bench crowd -- round             # a monitoring round opened to 10,000
 //!
 //! - herd: 1,000 members send /start within one second, then rate (taps only) as fast as the
 //!   bot answers.
@@ -14,6 +15,7 @@
 //!   without the flood.
 //! - storm: the same 100 members; then two admins tap export (XLSX) 20 times each in 10 s.
 //! - broadcast: an announcement to 10,000 members while 200 rate; SIGKILL at 40%, restart.
+//! - round (only when named): the same, the message being a monitoring round's as it opens.
 //!
 //! Latencies are the fake's own: from the moment an update is queued for getUpdates to the
 //! first message or edit in its chat ("first reaction"), and from a tap to its answer. Memory is
@@ -331,8 +333,26 @@ async fn seed_members(db: &str, count: i64) {
     pool.close().await;
 }
 
-async fn broadcast(recipients: i64) {
-    println!("\nbroadcast: an announcement to {recipients} members while 200 rate at a person's pace; SIGKILL at 40%, restart");
+/// A send queued: its broadcast (for the tally) and how many messages.
+#[derive(Clone, Copy)]
+struct Queued {
+    broadcast_id: i64,
+    messages: usize,
+}
+
+/// What the broadcast scenario sends: an announcement, or a monitoring round's message.
+#[derive(Clone, Copy, PartialEq)]
+enum Sending {
+    Announcement,
+    Round,
+}
+
+async fn broadcast(recipients: i64, what: Sending) {
+    let name = match what {
+        Sending::Announcement => "broadcast: an announcement",
+        Sending::Round => "round: a monitoring round's message",
+    };
+    println!("\n{name} to {recipients} members while 200 rate at a person's pace; SIGKILL at 40%, restart");
     let mut run = Run::start(&[]).await;
     let store = Store::open(&run.db).await.unwrap();
     store
@@ -343,16 +363,49 @@ async fn broadcast(recipients: i64) {
     let (stop, _, tasks) = members(&run.fake, 4_000_000, 200, RATING);
     tokio::time::sleep(Duration::from_secs(5)).await;
     run.fake.take_latencies();
-    let text = "ការប្រជុំត្រីភាគីនឹងធ្វើឡើងនៅថ្ងៃសុក្រ។ A tripartite meeting is on Friday.";
-    let queued = dwcp_feedback::jobs::announce::queue_announcement(
-        &store,
-        &Audience::All,
-        text,
-        Actor::Cli,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let queued = match what {
+        Sending::Announcement => {
+            let text = "ការប្រជុំត្រីភាគីនឹងធ្វើឡើងនៅថ្ងៃសុក្រ។ A tripartite meeting is on Friday.";
+            let q = dwcp_feedback::jobs::announce::queue_announcement(
+                &store,
+                &Audience::All,
+                text,
+                Actor::Cli,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+            (q.broadcast_id, q.messages)
+        }
+        Sending::Round => {
+            let plan = store
+                .active_plan_or(dwcp_feedback::plan_io::default_plan, Utc::now())
+                .await
+                .unwrap();
+            let request = dwcp_feedback::domain::monitoring::RoundRequest {
+                title: "ឆមាសទីមួយ ឆ្នាំ ២០២៧ · First half of 2027".into(),
+                activities: Vec::new(),
+                audience: Audience::All,
+                until: Utc::now() + chrono::Duration::days(30),
+            };
+            let o = dwcp_feedback::jobs::monitoring::open(
+                &store,
+                &plan,
+                "bench_bot",
+                &request,
+                Actor::Cli,
+                Utc::now(),
+                None,
+            )
+            .await
+            .unwrap();
+            (o.broadcast, o.messages)
+        }
+    };
+    let queued = Queued {
+        broadcast_id: queued.0,
+        messages: queued.1,
+    };
     let total = queued.messages as i64;
     let sent = |store: &Store| {
         let store = store.clone();
@@ -438,7 +491,11 @@ async fn main() {
     if chosen("storm") {
         storm().await;
     }
+    // Named only: the same delivery as the broadcast's, through a round's opening.
+    if args.iter().any(|a| a == "round") {
+        broadcast(recipients, Sending::Round).await;
+    }
     if chosen("broadcast") {
-        broadcast(recipients).await;
+        broadcast(recipients, Sending::Announcement).await;
     }
 }

@@ -11,6 +11,15 @@ use crate::domain::{Audience, ExportFormat};
 use crate::jobs::monitoring;
 use crate::store::{Actor, Store};
 
+/// The last day of a period ending at `end` (the midnight after it, Phnom Penh time), as
+/// `--until` took it.
+fn last_day(end: DateTime<Utc>) -> String {
+    (end - chrono::Duration::seconds(1))
+        .with_timezone(&crate::clock::phnom_penh())
+        .format("%Y-%m-%d (end of day, Phnom Penh)")
+        .to_string()
+}
+
 /// Opens a round and queues its message (the running bot sends it at Telegram's pace).
 #[allow(clippy::too_many_arguments)]
 pub async fn open(
@@ -45,7 +54,7 @@ pub async fn open(
         opened.round.id,
         opened.round.title,
         opened.round.audience.describe(),
-        super::local(opened.round.until),
+        last_day(opened.round.until),
         opened.round.activities.len(),
         super::plural(opened.messages as u64, "member", "members"),
     )?;
@@ -82,7 +91,7 @@ pub async fn list(store: &Store, now: DateTime<Utc>, out: &mut impl Write) -> Cl
     for r in &rounds {
         let when = match r.round.closed_since(now) {
             Some(t) => format!("closed {}", super::local(t)),
-            None => format!("open until {}", super::local(r.round.until)),
+            None => format!("open until {}", last_day(r.round.until)),
         };
         writeln!(
             out,

@@ -25,12 +25,14 @@ pub struct About<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Writes `{"format": …, "plan_version": …, …, "ratings": [ … ]}`, one rating at a time.
+/// Writes `{"format": …, "plan_version": …, …, "ratings": [ … ], "monitoring": [ … ]}`,
+/// one rating at a time.
 pub async fn write_json<W: Write>(
     mut out: W,
     secret: &[u8],
     about: About<'_>,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
+    monitoring: Vec<crate::store::AnswerRow>,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
     let header = Header {
@@ -53,6 +55,14 @@ pub async fn write_json<W: Write>(
         serde_json::to_writer(&mut out, &Record::new(&ids, row?))?;
         n += 1;
         progress(n);
+    }
+    // Then what members said has happened in monitoring rounds (empty without rounds).
+    out.write_all(b"\n],\"monitoring\":[\n")?;
+    for (i, row) in monitoring.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut out, &super::monitoring::Answer::new(&ids, row))?;
     }
     out.write_all(b"\n]}\n")?;
     out.flush()?;

@@ -340,6 +340,7 @@ pub async fn export_to_path(
                 &printed,
                 rows,
                 comments,
+                store.round_answers(None).await?,
                 progress,
             )
             .await?
@@ -352,7 +353,8 @@ pub async fn export_to_path(
                 filter: &filter_json,
                 now,
             };
-            write_json(writer, &secret, about, rows, progress).await?
+            let monitoring = store.round_answers(None).await?;
+            write_json(writer, &secret, about, rows, monitoring, progress).await?
         }
     };
     temp.persist(path).map_err(|e| e.error)?;

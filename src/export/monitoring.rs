@@ -28,7 +28,7 @@ pub const MONITOR_COLUMNS: [&str; 13] = [
 ];
 
 #[derive(serde::Serialize)]
-struct Answer {
+pub struct Answer {
     round: i64,
     round_title: String,
     respondent: String,
@@ -47,7 +47,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn new(ids: &Pseudonyms, row: AnswerRow) -> Answer {
+    pub fn new(ids: &Pseudonyms, row: AnswerRow) -> Answer {
         let who = Who::new(
             row.constituency.as_deref(),
             row.org_code,
@@ -149,39 +149,49 @@ pub fn write(
             )?;
         }
         ExportFormat::Xlsx => {
-            use rust_xlsxwriter::{Format, Workbook};
-            let mut book = Workbook::new();
+            let mut book = rust_xlsxwriter::Workbook::new();
             crate::spreadsheet_text::use_khmer_theme(&mut book)?;
-            let sheet = book.add_worksheet();
-            sheet.set_name("Monitoring")?;
-            let bold = Format::new().set_bold();
-            for (c, name) in MONITOR_COLUMNS.iter().enumerate() {
-                sheet.write_with_format(0, c as u16, *name, &bold)?;
-            }
-            for (r, a) in answers.enumerate() {
-                let a = a.for_spreadsheets();
-                let row = r as u32 + 1;
-                sheet.write_number(row, 0, a.round as f64)?;
-                for (c, cell) in a.cells().iter().enumerate().skip(1) {
-                    if c == 11 {
-                        if let Some(secs) = a.voice_seconds {
-                            sheet.write_number(row, 11, secs as f64)?;
-                        }
-                    } else if !cell.is_empty() {
-                        sheet.write_string(row, c as u16, cell)?;
-                    }
-                }
-            }
-            sheet.set_freeze_panes(1, 0)?;
-            sheet.set_column_width(1, 24)?;
-            sheet.set_column_width(10, 48)?;
-            sheet.set_column_width(12, 20)?;
-            sheet.set_paper_size(9);
-            sheet.set_landscape();
-            sheet.set_print_scale(85);
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            sheet(&mut book, answers, &bold)?;
             book.save(path)?;
         }
     }
     crate::store::private::existing(path)?;
     Ok(n)
+}
+
+/// The workbook's "Monitoring" sheet: one row per answer, as `monitor export` writes them.
+pub fn sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    answers: impl Iterator<Item = Answer>,
+    header: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    sheet.set_name("Monitoring")?;
+    sheet.set_freeze_panes(1, 0)?;
+    for (c, width) in [(1u16, 24.0), (2, 14.0), (10, 48.0), (12, 20.0)] {
+        sheet.set_column_width(c, width)?;
+    }
+    sheet.set_paper_size(9);
+    sheet.set_landscape();
+    sheet.set_print_scale(85);
+    sheet.set_repeat_rows(0, 0)?;
+    for (c, name) in MONITOR_COLUMNS.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, *name, header)?;
+    }
+    for (r, a) in answers.enumerate() {
+        let a = a.for_spreadsheets();
+        let row = r as u32 + 1;
+        sheet.write_number(row, 0, a.round as f64)?;
+        for (c, cell) in a.cells().iter().enumerate().skip(1) {
+            if c == 11 {
+                if let Some(secs) = a.voice_seconds {
+                    sheet.write_number(row, 11, secs as f64)?;
+                }
+            } else if !cell.is_empty() {
+                sheet.write_string(row, c as u16, cell)?;
+            }
+        }
+    }
+    Ok(())
 }

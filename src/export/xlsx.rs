@@ -166,6 +166,9 @@ const IN_FLIGHT: usize = 512;
 ///
 /// Building and zipping a workbook is CPU work: it runs on the blocking pool, fed through a
 /// bounded channel, so the runtime's threads stay free for members' updates meanwhile.
+// The workbook's sources are its arguments: two streams, the monitoring answers, and what the
+// pages print; a struct around them would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_xlsx(
     path: &Path,
     secret: &[u8],
@@ -173,6 +176,7 @@ pub async fn write_xlsx(
     printed: &Printed,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut comments: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
+    monitoring: Vec<crate::store::AnswerRow>,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
     let (row_tx, mut row_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
@@ -187,6 +191,7 @@ pub async fn write_xlsx(
             header,
             std::iter::from_fn(|| row_rx.blocking_recv()),
             std::iter::from_fn(|| comment_rx.blocking_recv()),
+            monitoring,
         )
     });
     let mut n = 0;
@@ -217,6 +222,7 @@ fn build(
     page_header: String,
     rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
     comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
+    monitoring: Vec<crate::store::AnswerRow>,
 ) -> anyhow::Result<u64> {
     let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
     let khmer = Format::new()
@@ -403,6 +409,13 @@ fn build(
     write_summary(&mut wb, &f, plan, &summary)?;
     write_by_constituency(&mut wb, &f, &summary)?;
     write_by_province(&mut wb, &f, plan, &provinces)?;
+    // Monitoring rounds' answers, when there are any: what members say has happened.
+    if !monitoring.is_empty() {
+        let answers = monitoring
+            .into_iter()
+            .map(|r| super::monitoring::Answer::new(&ids, r));
+        super::monitoring::sheet(&mut wb, answers, &f.header)?;
+    }
     wb.save(path)?;
     Ok(n)
 }

@@ -25,7 +25,7 @@ pub enum RoundError {
     UnknownActivity(String),
     #[error("there is no organisation {code}; the codes are: {known}")]
     NoSuchOrganisation { code: String, known: String },
-    #[error("round #{} \"{}\" is open for this audience until {}: close it first (one open round per audience)", .0.id, .0.title, .0.until.format("%Y-%m-%d"))]
+    #[error("round #{} \"{}\" is open for this audience until {}: close it first (one open round per audience)", .0.id, .0.title, (.0.until - chrono::Duration::seconds(1)).with_timezone(&crate::clock::phnom_penh()).format("%Y-%m-%d"))]
     AlreadyOpen(Box<Round>),
     #[error("there is no round #{0}")]
     NoSuchRound(i64),
@@ -40,6 +40,8 @@ pub enum RoundError {
 pub struct Opened {
     pub round: Round,
     pub messages: usize,
+    /// The broadcast that carries its message (its tally is the delivery's progress).
+    pub broadcast: i64,
 }
 
 /// `--activities P1.1,P2`: activities, and priorities standing for all of theirs, in the
@@ -141,9 +143,10 @@ pub async fn open(
         },
     };
     match store.open_round(&new, &messages, now).await? {
-        Ok((round, _)) => Ok(Opened {
+        Ok((round, broadcast)) => Ok(Opened {
             round,
             messages: messages.len(),
+            broadcast,
         }),
         Err(NotOpened::AlreadyOpen(round)) => Err(RoundError::AlreadyOpen(Box::new(round))),
     }

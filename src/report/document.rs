@@ -62,11 +62,11 @@ pub struct Document {
     pub blocks: Vec<Block>,
 }
 
-fn t(lang: Lang, key: &str) -> String {
+pub(super) fn t(lang: Lang, key: &str) -> String {
     tr(lang, key)
 }
 
-fn n(lang: Lang, v: impl ToString) -> String {
+pub(super) fn n(lang: Lang, v: impl ToString) -> String {
     number(v, lang)
 }
 
@@ -74,7 +74,7 @@ fn mean(lang: Lang, m: Option<f64>) -> String {
     m.map_or_else(|| "–".to_string(), |m| number(format!("{m:.2}"), lang))
 }
 
-fn share(lang: Lang, part: u64, whole: u64) -> String {
+pub(super) fn share(lang: Lang, part: u64, whole: u64) -> String {
     if whole == 0 {
         return "–".into();
     }
@@ -82,7 +82,7 @@ fn share(lang: Lang, part: u64, whole: u64) -> String {
     number(format!("{}.{} %", tenths / 10, tenths % 10), lang)
 }
 
-fn side_name(lang: Lang, side: Option<Constituency>) -> String {
+pub(super) fn side_name(lang: Lang, side: Option<Constituency>) -> String {
     match side {
         Some(Constituency::Workers) => t(lang, "chart.workers"),
         Some(Constituency::Employers) => t(lang, "chart.employers"),
@@ -129,6 +129,7 @@ pub fn build(report: &Report, plan: &Plan, lang: Lang, charts: &ChartMaker) -> D
             "report.empty"
         };
         blocks.push(Block::Para(vec![Span::Bold(t(lang, key))]));
+        super::monitoring::section(report, &report.rounds, lang, &mut blocks);
         method(report, lang, &mut blocks);
     } else {
         blocks.push(Block::PageBreak);
@@ -138,6 +139,7 @@ pub fn build(report: &Report, plan: &Plan, lang: Lang, charts: &ChartMaker) -> D
         for p in &plan.priorities {
             priority(report, plan, p, lang, charts, &mut blocks);
         }
+        super::monitoring::section(report, &report.rounds, lang, &mut blocks);
         blocks.push(Block::PageBreak);
         method(report, lang, &mut blocks);
         annex(report, lang, &mut blocks);
@@ -693,7 +695,8 @@ fn method(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {
     ));
 }
 
-/// The member-facing texts carry Telegram's HTML; the report quotes their words only.
+/// The member-facing texts carry Telegram's HTML and emoji; the report quotes their words
+/// only (the bundled fonts have no emoji, which would print as empty boxes).
 fn strip_tags(s: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
@@ -701,13 +704,24 @@ fn strip_tags(s: &str) -> String {
         match c {
             '<' => inside = true,
             '>' => inside = false,
-            c if !inside => out.push(c),
+            c if !inside && !is_emoji(c) => out.push(c),
             _ => {}
         }
     }
-    out.replace("&lt;", "<")
+    let out = out
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&amp;", "&")
+        .replace("&amp;", "&");
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Pictographs, dingbats and their variation selector: what a phone draws in colour.
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32, 0x2190..=0x21FF | 0x2300..=0x23FF | 0x2600..=0x27BF | 0x2B00..=0x2BFF
+        | 0xFE0F | 0x1F000..=0x1FAFF)
 }
 
 fn annex(report: &Report, lang: Lang, blocks: &mut Vec<Block>) {

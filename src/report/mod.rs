@@ -8,6 +8,7 @@
 pub mod document;
 pub mod docx;
 pub mod model;
+mod monitoring;
 pub mod pdf;
 
 use std::path::Path;
@@ -62,7 +63,8 @@ pub async fn build(
         constituency: filter.constituency,
         province: filter.province,
     };
-    let report = builder.finish(window, filters, now, lang);
+    let mut report = builder.finish(window, filters, now, lang);
+    report.rounds = crate::jobs::monitoring::list(store).await?;
     Ok((report, plan))
 }
 

@@ -169,6 +169,8 @@ pub struct Report {
     pub most_commented: Vec<ActivityCode>,
     /// True when the annex stopped at [`ANNEX_MAX`] comments.
     pub annex_capped: bool,
+    /// Monitoring rounds with their results, newest first (the report's section on them).
+    pub rounds: Vec<crate::domain::monitoring::RoundResults>,
 }
 
 impl Report {
@@ -416,6 +418,7 @@ impl<'a> ReportBuilder<'a> {
             gaps: gaps(&activities),
             most_commented: most_commented(&activities),
             annex_capped: self.annex_capped,
+            rounds: Vec::new(),
             activities,
         }
     }

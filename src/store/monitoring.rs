@@ -75,8 +75,7 @@ struct CountRow {
     code: String,
     constituency: Option<String>,
     status: Option<String>,
-    answers: i64,
-    comments: i64,
+    n: i64,
 }
 
 const ROUND: &str =
@@ -351,50 +350,50 @@ impl Store {
             .collect())
     }
 
-    /// A round's answers counted, by activity, constituency and status.
+    /// A round's answers counted, by activity, constituency and status, and the comments apart
+    /// (each count read from its own index).
     pub async fn round_results(&self, round: Round) -> Result<RoundResults, StoreError> {
-        let rows: Vec<CountRow> = sqlx::query_as(
-            "SELECT activity_code AS code, constituency, status, count(status) AS answers,
-                    count(*) FILTER (WHERE comment_text IS NOT NULL OR voice_file_id IS NOT NULL)
-                      AS comments
-             FROM round_answers WHERE round_id = ?1
+        let statuses: Vec<CountRow> = sqlx::query_as(
+            "SELECT activity_code AS code, constituency, status, count(*) AS n
+             FROM round_answers WHERE round_id = ?1 AND status IS NOT NULL
              GROUP BY activity_code, constituency, status",
         )
         .bind(round.id)
         .fetch_all(&self.reader)
         .await?;
-        let codes: Vec<&str> = round.activities.iter().map(|c| c.as_str()).collect();
+        let comments: Vec<CountRow> = sqlx::query_as(
+            "SELECT activity_code AS code, constituency, NULL AS status, count(*) AS n
+             FROM round_answers
+             WHERE round_id = ?1 AND (comment_text IS NOT NULL OR voice_file_id IS NOT NULL)
+             GROUP BY activity_code, constituency",
+        )
+        .bind(round.id)
+        .fetch_all(&self.reader)
+        .await?;
+        // Answers are only ever given on the round's own activities.
         let (members, finished): (i64, i64) = sqlx::query_as(
             "SELECT count(*), count(*) FILTER (WHERE n >= ?2) FROM (
                  SELECT member_id, count(*) AS n FROM round_answers
                  WHERE round_id = ?1 AND status IS NOT NULL
-                   AND activity_code IN (SELECT value FROM json_each(?3))
                  GROUP BY member_id)",
         )
         .bind(round.id)
-        .bind(codes.len() as i64)
-        .bind(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into()))
+        .bind(round.activities.len() as i64)
         .fetch_one(&self.reader)
         .await?;
-        let rows: Vec<TallyRow> = rows
+        let row = |r: CountRow, is_comment: bool| {
+            Some(TallyRow {
+                activity: ActivityCode::parse(&r.code).ok()?,
+                constituency: r.constituency.as_deref().and_then(Constituency::parse),
+                status: r.status.as_deref().and_then(Status::from_word),
+                answers: if is_comment { 0 } else { r.n.max(0) as u64 },
+                comments: if is_comment { r.n.max(0) as u64 } else { 0 },
+            })
+        };
+        let rows: Vec<TallyRow> = statuses
             .into_iter()
-            .filter_map(
-                |CountRow {
-                     code,
-                     constituency,
-                     status,
-                     answers,
-                     comments,
-                 }| {
-                    Some(TallyRow {
-                        activity: ActivityCode::parse(&code).ok()?,
-                        constituency: constituency.as_deref().and_then(Constituency::parse),
-                        status: status.as_deref().and_then(Status::from_word),
-                        answers: answers.max(0) as u64,
-                        comments: comments.max(0) as u64,
-                    })
-                },
-            )
+            .filter_map(|r| row(r, false))
+            .chain(comments.into_iter().filter_map(|r| row(r, true)))
             .collect();
         Ok(RoundResults::fold(
             round,

@@ -387,6 +387,29 @@ async fn one_open_round_per_audience_and_last_time_comes_from_the_round_before()
         .unwrap();
     let results = store.round_results(closed.clone()).await.unwrap();
     assert_eq!(results.members, 1);
+    // The export: pseudonymous, one row per answer, safe in a spreadsheet.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitoring.csv");
+    let mut said = Vec::new();
+    dwcp_feedback::cli::monitor::export(
+        &store,
+        dwcp_feedback::domain::ExportFormat::Csv,
+        &path,
+        None,
+        now,
+        &mut said,
+    )
+    .await
+    .unwrap();
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two answers: {csv}");
+    assert!(lines[0].contains("round,round_title,respondent,activity,status"));
+    assert!(lines[1].contains(",P1.1,nothing,workers,"), "{csv}");
+    assert!(
+        !csv.contains(",1,") && lines[1].contains(",R"),
+        "no Telegram id: {csv}"
+    );
     let p11 = results.activity(&code("P1.1")).unwrap();
     assert_eq!(p11.all.get(Status::Nothing), 1);
     assert_eq!(p11.all.total(), 1);
@@ -750,4 +773,108 @@ async fn a_focal_point_sees_and_reminds_only_their_own_members_who_have_not_fini
     assert!(delivered(&fake, ours[1]).is_empty());
     support::harness::assert_telegram_happy(&fake);
     drop(bot);
+}
+
+#[test]
+fn the_report_gains_a_monitoring_section_with_the_trend_and_where_the_sides_differ() {
+    use dwcp_feedback::domain::monitoring::{Round, RoundResults, TallyRow};
+    use dwcp_feedback::report::document::{self, Block, Span};
+    use dwcp_feedback::report::{Filters, ReportBuilder, Typesetter};
+    let plan = dwcp_feedback::plan_io::default_plan();
+    let now = Utc::now();
+    let round = |id: i64, title: &str| Round {
+        id,
+        title: title.into(),
+        plan_version: 1,
+        activities: plan.activities.iter().map(|a| a.code.clone()).collect(),
+        audience: Audience::All,
+        opened_at: now - chrono::Duration::days(40 - id * 10),
+        until: now - chrono::Duration::days(30 - id * 10),
+        closed_at: None,
+    };
+    let cell = |side: Constituency, status: Status, n: u64| TallyRow {
+        activity: code("P1.1"),
+        constituency: Some(side),
+        status: Some(status),
+        answers: n,
+        comments: 0,
+    };
+    let latest = RoundResults::fold(
+        round(2, "Second round"),
+        8,
+        2,
+        &[
+            cell(Constituency::Workers, Status::Nothing, 4),
+            cell(Constituency::Employers, Status::Done, 3),
+            cell(Constituency::Employers, Status::Started, 1),
+        ],
+    );
+    let before = RoundResults::fold(
+        round(1, "First round"),
+        4,
+        1,
+        &[cell(Constituency::Workers, Status::Nothing, 4)],
+    );
+    let mut report = ReportBuilder::new(&plan, b"s", Lang::En).finish(
+        dwcp_feedback::domain::Window::always_open(),
+        Filters::default(),
+        now,
+        Lang::En,
+    );
+    report.rounds = vec![latest, before];
+    let charts = dwcp_feedback::chart::ChartMaker::new();
+    let doc = document::build(&report, &plan, Lang::En, &charts);
+    let headings: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Heading(_, h) => Some(h.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        headings.contains(&"What members say has happened (monitoring)"),
+        "{headings:?}"
+    );
+    assert!(headings.contains(&"Round by round"), "{headings:?}");
+    let split: Vec<String> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Bullets(items) => Some(
+                items
+                    .iter()
+                    .flatten()
+                    .map(|s| match s {
+                        Span::Plain(t) | Span::Bold(t) => t.clone(),
+                    })
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        split
+            .iter()
+            .any(|s| s.contains("P1.1") && s.contains("75.0 %") && s.contains("0.0 %")),
+        "employers 3 of 4 done, workers none: {split:?}"
+    );
+    let trend = doc.blocks.iter().find_map(|b| match b {
+        Block::Table { header, rows, .. } if header.contains(&"First round".to_string()) => {
+            Some((header.clone(), rows[0].clone()))
+        }
+        _ => None,
+    });
+    let (header, p11) = trend.expect("a trend table");
+    assert_eq!(
+        header[1..],
+        ["First round".to_string(), "Second round".to_string()]
+    );
+    assert_eq!(p11, ["P1.1", "0.0 %", "37.5 %"]);
+    // Typeset once (in Khmer, the harder script); both languages as DOCX.
+    let khmer = document::build(&report, &plan, Lang::Km, &charts);
+    let pdf = Typesetter::new().pdf(&khmer, now.date_naive()).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(dwcp_feedback::report::docx::docx(&khmer).is_ok());
+    assert!(dwcp_feedback::report::docx::docx(&doc).is_ok());
 }
