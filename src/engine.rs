@@ -441,6 +441,10 @@ struct OnDemand {
     round: Option<crate::conversation::MemberRound>,
     open_round: Option<crate::conversation::MemberRound>,
     org_rounds: Option<Vec<crate::domain::monitoring::OrgRoundProgress>>,
+    latest_round: Option<(
+        crate::domain::monitoring::RoundResults,
+        Option<crate::domain::monitoring::RoundResults>,
+    )>,
     rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
     results: Option<(
         crate::domain::monitoring::RoundResults,
@@ -462,6 +466,7 @@ impl OnDemand {
             round: self.round.clone(),
             open_round: self.open_round.clone(),
             org_rounds: self.org_rounds.clone(),
+            latest_round: self.latest_round.clone(),
             rounds: self.rounds.clone(),
             results: self.results.clone(),
             loaded: self.needs.clone(),
@@ -537,6 +542,9 @@ impl OnDemand {
             if let Some(org) = &record.coordinates {
                 self.org_rounds = Some(store.org_round_progress(org, now).await?);
             }
+        }
+        if self.needs.latest_round && !before.latest_round && record.is_admin {
+            self.latest_round = crate::jobs::monitoring::latest(store, now).await?;
         }
         if self.needs.rounds && !before.rounds && record.is_admin {
             self.rounds = Some(crate::jobs::monitoring::list(store).await?);

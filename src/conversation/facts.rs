@@ -173,6 +173,11 @@ pub struct Facts<'a> {
     pub rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
     /// Loaded only for a focal point's /monitor: their own members in the open rounds.
     pub org_rounds: Option<Vec<crate::domain::monitoring::OrgRoundProgress>>,
+    /// Loaded only for an admin's summary: the open (else the latest) round, and the one before.
+    pub latest_round: Option<(
+        crate::domain::monitoring::RoundResults,
+        Option<crate::domain::monitoring::RoundResults>,
+    )>,
     /// Loaded only for an admin's round results: the round's, and the one before it's.
     pub results: Option<(
         crate::domain::monitoring::RoundResults,
@@ -216,6 +221,7 @@ impl<'a> Facts<'a> {
             open_round: None,
             rounds: None,
             org_rounds: None,
+            latest_round: None,
             results: None,
             loaded: Needs::default(),
         }

@@ -37,6 +37,8 @@ pub struct Needs {
     pub rounds: bool,
     /// Focal points: their own members' progress in the open rounds.
     pub org_rounds: bool,
+    /// Admins' summary: the open (else the latest) round's results, with the one before.
+    pub latest_round: bool,
     /// Admins: one round's results, with the round before it.
     pub results: Option<i64>,
 }
@@ -68,6 +70,7 @@ impl Needs {
             open_round: self.open_round || more.open_round,
             rounds: self.rounds || more.rounds,
             org_rounds: self.org_rounds || more.org_rounds,
+            latest_round: self.latest_round || more.latest_round,
             results: more.results.or(self.results),
         }
     }

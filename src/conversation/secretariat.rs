@@ -125,6 +125,14 @@ pub enum StaffScreen {
     Summary {
         summary: crate::domain::summary::Summary,
         page: u8,
+        /// On the totals page: the open (else the latest) monitoring round's results, with the
+        /// round before it.
+        round: Option<
+            Box<(
+                crate::domain::monitoring::RoundResults,
+                Option<crate::domain::monitoring::RoundResults>,
+            )>,
+        >,
     },
     /// Admins: the consultation window as it now stands, with open/close buttons.
     WindowAdmin {

@@ -103,6 +103,7 @@ impl Member {
             open_round: true,
             rounds: true,
             org_rounds: true,
+            latest_round: true,
             results: None,
         };
         let (out, mut facts) = loop {

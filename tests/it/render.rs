@@ -64,7 +64,16 @@ fn monitor_screens(plan: &Plan) -> Vec<Screen> {
             voice: Some(75),
         },
     };
+    let summary = dwcp_feedback::domain::summary::Summary::new(plan, Default::default(), &[]);
     vec![
+        Screen::Staff(StaffScreen::Summary {
+            summary,
+            page: 0,
+            round: Some(Box::new((
+                results.clone(),
+                Some(RoundResults::fold(round.clone(), 1, 0, &rows[..40])),
+            ))),
+        }),
         Screen::Monitor(MonitorScreen::Card {
             round: round.clone(),
             code: code.clone(),
@@ -498,6 +507,7 @@ fn every_screen(plan: &Plan) -> Vec<Screen> {
         screens.push(Screen::Staff(StaffScreen::Summary {
             summary: summary.clone(),
             page,
+            round: None,
         }));
     }
     for hint in [Hint::UseButtons, Hint::OrgNameInvalid] {

@@ -288,7 +288,20 @@ impl Step<'_> {
                     // The chart comes with the summary asked for, not with every page turn.
                     self.tasks.push(Task::Chart(summary.clone()));
                 }
-                self.show(Screen::Staff(StaffScreen::Summary { summary, page }));
+                // The totals page names the monitoring round of the moment, when there is one.
+                let round = if page == 0 {
+                    if !self.facts.loaded.latest_round {
+                        self.needs.latest_round = true;
+                    }
+                    self.facts.latest_round.clone().map(Box::new)
+                } else {
+                    None
+                };
+                self.show(Screen::Staff(StaffScreen::Summary {
+                    summary,
+                    page,
+                    round,
+                }));
             }
             _ => {
                 self.notice = Some(Notice::Outdated);

@@ -215,6 +215,56 @@ impl R<'_> {
         self.menu_row();
     }
 
+    /// The summary's line on the monitoring round of the moment: how many answered, and the
+    /// share of "happening or done" over every activity, with its change since the round before.
+    pub(super) fn summary_round(&mut self, r: &RoundResults, previous: Option<&RoundResults>) {
+        let overall = |r: &RoundResults| {
+            let mut all = StatusCounts::default();
+            for (_, t) in &r.activities {
+                for s in Status::ALL {
+                    all.add(s, t.all.get(s));
+                }
+            }
+            all.done_share_tenths()
+        };
+        let share = overall(r).map_or("–".to_string(), |t| {
+            number(((t + 5) / 10).to_string(), self.lang)
+        });
+        let mut line = tr_with(
+            self.lang,
+            "monitor.summary_line",
+            &[
+                ("title", &esc(&r.round.title)),
+                ("members", &number(r.members, self.lang)),
+                ("share", &share),
+            ],
+        );
+        let before = previous.and_then(|p| overall(p).map(|b| (p, b)));
+        if let (Some(now), Some((p, before))) = (overall(r), before) {
+            let points = ((now - before) as f64 / 10.0).round() as i64;
+            let sign = if points > 0 {
+                "+"
+            } else if points < 0 {
+                "−"
+            } else {
+                "±"
+            };
+            line.push_str(&tr_with(
+                self.lang,
+                "monitor.summary_change",
+                &[
+                    (
+                        "change",
+                        &format!("{sign}{}", number(points.unsigned_abs(), self.lang)),
+                    ),
+                    ("title", &esc(&p.round.title)),
+                ],
+            ));
+        }
+        self.text.push('\n');
+        self.line(&line);
+    }
+
     fn status_label(&self, status: Status) -> String {
         self.t(status.key())
     }

@@ -11,7 +11,11 @@ const FOCAL_BUDGET: usize = 3600;
 impl R<'_> {
     pub(super) fn secretariat_screen(&mut self, screen: &StaffScreen) {
         match screen {
-            StaffScreen::Summary { summary, page } => self.summary(summary, *page),
+            StaffScreen::Summary {
+                summary,
+                page,
+                round,
+            } => self.summary(summary, *page, round.as_deref()),
             StaffScreen::WindowAdmin { window, now } => self.window_admin(*window, *now),
             StaffScreen::WindowAlready { window, now } => {
                 let key = if window.is_open(*now) {
@@ -242,7 +246,15 @@ impl R<'_> {
         }
     }
 
-    fn summary(&mut self, s: &Summary, page: u8) {
+    fn summary(
+        &mut self,
+        s: &Summary,
+        page: u8,
+        round: Option<&(
+            crate::domain::monitoring::RoundResults,
+            Option<crate::domain::monitoring::RoundResults>,
+        )>,
+    ) {
         let lang = self.lang;
         let num = |n: u64| number(n, lang);
         let mean =
@@ -311,6 +323,9 @@ impl R<'_> {
                         ("voices", &num(most.voices)),
                     ],
                 ));
+            }
+            if let Some((latest, previous)) = round {
+                self.summary_round(latest, previous.as_ref());
             }
             self.text.push('\n');
             self.line(&self.t("summary.choose"));
