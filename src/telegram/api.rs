@@ -142,7 +142,7 @@ pub const ADMIN_COMMANDS: [&str; 9] = [
 ];
 
 /// Shown only in the menus of organisations' focal points.
-pub const COORDINATOR_COMMANDS: [&str; 1] = ["campaign"];
+pub const COORDINATOR_COMMANDS: [&str; 2] = ["campaign", "monitor"];
 
 pub fn commands(lang: Lang) -> Vec<BotCommand> {
     named(&COMMANDS, lang)
@@ -181,7 +181,12 @@ pub async fn register_chat<B: Requester>(bot: &B, id: i64, roles: Roles) -> bool
             all.extend(named(&COORDINATOR_COMMANDS, lang));
         }
         if admin {
-            all.extend(named(&ADMIN_COMMANDS, lang));
+            // A focal point who is also an admin has /monitor once.
+            let more: Vec<&str> = ADMIN_COMMANDS
+                .into_iter()
+                .filter(|c| !(coordinator && COORDINATOR_COMMANDS.contains(c)))
+                .collect();
+            all.extend(named(&more, lang));
         }
         let mut req = bot.set_my_commands(all).scope(scope.clone());
         if lang == Lang::En {
