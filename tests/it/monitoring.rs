@@ -878,3 +878,79 @@ fn the_report_gains_a_monitoring_section_with_the_trend_and_where_the_sides_diff
     assert!(dwcp_feedback::report::docx::docx(&khmer).is_ok());
     assert!(dwcp_feedback::report::docx::docx(&doc).is_ok());
 }
+
+/// A round's message is the outbox's like any broadcast: a crash midway sends the rest after the
+/// restart and nobody twice, while members answering the round get their cards at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_while_a_round_is_sent_tells_nobody_twice_and_members_answer_meanwhile() {
+    use dwcp_feedback::config::Pacing;
+    use support::fake_telegram::Limits;
+    let fake = FakeTelegram::start().await;
+    fake.set_limits(Some(Limits::TELEGRAM));
+    let (_dir, url) = database();
+    let store = with_plan(&url).await;
+    let ids: Vec<i64> = (1..=150).map(|i| 730_000 + i).collect();
+    members(&store, &ids, Constituency::Workers, Lang::Km).await;
+    let bot = support::harness::start(&fake, &url, Some(Pacing::default())).await;
+    let plan = store
+        .active_plan_or(dwcp_feedback::plan_io::default_plan, Utc::now())
+        .await
+        .unwrap();
+    let opened = dwcp_feedback::jobs::monitoring::open(
+        &store,
+        &plan,
+        "dwcp_bot",
+        &RoundRequest {
+            title: "ឆមាសទីមួយ ឆ្នាំ ២០២៧".into(),
+            activities: Vec::new(),
+            audience: Audience::All,
+            until: Utc::now() + chrono::Duration::days(30),
+        },
+        Actor::Cli,
+        Utc::now(),
+        None,
+    )
+    .await
+    .unwrap();
+    bot.engine.outbox_wake().notify_one();
+    while store.tally(opened.broadcast).await.unwrap().sent < 40 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bot.kill();
+    let _bot = support::harness::start(&fake, &url, Some(Pacing::default())).await;
+    // A member who got the message answers while the rest is sent.
+    let member = fake.user(ids[0], "Sok", Some("km"));
+    let started = std::time::Instant::now();
+    member.send_text("/start mon");
+    // The round's own message may arrive first: the card is the reply with buttons.
+    let mut card = member.reply().await;
+    while card.buttons.len() < 4 {
+        card = member.reply().await;
+    }
+    assert!(card.text.contains("១/១៥"), "{}", card.text);
+    let (_, next) = member.tap(&card, "មិនទាន់មានអ្វីទេ").await;
+    assert!(next.text.contains("២/១៥"), "{}", next.text);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered beside the delivery"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let tally = loop {
+        let t = store.tally(opened.broadcast).await.unwrap();
+        if t.left == 0 {
+            break t;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{t:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(tally.sent + tally.uncertain, 150, "{tally:?}");
+    assert!(tally.uncertain <= 2, "{tally:?}");
+    for &id in &ids {
+        let got = delivered(&fake, id)
+            .into_iter()
+            .filter(|m| m.text.contains("ឆមាសទីមួយ"))
+            .count();
+        assert!(got <= 1, "member {id} told {got} times");
+    }
+    assert_eq!(fake.late_after_429(), 0);
+}
