@@ -44,6 +44,14 @@ pub struct Opened {
     pub broadcast: i64,
 }
 
+/// The link in a round's messages: it opens the bot at the member's round.
+fn round_link(bot_username: &str) -> String {
+    format!(
+        "https://t.me/{bot_username}?start={}",
+        crate::conversation::flow::MONITOR_START
+    )
+}
+
 /// `--activities P1.1,P2`: activities, and priorities standing for all of theirs, in the
 /// plan's order; empty means every activity.
 pub fn scope(plan: &Plan, words: &[String]) -> Result<Vec<ActivityCode>, RoundError> {
@@ -110,10 +118,7 @@ pub async fn open(
             code: unknown.0,
             known: crate::domain::Org::codes(&added).join(", "),
         })?;
-    let link = format!(
-        "https://t.me/{bot_username}?start={}",
-        crate::conversation::flow::MONITOR_START
-    );
+    let link = round_link(bot_username);
     let messages: Vec<OutMessage> = store
         .round_recipients(&audience)
         .await?
@@ -196,10 +201,7 @@ pub async fn remind(
     if recipients.is_empty() {
         return Ok(Err(NoRoundReminder::Nobody));
     }
-    let link = format!(
-        "https://t.me/{bot_username}?start={}",
-        crate::conversation::flow::MONITOR_START
-    );
+    let link = round_link(bot_username);
     let messages: Vec<OutMessage> = recipients
         .into_iter()
         .map(|r| OutMessage {

@@ -90,10 +90,17 @@ async fn a_round_opened_from_the_bot_reaches_its_audience_and_is_answered_one_ta
     // Tapped again on the old preview: nothing opens twice.
     let again = admin.tap_on(&preview, "Open the round");
     assert!(admin.answer(&again).await.is_some());
-    let mut said = admin.reply().await;
-    while !said.text.contains("is open until") {
-        said = admin.reply().await;
+    // The job's answer, and the status message the outbox edits until its final tally (in
+    // either order): both read here, so that later screens are not mistaken for them.
+    let (mut said, mut finished) = (None, false);
+    while said.is_none() || !finished {
+        let reply = admin.reply().await;
+        finished |= reply.text.contains("Sending finished");
+        if reply.text.contains("is open until") {
+            said = Some(reply);
+        }
     }
+    let said = said.unwrap();
     assert!(said.text.contains("3 members"), "{}", said.text);
     let rounds = store.rounds().await.unwrap();
     assert_eq!(

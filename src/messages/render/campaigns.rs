@@ -11,6 +11,33 @@ const NAMES_SHOWN: usize = 30;
 const ACTIVITIES_BUDGET: usize = 1200;
 
 impl R<'_> {
+    /// "Not finished yet: Sok, Dara, … and 12 more": the first names of a focal point's own
+    /// members, the first [`NAMES_SHOWN`] of them.
+    pub(super) fn unfinished_line(&mut self, unfinished: &[(i64, Option<String>)]) {
+        let mut names: Vec<String> = unfinished
+            .iter()
+            .take(NAMES_SHOWN)
+            .map(|(_, name)| {
+                let name = name.as_deref().and_then(display_name);
+                esc(&trim_graphemes(name.as_deref().unwrap_or("—"), 24))
+            })
+            .collect();
+        if unfinished.len() > NAMES_SHOWN {
+            let more = (unfinished.len() - NAMES_SHOWN) as u64;
+            names.push(tr_with(
+                self.lang,
+                "campaign.more",
+                &[("n", &number(more, self.lang))],
+            ));
+        }
+        let line = tr_with(
+            self.lang,
+            "campaign.unfinished",
+            &[("names", &names.join(", "))],
+        );
+        self.line(&line);
+    }
+
     /// Who a member speaks for, shortly: their organisation, else their side.
     fn speaks_for(&self, side: Option<Constituency>, org: Option<&OrgChoice>) -> String {
         match (org, side) {
@@ -331,25 +358,7 @@ impl R<'_> {
         } else if p.unfinished.is_empty() {
             self.line(&self.t("campaign.all_finished"));
         } else {
-            let mut names: Vec<String> = p
-                .unfinished
-                .iter()
-                .take(NAMES_SHOWN)
-                .map(|(_, name)| {
-                    let name = name.as_deref().and_then(display_name);
-                    esc(&trim_graphemes(name.as_deref().unwrap_or("—"), 24))
-                })
-                .collect();
-            if p.unfinished.len() > NAMES_SHOWN {
-                let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
-                names.push(tr_with(self.lang, "campaign.more", &[("n", &n(more))]));
-            }
-            let line = tr_with(
-                self.lang,
-                "campaign.unfinished",
-                &[("names", &names.join(", "))],
-            );
-            self.line(&line);
+            self.unfinished_line(&p.unfinished);
         }
         if !open {
             return;

@@ -11,8 +11,6 @@ const LISTED_ROUNDS: usize = 5;
 /// Activities whose answers the results show side by side, those the sides see most
 /// differently: the message stays within one Telegram message (the export has every one).
 const SPLITS_SHOWN: usize = 3;
-/// Names of members who have not finished a focal point sees per round (the rest counted).
-const NAMES_SHOWN: usize = 30;
 
 impl R<'_> {
     pub(super) fn monitor_screen(&mut self, screen: &MonitorScreen) {
@@ -180,28 +178,7 @@ impl R<'_> {
                 ],
             ));
             if !p.unfinished.is_empty() {
-                let mut names: Vec<String> = p
-                    .unfinished
-                    .iter()
-                    .take(NAMES_SHOWN)
-                    .map(|(_, name)| {
-                        let name = name.as_deref().and_then(crate::domain::text::display_name);
-                        esc(&trim_graphemes(name.as_deref().unwrap_or("—"), 24))
-                    })
-                    .collect();
-                if p.unfinished.len() > NAMES_SHOWN {
-                    let more = (p.unfinished.len() - NAMES_SHOWN) as u64;
-                    names.push(tr_with(
-                        self.lang,
-                        "campaign.more",
-                        &[("n", &number(more, self.lang))],
-                    ));
-                }
-                self.line(&tr_with(
-                    self.lang,
-                    "campaign.unfinished",
-                    &[("names", &names.join(", "))],
-                ));
+                self.unfinished_line(&p.unfinished);
                 self.kb.row(vec![Button::cb(
                     tr_with(
                         self.lang,
