@@ -176,12 +176,12 @@ pub async fn export(
     out: &mut impl Write,
 ) -> CliResult {
     let secret = store.export_secret().await?;
-    let rows = store.round_answers(round).await?;
-    let n = crate::export::monitoring::write(format, path, &secret, rows, now)?;
+    let rows = store.round_answer_rows(round);
+    let n = crate::export::monitoring::write(format, path, &secret, rows, now).await?;
     writeln!(
         out,
         "Wrote {} to {}.",
-        super::plural(n as u64, "monitoring answer", "monitoring answers"),
+        super::plural(n, "monitoring answer", "monitoring answers"),
         path.display()
     )?;
     Ok(())

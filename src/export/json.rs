@@ -32,7 +32,7 @@ pub async fn write_json<W: Write>(
     secret: &[u8],
     about: About<'_>,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
-    monitoring: Vec<crate::store::AnswerRow>,
+    mut monitoring: impl Stream<Item = Result<crate::store::AnswerRow, StoreError>> + Unpin,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
     let header = Header {
@@ -58,11 +58,13 @@ pub async fn write_json<W: Write>(
     }
     // Then what members said has happened in monitoring rounds (empty without rounds).
     out.write_all(b"\n],\"monitoring\":[\n")?;
-    for (i, row) in monitoring.into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    while let Some(row) = monitoring.next().await {
+        if !first {
             out.write_all(b",\n")?;
         }
-        serde_json::to_writer(&mut out, &super::monitoring::Answer::new(&ids, row))?;
+        first = false;
+        serde_json::to_writer(&mut out, &super::monitoring::Answer::new(&ids, row?))?;
     }
     out.write_all(b"\n]}\n")?;
     out.flush()?;

@@ -340,7 +340,7 @@ pub async fn export_to_path(
                 &printed,
                 rows,
                 comments,
-                store.round_answers(None).await?,
+                store.round_answer_rows(None),
                 progress,
             )
             .await?
@@ -353,7 +353,7 @@ pub async fn export_to_path(
                 filter: &filter_json,
                 now,
             };
-            let monitoring = store.round_answers(None).await?;
+            let monitoring = store.round_answer_rows(None);
             write_json(writer, &secret, about, rows, monitoring, progress).await?
         }
     };

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use super::{Pseudonyms, Who};
 use crate::domain::ExportFormat;
 use crate::spreadsheet_text::inert;
-use crate::store::AnswerRow;
+use futures_util::{Stream, StreamExt};
+
+use crate::store::{AnswerRow, StoreError};
 
 pub const MONITOR_COLUMNS: [&str; 13] = [
     "round",
@@ -114,46 +116,69 @@ fn local_time(rfc3339: &str) -> String {
         .map_or(String::new(), |t| t.replacen('T', " ", 1))
 }
 
-/// Writes `rows` to `path` (owner-only) in `format`; returns how many rows.
-pub fn write(
+/// Writes `rows` to `path` (owner-only) in `format`, one row in memory at a time; returns how
+/// many rows. The workbook is built on the blocking pool, fed through a bounded channel.
+pub async fn write(
     format: ExportFormat,
     path: &Path,
     secret: &[u8],
-    rows: Vec<AnswerRow>,
+    mut rows: impl Stream<Item = Result<AnswerRow, StoreError>> + Unpin,
     now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<u64> {
     let ids = Pseudonyms::new(secret);
-    let n = rows.len();
-    let answers = rows.into_iter().map(|r| Answer::new(&ids, r));
     crate::store::private::file(path)?;
+    let mut n = 0;
     match format {
         ExportFormat::Csv => {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
             file.write_all(b"\xEF\xBB\xBF")?;
             let mut csv = ::csv::Writer::from_writer(file);
             csv.write_record(MONITOR_COLUMNS)?;
-            for a in answers {
-                csv.write_record(a.for_spreadsheets().cells())?;
+            while let Some(row) = rows.next().await {
+                csv.write_record(Answer::new(&ids, row?).for_spreadsheets().cells())?;
+                n += 1;
             }
             csv.flush()?;
         }
         ExportFormat::Json => {
-            let all: Vec<Answer> = answers.collect();
-            let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-            serde_json::to_writer_pretty(
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            write!(
                 file,
-                &serde_json::json!({
-                    "exported_at": super::time(now),
-                    "answers": all,
-                }),
+                "{{\"format\":\"dwcp-feedback monitoring v1\",\"exported_at\":{},\"answers\":[",
+                serde_json::to_string(&super::time(now))?
             )?;
+            while let Some(row) = rows.next().await {
+                file.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut file, &Answer::new(&ids, row?))?;
+                n += 1;
+            }
+            file.write_all(b"\n]}\n")?;
+            file.flush()?;
         }
         ExportFormat::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            crate::spreadsheet_text::use_khmer_theme(&mut book)?;
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            sheet(&mut book, answers, &bold)?;
-            book.save(path)?;
+            let (tx, mut rx) = tokio::sync::mpsc::channel(512);
+            let (path, secret) = (path.to_path_buf(), secret.to_vec());
+            let writer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let ids = Pseudonyms::new(&secret);
+                let mut book = rust_xlsxwriter::Workbook::new();
+                crate::spreadsheet_text::use_khmer_theme(&mut book)?;
+                let bold = rust_xlsxwriter::Format::new().set_bold();
+                let answers = std::iter::from_fn(|| rx.blocking_recv());
+                sheet(&mut book, &ids, answers, &bold)?;
+                book.save(&path)?;
+                Ok(())
+            });
+            while let Some(row) = rows.next().await {
+                // A closed channel means the writer stopped: its result says why.
+                if tx.send(row).await.is_err() {
+                    break;
+                }
+                n += 1;
+            }
+            drop(tx);
+            writer
+                .await
+                .map_err(|e| anyhow::anyhow!("the workbook's thread failed: {e}"))??;
         }
     }
     crate::store::private::existing(path)?;
@@ -163,13 +188,24 @@ pub fn write(
 /// The workbook's "Monitoring" sheet: one row per answer, as `monitor export` writes them.
 pub fn sheet(
     book: &mut rust_xlsxwriter::Workbook,
-    answers: impl Iterator<Item = Answer>,
+    ids: &Pseudonyms,
+    rows: impl Iterator<Item = Result<AnswerRow, StoreError>>,
     header: &rust_xlsxwriter::Format,
-) -> Result<(), rust_xlsxwriter::XlsxError> {
+) -> anyhow::Result<()> {
     let sheet = book.add_worksheet_with_constant_memory()?;
     sheet.set_name("Monitoring")?;
     sheet.set_freeze_panes(1, 0)?;
-    for (c, width) in [(1u16, 24.0), (2, 14.0), (10, 48.0), (12, 20.0)] {
+    for (c, width) in [
+        (1u16, 24.0),
+        (2, 14.0),
+        (5, 12.0),
+        (6, 12.0),
+        (7, 16.0),
+        (8, 13.0),
+        (9, 11.0),
+        (10, 48.0),
+        (12, 20.0),
+    ] {
         sheet.set_column_width(c, width)?;
     }
     sheet.set_paper_size(9);
@@ -179,8 +215,8 @@ pub fn sheet(
     for (c, name) in MONITOR_COLUMNS.iter().enumerate() {
         sheet.write_with_format(0, c as u16, *name, header)?;
     }
-    for (r, a) in answers.enumerate() {
-        let a = a.for_spreadsheets();
+    for (r, row) in rows.enumerate() {
+        let a = Answer::new(ids, row?).for_spreadsheets();
         let row = r as u32 + 1;
         sheet.write_number(row, 0, a.round as f64)?;
         for (c, cell) in a.cells().iter().enumerate().skip(1) {

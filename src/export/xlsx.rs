@@ -176,10 +176,11 @@ pub async fn write_xlsx(
     printed: &Printed,
     mut rows: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
     mut comments: impl Stream<Item = Result<RatingRow, StoreError>> + Unpin,
-    monitoring: Vec<crate::store::AnswerRow>,
+    mut monitoring: impl Stream<Item = Result<crate::store::AnswerRow, StoreError>> + Unpin,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
     let (row_tx, mut row_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
+    let (monitor_tx, mut monitor_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
     let (comment_tx, mut comment_rx) = tokio::sync::mpsc::channel(IN_FLIGHT);
     let (path, secret, plan) = (path.to_path_buf(), secret.to_vec(), plan.clone());
     let header = page_header(printed);
@@ -191,7 +192,7 @@ pub async fn write_xlsx(
             header,
             std::iter::from_fn(|| row_rx.blocking_recv()),
             std::iter::from_fn(|| comment_rx.blocking_recv()),
-            monitoring,
+            std::iter::from_fn(|| monitor_rx.blocking_recv()),
         )
     });
     let mut n = 0;
@@ -210,6 +211,12 @@ pub async fn write_xlsx(
         }
     }
     drop(comment_tx);
+    while let Some(row) = monitoring.next().await {
+        if monitor_tx.send(row).await.is_err() {
+            break;
+        }
+    }
+    drop(monitor_tx);
     writer
         .await
         .map_err(|e| anyhow::anyhow!("the workbook's thread failed: {e}"))?
@@ -222,7 +229,7 @@ fn build(
     page_header: String,
     rows: impl Iterator<Item = Result<RatingRow, StoreError>>,
     comments: impl Iterator<Item = Result<RatingRow, StoreError>>,
-    monitoring: Vec<crate::store::AnswerRow>,
+    monitoring: impl Iterator<Item = Result<crate::store::AnswerRow, StoreError>>,
 ) -> anyhow::Result<u64> {
     let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
     let khmer = Format::new()
@@ -410,11 +417,9 @@ fn build(
     write_by_constituency(&mut wb, &f, &summary)?;
     write_by_province(&mut wb, &f, plan, &provinces)?;
     // Monitoring rounds' answers, when there are any: what members say has happened.
-    if !monitoring.is_empty() {
-        let answers = monitoring
-            .into_iter()
-            .map(|r| super::monitoring::Answer::new(&ids, r));
-        super::monitoring::sheet(&mut wb, answers, &f.header)?;
+    let mut monitoring = monitoring.peekable();
+    if monitoring.peek().is_some() {
+        super::monitoring::sheet(&mut wb, &ids, monitoring, &f.header)?;
     }
     wb.save(path)?;
     Ok(n)

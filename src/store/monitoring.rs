@@ -78,6 +78,15 @@ struct CountRow {
     n: i64,
 }
 
+/// Every answer with what is known of the member, round by round, member by member.
+const ANSWERS: &str = "SELECT a.round_id, r.title AS round_title, a.member_id, a.activity_code,
+        a.status, a.constituency, a.org_code, m.province, m.sector, m.gender, a.comment_text,
+        a.voice_file_id, a.voice_duration, a.answered_at
+     FROM round_answers a JOIN rounds r ON r.id = a.round_id
+     LEFT JOIN members m ON m.member_id = a.member_id
+     WHERE ?1 IS NULL OR a.round_id = ?1
+     ORDER BY a.round_id, a.member_id, a.activity_code";
+
 const ROUND: &str =
     "SELECT id, title, plan_version, activities, audience, opened_at, until, closed_at FROM rounds";
 
@@ -405,18 +414,21 @@ impl Store {
 
     /// Every answer of `round` (or of every round), the oldest round first, member by member.
     pub async fn round_answers(&self, round: Option<i64>) -> Result<Vec<AnswerRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT a.round_id, r.title AS round_title, a.member_id, a.activity_code, a.status,
-                    a.constituency, a.org_code, m.province, m.sector, m.gender, a.comment_text,
-                    a.voice_file_id, a.voice_duration, a.answered_at
-             FROM round_answers a JOIN rounds r ON r.id = a.round_id
-             LEFT JOIN members m ON m.member_id = a.member_id
-             WHERE ?1 IS NULL OR a.round_id = ?1
-             ORDER BY a.round_id, a.member_id, a.activity_code",
-        )
-        .bind(round)
-        .fetch_all(&self.reader)
-        .await?)
+        use futures_util::TryStreamExt;
+        self.round_answer_rows(round).try_collect().await
+    }
+
+    /// The same, as a stream: an export holds one row at a time, however many there are.
+    pub fn round_answer_rows(
+        &self,
+        round: Option<i64>,
+    ) -> futures_util::stream::BoxStream<'_, Result<AnswerRow, StoreError>> {
+        use futures_util::StreamExt;
+        sqlx::query_as::<_, AnswerRow>(ANSWERS)
+            .bind(round)
+            .fetch(&self.reader)
+            .map(|r| r.map_err(StoreError::from))
+            .boxed()
     }
 
     /// An organisation's members a round asks, each with how many of its activities they
