@@ -559,6 +559,54 @@ mod pure {
     }
 
     #[test]
+    fn the_last_answer_ends_the_round_and_only_a_named_activity_takes_words() {
+        let plan = dwcp_feedback::plan_io::default_plan();
+        let mut mr = round(false);
+        mr.answers.insert(
+            code("P1.1"),
+            AnswerSeen {
+                status: Some(Status::Done),
+                ..Default::default()
+            },
+        );
+        let f = facts(&plan, Some(mr.clone()), RoundWanted::Id(7));
+        let last = tap(MonitorCallback::Answer {
+            round: 7,
+            code: code("P1.2"),
+            status: Status::Unknown,
+        });
+        let out = step(&State::Menu, &last, &f, now());
+        assert!(matches!(
+            out.replies[0].screen,
+            Screen::Monitor(MonitorScreen::Finished { total: 2, .. })
+        ));
+        assert_eq!(
+            out.state,
+            State::Round {
+                round: 7,
+                code: code("P1.2"),
+                answered: Some(code("P1.2"))
+            },
+            "the banner names P1.2: words sent now are for it"
+        );
+        // Opened again once finished: the screen names no activity, so it takes no words.
+        mr.answers.insert(
+            code("P1.2"),
+            AnswerSeen {
+                status: Some(Status::Unknown),
+                ..Default::default()
+            },
+        );
+        let f = facts(&plan, Some(mr), RoundWanted::Current);
+        let out = step(&State::Menu, &Input::Command(Command::Monitor), &f, now());
+        assert!(matches!(
+            out.replies[0].screen,
+            Screen::Monitor(MonitorScreen::Finished { .. })
+        ));
+        assert_eq!(out.state, State::Menu);
+    }
+
+    #[test]
     fn a_closed_round_keeps_answers_as_they_are_and_the_consultations_window_does_not_stop_a_round()
     {
         let plan = dwcp_feedback::plan_io::default_plan();

@@ -179,21 +179,16 @@ impl Step<'_> {
     }
 
     fn round_finished(&mut self, mr: &MemberRound, answered: Option<(ActivityCode, Status)>) {
-        // What they send next still goes to the activity just answered.
-        let last = answered
-            .as_ref()
-            .map(|(c, _)| c.clone())
-            .or_else(|| self.asked(&mr.round).last().cloned());
-        match last {
-            Some(code) => {
-                self.state = State::Round {
-                    round: mr.round.id,
-                    code,
-                    answered: answered.as_ref().map(|(c, _)| c.clone()),
-                }
-            }
-            None => self.state = State::Menu,
-        }
+        // What they send next goes to the activity just answered, which the banner names;
+        // with none named, this screen takes no words (nothing is filed where nobody said).
+        self.state = match &answered {
+            Some((code, _)) => State::Round {
+                round: mr.round.id,
+                code: code.clone(),
+                answered: Some(code.clone()),
+            },
+            None => State::Menu,
+        };
         self.show(Screen::Monitor(MonitorScreen::Finished {
             total: self.asked(&mr.round).len(),
             round: mr.round.clone(),
