@@ -18,27 +18,34 @@ fn code(s: &str) -> ActivityCode {
     ActivityCode::parse(s).unwrap()
 }
 
+/// `effects` written for `chat` as a step would write them (named `name` when given).
+async fn write(store: &Store, chat: i64, effects: &[Effect], name: Option<&str>) {
+    store
+        .apply(StepWrite {
+            chat_id: chat,
+            state: &State::Menu,
+            effects,
+            plan_version: 1,
+            update_id: None,
+            first_name: name,
+            now: Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
 /// Consented members with this side, in this language.
 async fn members(store: &Store, ids: &[i64], side: Constituency, lang: Lang) {
+    use dwcp_feedback::conversation::ProfileField;
     for &id in ids {
-        store
-            .apply(StepWrite {
-                chat_id: id,
-                state: &State::Menu,
-                effects: &[
-                    Effect::SetLang(lang),
-                    Effect::GiveConsent,
-                    Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Constituency(
-                        side,
-                    )),
-                ],
-                plan_version: 1,
-                update_id: None,
-                first_name: None,
-                now: Utc::now(),
-            })
-            .await
-            .unwrap();
+        let profile = Effect::SetProfile(ProfileField::Constituency(side));
+        write(
+            store,
+            id,
+            &[Effect::SetLang(lang), Effect::GiveConsent, profile],
+            None,
+        )
+        .await;
     }
 }
 
@@ -329,21 +336,16 @@ async fn one_open_round_per_audience_and_last_time_comes_from_the_round_before()
         code: code(c),
         status,
     };
-    store
-        .apply(StepWrite {
-            chat_id: 1,
-            state: &State::Menu,
-            effects: &[
-                answer(first.round.id, "P1.1", Status::Nothing),
-                answer(first.round.id, "P1.2", Status::Started),
-            ],
-            plan_version: 1,
-            update_id: None,
-            first_name: None,
-            now,
-        })
-        .await
-        .unwrap();
+    write(
+        &store,
+        1,
+        &[
+            answer(first.round.id, "P1.1", Status::Nothing),
+            answer(first.round.id, "P1.2", Status::Started),
+        ],
+        None,
+    )
+    .await;
     let (closed, now_closed) = close(&store, first.round.id, Actor::Cli, now)
         .await
         .unwrap();
@@ -380,18 +382,13 @@ async fn one_open_round_per_audience_and_last_time_comes_from_the_round_before()
     assert!(!named.reaches);
 
     // An answer after the round closed is not stored, whatever the caller.
-    store
-        .apply(StepWrite {
-            chat_id: 2,
-            state: &State::Menu,
-            effects: &[answer(first.round.id, "P1.1", Status::Done)],
-            plan_version: 1,
-            update_id: None,
-            first_name: None,
-            now,
-        })
-        .await
-        .unwrap();
+    write(
+        &store,
+        2,
+        &[answer(first.round.id, "P1.1", Status::Done)],
+        None,
+    )
+    .await;
     let results = store.round_results(closed.clone()).await.unwrap();
     assert_eq!(results.members, 1);
     // The export: pseudonymous, one row per answer, safe in a spreadsheet.
@@ -695,29 +692,18 @@ mod pure {
 
 /// Members of `org` (a workers' organisation), consented, with their first name noted.
 async fn org_members(store: &Store, ids: &[i64], org: &str) {
+    use dwcp_feedback::conversation::ProfileField;
     let org = dwcp_feedback::domain::Org::find(org, &[]).unwrap();
     for &id in ids {
-        store
-            .apply(StepWrite {
-                chat_id: id,
-                state: &State::Menu,
-                effects: &[
-                    Effect::SetLang(Lang::En),
-                    Effect::GiveConsent,
-                    Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Constituency(
-                        Constituency::Workers,
-                    )),
-                    Effect::SetProfile(dwcp_feedback::conversation::ProfileField::Organisation(
-                        dwcp_feedback::domain::OrgChoice::Known(org.clone()),
-                    )),
-                ],
-                plan_version: 1,
-                update_id: None,
-                first_name: Some(&format!("Member{id}")),
-                now: Utc::now(),
-            })
-            .await
-            .unwrap();
+        let effects = [
+            Effect::SetLang(Lang::En),
+            Effect::GiveConsent,
+            Effect::SetProfile(ProfileField::Constituency(Constituency::Workers)),
+            Effect::SetProfile(ProfileField::Organisation(
+                dwcp_feedback::domain::OrgChoice::Known(org.clone()),
+            )),
+        ];
+        write(store, id, &effects, Some(&format!("Member{id}"))).await;
     }
 }
 
@@ -759,22 +745,17 @@ async fn a_focal_point_sees_and_reminds_only_their_own_members_who_have_not_fini
     .unwrap();
     assert_eq!(opened.messages, 5, "both unions' members are asked");
     // One of ours finished the one-activity round.
-    store
-        .apply(StepWrite {
-            chat_id: ours[0],
-            state: &State::Menu,
-            effects: &[Effect::Answer {
-                round: opened.round.id,
-                code: code("P1.1"),
-                status: Status::Started,
-            }],
-            plan_version: 1,
-            update_id: None,
-            first_name: None,
-            now,
-        })
-        .await
-        .unwrap();
+    write(
+        &store,
+        ours[0],
+        &[Effect::Answer {
+            round: opened.round.id,
+            code: code("P1.1"),
+            status: Status::Started,
+        }],
+        None,
+    )
+    .await;
     let bot = support::harness::start(&fake, &url, None).await;
     // The opening message went to everyone asked; drained so only reminders are counted below.
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -75,16 +75,7 @@ impl R<'_> {
             }
             MonitorScreen::AskAudience => {
                 self.line(&self.t("monitor.ask_audience"));
-                let everyone = self.btn(
-                    "announce.everyone",
-                    Callback::Monitor(MonitorCallback::To(None)),
-                );
-                self.kb.row(vec![everyone]);
-                let sides = Constituency::ALL
-                    .iter()
-                    .map(|c| self.btn(c.key(), Callback::Monitor(MonitorCallback::To(Some(*c)))))
-                    .collect();
-                self.kb.grid(sides, 2);
+                self.audience_buttons(|to| Callback::Monitor(MonitorCallback::To(to)));
                 self.cancel_row(Callback::Menu);
             }
             MonitorScreen::AskDays => {

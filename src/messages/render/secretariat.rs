@@ -153,21 +153,7 @@ impl R<'_> {
             }
             StaffScreen::AskAnnounceAudience => {
                 self.line(&self.t("announce.ask_audience"));
-                let everyone = self.btn(
-                    "announce.everyone",
-                    Callback::Staff(StaffCallback::AnnounceTo(None)),
-                );
-                self.kb.row(vec![everyone]);
-                let sides = Constituency::ALL
-                    .iter()
-                    .map(|c| {
-                        self.btn(
-                            c.key(),
-                            Callback::Staff(StaffCallback::AnnounceTo(Some(*c))),
-                        )
-                    })
-                    .collect();
-                self.kb.grid(sides, 2);
+                self.audience_buttons(|to| Callback::Staff(StaffCallback::AnnounceTo(to)));
                 self.cancel_row(Callback::Menu);
             }
             StaffScreen::AskAnnounceText { audience } => {
@@ -455,6 +441,17 @@ impl R<'_> {
         }
         self.text.push('\n');
         self.line(&self.t("admin.focal_usage"));
+    }
+
+    /// Everyone, then each side, two to a row: who an announcement or a round is for.
+    pub(super) fn audience_buttons(&mut self, to: impl Fn(Option<Constituency>) -> Callback) {
+        let everyone = self.btn("announce.everyone", to(None));
+        self.kb.row(vec![everyone]);
+        let sides = Constituency::ALL
+            .iter()
+            .map(|c| self.btn(c.key(), to(Some(*c))))
+            .collect();
+        self.kb.grid(sides, 2);
     }
 
     /// Who an announcement goes to, in words.
