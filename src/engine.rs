@@ -445,7 +445,7 @@ struct OnDemand {
         crate::domain::monitoring::RoundResults,
         Option<crate::domain::monitoring::RoundResults>,
     )>,
-    rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
+    rounds: Option<Vec<crate::domain::monitoring::RoundCounts>>,
     results: Option<(
         crate::domain::monitoring::RoundResults,
         Option<crate::domain::monitoring::RoundResults>,
@@ -547,7 +547,7 @@ impl OnDemand {
             self.latest_round = crate::jobs::monitoring::latest(store, now).await?;
         }
         if self.needs.rounds && !before.rounds && record.is_admin {
-            self.rounds = Some(crate::jobs::monitoring::list(store).await?);
+            self.rounds = Some(crate::jobs::monitoring::overview(store).await?);
         }
         if let Some(id) = self.needs.results {
             if before.results != Some(id) && record.is_admin {

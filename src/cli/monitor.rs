@@ -81,7 +81,7 @@ pub async fn close(store: &Store, id: i64, now: DateTime<Utc>, out: &mut impl Wr
 
 /// Every round, newest first, with its counts.
 pub async fn list(store: &Store, now: DateTime<Utc>, out: &mut impl Write) -> CliResult {
-    let rounds = monitoring::list(store).await?;
+    let rounds = monitoring::overview(store).await?;
     if rounds.is_empty() {
         writeln!(
             out,

@@ -170,7 +170,7 @@ pub struct Facts<'a> {
     /// Loaded for a step that asks: the open round that reaches the member.
     pub open_round: Option<MemberRound>,
     /// Loaded only for an admin's /monitor: every round with its counts, newest first.
-    pub rounds: Option<Vec<crate::domain::monitoring::RoundResults>>,
+    pub rounds: Option<Vec<crate::domain::monitoring::RoundCounts>>,
     /// Loaded only for a focal point's /monitor: their own members in the open rounds.
     pub org_rounds: Option<Vec<crate::domain::monitoring::OrgRoundProgress>>,
     /// Loaded only for an admin's summary: the open (else the latest) round, and the one before.

@@ -10,7 +10,7 @@ use crate::domain::{ActivityCode, Audience, Constituency};
 
 /// How long an admin may keep a round open from the bot, in days (the command line takes any
 /// date up to `MAX_ROUND_DAYS`).
-pub const ROUND_DAY_CHOICES: [u16; 4] = [7, 14, 30, 60];
+pub const ROUND_DAY_CHOICES: [u8; 4] = [7, 14, 30, 60];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MonitorCallback {
@@ -37,7 +37,7 @@ pub enum MonitorCallback {
     /// Admins: a new round's audience (`None`: everyone)…
     To(Option<Constituency>),
     /// …how many days it runs…
-    Days(u16),
+    Days(u8),
     /// …and open the round the preview (by its fingerprint) showed.
     OpenRound(u32),
     /// Focal points: remind their members who have not finished a round (asked first)…
@@ -93,7 +93,7 @@ impl MonitorCallback {
             ("mt", ["*"]) => C::To(None),
             ("mt", [c]) => C::To(Some(Constituency::parse(c)?)),
             ("md", [d]) => C::Days(
-                d.parse::<u16>()
+                d.parse::<u8>()
                     .ok()
                     .filter(|d| ROUND_DAY_CHOICES.contains(d))?,
             ),
@@ -110,7 +110,7 @@ impl MonitorCallback {
 pub struct RoundDraft {
     pub title: Option<String>,
     pub audience: Option<Audience>,
-    pub days: Option<u16>,
+    pub days: Option<u8>,
 }
 
 impl RoundDraft {
@@ -154,7 +154,7 @@ pub enum MonitorScreen {
     NoRound,
     /// Admins: rounds, newest first, with their counts.
     Rounds {
-        list: Vec<RoundResults>,
+        list: Vec<crate::domain::monitoring::RoundCounts>,
         now: DateTime<Utc>,
     },
     /// Admins: a round's results, and the change since the round before it.

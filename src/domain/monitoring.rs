@@ -189,7 +189,18 @@ pub struct ActivityTally {
     pub comments: u64,
 }
 
-/// The answers of a round, counted: what /monitor, `monitor list` and the report show.
+/// A round with how many answered: what a list of rounds shows (without counting every
+/// activity, which only a round's results and the report need).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundCounts {
+    pub round: Round,
+    /// Members who gave at least one status.
+    pub members: u64,
+    /// Members who answered every activity of the round.
+    pub finished: u64,
+}
+
+/// The answers of a round, counted: its results in /monitor, `stats` and the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoundResults {
     pub round: Round,

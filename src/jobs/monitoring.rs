@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::monitoring::MAX_ROUND_TITLE_CHARS;
-use crate::domain::monitoring::{Round, RoundRequest, RoundResults, MAX_ROUND_DAYS};
+use crate::domain::monitoring::{Round, RoundCounts, RoundRequest, RoundResults, MAX_ROUND_DAYS};
 use crate::domain::{ActivityCode, Plan, PriorityCode};
 use crate::messages::monitor::invitation;
 use crate::store::{
@@ -225,7 +225,16 @@ pub async fn remind(
     Ok(Ok(messages.len()))
 }
 
-/// Every round with its counts, newest first.
+/// Every round with how many answered, newest first: the list /monitor and `monitor list` show.
+pub async fn overview(store: &Store) -> Result<Vec<RoundCounts>, StoreError> {
+    let mut out = Vec::new();
+    for round in store.rounds().await? {
+        out.push(store.round_counts(round).await?);
+    }
+    Ok(out)
+}
+
+/// Every round with its results, newest first (the report's section).
 pub async fn list(store: &Store) -> Result<Vec<RoundResults>, StoreError> {
     let mut out = Vec::new();
     for round in store.rounds().await? {

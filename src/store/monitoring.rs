@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 use crate::conversation::{AnswerSeen, CommentSeen, MemberRound, TextStart};
 use crate::domain::comment::MAX_COMMENT_CHARS;
 use crate::domain::monitoring::{
-    OrgRoundProgress, Round, RoundResults, Status, TallyRow, MAX_ANSWER_CHANGES,
+    OrgRoundProgress, Round, RoundCounts, RoundResults, Status, TallyRow, MAX_ANSWER_CHANGES,
 };
 use crate::domain::{ActivityCode, Audience, Comment, Constituency};
 
@@ -249,6 +249,21 @@ impl Store {
         named: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Option<MemberRound>, StoreError> {
+        // The rounds first: when none is open (most of the time) the menu costs one query.
+        let open: Vec<RoundRow> = match named {
+            Some(_) => Vec::new(),
+            None => {
+                sqlx::query_as(&format!(
+                    "{ROUND} WHERE closed_at IS NULL AND until > ?1 ORDER BY id DESC"
+                ))
+                .bind(now)
+                .fetch_all(&self.reader)
+                .await?
+            }
+        };
+        if named.is_none() && open.is_empty() {
+            return Ok(None);
+        }
         let who: Option<(Option<String>, Option<String>)> =
             sqlx::query_as("SELECT constituency, org_code FROM members WHERE member_id = ?1")
                 .bind(member)
@@ -265,12 +280,6 @@ impl Store {
                 None => return Ok(None),
             },
             None => {
-                let open: Vec<RoundRow> = sqlx::query_as(&format!(
-                    "{ROUND} WHERE closed_at IS NULL AND until > ?1 ORDER BY id DESC"
-                ))
-                .bind(now)
-                .fetch_all(&self.reader)
-                .await?;
                 // Of the rounds that reach them (their organisation's, their side's, everyone's),
                 // the newest they have not finished, else the newest.
                 let mut first = None;
@@ -379,17 +388,11 @@ impl Store {
         .bind(round.id)
         .fetch_all(&self.reader)
         .await?;
-        // Answers are only ever given on the round's own activities.
-        let (members, finished): (i64, i64) = sqlx::query_as(
-            "SELECT count(*), count(*) FILTER (WHERE n >= ?2) FROM (
-                 SELECT member_id, count(*) AS n FROM round_answers
-                 WHERE round_id = ?1 AND status IS NOT NULL
-                 GROUP BY member_id)",
-        )
-        .bind(round.id)
-        .bind(round.activities.len() as i64)
-        .fetch_one(&self.reader)
-        .await?;
+        let RoundCounts {
+            round,
+            members,
+            finished,
+        } = self.round_counts(round).await?;
         let row = |r: CountRow, is_comment: bool| {
             Some(TallyRow {
                 activity: ActivityCode::parse(&r.code).ok()?,
@@ -404,12 +407,27 @@ impl Store {
             .filter_map(|r| row(r, false))
             .chain(comments.into_iter().filter_map(|r| row(r, true)))
             .collect();
-        Ok(RoundResults::fold(
+        Ok(RoundResults::fold(round, members, finished, &rows))
+    }
+
+    /// How many members answered a round, and how many answered every activity of it.
+    pub async fn round_counts(&self, round: Round) -> Result<RoundCounts, StoreError> {
+        // Answers are only ever given on the round's own activities.
+        let (members, finished): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE n >= ?2) FROM (
+                 SELECT member_id, count(*) AS n FROM round_answers
+                 WHERE round_id = ?1 AND status IS NOT NULL
+                 GROUP BY member_id)",
+        )
+        .bind(round.id)
+        .bind(round.activities.len() as i64)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(RoundCounts {
             round,
-            members.max(0) as u64,
-            finished.max(0) as u64,
-            &rows,
-        ))
+            members: members.max(0) as u64,
+            finished: finished.max(0) as u64,
+        })
     }
 
     /// Every answer of `round` (or of every round), the oldest round first, member by member.

@@ -101,7 +101,14 @@ fn monitor_screens(plan: &Plan) -> Vec<Screen> {
         }),
         Screen::Monitor(MonitorScreen::NoRound),
         Screen::Monitor(MonitorScreen::Rounds {
-            list: vec![results.clone(); 7],
+            list: vec![
+                dwcp_feedback::domain::monitoring::RoundCounts {
+                    round: round.clone(),
+                    members: 123_456,
+                    finished: 99_999,
+                };
+                7
+            ],
             now: closed() - chrono::Duration::days(1),
         }),
         Screen::Monitor(MonitorScreen::Rounds {

@@ -109,13 +109,7 @@ impl Step<'_> {
                     });
                 }
                 self.notice = Some(Notice::Saved);
-                // As this step's effect leaves it.
-                let mr = self
-                    .facts
-                    .round
-                    .clone()
-                    .filter(|r| r.round.id == *round)
-                    .unwrap_or(mr);
+                let mr = self.as_written(mr);
                 let done = Some((code.clone(), *status));
                 match mr.next_unanswered(Some(code), &asked) {
                     Some(next) => self.round_card(&mr, next, done),
@@ -142,6 +136,16 @@ impl Step<'_> {
                 None
             }
         }
+    }
+
+    /// `mr` as this step's own effects leave it (`Facts::after` keeps the loaded round up to
+    /// date).
+    fn as_written(&self, mr: MemberRound) -> MemberRound {
+        self.facts
+            .round
+            .clone()
+            .filter(|r| r.round.id == mr.round.id)
+            .unwrap_or(mr)
     }
 
     fn round_outdated(&mut self) {
@@ -243,12 +247,7 @@ impl Step<'_> {
                 comment,
             });
         }
-        let mr = self
-            .facts
-            .round
-            .clone()
-            .filter(|r| r.round.id == round)
-            .unwrap_or(mr);
+        let mr = self.as_written(mr);
         let asked = self.asked(&mr.round);
         // The screen stays as it was, so a second message joins the first.
         let done = answered.and_then(|c| mr.answered(&c).map(|s| (c, s)));
@@ -272,13 +271,12 @@ impl Step<'_> {
     /// Admins' `/monitor` and round buttons, and focal points' view of their own members;
     /// `false` when the input is not one of them.
     pub(super) fn monitor_admin(&mut self, input: &Input) -> bool {
-        let admin = self.facts.is_admin;
-        if !admin {
+        if !self.facts.is_admin {
             return self.monitor_focal(input);
         }
         match input {
-            Input::Command(Command::Monitor) if admin => self.rounds_list(),
-            Input::Text(text) if admin && matches!(self.state, State::NewRound { .. }) => {
+            Input::Command(Command::Monitor) => self.rounds_list(),
+            Input::Text(text) if matches!(self.state, State::NewRound { .. }) => {
                 let State::NewRound { mut draft } = self.state.clone() else {
                     return false;
                 };
@@ -303,7 +301,7 @@ impl Step<'_> {
             Input::Callback {
                 data: Callback::Monitor(cb),
                 ..
-            } if admin => match cb {
+            } => match cb {
                 MonitorCallback::List => self.rounds_list(),
                 MonitorCallback::New => {
                     self.state = State::NewRound {
@@ -375,7 +373,7 @@ impl Step<'_> {
                         // One tap opens it; the state moves on, so a second does nothing.
                         self.state = State::Menu;
                         self.notice = Some(Notice::Creating);
-                        let until = end_of_day_after(self.now, days.min(255) as u8);
+                        let until = end_of_day_after(self.now, days);
                         match until {
                             Some(until) => {
                                 self.show(Screen::Monitor(MonitorScreen::Opening));
@@ -469,7 +467,7 @@ impl Step<'_> {
     }
 
     /// Every round with its counts (noted as needed when not loaded).
-    fn rounds(&mut self) -> Vec<crate::domain::monitoring::RoundResults> {
+    fn rounds(&mut self) -> Vec<crate::domain::monitoring::RoundCounts> {
         if !self.facts.loaded.rounds {
             self.needs.rounds = true;
         }

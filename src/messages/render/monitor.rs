@@ -4,7 +4,7 @@
 use super::*;
 use crate::conversation::facts::AnswerSeen;
 use crate::conversation::monitor::{MonitorCallback, MonitorScreen, RoundDraft, ROUND_DAY_CHOICES};
-use crate::domain::monitoring::{Round, RoundResults, Status, StatusCounts};
+use crate::domain::monitoring::{Round, RoundCounts, RoundResults, Status, StatusCounts};
 
 /// Rounds the list shows with their buttons (older ones stay in `monitor list`).
 const LISTED_ROUNDS: usize = 5;
@@ -356,7 +356,7 @@ impl R<'_> {
         }
     }
 
-    fn rounds_screen(&mut self, list: &[RoundResults], now: DateTime<Utc>) {
+    fn rounds_screen(&mut self, list: &[RoundCounts], now: DateTime<Utc>) {
         self.line(&self.t("monitor.rounds_title"));
         if list.is_empty() {
             self.line(&self.t("monitor.rounds_none"));
@@ -370,7 +370,7 @@ impl R<'_> {
                 self.audience_label(&r.round),
                 self.round_when(&r.round, now)
             ));
-            self.counts_line(r);
+            self.counts_line(r.members, r.finished);
             let mut row = vec![Button::cb(
                 tr_with(
                     self.lang,
@@ -397,14 +397,14 @@ impl R<'_> {
     }
 
     /// "12 members answered · 3 answered every activity".
-    fn counts_line(&mut self, r: &RoundResults) {
+    fn counts_line(&mut self, members: u64, finished: u64) {
         self.line(&crate::messages::tr_count(
             self.lang,
             "monitor.round_counts",
-            r.members,
+            members,
             &[
-                ("members", &number(r.members, self.lang)),
-                ("finished", &number(r.finished, self.lang)),
+                ("members", &number(members, self.lang)),
+                ("finished", &number(finished, self.lang)),
             ],
         ));
     }
@@ -443,7 +443,7 @@ impl R<'_> {
             self.audience_label(round),
             self.round_when(round, now)
         ));
-        self.counts_line(results);
+        self.counts_line(results.members, results.finished);
         self.line(&self.t("monitor.legend"));
         if let Some(p) = previous {
             self.line(&tr_with(
