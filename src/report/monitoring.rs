@@ -46,13 +46,13 @@ pub fn section(report: &Report, rounds: &[RoundResults], lang: Lang, blocks: &mu
     );
     blocks.push(Block::Para(vec![Span::Plain(window)]));
 
-    // The status mix per activity, and the "happening or done" share per constituency.
     let sides = [
         Constituency::Workers,
         Constituency::Employers,
         Constituency::Government,
     ];
-    let mut header = vec![
+    // The status mix per activity…
+    let header = vec![
         t(lang, "report.col_activity"),
         "n".to_string(),
         t(lang, "report.mon_done"),
@@ -60,6 +60,30 @@ pub fn section(report: &Report, rounds: &[RoundResults], lang: Lang, blocks: &mu
         t(lang, "report.mon_nothing"),
         t(lang, "report.mon_unknown"),
     ];
+    let rows = latest
+        .activities
+        .iter()
+        .map(|(code, tally)| {
+            let all = &tally.all;
+            vec![
+                code.to_string(),
+                n(lang, all.total()),
+                share(lang, all.get(Status::Done), all.total()),
+                share(lang, all.get(Status::Started), all.total()),
+                share(lang, all.get(Status::Nothing), all.total()),
+                share(lang, all.get(Status::Unknown), all.total()),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        header,
+        rows,
+        widths: vec![2, 2, 3, 3, 3, 3],
+        numeric: vec![false, true, true, true, true, true],
+    });
+    // …and the "happening or done" share per constituency, a table of its own so that every
+    // column is wide enough for its heading on an A4 page.
+    let mut header = vec![t(lang, "report.col_activity")];
     header.extend(sides.iter().map(|s| {
         tr_with(
             lang,
@@ -71,15 +95,7 @@ pub fn section(report: &Report, rounds: &[RoundResults], lang: Lang, blocks: &mu
         .activities
         .iter()
         .map(|(code, tally)| {
-            let all = &tally.all;
-            let mut row = vec![
-                code.to_string(),
-                n(lang, all.total()),
-                share(lang, all.get(Status::Done), all.total()),
-                share(lang, all.get(Status::Started), all.total()),
-                share(lang, all.get(Status::Nothing), all.total()),
-                share(lang, all.get(Status::Unknown), all.total()),
-            ];
+            let mut row = vec![code.to_string()];
             row.extend(sides.iter().map(|s| {
                 tally
                     .by_constituency
@@ -92,8 +108,8 @@ pub fn section(report: &Report, rounds: &[RoundResults], lang: Lang, blocks: &mu
     blocks.push(Block::Table {
         header,
         rows,
-        widths: vec![2, 1, 2, 2, 2, 2, 2, 2, 2],
-        numeric: vec![false, true, true, true, true, true, true, true, true],
+        widths: vec![2, 3, 3, 3],
+        numeric: vec![false, true, true, true],
     });
 
     // Where the constituencies see it differently.
